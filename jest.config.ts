@@ -1,0 +1,12 @@
+// Unit tests: *.spec.ts beside the code. Fakes allowed; no broker, no database.
+import type { Config } from 'jest';
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const preset = require('./jest.preset.js');
+
+const config: Config = {
+  ...preset,
+  rootDir: '.',
+  testMatch: ['<rootDir>/apps/**/*.spec.ts', '<rootDir>/libs/**/*.spec.ts', '<rootDir>/tools/**/*.spec.ts'],
+  testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+};
+export default config;

@@ -1,0 +1,15 @@
+// Integration and e2e tests: real Kafka and PostgreSQL, started once per run by globalSetup.
+import type { Config } from 'jest';
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const preset = require('./jest.preset.js');
+
+const config: Config = {
+  ...preset,
+  rootDir: '.',
+  testMatch: ['<rootDir>/apps/*/test/**/*.int-spec.ts', '<rootDir>/libs/*/test/**/*.int-spec.ts', '<rootDir>/e2e/**/*.e2e-spec.ts', '<rootDir>/k8s/test/**/*.int-spec.ts'],
+  testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+  globalSetup: '<rootDir>/libs/testing/src/global-setup.ts',
+  testTimeout: 120_000,
+  maxWorkers: 1,
+};
+export default config;

@@ -1,0 +1,52 @@
+import { IsBoolean, IsIn, IsISO8601, IsObject, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { DIALECTS, Dialect, INITIATED_FROM, InitiatedFrom } from './canonical-event.dto';
+
+export const SOURCE_DIALECTS = [...DIALECTS, 'auto'] as const;
+export type SourceDialect = (typeof SOURCE_DIALECTS)[number];
+
+/** What the gateway publishes on events.raw: the request as received, after auth and parsing. */
+export class RawEventDto {
+  @Matches(/^evt_[0-9a-z]+$/) id!: string;
+  @IsString() accountId!: string;
+  @IsString() sourceId!: string;
+  @IsISO8601({ strict: true }) receivedAt!: string;
+  @IsString() @MaxLength(200) contentType!: string;
+  /** Only headers that matter downstream (user-agent, idempotency, forwarded-for); never auth headers. */
+  @IsObject() headers!: Record<string, string>;
+  /** Parsed body: JSON value, or the nested object a form body becomes. */
+  body!: unknown;
+  /** Client address as seen by the gateway (used for geo-IP when the payload carries none). */
+  @IsOptional() @IsString() clientIp?: string | null;
+  @IsOptional() @IsString() @MaxLength(300) idempotencyKey?: string | null;
+  @IsIn(SOURCE_DIALECTS) dialect!: SourceDialect;
+  @IsIn(INITIATED_FROM) initiatedFrom!: InitiatedFrom;
+  @IsOptional() @IsBoolean() batch?: boolean;
+}
+
+export interface ValidationReason {
+  /** Dotted path into the payload, e.g. `products[0].price`; empty for the whole body. */
+  path: string;
+  /** The rule that failed, e.g. `isIn`, `required`, `isISO8601`. */
+  rule: string;
+  message: string;
+  /** A short, safe summary of the offending value (never a whole payload, emails masked). */
+  value?: string;
+}
+
+/** What the validator publishes on events.rejected: the raw event plus why. */
+export interface RejectedEvent {
+  raw: RawEventDto;
+  reasons: ValidationReason[];
+  dialect: Dialect | null;
+  rejectedAt: string;
+}
+
+/** What the validator publishes on events.duplicate: which earlier event this one repeats. */
+export interface DuplicateEvent {
+  raw: RawEventDto;
+  dedupeKey: string;
+  originalEventId: string;
+  seenAt: string;
+}
+
+export type { Dialect, InitiatedFrom };

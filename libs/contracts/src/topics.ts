@@ -1,0 +1,55 @@
+/** Every Kafka topic Hookstream owns. Names are `hookstream.<name>.v1`; a `.dlq` twin exists per consumed topic. */
+export const Topics = {
+  eventsRaw: 'hookstream.events.raw.v1',
+  eventsValid: 'hookstream.events.valid.v1',
+  eventsEnriched: 'hookstream.events.enriched.v1',
+  eventsRejected: 'hookstream.events.rejected.v1',
+  eventsDuplicate: 'hookstream.events.duplicate.v1',
+  contactEvents: 'hookstream.contact-events.v1',
+  deliveries: 'hookstream.deliveries.v1',
+  deliveryResults: 'hookstream.delivery-results.v1',
+  config: 'hookstream.config.v1',
+} as const;
+
+export type TopicName = (typeof Topics)[keyof typeof Topics];
+
+export const DLQ_SUFFIX = '.dlq';
+
+export function dlqOf(topic: string): string {
+  return `${topic}${DLQ_SUFFIX}`;
+}
+
+export interface TopicSpec {
+  name: string;
+  partitions: number;
+  /** -1 keeps forever (compacted topics). */
+  retentionMs: number;
+  cleanupPolicy: 'delete' | 'compact';
+  /** Topics that are consumed by a Hookstream app get a dead-letter twin. */
+  consumed: boolean;
+}
+
+const DAY = 24 * 60 * 60 * 1000;
+
+/**
+ * The project's topic plan. Partition counts are the unit of scale-out: each consumer group
+ * can run at most this many busy replicas. Retention covers a long weekend of downstream outage.
+ */
+export function topicPlan(defaultPartitions = 6): TopicSpec[] {
+  const p = defaultPartitions;
+  const base: TopicSpec[] = [
+    { name: Topics.eventsRaw, partitions: p, retentionMs: 7 * DAY, cleanupPolicy: 'delete', consumed: true },
+    { name: Topics.eventsValid, partitions: p, retentionMs: 7 * DAY, cleanupPolicy: 'delete', consumed: true },
+    { name: Topics.eventsEnriched, partitions: p, retentionMs: 7 * DAY, cleanupPolicy: 'delete', consumed: true },
+    { name: Topics.eventsRejected, partitions: p, retentionMs: 14 * DAY, cleanupPolicy: 'delete', consumed: true },
+    { name: Topics.eventsDuplicate, partitions: p, retentionMs: 4 * DAY, cleanupPolicy: 'delete', consumed: false },
+    { name: Topics.contactEvents, partitions: p, retentionMs: 7 * DAY, cleanupPolicy: 'delete', consumed: false },
+    { name: Topics.deliveries, partitions: p, retentionMs: 7 * DAY, cleanupPolicy: 'delete', consumed: true },
+    { name: Topics.deliveryResults, partitions: p, retentionMs: 7 * DAY, cleanupPolicy: 'delete', consumed: true },
+    { name: Topics.config, partitions: 1, retentionMs: -1, cleanupPolicy: 'compact', consumed: false },
+  ];
+  const dlqs = base
+    .filter((t) => t.consumed)
+    .map<TopicSpec>((t) => ({ name: dlqOf(t.name), partitions: 1, retentionMs: 30 * DAY, cleanupPolicy: 'delete', consumed: false }));
+  return [...base, ...dlqs];
+}

@@ -1,0 +1,68 @@
+import { DataSource } from 'typeorm';
+import {
+  AccountEntity, ApiKeyEntity, AutomationEntity, EndpointEntity, EndpointSecretEntity, SourceEntity, SourceTokenEntity,
+} from './entities/control.entities';
+import { DedupeKeyEntity, DeliveryAttemptEntity, DeliveryEntity } from './entities/pipeline.entities';
+import { Initial1764000000000 } from './migrations/1764000000000-initial';
+
+export const ENTITIES = [
+  AccountEntity, ApiKeyEntity, SourceEntity, SourceTokenEntity, EndpointEntity, EndpointSecretEntity, AutomationEntity,
+  DedupeKeyEntity, DeliveryEntity, DeliveryAttemptEntity,
+];
+export const MIGRATIONS = [Initial1764000000000];
+
+export interface DbOptions {
+  url: string;
+  poolSize?: number;
+  applicationName?: string;
+}
+
+export function createDataSource(opts: DbOptions): DataSource {
+  return new DataSource({
+    type: 'postgres',
+    url: opts.url,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    synchronize: false,
+    migrationsRun: false,
+    migrationsTableName: 'hookstream_migrations',
+    applicationName: opts.applicationName,
+    extra: { max: opts.poolSize ?? 10, connectionTimeoutMillis: 5000 },
+    logging: ['error'],
+  });
+}
+
+/** Arbitrary but fixed: every Hookstream replica contends for the same advisory lock. */
+const MIGRATION_LOCK_KEY = 7_318_455_021;
+
+/**
+ * Runs pending migrations while holding a session-level advisory lock, so any number of replicas
+ * can start at once: the first migrates, the others wait, then find nothing to do.
+ */
+export async function migrateWithLock(ds: DataSource, log: (msg: string) => void = () => undefined): Promise<string[]> {
+  const runner = ds.createQueryRunner();
+  await runner.connect();
+  try {
+    await runner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    try {
+      const ran = await ds.runMigrations({ transaction: 'each' });
+      if (ran.length > 0) log(`applied migrations: ${ran.map((m) => m.name).join(', ')}`);
+      return ran.map((m) => m.name);
+    } finally {
+      await runner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
+    }
+  } finally {
+    await runner.release();
+  }
+}
+
+export async function dbHealth(ds: DataSource, timeoutMs = 2000): Promise<{ ok: boolean; detail: string }> {
+  if (!ds.isInitialized) return { ok: false, detail: 'not connected' };
+  try {
+    const t = new Promise<never>((_, rej) => setTimeout(() => rej(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs).unref());
+    await Promise.race([ds.query('SELECT 1'), t]);
+    return { ok: true, detail: 'SELECT 1 ok' };
+  } catch (err) {
+    return { ok: false, detail: err instanceof Error ? err.message : String(err) };
+  }
+}

@@ -1,0 +1,21 @@
+/** A message that can never succeed (bad JSON, invalid contract): skip the retries, go straight to the DLQ. */
+export class PermanentMessageError extends Error {
+  override readonly name = 'PermanentMessageError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** Kafka did not acknowledge in time: the caller must not claim durability (the gateway answers 503). */
+export class ProducerUnavailableError extends Error {
+  override readonly name = 'ProducerUnavailableError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+export function errorMessage(err: unknown): string {
+  if (err instanceof Error) return err.message || err.name;
+  if (typeof err === 'object' && err !== null && 'message' in err) return String((err as { message: unknown }).message);
+  return String(err);
+}

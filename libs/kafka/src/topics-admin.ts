@@ -1,0 +1,49 @@
+import type { TopicSpec } from '@hookstream/contracts';
+import type { Kafka } from 'kafkajs';
+
+/** Creates missing topics with their partitions, retention and cleanup policy. Existing ones are left alone. */
+export async function ensureTopics(kafka: Kafka, plan: TopicSpec[], replicationFactor = 1): Promise<string[]> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const missing = plan.filter((t) => !existing.has(t.name));
+    if (missing.length > 0) {
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((t) => ({
+          topic: t.name,
+          numPartitions: t.partitions,
+          replicationFactor,
+          configEntries: [
+            { name: 'cleanup.policy', value: t.cleanupPolicy },
+            { name: 'retention.ms', value: String(t.retentionMs) },
+            ...(t.cleanupPolicy === 'compact' ? [{ name: 'min.cleanable.dirty.ratio', value: '0.1' }] : []),
+          ],
+        })),
+      });
+    }
+    return missing.map((t) => t.name);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Readiness probe: the cluster answers a metadata request within the timeout. */
+export class KafkaHealth {
+  constructor(private readonly kafka: Kafka, private readonly timeoutMs = 2000) {}
+
+  async check(): Promise<{ ok: boolean; detail: string }> {
+    const admin = this.kafka.admin();
+    const timeout = new Promise<never>((_, rej) => setTimeout(() => rej(new Error(`no answer within ${this.timeoutMs} ms`)), this.timeoutMs).unref());
+    try {
+      await Promise.race([admin.connect(), timeout]);
+      const c = await Promise.race([admin.describeCluster(), timeout]);
+      return { ok: true, detail: `${c.brokers.length} broker(s), controller ${c.controller}` };
+    } catch (err) {
+      return { ok: false, detail: err instanceof Error ? err.message : String(err) };
+    } finally {
+      void admin.disconnect().catch(() => undefined);
+    }
+  }
+}

@@ -1,0 +1,72 @@
+import 'reflect-metadata';
+import { Logger as NestLogger, type INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { BaseAppConfig } from '@hookstream/config';
+import { EVENT_PRODUCER, KafkaBatchTransport, RethrowRpcFilter, type EventProducer, type KafkaBatchTransportOptions } from '@hookstream/kafka';
+import type { Kafka } from 'kafkajs';
+import { Logger } from 'nestjs-pino';
+import { HealthRegistry } from './health';
+import { KAFKA_CLIENT } from './tokens';
+
+export interface RunAppOptions {
+  appName: string;
+  module: unknown;
+  config: BaseAppConfig;
+  /** Kafka consumer group for `@EventPattern` handlers; omit for HTTP-only apps. */
+  consumer?: Omit<KafkaBatchTransportOptions, 'kafka' | 'producer'>;
+  bodyLimitBytes?: number;
+  /** Hook to register content parsers, static files … before listening. */
+  configure?: (app: NestFastifyApplication) => void | Promise<void>;
+}
+
+/**
+ * Shared bootstrap: Fastify + pino, the Kafka transport, and graceful shutdown. On SIGTERM the app
+ * stops taking work (readiness goes red, HTTP stops accepting, the consumer stops fetching), lets
+ * in-flight work finish and commit, flushes the producer, disconnects — and exits anyway after
+ * SHUTDOWN_TIMEOUT_MS so a stuck dependency cannot hold a rollout.
+ */
+export async function runApp(opts: RunAppOptions): Promise<INestApplication> {
+  const app = await NestFactory.create<NestFastifyApplication>(
+    opts.module as never,
+    new FastifyAdapter({ bodyLimit: opts.bodyLimitBytes ?? 1024 * 1024, trustProxy: true }),
+    { bufferLogs: true },
+  );
+  app.useLogger(app.get(Logger));
+  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
+  const log = new NestLogger('Bootstrap');
+  for (const sig of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(sig, () => {
+      app.get(HealthRegistry).shuttingDown = true;
+      log.log(`${sig} received: draining (at most ${opts.config.SHUTDOWN_TIMEOUT_MS} ms)`);
+      setTimeout(() => {
+        log.error('shutdown timed out; exiting');
+        process.exit(1);
+      }, opts.config.SHUTDOWN_TIMEOUT_MS).unref();
+    });
+  }
+  if (opts.configure) await opts.configure(app);
+  if (opts.consumer) {
+    const transport = new KafkaBatchTransport({
+      ...opts.consumer,
+      groupId: `${opts.consumer.groupId}${opts.config.KAFKA_GROUP_SUFFIX}`,
+      kafka: app.get<Kafka>(KAFKA_CLIENT),
+      producer: app.get<EventProducer>(EVENT_PRODUCER),
+    });
+    const ms = app.connectMicroservice({ strategy: transport });
+    ms.useGlobalFilters(new RethrowRpcFilter());
+    await app.startAllMicroservices();
+  }
+  await app.listen(opts.config.HTTP_PORT, opts.config.HTTP_HOST);
+  log.log(`${opts.appName} listening on ${opts.config.HTTP_HOST}:${opts.config.HTTP_PORT}`);
+  return app;
+}
+
+/** For main.ts: print a clear message for config/boot errors and exit non-zero. */
+export function exitOnBootError(appName: string): (err: unknown) => never {
+  return (err: unknown) => {
+    const msg = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`${JSON.stringify({ level: 'fatal', app: appName, time: new Date().toISOString(), msg: `failed to start: ${msg}` })}\n`);
+    process.exit(1);
+  };
+}

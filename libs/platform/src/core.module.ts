@@ -1,0 +1,102 @@
+import { DynamicModule, Global, Inject, Injectable, Logger, Module, OnApplicationShutdown, Provider } from '@nestjs/common';
+import type { BaseAppConfig } from '@hookstream/config';
+import { topicPlan } from '@hookstream/contracts';
+import { createDataSource, dbHealth, migrateWithLock, DataSource } from '@hookstream/db';
+import {
+  CoalescingProducer, createKafkaClient, ensureTopics, EVENT_PRODUCER, KafkaHealth, parseBrokers, type EventProducer,
+} from '@hookstream/kafka';
+import type { Kafka } from 'kafkajs';
+import { LoggerModule } from 'nestjs-pino';
+import { HealthController, HealthRegistry } from './health';
+import { loggerParams } from './logging';
+import { APP_CONFIG, APP_NAME, KAFKA_CLIENT } from './tokens';
+
+export interface CoreModuleOptions {
+  appName: string;
+  config: BaseAppConfig;
+  /** Connect to PostgreSQL (and run migrations under the advisory lock when DB_MIGRATE=true). */
+  database?: boolean;
+  /** Log every HTTP request (off on the ingest hot path). */
+  logRequests?: boolean;
+  /** Bound on how long a produce may wait for acks=all before failing. */
+  producerSendTimeoutMs?: number;
+}
+
+/** Tears down in the right order once the HTTP server and Kafka consumers have drained. */
+@Injectable()
+class CoreShutdown implements OnApplicationShutdown {
+  private readonly log = new Logger('Shutdown');
+  constructor(
+    @Inject(EVENT_PRODUCER) private readonly producer: EventProducer,
+    private readonly health: HealthRegistry,
+    @Inject(DataSource) private readonly ds: DataSource | null,
+  ) {}
+
+  async onApplicationShutdown(signal?: string): Promise<void> {
+    this.health.shuttingDown = true;
+    if (this.producer instanceof CoalescingProducer) await this.producer.disconnect().catch((e: unknown) => this.log.warn(`producer: ${String(e)}`));
+    if (this.ds?.isInitialized) await this.ds.destroy().catch((e: unknown) => this.log.warn(`database: ${String(e)}`));
+    this.log.log(`stopped${signal ? ` on ${signal}` : ''}`);
+  }
+}
+
+@Global()
+@Module({})
+export class CoreModule {
+  static forRoot(opts: CoreModuleOptions): DynamicModule {
+    const cfg = opts.config;
+    const providers: Provider[] = [
+      { provide: APP_CONFIG, useValue: cfg },
+      { provide: APP_NAME, useValue: opts.appName },
+      HealthRegistry,
+      {
+        provide: KAFKA_CLIENT,
+        inject: [HealthRegistry],
+        useFactory: async (health: HealthRegistry): Promise<Kafka> => {
+          const log = new Logger('kafkajs');
+          const kafka = createKafkaClient({
+            brokers: parseBrokers(cfg.KAFKA_BROKERS),
+            clientId: `hookstream-${opts.appName}`,
+            log: (level, message, extra) => (level === 'error' ? log.error({ ...extra, msg: message }) : log.warn({ ...extra, msg: message })),
+          });
+          if (cfg.KAFKA_CREATE_TOPICS === 'true') {
+            const created = await ensureTopics(kafka, topicPlan(cfg.KAFKA_TOPIC_PARTITIONS));
+            if (created.length) new Logger('Topics').log(`created ${created.length} topic(s)`);
+          }
+          const kh = new KafkaHealth(kafka);
+          health.add({ name: 'kafka', check: () => kh.check() });
+          return kafka;
+        },
+      },
+      {
+        provide: EVENT_PRODUCER,
+        inject: [KAFKA_CLIENT],
+        useFactory: async (kafka: Kafka): Promise<EventProducer> => {
+          const p = new CoalescingProducer(kafka, { sendTimeoutMs: opts.producerSendTimeoutMs ?? 5000 });
+          await p.connect();
+          return p;
+        },
+      },
+      {
+        provide: DataSource,
+        inject: [HealthRegistry],
+        useFactory: async (health: HealthRegistry): Promise<DataSource | null> => {
+          if (!opts.database) return null;
+          const ds = createDataSource({ url: cfg.DATABASE_URL, applicationName: `hookstream-${opts.appName}` });
+          await ds.initialize();
+          if (cfg.DB_MIGRATE === 'true') await migrateWithLock(ds, (m) => new Logger('Migrations').log(m));
+          health.add({ name: 'postgres', check: () => dbHealth(ds) });
+          return ds;
+        },
+      },
+      CoreShutdown,
+    ];
+    return {
+      module: CoreModule,
+      imports: [LoggerModule.forRoot(loggerParams(opts.appName, cfg.LOG_LEVEL, { logRequests: opts.logRequests }))],
+      controllers: [HealthController],
+      providers,
+      exports: [APP_CONFIG, APP_NAME, KAFKA_CLIENT, EVENT_PRODUCER, DataSource, HealthRegistry],
+    };
+  }
+}

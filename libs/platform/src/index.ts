@@ -1,0 +1,5 @@
+export * from './tokens';
+export * from './health';
+export * from './logging';
+export * from './core.module';
+export * from './bootstrap';

@@ -1,0 +1,26 @@
+import type { Params } from 'nestjs-pino';
+import type { IncomingMessage } from 'node:http';
+
+/** Never let a source token (query string) or credentials reach a log line. */
+export function redactUrl(url: string | undefined): string | undefined {
+  if (!url) return url;
+  return url.replace(/([?&](?:token|api_key|key)=)[^&#]*/gi, '$1[redacted]');
+}
+
+export function loggerParams(appName: string, level: string, opts: { logRequests?: boolean } = {}): Params {
+  return {
+    pinoHttp: {
+      level,
+      base: { app: appName },
+      messageKey: 'msg',
+      timestamp: () => `,"time":"${new Date().toISOString()}"`,
+      formatters: { level: (label: string) => ({ level: label }) },
+      redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]'], censor: '[redacted]' },
+      serializers: {
+        req: (req: IncomingMessage & { id?: unknown }) => ({ id: req.id, method: req.method, url: redactUrl(req.url) }),
+      },
+      autoLogging: opts.logRequests === false ? false : { ignore: (req: IncomingMessage) => (req.url ?? '').startsWith('/health') },
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+    },
+  };
+}

@@ -1,0 +1,30 @@
+import { createKafkaClient, parseBrokers } from '@hookstream/kafka';
+import { randomBytes } from 'node:crypto';
+import type { Kafka } from 'kafkajs';
+
+export function testBrokers(): string[] {
+  return parseBrokers(process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092');
+}
+
+export function testDatabaseUrl(): string {
+  return process.env['TEST_DATABASE_URL'] ?? 'postgres://hookstream:hookstream@127.0.0.1:5432/hookstream_test';
+}
+
+export function testKafka(clientId = 'hookstream-test'): Kafka {
+  return createKafkaClient({ brokers: testBrokers(), clientId });
+}
+
+/** Unique names so tests never see each other's data on the shared broker. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+}
+
+export async function waitFor<T>(probe: () => Promise<T | undefined> | T | undefined, opts: { timeoutMs?: number; intervalMs?: number; what?: string } = {}): Promise<T> {
+  const deadline = Date.now() + (opts.timeoutMs ?? 20000);
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined && v !== null && v !== false) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${opts.what ?? 'condition'}`);
+    await new Promise((r) => setTimeout(r, opts.intervalMs ?? 100));
+  }
+}

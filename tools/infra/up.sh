@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Start (or reuse) PostgreSQL and Kafka for Hookstream. Idempotent and fast when already up.
+# Progress goes to stderr; stdout gets only `export` lines, so this works:
+#   eval "$(tools/infra/up.sh)"
+set -euo pipefail
+INFRA_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+t0=$SECONDS
+
+database_url="$("$INFRA_DIR/postgres.sh" start | tail -n1)" ||
+  { echo "[infra] ERROR: PostgreSQL did not start (see above); fix it and re-run tools/infra/up.sh" >&2; exit 1; }
+kafka_brokers="$("$INFRA_DIR/kafka.sh" start | tail -n1)" ||
+  { echo "[infra] ERROR: Kafka did not start (see above); fix it and re-run tools/infra/up.sh" >&2; exit 1; }
+
+echo "[infra] infrastructure up in $((SECONDS - t0))s" >&2
+printf "export KAFKA_BROKERS=%q\n" "$kafka_brokers"
+printf "export DATABASE_URL=%q\n" "$database_url"

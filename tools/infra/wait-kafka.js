@@ -1,0 +1,74 @@
+#!/usr/bin/env node
+// Readiness probe for Kafka used by tools/infra/kafka.sh.
+//   node tools/infra/wait-kafka.js <brokers> [--once] [--timeout=SECONDS]
+// Exit codes: 0 = an admin describeCluster() succeeded, 1 = not ready (timeout),
+//             3 = kafkajs is not installed (run `npm install` at the repo root).
+'use strict';
+const path = require('path');
+
+const repoRoot = path.resolve(__dirname, '..', '..');
+let kafkajs;
+try {
+  kafkajs = require(require.resolve('kafkajs', { paths: [repoRoot] }));
+} catch (_) {
+  try {
+    kafkajs = require('kafkajs'); // honours NODE_PATH
+  } catch (_) {
+    process.exit(3);
+  }
+}
+const { Kafka, logLevel } = kafkajs;
+
+const args = process.argv.slice(2);
+const brokers = (args.find((a) => !a.startsWith('--')) || process.env.KAFKA_BROKERS || '127.0.0.1:9092')
+  .split(',')
+  .map((s) => s.trim())
+  .filter(Boolean);
+const once = args.includes('--once');
+const timeoutArg = args.find((a) => a.startsWith('--timeout='));
+const timeoutMs = (timeoutArg ? Number(timeoutArg.split('=')[1]) : 90) * 1000;
+
+async function probe() {
+  const kafka = new Kafka({
+    clientId: 'hookstream-infra-wait',
+    brokers,
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: 1500,
+    requestTimeout: 3000,
+    retry: { retries: 0 },
+  });
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+    const c = await admin.describeCluster();
+    return c;
+  } finally {
+    await admin.disconnect().catch(() => {});
+  }
+}
+
+(async () => {
+  const started = Date.now();
+  let lastPrint = 0;
+  for (;;) {
+    try {
+      const c = await probe();
+      if (!once) {
+        process.stderr.write(`[infra] Kafka ready at ${brokers.join(',')} (cluster ${c.clusterId}, ${c.brokers.length} broker(s))\n`);
+      }
+      process.exit(0);
+    } catch (err) {
+      if (once) process.exit(1);
+      const elapsed = Date.now() - started;
+      if (elapsed > timeoutMs) {
+        process.stderr.write(`[infra] Kafka at ${brokers.join(',')} not ready after ${Math.round(elapsed / 1000)}s: ${err.message}\n`);
+        process.exit(1);
+      }
+      if (elapsed - lastPrint >= 5000) {
+        lastPrint = elapsed;
+        process.stderr.write(`[infra] waiting for Kafka at ${brokers.join(',')} ... ${Math.round(elapsed / 1000)}s\n`);
+      }
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+})();
