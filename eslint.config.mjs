@@ -23,6 +23,7 @@ export default [
             { sourceTag: 'kind:infra', onlyDependOnLibsWithTags: ['kind:pure', 'kind:infra'] },
             { sourceTag: 'kind:testing', onlyDependOnLibsWithTags: ['kind:pure', 'kind:infra'] },
             { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:lib'] },
+            { sourceTag: 'type:deploy', onlyDependOnLibsWithTags: ['kind:pure'] },
           ],
         },
       ],

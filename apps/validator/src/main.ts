@@ -1,18 +1,11 @@
 import { loadConfig } from '@hookstream/config';
 import { exitOnBootError, runApp } from '@hookstream/platform';
-import { Topics } from '@hookstream/contracts';
 import { AppModule } from './app.module';
 import { ValidatorConfig } from './validator.config';
 
 async function main(): Promise<void> {
   const config = loadConfig(ValidatorConfig);
-  await runApp({
-    appName: 'validator',
-    module: AppModule.register(config),
-    config,
-    consumer: { groupId: 'hookstream-validator', maxBatchSize: 500 },
-  });
-  void Topics;
+  await runApp({ appName: 'validator', module: AppModule.register(config), config, consumer: { groupId: 'hookstream-validator', maxBatchSize: 500 } });
 }
 
 main().catch(exitOnBootError('validator'));

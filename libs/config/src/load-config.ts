@@ -16,7 +16,7 @@ export class ConfigValidationError extends Error {
  */
 export function loadConfig<T extends object>(cls: new () => T, env: NodeJS.ProcessEnv = process.env): T {
   const defaults = new cls();
-  const plain: Record<string, unknown> = { ...defaults };
+  const plain: Record<string, unknown> = { ...(defaults as Record<string, unknown>) };
   for (const key of Object.keys(defaults)) {
     const v = env[key];
     if (v === undefined || v === '') continue;

@@ -82,15 +82,13 @@ export function findEmail(payload: unknown, options: EmailSearchOptions = {}): E
   const maxDepth = options.maxDepth ?? 8;
   const maxNodes = options.maxNodes ?? 5000;
   let visited = 0;
-  let best: Candidate | null = null;
+  // Held in an object: TypeScript does not track a `let` assigned inside a closure.
+  const found: { best: Candidate | null } = { best: null };
 
   const consider = (c: Candidate): void => {
-    if (
-      best === null ||
-      (c.preferred && !best.preferred) ||
-      (c.preferred === best.preferred && c.depth < best.depth)
-    ) {
-      best = c;
+    const best = found.best;
+    if (best === null || (c.preferred && !best.preferred) || (c.preferred === best.preferred && c.depth < best.depth)) {
+      found.best = c;
     }
   };
 
@@ -116,6 +114,5 @@ export function findEmail(payload: unknown, options: EmailSearchOptions = {}): E
   } else {
     walk(payload, '', 0, null);
   }
-  const found: Candidate | null = best;
-  return found === null ? null : { email: found.email, path: found.path };
+  return found.best === null ? null : { email: found.best.email, path: found.best.path };
 }

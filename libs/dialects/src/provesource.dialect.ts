@@ -49,20 +49,25 @@ const FIELDS = [
   'productLink', 'productImage', 'total', 'currency', 'guid', 'products',
 ] as const;
 const PRODUCT_FIELDS = ['name', 'link', 'id', 'image', 'price', 'quantity'] as const;
-const KNOWN_SET: ReadonlySet<string> = new Set<string>([...FIELDS, 'email', 'event', 'type']);
+const KNOWN_SET: ReadonlySet<string> = new Set<string>([...FIELDS, 'email']);
 const HINTS = ['firstName', 'productName', 'products', 'guid', 'countryCode'] as const;
 
 function isNumericTimestamp(value: unknown): boolean {
   return (typeof value === 'number' && Number.isFinite(value)) || (typeof value === 'string' && /^\d{9,14}$/.test(value.trim()));
 }
 
-/** Social-proof type: an explicit `event`/`type` if it is one of the four, else inferred (see README). */
-function typeOf(body: Record<string, unknown>, hasPurchase: boolean): string {
+/**
+ * Social-proof type: an explicit `event` (else `type`) if it is one of the four, else inferred
+ * (see README). Returns the key it came from, so an unusable one stays in the attributes.
+ */
+function typeOf(body: Record<string, unknown>, hasPurchase: boolean): { type: string; from: string | null } {
   for (const key of ['event', 'type']) {
     const v = body[key];
-    if (typeof v === 'string' && (SOCIAL_PROOF_TYPES as readonly string[]).includes(v.trim().toLowerCase())) return v.trim().toLowerCase();
+    if (typeof v === 'string' && (SOCIAL_PROOF_TYPES as readonly string[]).includes(v.trim().toLowerCase())) {
+      return { type: v.trim().toLowerCase(), from: key };
+    }
   }
-  return hasPurchase ? 'purchase' : 'signup';
+  return { type: hasPurchase ? 'purchase' : 'signup', from: null };
 }
 
 export const provesourceDialect: DialectHandler = {
@@ -141,9 +146,11 @@ export const provesourceDialect: DialectHandler = {
       };
     }
     event.product = product;
-    const hasPurchase = event.products.length > 0 || str(dto.productName) !== null || str(dto.productLink) !== null || event.amount !== null;
-    event.type = typeOf(body, hasPurchase);
-    event.attributes = unknownKeys(body, KNOWN_SET);
+    const hasPurchase =
+      event.products.length > 0 || [dto.productName, dto.productLink, dto.productImage].some((v) => str(v) !== null) || event.amount !== null;
+    const { type, from } = typeOf(body, hasPurchase);
+    event.type = type;
+    event.attributes = unknownKeys(body, from === null ? KNOWN_SET : new Set([...KNOWN_SET, from]));
     return { ok: true, event };
   },
 };

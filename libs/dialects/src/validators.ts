@@ -116,5 +116,13 @@ export function unknownKeys(source: Record<string, unknown>, known: ReadonlySet<
 export function validateDto<T extends object>(cls: ClassConstructor<T>, plain: Record<string, unknown>): { dto: T; reasons: ValidationReason[] } {
   const dto = plainToInstance(cls, plain, { enableImplicitConversion: false });
   const errors = validateSync(dto, { forbidUnknownValues: false, validationError: { target: false, value: true } });
-  return { dto, reasons: validationErrorsToReasons(errors) };
+  // Two decorators can name the same failure (IsPlainObject and ValidateNested on a string): report it once.
+  const seen = new Set<string>();
+  const reasons = validationErrorsToReasons(errors).filter((r) => {
+    const key = `${r.path}\u0000${r.rule}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  return { dto, reasons };
 }

@@ -1,6 +1,6 @@
 import type { Kafka, Producer, TopicMessages } from 'kafkajs';
 import { errorMessage, ProducerUnavailableError } from './errors';
-import { encodeHeaders, type OutboundMessage } from './messages';
+import { encodeHeaders, encodeValue, type OutboundMessage } from './messages';
 
 /** The one way Hookstream writes to Kafka. `send` resolves only once the broker acknowledged (acks=all). */
 export interface EventProducer {
@@ -135,7 +135,7 @@ export class CoalescingProducer implements EventProducer {
           for (const m of p.messages) {
             tm.messages.push({
               key: m.key,
-              value: m.value === null ? null : JSON.stringify(m.value),
+              value: encodeValue(m.value),
               headers: encodeHeaders(m),
               partition: m.partition,
             });

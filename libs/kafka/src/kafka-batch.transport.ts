@@ -6,7 +6,7 @@ import { isObservable, lastValueFrom } from 'rxjs';
 import { errorMessage, PermanentMessageError } from './errors';
 import type { EventProducer } from './event-producer';
 import { KafkaBatchContext } from './kafka-context';
-import { decodeEnvelope, headersToStrings, type InboundMessage } from './messages';
+import { decodeEnvelope, headersToStrings, RawJson, type InboundMessage } from './messages';
 
 export interface KafkaBatchTransportOptions {
   kafka: Kafka;
@@ -132,7 +132,7 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
   }
 
   private async onBatch(payload: EachBatchPayload): Promise<void> {
-    const { batch, heartbeat, resolveOffset, isRunning, isStale } = payload;
+    const { batch, heartbeat, resolveOffset, commitOffsetsIfNecessary, isRunning, isStale } = payload;
     const handler = this.getHandlerByPattern(batch.topic) as Handler | null;
     if (!handler) throw new Error(`no handler for topic ${batch.topic}`);
     const batchMode = (handler as { extras?: KafkaHandlerExtras }).extras?.batch === true;
@@ -147,19 +147,15 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
         else await this.runOne(handler, batch.topic, batch.partition, chunk[0], heartbeat);
         const last = chunk[chunk.length - 1].offset;
         resolveOffset(last);
-        await this.commit(batch.topic, batch.partition, last);
+        // Through the batch payload, not consumer.commitOffsets(): kafkajs silently drops the latter
+        // once stop() has begun, so the batches a graceful shutdown waits for would never commit.
+        await commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: nextOffset(last) }] }] });
         await heartbeat();
       }
     } finally {
       clearInterval(timer);
       this.inFlight--;
     }
-  }
-
-  private async commit(topic: string, partition: number, offset: string): Promise<void> {
-    if (!this.consumer) return;
-    const next = (BigInt(offset) + 1n).toString();
-    await this.consumer.commitOffsets([{ topic, partition, offset: next }]);
   }
 
   private async runOne(handler: Handler, topic: string, partition: number, m: KafkaMessage, heartbeat: () => Promise<void>): Promise<void> {
@@ -189,16 +185,17 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
       }
     }
     if (decoded.length === 0) return;
-    let failed = false;
+    let failure: { err: unknown; attempts: number } | undefined;
     await this.withRetries(
       (attempt) => this.invoke(handler, decoded, new KafkaBatchContext([topic, partition, attempt, heartbeat])),
-      async () => {
-        failed = true;
+      async (err, attempts) => {
+        failure = { err, attempts };
       },
       heartbeat,
     );
-    if (!failed || decoded.length === 1) {
-      if (failed) await this.deadLetter(topic, partition, decodedRaw[0], new Error('batch of one failed after retries'), this.opts.maxAttempts);
+    if (!failure) return;
+    if (decoded.length === 1) {
+      await this.deadLetter(topic, partition, decodedRaw[0], failure.err, failure.attempts);
       return;
     }
     // Isolate the poison message(s): replay the chunk one message at a time.
@@ -246,7 +243,7 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
     await this.opts.producer.send(dlq, [
       {
         key: m.key ? m.key.toString() : null,
-        value: m.value ? new RawJson(m.value.toString()) : null,
+        value: m.value ? new RawJson(m.value) : null,
         headers: {
           ...headersToStrings(m.headers),
           [DLQ_HEADERS.error]: errorMessage(err).slice(0, 2000),
@@ -261,16 +258,8 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
   }
 }
 
-/** Keeps the original bytes of a dead-lettered value (it may not even be JSON). */
-export class RawJson {
-  constructor(readonly text: string) {}
-  toJSON(): unknown {
-    try {
-      return JSON.parse(this.text);
-    } catch {
-      return { unparsable: this.text.slice(0, 100_000) };
-    }
-  }
+function nextOffset(offset: string): string {
+  return (BigInt(offset) + 1n).toString();
 }
 
 function decode(topic: string, partition: number, m: KafkaMessage): InboundMessage {

@@ -16,7 +16,7 @@ export interface InboundMessage<T = unknown> {
 /** What a producer sends. `envelope` becomes CloudEvents binary-mode headers. */
 export interface OutboundMessage {
   key: string | null;
-  /** Serialised as JSON; null produces a tombstone. */
+  /** Serialised as JSON (a `RawJson` is written as its bytes); null produces a tombstone. */
   value: unknown;
   envelope?: EventEnvelope;
   headers?: Record<string, string>;
@@ -41,4 +41,33 @@ export function encodeHeaders(msg: OutboundMessage): Record<string, string> | un
 
 export function decodeEnvelope(headers: Record<string, string>): EventEnvelope | undefined {
   return readEnvelope(headers);
+}
+
+/**
+ * A value produced as exactly these bytes instead of being JSON-encoded: a dead letter keeps what
+ * was received, even when it is not JSON, so it can be replayed once the cause is fixed.
+ */
+export class RawJson {
+  readonly bytes: Buffer;
+  constructor(raw: Buffer | string) {
+    this.bytes = typeof raw === 'string' ? Buffer.from(raw, 'utf8') : raw;
+  }
+  get text(): string {
+    return this.bytes.toString('utf8');
+  }
+  /** For loggers and other JSON encoders; the producer writes `bytes`. */
+  toJSON(): unknown {
+    try {
+      return JSON.parse(this.text);
+    } catch {
+      return { unparsable: this.text.slice(0, 100_000) };
+    }
+  }
+}
+
+/** The record value a producer writes for an outbound value. */
+export function encodeValue(value: unknown): Buffer | string | null {
+  if (value === null) return null;
+  if (value instanceof RawJson) return value.bytes;
+  return JSON.stringify(value);
 }

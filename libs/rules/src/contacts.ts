@@ -160,9 +160,25 @@ export function applyEvent(contact: Contact | undefined, event: CanonicalEvent):
   return changes.length === 0 && contact !== undefined ? { contact, changes } : { contact: c, changes };
 }
 
+function changesContact(c: Contact, action: AutomationAction): boolean {
+  switch (action.type) {
+    case 'add_tag':
+      return !c.tags.includes(action.tag.trim());
+    case 'remove_tag':
+      return c.tags.includes(action.tag.trim());
+    case 'add_to_list':
+      return !c.lists.includes(action.listId);
+    case 'remove_from_list':
+      return c.lists.includes(action.listId);
+    case 'webhook':
+      return false;
+  }
+}
+
 /** Applies one automation action; idempotent (adding a tag the contact has changes nothing). */
 export function applyAction(contact: Contact, action: AutomationAction): { contact: Contact; changes: ContactChange[] } {
   const changes: ContactChange[] = [];
+  if (!changesContact(contact, action)) return { contact, changes };
   const c = copy(contact);
   switch (action.type) {
     case 'add_tag':
@@ -180,7 +196,7 @@ export function applyAction(contact: Contact, action: AutomationAction): { conta
     case 'webhook':
       break;
   }
-  return changes.length === 0 ? { contact, changes } : { contact: c, changes };
+  return { contact: c, changes };
 }
 
 export interface ChangeCause {

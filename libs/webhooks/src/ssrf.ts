@@ -83,7 +83,8 @@ export function checkUrl(raw: string, policy: UrlPolicy = DEFAULT_URL_POLICY): U
     if (authority.includes('@') || url.username !== '' || url.password !== '') {
       reasons.push({ code: 'credentials_in_url', message: 'URL must not contain a user name or password' });
     }
-    if (url.hostname === '') reasons.push({ code: 'missing_host', message: 'URL has no host' });
+    // `https:///x` parses with host "x"; an empty raw authority is refused instead.
+    if (authority === '' || url.hostname === '') reasons.push({ code: 'missing_host', message: 'URL has no host' });
     port = url.port === '' ? (scheme === 'https' ? 443 : 80) : Number(url.port);
     if (policy.allowedPorts !== 'any' && !policy.allowedPorts.includes(port)) {
       reasons.push({ code: 'port_not_allowed', message: `port ${port} is not allowed (allowed: ${policy.allowedPorts.join(', ')})` });
@@ -216,8 +217,10 @@ const IPADDR_NAMES: Readonly<Record<string, RefusedRange>> = {
 };
 
 function parseAddress(ip: string): ipaddr.IPv4 | ipaddr.IPv6 | undefined {
+  // ipaddr.js reads `::a.b.c.d` as IPv4-mapped; RFC 4291 makes it IPv4-compatible (::/96).
+  const text = ip.trim().replace(/^::(?=\d+\.\d+\.\d+\.\d+(?:%.*)?$)/, '::0:');
   try {
-    return ipaddr.parse(ip.trim());
+    return ipaddr.parse(text);
   } catch {
     return undefined;
   }

@@ -21,6 +21,8 @@ export class RawEventDto {
   @IsIn(SOURCE_DIALECTS) dialect!: SourceDialect;
   @IsIn(INITIATED_FROM) initiatedFrom!: InitiatedFrom;
   @IsOptional() @IsBoolean() batch?: boolean;
+  /** The source's window-dedupe option at the time of receipt (applied by the validator). */
+  @IsOptional() @IsObject() dedupe?: { fields: string[]; windowSeconds: number } | null;
 }
 
 export interface ValidationReason {

@@ -1,0 +1,64 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { childTraceparent, Topics, type CanonicalEvent } from '@hookstream/contracts';
+import { EVENT_PRODUCER, type EventProducer, type InboundMessage, type OutboundMessage } from '@hookstream/kafka';
+import { APP_CONFIG } from '@hookstream/platform';
+import { normalizeEmail, planEvent, type Contact } from '@hookstream/rules';
+import type { AutomationConfig } from '../automation.config';
+import { RulesCache } from '../config-cache/rules-cache.service';
+import { ContactsRepository } from './contacts.repository';
+
+/**
+ * Turns enriched events (and the contact events they cause) into delivery requests.
+ * Effects are exactly-once by construction: delivery and contact-event ids are derived from the
+ * causing event, so a redelivered batch produces the same ids (deduplicated downstream), and the
+ * contact rows are written only after everything produced is acknowledged.
+ */
+@Injectable()
+export class AutomationService {
+  constructor(
+    private readonly cache: RulesCache,
+    private readonly contacts: ContactsRepository,
+    @Inject(EVENT_PRODUCER) private readonly producer: EventProducer,
+    @Inject(APP_CONFIG) private readonly config: AutomationConfig,
+  ) {}
+
+  async process(messages: InboundMessage<CanonicalEvent>[]): Promise<{ deliveries: number; contactEvents: number }> {
+    const keyOf = (accountId: string, email: string) => `${accountId}\u0000${email}`;
+    const wanted = new Map<string, { accountId: string; emailNorm: string }>();
+    for (const m of messages) {
+      const email = normalizeEmail(m.value.person?.email);
+      if (email) wanted.set(keyOf(m.value.accountId, email), { accountId: m.value.accountId, emailNorm: email });
+    }
+    const state = await this.contacts.load([...wanted.values()]);
+    const changed = new Map<string, Contact>();
+    const deliveries: OutboundMessage[] = [];
+    const contactEvents: OutboundMessage[] = [];
+
+    // In order: events of one person share a partition, so each sees the contact as left by the previous.
+    for (const m of messages) {
+      const event = m.value;
+      const email = normalizeEmail(event.person?.email);
+      const key = email ? keyOf(event.accountId, email) : undefined;
+      const plan = planEvent(event, {
+        subscriptions: this.cache.subscriptions,
+        automations: this.cache.automations,
+        contact: key ? state.get(key) : undefined,
+        maxDepth: this.config.AUTOMATION_MAX_DEPTH,
+      });
+      if (key && plan.contact) {
+        state.set(key, plan.contact);
+        changed.set(key, plan.contact);
+      }
+      const tp = childTraceparent(m.envelope?.traceparent);
+      for (const d of plan.deliveries) {
+        deliveries.push({ key: d.endpointId, value: d, envelope: { id: d.id, type: 'hookstream.delivery.requested', source: `/endpoints/${d.endpointId}`, time: d.createdAt, subject: d.eventId, traceparent: tp } });
+      }
+      for (const ce of plan.contactEvents) {
+        contactEvents.push({ key: `${ce.accountId}:${ce.person.email ?? ce.id}`, value: ce, envelope: { id: ce.id, type: `hookstream.event.${ce.type}`, source: `/accounts/${ce.accountId}/contacts`, time: ce.occurredAt, subject: ce.accountId, traceparent: tp } });
+      }
+    }
+    await Promise.all([this.producer.send(Topics.deliveries, deliveries), this.producer.send(Topics.contactEvents, contactEvents)]);
+    await this.contacts.save([...changed.values()]);
+    return { deliveries: deliveries.length, contactEvents: contactEvents.length };
+  }
+}

@@ -1,0 +1,11 @@
+import { loadConfig } from '@hookstream/config';
+import { exitOnBootError, runApp } from '@hookstream/platform';
+import { AppModule } from './app.module';
+import { AutomationConfig } from './automation.config';
+
+async function main(): Promise<void> {
+  const config = loadConfig(AutomationConfig);
+  await runApp({ appName: 'automation', module: AppModule.register(config), config, consumer: { groupId: 'hookstream-automation', maxBatchSize: 500 } });
+}
+
+main().catch(exitOnBootError('automation'));

@@ -1,0 +1,50 @@
+import { BaseAppConfig } from '@hookstream/config';
+import { IsIn, IsInt, IsString, Matches, Max, Min } from 'class-validator';
+
+export class DeliveryConfig extends BaseAppConfig {
+  override HTTP_PORT = 3005;
+
+  /** CIDRs that may be reached although not public (tests, private deployments), e.g. `127.0.0.1/32,::1/128`. */
+  @IsString() DELIVERY_ALLOWED_CIDRS = '';
+
+  /** Plain http targets; off in production (ActiveCampaign's rule: https on 443 only). */
+  @IsIn(['true', 'false']) DELIVERY_ALLOW_HTTP = 'false';
+
+  /** Comma-separated ports, or `any`. */
+  @IsString() @Matches(/^(any|\d{1,5}(,\d{1,5})*)$/, { message: 'DELIVERY_ALLOWED_PORTS must be a comma-separated port list or "any"' })
+  DELIVERY_ALLOWED_PORTS = '443';
+
+  @IsInt() @Min(100) @Max(5000) DELIVERY_CONNECT_TIMEOUT_MS = 5000;
+
+  /** Whole attempt: connect, send, response headers and the kept part of the body. */
+  @IsInt() @Min(500) @Max(120000) DELIVERY_TIMEOUT_MS = 15000;
+
+  /** Outbound requests in flight in this process, across all endpoints. */
+  @IsInt() @Min(1) @Max(100000) DELIVERY_MAX_IN_FLIGHT = 200;
+
+  /** Deliveries queued in memory per endpoint; the rest wait in the table for the scheduler. */
+  @IsInt() @Min(1) @Max(1_000_000) DELIVERY_MAX_QUEUE_PER_ENDPOINT = 1000;
+
+  /**
+   * How long a claimed delivery belongs to this process. A crash before the attempt is
+   * recorded hands it to any replica after this; it must exceed DELIVERY_TIMEOUT_MS.
+   */
+  @IsInt() @Min(5) @Max(3600) DELIVERY_LEASE_SECONDS = 60;
+
+  /** Delay before each attempt, from the previous one: bare numbers are seconds, or 5s/5m/2h/1d. */
+  @IsString() @Matches(/^\s*\d+(\.\d+)?(ms|s|m|h|d)?\s*(,\s*\d+(\.\d+)?(ms|s|m|h|d)?\s*)*$/, { message: 'DELIVERY_SCHEDULE must be a comma-separated list of delays, e.g. 0,5,300 (seconds) or 0,5s,5m' })
+  DELIVERY_SCHEDULE = '0,5,300,1800,7200,18000,36000,50400,72000,86400';
+
+  @IsInt() @Min(50) @Max(60000) DELIVERY_POLL_MS = 1000;
+
+  /** Rows the scheduler claims per poll. */
+  @IsInt() @Min(1) @Max(10000) DELIVERY_CLAIM_BATCH = 500;
+
+  /** Bounds on a receiver's Retry-After (seconds). */
+  @IsInt() @Min(0) @Max(86400) RETRY_AFTER_MIN_SECONDS = 1;
+  @IsInt() @Min(1) @Max(7 * 86400) RETRY_AFTER_MAX_SECONDS = 86400;
+
+  /** Consecutive failures that open an endpoint's circuit. */
+  @IsInt() @Min(1) @Max(10000) CIRCUIT_FAILURE_THRESHOLD = 10;
+  @IsInt() @Min(100) @Max(3_600_000) CIRCUIT_COOLDOWN_MS = 30000;
+}

@@ -1,0 +1,203 @@
+import { Dispatcher, type DispatcherOptions, type EndpointLimits, type RunVerdict } from './dispatcher';
+
+interface Job {
+  endpointId: string;
+  n: number;
+}
+
+/** A fake sender: every job stays in flight until the test answers it. */
+class FakeSender {
+  readonly started: Job[] = [];
+  private readonly open = new Map<Job, (v: RunVerdict) => void>();
+
+  readonly run = (job: Job): Promise<RunVerdict> =>
+    new Promise<RunVerdict>((resolve) => {
+      this.started.push(job);
+      this.open.set(job, resolve);
+    });
+
+  inFlight(endpointId?: string): Job[] {
+    return [...this.open.keys()].filter((j) => endpointId === undefined || j.endpointId === endpointId);
+  }
+
+  answer(job: Job, verdict: RunVerdict = 'success'): void {
+    const r = this.open.get(job);
+    if (!r) throw new Error(`job ${job.endpointId}#${job.n} is not in flight`);
+    this.open.delete(job);
+    r(verdict);
+  }
+
+  startedFor(endpointId: string): number[] {
+    return this.started.filter((j) => j.endpointId === endpointId).map((j) => j.n);
+  }
+}
+
+const flush = () => new Promise<void>((r) => setImmediate(r));
+
+function make(
+  sender: FakeSender,
+  limits: Record<string, Partial<EndpointLimits>> = {},
+  overrides: Partial<DispatcherOptions<Job>> = {},
+): { d: Dispatcher<Job>; deferred: { job: Job; at: Date }[]; errors: unknown[] } {
+  const deferred: { job: Job; at: Date }[] = [];
+  const errors: unknown[] = [];
+  const d = new Dispatcher<Job>({
+    maxInFlight: 100,
+    maxQueuePerEndpoint: 1000,
+    limits: (id) => ({ maxConcurrency: 5, rateLimitPerSecond: null, ...limits[id] }),
+    run: sender.run,
+    deferred: async (job, at) => {
+      deferred.push({ job, at });
+    },
+    circuit: { failureThreshold: 3, cooldownMs: 10_000 },
+    onError: (err) => errors.push(err),
+    ...overrides,
+  });
+  return { d, deferred, errors };
+}
+
+function submitMany(d: Dispatcher<Job>, endpointId: string, count: number, from = 0): boolean[] {
+  return Array.from({ length: count }, (_, i) => d.submit({ endpointId, n: from + i }));
+}
+
+describe('Dispatcher', () => {
+  it('a slow endpoint only fills its own queue: another endpoint is served at once', async () => {
+    const sender = new FakeSender();
+    const { d } = make(sender, { slow: { maxConcurrency: 2 }, fast: { maxConcurrency: 2 } });
+    submitMany(d, 'slow', 50);
+    submitMany(d, 'fast', 3);
+    expect(sender.inFlight('slow')).toHaveLength(2);
+    expect(sender.inFlight('fast')).toHaveLength(2);
+
+    // The fast endpoint's jobs complete and the next one starts while "slow" still hangs.
+    for (const j of sender.inFlight('fast')) sender.answer(j);
+    await flush();
+    expect(sender.startedFor('fast')).toEqual([0, 1, 2]);
+    expect(sender.inFlight('slow')).toHaveLength(2);
+    expect(d.queuedFor('slow')).toBe(48);
+  });
+
+  it('never exceeds an endpoint concurrency limit and keeps FIFO order within it', async () => {
+    const sender = new FakeSender();
+    const { d } = make(sender, { a: { maxConcurrency: 3 } });
+    submitMany(d, 'a', 10);
+    let maxSeen = 0;
+    while (sender.inFlight('a').length > 0) {
+      maxSeen = Math.max(maxSeen, sender.inFlight('a').length);
+      sender.answer(sender.inFlight('a')[0]);
+      await flush();
+    }
+    expect(maxSeen).toBe(3);
+    expect(sender.startedFor('a')).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  });
+
+  it('caps the total in flight and shares freed slots round-robin between endpoints', async () => {
+    const sender = new FakeSender();
+    const { d } = make(sender, {}, { maxInFlight: 2 });
+    submitMany(d, 'a', 4);
+    submitMany(d, 'b', 4);
+    expect(sender.inFlight()).toHaveLength(2);
+    expect(d.stats()).toEqual({ inFlight: 2, queued: 6, lanes: 2 });
+    while (sender.inFlight().length > 0) {
+      expect(sender.inFlight().length).toBeLessThanOrEqual(2);
+      sender.answer(sender.inFlight()[0]);
+      await flush();
+    }
+    // After the first two (only "a" had work then), freed slots alternate while both have work.
+    const turns = sender.started.slice(2, 6).map((j) => j.endpointId).join('');
+    expect(turns).toMatch(/^(ab){2}$|^(ba){2}$/);
+    expect(sender.started).toHaveLength(8);
+  });
+
+  it('refuses a job when the endpoint queue is full, without affecting other endpoints', () => {
+    const sender = new FakeSender();
+    const { d } = make(sender, { a: { maxConcurrency: 1 } }, { maxQueuePerEndpoint: 2 });
+    const accepted = submitMany(d, 'a', 4);
+    // One in flight, two queued, the fourth refused.
+    expect(accepted).toEqual([true, true, true, false]);
+    expect(d.submit({ endpointId: 'b', n: 0 })).toBe(true);
+  });
+
+  it('opens the circuit after consecutive failures and hands queued jobs back with the retry time', async () => {
+    let t = 1_000_000;
+    const sender = new FakeSender();
+    const { d, deferred } = make(sender, { dead: { maxConcurrency: 1 } }, { now: () => t });
+    submitMany(d, 'dead', 6);
+    submitMany(d, 'ok', 1);
+    for (let i = 0; i < 3; i++) {
+      sender.answer(sender.inFlight('dead')[0], 'failure');
+      await flush();
+    }
+    expect(d.circuitState('dead')).toBe('open');
+    expect(sender.startedFor('dead')).toEqual([0, 1, 2]);
+    expect(deferred.map((x) => x.job.n)).toEqual([3, 4, 5]);
+    expect(deferred.every((x) => x.at.getTime() === t + 10_000)).toBe(true);
+    // New work for the dead endpoint is handed back at once, not parked in memory.
+    d.submit({ endpointId: 'dead', n: 6 });
+    expect(deferred.map((x) => x.job.n)).toContain(6);
+    expect(d.queuedFor('dead')).toBe(0);
+    // The other endpoint was never affected.
+    expect(sender.startedFor('ok')).toEqual([0]);
+    t += 1;
+  });
+
+  it('sends one half-open probe after the cool-down and resumes when it succeeds', async () => {
+    let t = 0;
+    const sender = new FakeSender();
+    const { d } = make(sender, { e: { maxConcurrency: 4 } }, { now: () => t, circuit: { failureThreshold: 1, cooldownMs: 1000 } });
+    d.submit({ endpointId: 'e', n: 0 });
+    sender.answer(sender.inFlight('e')[0], 'failure');
+    await flush();
+    expect(d.circuitState('e')).toBe('open');
+
+    t += 1000;
+    submitMany(d, 'e', 3, 1);
+    expect(sender.inFlight('e').map((j) => j.n)).toEqual([1]);
+    expect(d.queuedFor('e')).toBe(2);
+
+    sender.answer(sender.inFlight('e')[0], 'success');
+    await flush();
+    expect(d.circuitState('e')).toBe('closed');
+    expect(sender.inFlight('e').map((j) => j.n)).toEqual([2, 3]);
+  });
+
+  it('spaces requests by the endpoint rate limit', async () => {
+    jest.useFakeTimers();
+    try {
+      const sender = new FakeSender();
+      const { d } = make(sender, { r: { maxConcurrency: 10, rateLimitPerSecond: 2 }, free: { maxConcurrency: 10 } });
+      submitMany(d, 'r', 5);
+      submitMany(d, 'free', 5);
+      expect(sender.startedFor('r')).toHaveLength(2);
+      expect(sender.startedFor('free')).toHaveLength(5);
+      jest.advanceTimersByTime(500);
+      expect(sender.startedFor('r')).toHaveLength(3);
+      jest.advanceTimersByTime(1000);
+      expect(sender.startedFor('r')).toHaveLength(5);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it('reports errors thrown by run and keeps going', async () => {
+    const errors: unknown[] = [];
+    let calls = 0;
+    const d = new Dispatcher<Job>({
+      maxInFlight: 10,
+      maxQueuePerEndpoint: 10,
+      limits: () => ({ maxConcurrency: 1, rateLimitPerSecond: null }),
+      run: async () => {
+        calls++;
+        if (calls === 1) throw new Error('boom');
+        return 'success';
+      },
+      deferred: async () => undefined,
+      circuit: { failureThreshold: 3, cooldownMs: 1000 },
+      onError: (err) => errors.push(err),
+    });
+    submitMany(d, 'a', 2);
+    await expect(d.idle(1000)).resolves.toBe(true);
+    expect(calls).toBe(2);
+    expect(errors).toHaveLength(1);
+  });
+});

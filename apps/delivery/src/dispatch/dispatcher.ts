@@ -1,0 +1,245 @@
+import { CircuitBreaker, type CircuitBreakerOptions, type CircuitState } from './circuit-breaker';
+import { TokenBucket } from './token-bucket';
+
+export interface DispatchJob {
+  /** Lane key: every job of one endpoint shares its queue, limits and circuit. */
+  endpointId: string;
+}
+
+/** What an attempt says about the endpoint's health, for its circuit breaker. */
+export type RunVerdict = 'success' | 'failure' | 'neutral';
+
+export interface EndpointLimits {
+  maxConcurrency: number;
+  /** null = no rate limit. */
+  rateLimitPerSecond: number | null;
+}
+
+export interface DispatcherOptions<J extends DispatchJob> {
+  /** Requests in flight across all endpoints. */
+  maxInFlight: number;
+  /** Jobs held in memory per endpoint; `submit` refuses beyond this. */
+  maxQueuePerEndpoint: number;
+  /** Read on every start, so configuration changes apply without a restart. */
+  limits: (endpointId: string) => EndpointLimits;
+  run: (job: J) => Promise<RunVerdict>;
+  /** The endpoint's circuit is open: the job is handed back to be tried at `retryAt`. */
+  deferred: (job: J, retryAt: Date) => Promise<void>;
+  circuit: CircuitBreakerOptions;
+  /** `run` or `deferred` threw: nothing else can handle it here. */
+  onError: (err: unknown, job: J) => void;
+  now?: () => number;
+}
+
+interface Lane<J> {
+  id: string;
+  queue: J[];
+  head: number;
+  active: number;
+  breaker: CircuitBreaker;
+  bucket: TokenBucket | null;
+  timer: NodeJS.Timeout | null;
+}
+
+export interface DispatcherStats {
+  inFlight: number;
+  queued: number;
+  lanes: number;
+}
+
+/**
+ * In-process scheduler of outbound attempts. Each endpoint has its own FIFO lane with a
+ * concurrency limit, an optional rate limit and a circuit breaker; a global cap bounds the
+ * total in flight. Lanes are served round-robin from a set of *runnable* lanes only — a lane
+ * at its concurrency limit, waiting for a rate token or for a half-open probe is not in
+ * that set — so a slow endpoint ties up at most its own `maxConcurrency` slots and its own
+ * queue, never the turn of another endpoint.
+ */
+export class Dispatcher<J extends DispatchJob> {
+  private readonly lanes = new Map<string, Lane<J>>();
+  /** Insertion order is the round-robin order. */
+  private readonly runnable = new Set<string>();
+  private inFlight = 0;
+  private queued = 0;
+  private pumping = false;
+  private stopped = false;
+  private idleWaiters: (() => void)[] = [];
+  private readonly now: () => number;
+
+  constructor(private readonly opts: DispatcherOptions<J>) {
+    this.now = opts.now ?? Date.now;
+  }
+
+  /** Queues a job; false when the endpoint's queue is full (the job stays durable elsewhere). */
+  submit(job: J): boolean {
+    if (this.stopped) return false;
+    const lane = this.lane(job.endpointId);
+    if (lane.queue.length - lane.head >= this.opts.maxQueuePerEndpoint) return false;
+    lane.queue.push(job);
+    this.queued++;
+    if (!lane.timer) this.runnable.add(lane.id);
+    this.pump();
+    return true;
+  }
+
+  stats(): DispatcherStats {
+    return { inFlight: this.inFlight, queued: this.queued, lanes: this.lanes.size };
+  }
+
+  circuitState(endpointId: string): CircuitState {
+    return this.lanes.get(endpointId)?.breaker.state ?? 'closed';
+  }
+
+  queuedFor(endpointId: string): number {
+    const lane = this.lanes.get(endpointId);
+    return lane ? lane.queue.length - lane.head : 0;
+  }
+
+  /** Stops taking work and drops what is queued (it is durable in the table); in-flight jobs finish. */
+  stop(): void {
+    this.stopped = true;
+    for (const lane of this.lanes.values()) {
+      if (lane.timer) clearTimeout(lane.timer);
+      lane.timer = null;
+      lane.queue = [];
+      lane.head = 0;
+    }
+    this.queued = 0;
+    this.runnable.clear();
+    this.notifyIdle();
+  }
+
+  /** Resolves when nothing is queued or in flight, or after `timeoutMs`. */
+  idle(timeoutMs = Number.POSITIVE_INFINITY): Promise<boolean> {
+    if (this.isIdle()) return Promise.resolve(true);
+    return new Promise<boolean>((resolve) => {
+      let timer: NodeJS.Timeout | undefined;
+      const waiter = () => {
+        if (timer) clearTimeout(timer);
+        resolve(true);
+      };
+      this.idleWaiters.push(waiter);
+      if (Number.isFinite(timeoutMs)) {
+        timer = setTimeout(() => {
+          this.idleWaiters = this.idleWaiters.filter((w) => w !== waiter);
+          resolve(false);
+        }, timeoutMs);
+        timer.unref();
+      }
+    });
+  }
+
+  private isIdle(): boolean {
+    return this.inFlight === 0 && this.queued === 0;
+  }
+
+  private notifyIdle(): void {
+    if (!this.isIdle()) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  private lane(id: string): Lane<J> {
+    let lane = this.lanes.get(id);
+    if (!lane) {
+      lane = { id, queue: [], head: 0, active: 0, breaker: new CircuitBreaker(this.opts.circuit, this.now), bucket: null, timer: null };
+      this.lanes.set(id, lane);
+    }
+    return lane;
+  }
+
+  private pump(): void {
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      while (this.inFlight < this.opts.maxInFlight) {
+        const next = this.runnable.values().next();
+        if (next.done) break;
+        const lane = this.lanes.get(next.value) as Lane<J>;
+        this.runnable.delete(lane.id);
+        // Re-adding after one start moves the lane to the back: one job per lane per round.
+        if (this.startOne(lane) === 'started' && this.hasQueued(lane)) this.runnable.add(lane.id);
+      }
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private hasQueued(lane: Lane<J>): boolean {
+    return lane.queue.length > lane.head;
+  }
+
+  private take(lane: Lane<J>): J {
+    const job = lane.queue[lane.head++];
+    this.queued--;
+    // Compact now and then instead of shift(), which is O(n) per call on long queues.
+    if (lane.head > 1024 && lane.head * 2 > lane.queue.length) {
+      lane.queue = lane.queue.slice(lane.head);
+      lane.head = 0;
+    }
+    return job;
+  }
+
+  /** 'blocked' lanes leave the runnable set until a finish, a timer or a probe puts them back. */
+  private startOne(lane: Lane<J>): 'started' | 'blocked' | 'empty' {
+    if (!this.hasQueued(lane)) return 'empty';
+    const limits = this.opts.limits(lane.id);
+    if (lane.active >= Math.max(1, limits.maxConcurrency)) return 'blocked';
+
+    const permit = lane.breaker.check();
+    if (permit.kind === 'reject') {
+      // Hand the whole queue back rather than hold it in memory for the cool-down.
+      const retryAt = new Date(permit.retryAt);
+      while (this.hasQueued(lane)) {
+        const job = this.take(lane);
+        this.opts.deferred(job, retryAt).catch((err: unknown) => this.opts.onError(err, job));
+      }
+      this.notifyIdle();
+      return 'empty';
+    }
+    if (permit.kind === 'wait') return 'blocked';
+
+    const rate = limits.rateLimitPerSecond;
+    if (rate !== null && rate > 0) {
+      if (!lane.bucket || lane.bucket.ratePerSecond !== rate) lane.bucket = new TokenBucket(rate, this.now);
+      if (!lane.bucket.tryTake()) {
+        const wait = lane.bucket.msUntilToken();
+        lane.timer = setTimeout(() => {
+          lane.timer = null;
+          if (this.hasQueued(lane)) this.runnable.add(lane.id);
+          this.pump();
+        }, Math.max(1, wait));
+        return 'blocked';
+      }
+    } else {
+      lane.bucket = null;
+    }
+
+    lane.breaker.acquire();
+    const job = this.take(lane);
+    lane.active++;
+    this.inFlight++;
+    void this.execute(lane, job);
+    return 'started';
+  }
+
+  private async execute(lane: Lane<J>, job: J): Promise<void> {
+    let verdict: RunVerdict = 'neutral';
+    try {
+      verdict = await this.opts.run(job);
+    } catch (err) {
+      this.opts.onError(err, job);
+    } finally {
+      lane.active--;
+      this.inFlight--;
+      if (verdict === 'success') lane.breaker.onSuccess();
+      else if (verdict === 'failure') lane.breaker.onFailure();
+      else lane.breaker.onNeutral();
+      if (this.hasQueued(lane) && !lane.timer && !this.stopped) this.runnable.add(lane.id);
+      else if (!this.hasQueued(lane) && lane.active === 0 && !lane.timer && lane.breaker.pristine) this.lanes.delete(lane.id);
+      this.pump();
+      this.notifyIdle();
+    }
+  }
+}

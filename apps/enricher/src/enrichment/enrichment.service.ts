@@ -1,0 +1,62 @@
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { childTraceparent, Topics, type CanonicalEvent } from '@hookstream/contracts';
+import { emailKey, enrichEvent, GeoIpLookup, normaliseEmail, type LearnedName } from '@hookstream/enrichment';
+import { EVENT_PRODUCER, type EventProducer, type InboundMessage, type OutboundMessage } from '@hookstream/kafka';
+import { APP_CONFIG } from '@hookstream/platform';
+import type { EnricherConfig } from '../enricher.config';
+import { NamesRepository } from './names.repository';
+
+@Injectable()
+export class EnrichmentService implements OnModuleInit {
+  private readonly log = new Logger(EnrichmentService.name);
+  private geo: GeoIpLookup | null = null;
+
+  constructor(
+    private readonly names: NamesRepository,
+    @Inject(EVENT_PRODUCER) private readonly producer: EventProducer,
+    @Inject(APP_CONFIG) private readonly config: EnricherConfig,
+  ) {}
+
+  /** The geo database is loaded once per process; without one, geo enrichment is skipped with a warning. */
+  async onModuleInit(): Promise<void> {
+    try {
+      this.geo = await GeoIpLookup.open(this.config.GEOIP_DB_PATH ? { path: this.config.GEOIP_DB_PATH } : {});
+      this.log.log('geo-IP database loaded');
+    } catch (err) {
+      this.log.error(`geo-IP database could not be opened, locations from IPs are disabled: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  async process(messages: InboundMessage<CanonicalEvent>[]): Promise<number> {
+    const secret = this.config.EMAIL_KEY_SECRET;
+    const wanted = new Map<string, { accountId: string; emailKey: string }>();
+    for (const m of messages) {
+      const email = m.value.person?.email;
+      if (email) {
+        const key = emailKey(normaliseEmail(email), secret);
+        wanted.set(`${m.value.accountId}\u0000${key}`, { accountId: m.value.accountId, emailKey: key });
+      }
+    }
+    const history = await this.names.load([...wanted.values()]);
+    const learned: { accountId: string; name: LearnedName }[] = [];
+    const out: OutboundMessage[] = [];
+    for (const m of messages) {
+      const accountId = m.value.accountId;
+      const r = enrichEvent(m.value, {
+        geo: this.geo,
+        nameHistory: (k) => history.get(`${accountId}\u0000${k}`),
+        emailKeySecret: secret,
+      });
+      if (r.learnedName) {
+        learned.push({ accountId, name: r.learnedName });
+        // Later events of the same batch learn from earlier ones too.
+        history.set(`${accountId}\u0000${r.learnedName.emailKey}`, { firstName: r.learnedName.firstName, lastName: r.learnedName.lastName });
+      }
+      const e = r.event;
+      out.push({ key: m.key, value: e, envelope: { id: e.id, type: `hookstream.event.${e.type}`, source: `/sources/${e.sourceId}`, time: e.occurredAt, subject: e.accountId, traceparent: childTraceparent(m.envelope?.traceparent) } });
+    }
+    await this.producer.send(Topics.eventsEnriched, out);
+    await this.names.save(learned);
+    return out.length;
+  }
+}

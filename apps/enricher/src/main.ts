@@ -1,0 +1,11 @@
+import { loadConfig } from '@hookstream/config';
+import { exitOnBootError, runApp } from '@hookstream/platform';
+import { AppModule } from './app.module';
+import { EnricherConfig } from './enricher.config';
+
+async function main(): Promise<void> {
+  const config = loadConfig(EnricherConfig);
+  await runApp({ appName: 'enricher', module: AppModule.register(config), config, consumer: { groupId: 'hookstream-enricher', maxBatchSize: 1000 } });
+}
+
+main().catch(exitOnBootError('enricher'));

@@ -1,0 +1,50 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource } from '@hookstream/db';
+
+export interface DedupeClaim {
+  sourceId: string;
+  key: string;
+  eventId: string;
+}
+
+/** The dedupe_keys table: claims keys for events in one batched INSERT … ON CONFLICT per batch. */
+@Injectable()
+export class DedupeRepository {
+  constructor(@Inject(DataSource) private readonly ds: DataSource) {}
+
+  /**
+   * Claims every key; returns, per `sourceId\u0000key`, the event that owns it. A key already owned
+   * by another event marks a duplicate (its counter goes up); one owned by the same event is a
+   * redelivery and changes nothing. Keys past their expiry are taken over by the new event.
+   */
+  async claim(claims: DedupeClaim[], retentionDays: number): Promise<Map<string, string>> {
+    const owners = new Map<string, string>();
+    if (claims.length === 0) return owners;
+    const params: unknown[] = [];
+    const rows = claims.map((c, i) => {
+      params.push(c.sourceId, c.key, c.eventId);
+      return `($${i * 3 + 1}, $${i * 3 + 2}, $${i * 3 + 3}, now(), now() + make_interval(days => ${Math.trunc(retentionDays)}))`;
+    });
+    const result: { source_id: string; key: string; event_id: string }[] = await this.ds.query(
+      `INSERT INTO dedupe_keys (source_id, key, event_id, first_seen_at, expires_at) VALUES ${rows.join(',')}
+       ON CONFLICT (source_id, key) DO UPDATE SET
+         event_id = CASE WHEN dedupe_keys.expires_at < now() THEN EXCLUDED.event_id ELSE dedupe_keys.event_id END,
+         first_seen_at = CASE WHEN dedupe_keys.expires_at < now() THEN EXCLUDED.first_seen_at ELSE dedupe_keys.first_seen_at END,
+         expires_at = CASE WHEN dedupe_keys.expires_at < now() THEN EXCLUDED.expires_at ELSE dedupe_keys.expires_at END,
+         duplicate_count = dedupe_keys.duplicate_count + CASE WHEN dedupe_keys.event_id <> EXCLUDED.event_id AND dedupe_keys.expires_at >= now() THEN 1 ELSE 0 END
+       RETURNING source_id, key, event_id`,
+      params,
+    );
+    for (const r of result) owners.set(`${r.source_id}\u0000${r.key}`, r.event_id);
+    return owners;
+  }
+
+  /** Expiring storage: removes keys past their retention, in bounded chunks. */
+  async purgeExpired(limit = 10000): Promise<number> {
+    const r: unknown[] = await this.ds.query(
+      `DELETE FROM dedupe_keys WHERE ctid IN (SELECT ctid FROM dedupe_keys WHERE expires_at < now() LIMIT $1) RETURNING 1`,
+      [limit],
+    );
+    return r.length;
+  }
+}

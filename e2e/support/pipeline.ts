@@ -1,0 +1,104 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { testDatabaseUrl, testBrokers, waitFor } from '@hookstream/testing';
+
+export const ROOT = join(__dirname, '..', '..');
+export const APPS = ['control-api', 'ingest-gateway', 'validator', 'enricher', 'automation', 'delivery'] as const;
+export type AppName = (typeof APPS)[number];
+
+/**
+ * Runs the compiled apps (dist/, built by `npm test` before this suite) as real processes on
+ * their own ports and consumer-group suffix, against the real broker and the test database.
+ */
+export class Pipeline {
+  readonly ports: Record<AppName, number>;
+  readonly env: NodeJS.ProcessEnv;
+  private readonly procs = new Map<AppName, ChildProcess>();
+  readonly logDir = join(ROOT, 'test-artifacts', 'e2e-logs');
+
+  constructor(basePort = 4100, extraEnv: NodeJS.ProcessEnv = {}) {
+    this.ports = Object.fromEntries(APPS.map((a, i) => [a, basePort + i])) as Record<AppName, number>;
+    this.env = {
+      ...process.env,
+      KAFKA_BROKERS: testBrokers().join(','),
+      DATABASE_URL: testDatabaseUrl(),
+      SECRETS_KEY: randomBytes(32).toString('base64'),
+      KAFKA_GROUP_SUFFIX: `-e2e-${randomBytes(4).toString('hex')}`,
+      HTTP_HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+      PUBLIC_BASE_URL: `http://127.0.0.1:${this.ports['ingest-gateway']}`,
+      DELIVERY_ALLOWED_CIDRS: '127.0.0.1/32',
+      DELIVERY_ALLOW_HTTP: 'true',
+      DELIVERY_ALLOWED_PORTS: 'any',
+      ENDPOINT_ALLOW_HTTP: 'true',
+      ENDPOINT_ALLOWED_PORTS: 'any',
+      ...extraEnv,
+    };
+    if (!existsSync(join(ROOT, 'dist/apps/ingest-gateway/src/main.js'))) {
+      throw new Error('dist/ is missing: run `npm run build` first (npm test does it).');
+    }
+  }
+
+  url(app: AppName, path = ''): string {
+    return `http://127.0.0.1:${this.ports[app]}${path}`;
+  }
+
+  async start(apps: readonly AppName[] = APPS): Promise<void> {
+    mkdirSync(this.logDir, { recursive: true });
+    for (const app of apps) {
+      const log = createWriteStream(join(this.logDir, `${app}.log`));
+      const p = spawn(process.execPath, ['-r', './tools/runtime/register.js', `dist/apps/${app}/src/main.js`], {
+        cwd: ROOT,
+        env: { ...this.env, HTTP_PORT: String(this.ports[app]) },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      p.stdout?.pipe(log);
+      p.stderr?.pipe(log);
+      this.procs.set(app, p);
+    }
+    for (const app of apps) await this.waitReady(app);
+  }
+
+  async waitReady(app: AppName, timeoutMs = 60000): Promise<void> {
+    await waitFor(async () => {
+      const p = this.procs.get(app);
+      if (p && p.exitCode !== null) throw new Error(`${app} exited with ${p.exitCode}; see ${this.logDir}/${app}.log`);
+      try {
+        const r = await fetch(this.url(app, '/health/ready'));
+        return r.status === 200 ? true : undefined;
+      } catch {
+        return undefined;
+      }
+    }, { timeoutMs, intervalMs: 250, what: `${app} /health/ready` });
+  }
+
+  /** SIGTERM one app; resolves with how long it took to exit and its exit code. */
+  async terminate(app: AppName): Promise<{ ms: number; code: number | null; signal: NodeJS.Signals | null }> {
+    const p = this.procs.get(app);
+    if (!p || p.exitCode !== null) return { ms: 0, code: p?.exitCode ?? null, signal: null };
+    const t0 = Date.now();
+    const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) => p.once('exit', (code, signal) => res({ code, signal })));
+    p.kill('SIGTERM');
+    const r = await done;
+    this.procs.delete(app);
+    return { ms: Date.now() - t0, ...r };
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all([...this.procs.keys()].map((a) => this.terminate(a)));
+  }
+
+  /** Runs the control-api CLI (compiled) and returns its stdout. */
+  async cli(args: string[]): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const p = spawn(process.execPath, ['-r', './tools/runtime/register.js', 'dist/apps/control-api/src/cli.js', ...args], { cwd: ROOT, env: this.env });
+      let out = '';
+      let err = '';
+      p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      p.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      p.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`cli ${args.join(' ')} exited ${code}: ${err}`))));
+    });
+  }
+}

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# `npm start`: installs what is missing, starts local Kafka + PostgreSQL, builds, starts every app
+# and a local webhook inbox, seeds a demo tenant and prints a curl that works. Idempotent.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/apps.sh"
+cd "$ROOT"
+mkdir -p "$LOGS" "$PIDS"
+
+bash tools/dev/ensure-deps.sh
+say "starting local Kafka and PostgreSQL…"
+eval "$(bash tools/infra/up.sh)"
+export KAFKA_BROKERS DATABASE_URL
+
+# One secrets key per checkout, generated once, never committed.
+if [ -z "${SECRETS_KEY:-}" ]; then
+  [ -f "$STATE/secrets.env" ] || echo "SECRETS_KEY=$(node -e 'console.log(require("crypto").randomBytes(32).toString("base64"))')" > "$STATE/secrets.env"
+  set -a; source "$STATE/secrets.env"; set +a
+fi
+export PUBLIC_BASE_URL="${PUBLIC_BASE_URL:-http://127.0.0.1:${PORTS[ingest-gateway]}}"
+# The demo inbox runs on loopback: allow exactly that for outbound deliveries, nothing else.
+export DELIVERY_ALLOWED_CIDRS="${DELIVERY_ALLOWED_CIDRS:-127.0.0.1/32}" DELIVERY_ALLOW_HTTP="${DELIVERY_ALLOW_HTTP:-true}" DELIVERY_ALLOWED_PORTS="${DELIVERY_ALLOWED_PORTS:-any}"
+export ENDPOINT_ALLOW_HTTP="${ENDPOINT_ALLOW_HTTP:-true}" ENDPOINT_ALLOWED_PORTS="${ENDPOINT_ALLOWED_PORTS:-any}"
+export HTTP_HOST="${HTTP_HOST:-127.0.0.1}" LOG_LEVEL="${LOG_LEVEL:-info}"
+
+say "building (tsc)…"
+npm run --silent build
+
+say "running migrations…"
+node -r ./tools/runtime/register.js dist/libs/db/src/cli/migrate.js >&2
+
+start() { # name, command…
+  local name=$1; shift
+  stop_pidfile "$PIDS/$name.pid"
+  nohup setsid "$@" >"$LOGS/$name.log" 2>&1 </dev/null &
+  echo $! > "$PIDS/$name.pid"
+}
+
+start inbox node tools/dev/inbox.js
+for app in "${APPS[@]}"; do
+  HTTP_PORT=${PORTS[$app]} start "$app" node -r ./tools/runtime/register.js "dist/apps/$app/src/main.js"
+done
+
+say "waiting for every app to be ready…"
+for app in "${APPS[@]}"; do
+  port=${PORTS[$app]}
+  for i in $(seq 1 120); do
+    if curl -fsS "http://127.0.0.1:$port/health/ready" >/dev/null 2>&1; then break; fi
+    if ! kill -0 "$(cat "$PIDS/$app.pid")" 2>/dev/null; then tail -n 30 "$LOGS/$app.log" >&2; die "$app exited during start-up; its log is above ($LOGS/$app.log)."; fi
+    [ $((i % 10)) -eq 0 ] && say "  still waiting for $app ($i s)…"
+    [ "$i" -eq 120 ] && { tail -n 30 "$LOGS/$app.log" >&2; die "$app did not become ready in 120 s; see $LOGS/$app.log"; }
+    sleep 1
+  done
+  say "  $app ready on :$port"
+done
+
+say "seeding the demo tenant…"
+node -r ./tools/runtime/register.js dist/apps/control-api/src/cli.js seed-demo \
+  --inbox-url "http://127.0.0.1:$INBOX_PORT/hooks/demo" --public-base-url "$PUBLIC_BASE_URL" --json > "$STATE/demo.json"
+url=$(node -p "require('$STATE/demo.json').sourceUrl")
+apikey=$(node -p "require('$STATE/demo.json').apiKey")
+
+cat <<MSG
+
+Hookstream is running.
+  gateway      http://127.0.0.1:${PORTS[ingest-gateway]}    control API  http://127.0.0.1:${PORTS[control-api]} (OpenAPI at /docs)
+  logs         $LOGS/<app>.log      webhook inbox log: $LOGS/inbox.log
+  demo API key $apikey   (also in $STATE/demo.json)
+
+Send the Activly example event:
+
+curl -i -X POST '$url' \\
+  -H 'Content-Type: application/json' \\
+  -d '{"event":"purchase","first_name":"Sarah","city":"London","country":"UK","product":"Running Shoes","timestamp":"2026-02-28T14:30:00Z"}'
+
+Then watch it arrive, signed, at the local inbox:   tail -f $LOGS/inbox.log
+Stop everything:                                     npm run stop:all
+MSG

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# `npm test`: every check the project has, in order of cost — lint, types, unit tests, then the
+# integration and e2e suites against a real local Kafka and PostgreSQL (started if needed).
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$ROOT"
+export NX_DAEMON=false NX_NO_CLOUD=true NX_SKIP_NX_CACHE=true
+t0=$SECONDS
+step() { printf '\n\033[1m[test] %s (%ss elapsed)\033[0m\n' "$*" $((SECONDS - t0)); }
+
+step "dependencies"
+bash tools/dev/ensure-deps.sh
+
+step "lint (eslint + Nx module boundaries)"
+npx nx show projects >/dev/null
+npx eslint . --max-warnings=0
+
+step "type-check (tsc strict)"
+npx tsc -p tsconfig.json --noEmit
+
+step "build"
+npm run --silent build
+
+step "kustomize (for the k8s manifest test)"
+KUSTOMIZE_BIN="$(bash tools/k8s/ensure-kustomize.sh | tail -n1)"
+export KUSTOMIZE_BIN
+
+step "unit tests"
+npx jest -c jest.config.ts --ci
+
+step "local Kafka + PostgreSQL"
+eval "$(bash tools/infra/up.sh)"
+export KAFKA_BROKERS DATABASE_URL
+
+step "integration + e2e tests (real Kafka + PostgreSQL)"
+npx jest -c jest.int.config.ts --ci
+
+step "all tests passed in $((SECONDS - t0)) s"
