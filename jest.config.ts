@@ -1,6 +1,5 @@
 // Unit tests: *.spec.ts beside the code. Fakes allowed; no broker, no database.
 import type { Config } from 'jest';
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const preset = require('./jest.preset.js');
 
 const config: Config = {

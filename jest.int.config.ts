@@ -1,6 +1,5 @@
 // Integration and e2e tests: real Kafka and PostgreSQL, started once per run by globalSetup.
 import type { Config } from 'jest';
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const preset = require('./jest.preset.js');
 
 const config: Config = {
@@ -11,5 +10,7 @@ const config: Config = {
   globalSetup: '<rootDir>/libs/testing/src/global-setup.ts',
   testTimeout: 120_000,
   maxWorkers: 1,
+  // kafkajs leaves retry timers behind after disconnect; don't let them hold the run open.
+  forceExit: true,
 };
 export default config;

@@ -24,8 +24,9 @@ export class Receiver {
         res.end('{}');
       });
     });
-    await new Promise<void>((res) => this.server!.listen(0, '127.0.0.1', () => res()));
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    const server = this.server;
+    await new Promise<void>((res) => server.listen(0, '127.0.0.1', () => res()));
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   }
 
   async stop(): Promise<void> {

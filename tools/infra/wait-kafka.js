@@ -10,10 +10,10 @@ const repoRoot = path.resolve(__dirname, '..', '..');
 let kafkajs;
 try {
   kafkajs = require(require.resolve('kafkajs', { paths: [repoRoot] }));
-} catch (_) {
+} catch {
   try {
     kafkajs = require('kafkajs'); // honours NODE_PATH
-  } catch (_) {
+  } catch {
     process.exit(3);
   }
 }
@@ -43,7 +43,7 @@ async function probe() {
     const c = await admin.describeCluster();
     return c;
   } finally {
-    await admin.disconnect().catch(() => {});
+    await admin.disconnect().catch(() => undefined);
   }
 }
 

@@ -48,3 +48,13 @@ export class DeliveryConfig extends BaseAppConfig {
   @IsInt() @Min(1) @Max(10000) CIRCUIT_FAILURE_THRESHOLD = 10;
   @IsInt() @Min(100) @Max(3_600_000) CIRCUIT_COOLDOWN_MS = 30000;
 }
+
+/** Cross-field rules class-validator cannot express; throws with every problem at once. */
+export function assertDeliveryConfig(c: DeliveryConfig): void {
+  const problems: string[] = [];
+  if (c.DELIVERY_LEASE_SECONDS * 1000 <= c.DELIVERY_TIMEOUT_MS + c.DELIVERY_CONNECT_TIMEOUT_MS) {
+    problems.push('DELIVERY_LEASE_SECONDS must exceed DELIVERY_TIMEOUT_MS + DELIVERY_CONNECT_TIMEOUT_MS, or a slow attempt could be sent twice');
+  }
+  if (c.RETRY_AFTER_MIN_SECONDS > c.RETRY_AFTER_MAX_SECONDS) problems.push('RETRY_AFTER_MIN_SECONDS must not exceed RETRY_AFTER_MAX_SECONDS');
+  if (problems.length > 0) throw new Error(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+}

@@ -11,6 +11,7 @@ async function main(): Promise<void> {
     module: AppModule.register(config),
     config,
     bodyLimitBytes: Math.max(config.MAX_BODY_BYTES, config.BATCH_MAX_BYTES),
+    bodyParser: false,
     configure: (app) => registerBodyParsers(app.getHttpAdapter().getInstance(), Math.max(config.MAX_BODY_BYTES, config.BATCH_MAX_BYTES)),
   });
 }

@@ -84,6 +84,20 @@ const SUBDIVISION_ALIASES: Readonly<Record<string, Readonly<Record<string, strin
  * "osterreich", "St. Lucia" → "saint lucia", "The Netherlands" → "netherlands".
  */
 export function normaliseName(value: string): string {
+  let key = normalisedNames.get(value);
+  if (key === undefined) {
+    // Bounded: payload text is unbounded in variety; the hot set (geo names) is small.
+    if (normalisedNames.size >= NORMALISED_CACHE_SIZE) normalisedNames.clear();
+    key = computeNormalisedName(value);
+    normalisedNames.set(value, key);
+  }
+  return key;
+}
+
+const NORMALISED_CACHE_SIZE = 10_000;
+const normalisedNames = new Map<string, string>();
+
+function computeNormalisedName(value: string): string {
   return value
     .normalize('NFKD')
     .replace(/\p{M}/gu, '')

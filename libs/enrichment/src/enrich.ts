@@ -64,8 +64,6 @@ function hasAnyLocation(location: LocationDto): boolean {
   return hasPlace(location) || present(location.state) || present(location.stateCode);
 }
 
-const GEO_FIELDS = ['city', 'state', 'stateCode', 'country', 'countryCode'] as const;
-
 function enrichLocation(event: CanonicalEvent, deps: EnrichDeps, applied: string[], warnings: string[]): void {
   const ip = event.person.ip;
   let fromGeo = false;
@@ -76,8 +74,13 @@ function enrichLocation(event: CanonicalEvent, deps: EnrichDeps, applied: string
       } else {
         const outcome = deps.geo.resolve(ip);
         if (outcome.found) {
-          const location = { ...event.location };
-          for (const field of GEO_FIELDS) if (!present(location[field])) location[field] = outcome.location[field];
+          const found = outcome.location;
+          const location = { ...event.location, city: found.city, country: found.country, countryCode: found.countryCode };
+          // state/stateCode are a pair: a payload half is completed by lookup, not mixed with geo's.
+          if (!present(location.state) && !present(location.stateCode)) {
+            location.state = found.state;
+            location.stateCode = found.stateCode;
+          }
           location.source = 'geoip';
           event.location = location;
           fromGeo = true;
@@ -96,7 +99,9 @@ function enrichLocation(event: CanonicalEvent, deps: EnrichDeps, applied: string
   if (!hasAnyLocation(event.location)) return;
   try {
     const resolution = resolveLocation(event.location);
-    warnings.push(...resolution.warnings);
+    // A geo database's region names that ISO 3166-2 data lacks ("Lombardy", "Gyeonggi-do":
+    // about a fifth of lookups) just leave stateCode empty; that is no problem of the event.
+    warnings.push(...(fromGeo ? resolution.warnings.filter((w) => !w.startsWith('location.state_unknown')) : resolution.warnings));
     if (resolution.filled.length > 0) {
       event.location = { ...resolution.location, source: fromGeo ? 'geoip' : 'lookup' };
       applied.push(APPLIED.lookup);

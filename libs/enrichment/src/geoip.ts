@@ -129,7 +129,7 @@ function openReader(path: string, cacheSize: number | undefined): Promise<CityRe
 }
 
 function describe(reader: CityReader): { databaseType: string; builtAt: string } {
-  return { databaseType: reader.metadata.databaseType, builtAt: new Date(Number(reader.metadata.buildEpoch) * 1000).toISOString() };
+  return { databaseType: reader.metadata.databaseType, builtAt: reader.metadata.buildEpoch.toISOString() };
 }
 
 /** IP → city/state/country, from an in-memory MaxMind-format database. Never touches the network. */

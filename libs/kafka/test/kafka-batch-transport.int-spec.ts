@@ -1,6 +1,5 @@
 import { dlqOf } from '@hookstream/contracts';
-import { CoalescingProducer, DLQ_HEADERS, PermanentMessageError, type InboundMessage, type KafkaBatchContext } from '@hookstream/kafka';
-import { testKafka, uniqueName, waitFor } from '@hookstream/testing';
+import { CoalescingProducer, DLQ_HEADERS, PermanentMessageError, type InboundMessage, type KafkaBatchContext } from '../src';
 import type { Kafka } from 'kafkajs';
 import {
   committedOffsets,
@@ -13,6 +12,9 @@ import {
   readTopic,
   recordCount,
   startConsumer,
+  testKafka,
+  uniqueName,
+  waitFor,
   type RunningConsumer,
 } from './support/kafka-harness';
 
@@ -26,7 +28,7 @@ const valueOf = (m: InboundMessage): TestValue => m.value as TestValue;
 describe('KafkaBatchTransport on a real broker', () => {
   let kafka: Kafka;
   let producer: CoalescingProducer;
-  let running: RunningConsumer[] = [];
+  const running: RunningConsumer[] = [];
   const gates: (() => void)[] = [];
 
   beforeAll(async () => {

@@ -16,6 +16,8 @@ export interface RunAppOptions {
   /** Kafka consumer group for `@EventPattern` handlers; omit for HTTP-only apps. */
   consumer?: Omit<KafkaBatchTransportOptions, 'kafka' | 'producer'>;
   bodyLimitBytes?: number;
+  /** false: the app registers its own body parsers in `configure` (the gateway keeps raw bytes). */
+  bodyParser?: boolean;
   /** Hook to register content parsers, static files … before listening. */
   configure?: (app: NestFastifyApplication) => void | Promise<void>;
 }
@@ -30,7 +32,7 @@ export async function runApp(opts: RunAppOptions): Promise<INestApplication> {
   const app = await NestFactory.create<NestFastifyApplication>(
     opts.module as never,
     new FastifyAdapter({ bodyLimit: opts.bodyLimitBytes ?? 1024 * 1024, trustProxy: true }),
-    { bufferLogs: true },
+    { bufferLogs: true, bodyParser: opts.bodyParser ?? true },
   );
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
@@ -46,6 +48,9 @@ export async function runApp(opts: RunAppOptions): Promise<INestApplication> {
     });
   }
   if (opts.configure) await opts.configure(app);
+  // Init first: module hooks run now (migrations, config caches caught up), before any consumer
+  // takes a message — a consumer must never match events against a cache that is still filling.
+  await app.init();
   if (opts.consumer) {
     const transport = new KafkaBatchTransport({
       ...opts.consumer,
@@ -53,7 +58,10 @@ export async function runApp(opts: RunAppOptions): Promise<INestApplication> {
       kafka: app.get<Kafka>(KAFKA_CLIENT),
       producer: app.get<EventProducer>(EVENT_PRODUCER),
     });
-    const ms = app.connectMicroservice({ strategy: transport });
+    // Deferred so the RPC filter is registered before the listeners are bound (else Nest ignores it).
+    const ms = app.connectMicroservice({ strategy: transport }, { deferInitialization: true });
+    // The shared container's init hooks already ran in app.init(); don't run them twice.
+    (ms as unknown as { setIsInitHookCalled(v: boolean): void }).setIsInitHookCalled(true);
     ms.useGlobalFilters(new RethrowRpcFilter());
     await app.startAllMicroservices();
   }

@@ -57,7 +57,8 @@ export class CoreModule {
           const kafka = createKafkaClient({
             brokers: parseBrokers(cfg.KAFKA_BROKERS),
             clientId: `hookstream-${opts.appName}`,
-            log: (level, message, extra) => (level === 'error' ? log.error({ ...extra, msg: message }) : log.warn({ ...extra, msg: message })),
+            // kafkajs retries what it logs as errors; they are warnings until our own code gives up.
+            log: (_level, message, extra) => log.warn({ ...extra, msg: message }),
           });
           if (cfg.KAFKA_CREATE_TOPICS === 'true') {
             const created = await ensureTopics(kafka, topicPlan(cfg.KAFKA_TOPIC_PARTITIONS));

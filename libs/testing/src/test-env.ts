@@ -1,6 +1,9 @@
-import { createKafkaClient, parseBrokers } from '@hookstream/kafka';
 import { randomBytes } from 'node:crypto';
-import type { Kafka } from 'kafkajs';
+import { Kafka, logLevel } from 'kafkajs';
+
+function parseBrokers(v: string): string[] {
+  return v.split(',').map((b) => b.trim()).filter(Boolean);
+}
 
 export function testBrokers(): string[] {
   return parseBrokers(process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092');
@@ -11,7 +14,8 @@ export function testDatabaseUrl(): string {
 }
 
 export function testKafka(clientId = 'hookstream-test'): Kafka {
-  return createKafkaClient({ brokers: testBrokers(), clientId });
+  // Built here rather than through @hookstream/kafka so the kafka lib's own tests can use this harness.
+  return new Kafka({ brokers: testBrokers(), clientId, logLevel: logLevel.NOTHING, retry: { retries: 5, initialRetryTime: 200 } });
 }
 
 /** Unique names so tests never see each other's data on the shared broker. */

@@ -22,6 +22,13 @@ export class SourcesRepository {
     return em.getRepository(SourceEntity).findOne({ where: { accountId, name }, order: { id: 'ASC' } });
   }
 
+  /** Which of these ids are sources of the account. */
+  async existing(em: EntityManager, accountId: string, ids: string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const rows = await em.getRepository(SourceEntity).find({ select: { id: true }, where: { accountId, id: In(ids) } });
+    return new Set(rows.map((r) => r.id));
+  }
+
   save(em: EntityManager, source: SourceEntity): Promise<SourceEntity> {
     return em.getRepository(SourceEntity).save(source);
   }

@@ -10,10 +10,15 @@ import {
   type KafkaBatchContext,
   type KafkaBatchTransportOptions,
   type KafkaHandlerExtras,
-} from '@hookstream/kafka';
-import { uniqueName, waitFor } from '@hookstream/testing';
+} from '../../src';
+// The shared integration helpers live in the testing lib, which itself builds on this lib; only
+// this test harness crosses that line, the lib's sources never do.
+// eslint-disable-next-line @nx/enforce-module-boundaries
+import { testBrokers, testKafka, uniqueName, waitFor } from '@hookstream/testing';
 import type { IHeaders, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
+
+export { testBrokers, testKafka, uniqueName, waitFor };
 
 export type TestHandler = (data: unknown, ctx: KafkaBatchContext) => unknown;
 

@@ -1,0 +1,71 @@
+import { Injectable } from '@nestjs/common';
+import { AccountsService } from '../accounts/accounts.service';
+import { EndpointsService } from '../endpoints/endpoints.service';
+import { SourcesService } from '../sources/sources.service';
+
+export const DEMO_ACCOUNT_NAME = 'Demo';
+export const DEMO_SOURCE_NAME = 'Demo shop';
+/** The previous demo token keeps working for a while, so a re-seed does not break a running sender. */
+const DEMO_TOKEN_GRACE_SECONDS = 3600;
+
+export interface DemoSeedResult {
+  accountId: string;
+  apiKey: string;
+  sourceId: string;
+  sourceToken: string;
+  sourceUrl: string;
+  endpointId: string;
+  endpointSecret: string;
+}
+
+/**
+ * Creates the demo tenant, or reuses it: the account, source and endpoint are found by name/URL.
+ * Credentials that are stored only as hashes cannot be shown again, so a re-run issues a fresh
+ * API key and rotates the source token; the endpoint secret is sealed, so it is reused.
+ */
+@Injectable()
+export class DemoSeed {
+  constructor(
+    private readonly accounts: AccountsService,
+    private readonly sources: SourcesService,
+    private readonly endpoints: EndpointsService,
+  ) {}
+
+  async run(opts: { inboxUrl: string; publicBaseUrl?: string }): Promise<DemoSeedResult> {
+    let account = await this.accounts.findAccountByName(DEMO_ACCOUNT_NAME);
+    let apiKey: string;
+    if (account) {
+      apiKey = (await this.accounts.createApiKey(account.id, 'demo', 'write')).key;
+    } else {
+      const created = await this.accounts.createAccount(DEMO_ACCOUNT_NAME);
+      account = created.account;
+      apiKey = created.key;
+    }
+    const accountId = account.id;
+
+    const existingSource = await this.sources.findByName(accountId, DEMO_SOURCE_NAME);
+    const src = existingSource
+      ? await this.sources.rotateToken(accountId, existingSource.id, DEMO_TOKEN_GRACE_SECONDS, { publicBaseUrl: opts.publicBaseUrl })
+      : await this.sources.create(accountId, { name: DEMO_SOURCE_NAME, dialect: 'activly' }, { publicBaseUrl: opts.publicBaseUrl });
+
+    const ep = await this.demoEndpoint(accountId, opts.inboxUrl);
+    return { accountId, apiKey, sourceId: src.source.id, sourceToken: src.token, sourceUrl: src.url, ...ep };
+  }
+
+  private async demoEndpoint(accountId: string, inboxUrl: string): Promise<{ endpointId: string; endpointSecret: string }> {
+    const existing = await this.endpoints.findByUrl(accountId, inboxUrl);
+    if (existing) {
+      // Re-publishes its snapshot too, so a fresh config topic learns about it.
+      await this.endpoints.setEnabled(accountId, existing.id, true);
+      const secret = await this.endpoints.currentSecret(existing.id);
+      if (secret !== undefined) return { endpointId: existing.id, endpointSecret: secret };
+    }
+    // The inbox is a local http receiver: the production URL policy (https, port 443, public address) does not apply.
+    const ep = await this.endpoints.create(
+      accountId,
+      { url: inboxUrl, eventTypes: ['*'], format: 'json' },
+      { urlOverride: { policy: { allowHttp: true, allowedPorts: 'any' }, anyAddress: true } },
+    );
+    return { endpointId: ep.endpoint.id, endpointSecret: ep.secret };
+  }
+}

@@ -1,0 +1,26 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+
+export const DOCS_PATH = 'docs';
+
+/**
+ * What both main.ts and the tests apply before init: the OpenAPI document at /docs (JSON at
+ * /docs-json). Errors Fastify raises itself (unreadable JSON, wrong content type, body too
+ * large) already reach ApiExceptionFilter: Nest installs Fastify's error handler at init.
+ */
+export function configureHttp(app: NestFastifyApplication, opts: { swaggerUi?: boolean } = {}): void {
+  const doc = new DocumentBuilder()
+    .setTitle('Hookstream control API')
+    .setDescription(
+      'Accounts, API keys, sources, endpoints and automations. Authenticate with `Authorization: Bearer <api key>`; ' +
+        'read-scoped keys may only GET. Errors are `{"error": {"code", "message"}}`; lists are `{data, nextCursor}` (pass `?cursor=`).',
+    )
+    .setVersion('1')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'An API key (hsk_…)' })
+    .build();
+  SwaggerModule.setup(DOCS_PATH, app, () => SwaggerModule.createDocument(app, doc), {
+    jsonDocumentUrl: `${DOCS_PATH}-json`,
+    // The UI's assets are served by @fastify/static; Jest on Node 20 cannot load it (an ESM-only dependency).
+    swaggerUiEnabled: opts.swaggerUi ?? true,
+  });
+}

@@ -1,0 +1,12 @@
+import { loadConfig } from '@hookstream/config';
+import { exitOnBootError, runApp } from '@hookstream/platform';
+import { APP_NAME, AppModule } from './app.module';
+import { ControlApiConfig } from './control-api.config';
+import { configureHttp } from './http-setup';
+
+async function main(): Promise<void> {
+  const config = loadConfig(ControlApiConfig);
+  await runApp({ appName: APP_NAME, module: AppModule.register(config), config, configure: (app) => configureHttp(app) });
+}
+
+main().catch(exitOnBootError(APP_NAME));

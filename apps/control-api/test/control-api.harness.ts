@@ -1,0 +1,101 @@
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { loadConfig } from '@hookstream/config';
+import { Topics } from '@hookstream/contracts';
+import { testBrokers, testDatabaseUrl, testKafka, uniqueName, waitFor } from '@hookstream/testing';
+import type { Consumer } from 'kafkajs';
+import { AccountsService } from '../src/accounts/accounts.service';
+import { AppModule } from '../src/app.module';
+import { ControlApiConfig } from '../src/control-api.config';
+import { configureHttp } from '../src/http-setup';
+
+export interface TestResponse {
+  statusCode: number;
+  headers: Record<string, string | string[] | number | undefined>;
+  body: string;
+  json<T = Record<string, unknown>>(): T;
+}
+
+export interface TestApp {
+  app: NestFastifyApplication;
+  config: ControlApiConfig;
+  request(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, opts?: { key?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> }): Promise<TestResponse>;
+  /** A fresh account and its first write key, made the way the CLI makes them. */
+  newAccount(name?: string): Promise<{ accountId: string; key: string }>;
+  close(): Promise<void>;
+}
+
+export async function startControlApi(env: Record<string, string> = {}): Promise<TestApp> {
+  process.env['KAFKAJS_NO_PARTITIONER_WARNING'] = '1';
+  const config = loadConfig(ControlApiConfig, {
+    DATABASE_URL: testDatabaseUrl(),
+    KAFKA_BROKERS: testBrokers().join(','),
+    LOG_LEVEL: 'silent',
+    PUBLIC_BASE_URL: 'https://hooks.example.test',
+    ...env,
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(config), new FastifyAdapter(), { logger: ['error'] });
+  // Swagger UI needs @fastify/static, which Jest on Node 20 cannot load; the JSON document is still served.
+  configureHttp(app, { swaggerUi: false });
+  await app.init();
+  await app.getHttpAdapter().getInstance().ready();
+  return {
+    app,
+    config,
+    async request(method, url, opts = {}) {
+      const headers: Record<string, string> = { ...(opts.headers ?? {}) };
+      if (opts.key) headers['authorization'] = `Bearer ${opts.key}`;
+      let payload: string | undefined;
+      if (opts.rawBody !== undefined) payload = opts.rawBody;
+      else if (opts.body !== undefined) payload = JSON.stringify(opts.body);
+      if (payload !== undefined && !headers['content-type']) headers['content-type'] = 'application/json';
+      const res = await app.getHttpAdapter().getInstance().inject({ method, url, headers, payload });
+      return { statusCode: res.statusCode, headers: res.headers, body: res.body, json: <T>() => JSON.parse(res.body) as T };
+    },
+    async newAccount(name = uniqueName('acct')) {
+      const { account, key } = await app.get(AccountsService).createAccount(name);
+      return { accountId: account.id, key };
+    },
+    close: () => app.close(),
+  };
+}
+
+export interface ConfigRecord {
+  key: string;
+  value: Record<string, unknown> | null;
+  headers: Record<string, string>;
+}
+
+/** Reads the config topic from its current end onwards, so a test sees only what happens after it started. */
+export class ConfigTopicReader {
+  readonly records: ConfigRecord[] = [];
+  private consumer?: Consumer;
+
+  async start(): Promise<void> {
+    const kafka = testKafka(uniqueName('ctl-test-reader'));
+    const admin = kafka.admin();
+    await admin.connect();
+    const ends = await admin.fetchTopicOffsets(Topics.config);
+    await admin.disconnect();
+    this.consumer = kafka.consumer({ groupId: uniqueName('ctl-test'), maxWaitTimeInMs: 100 });
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topic: Topics.config, fromBeginning: false });
+    await this.consumer.run({
+      eachMessage: async ({ message }) => {
+        const headers: Record<string, string> = {};
+        for (const [k, v] of Object.entries(message.headers ?? {})) if (v !== undefined) headers[k] = (Array.isArray(v) ? v[0] : v).toString();
+        this.records.push({ key: message.key?.toString() ?? '', value: message.value ? (JSON.parse(message.value.toString()) as Record<string, unknown>) : null, headers });
+      },
+    });
+    for (const p of ends) this.consumer.seek({ topic: Topics.config, partition: p.partition, offset: p.offset });
+  }
+
+  /** The latest record for the key that satisfies the predicate. */
+  waitFor(key: string, predicate: (r: ConfigRecord) => boolean = () => true, what = key): Promise<ConfigRecord> {
+    return waitFor(() => [...this.records].reverse().find((r) => r.key === key && predicate(r)), { timeoutMs: 20000, what: `config record ${what}` });
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer?.disconnect();
+  }
+}

@@ -1,0 +1,190 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { DeliveryRequestDto } from '@hookstream/contracts';
+import { errorMessage } from '@hookstream/kafka';
+import { APP_CONFIG } from '@hookstream/platform';
+import type { RunVerdict } from '../dispatch/dispatcher';
+import type { DeliveryConfig } from '../delivery.config';
+import { EndpointCache, type EndpointRuntime } from '../endpoints/endpoint-cache.service';
+import { OutboundClient, type OutboundResult } from '../outbound/outbound-client';
+import { buildWebhook, type WebhookContent } from '../outbound/webhook-payload';
+import { decideAttempt, parseSchedule, type AttemptDecision } from './attempt-outcome';
+import { DeliveriesRepository, type ClaimedDelivery, type StartedAttempt } from './deliveries.repository';
+import { ResultsPublisher } from './results.publisher';
+
+/** A claimed delivery handed to the dispatcher (the request itself is read when the attempt starts). */
+export interface DeliveryJob extends ClaimedDelivery {
+  traceparent?: string;
+}
+
+/** How long to wait for an endpoint the config cache does not know yet (created moments ago). */
+const UNKNOWN_ENDPOINT_RETRY_MS = 30_000;
+/** After this, an endpoint that never appeared is taken to be deleted. */
+const UNKNOWN_ENDPOINT_GIVE_UP_MS = 24 * 60 * 60 * 1000;
+
+/** Result of one HTTP attempt, before it is recorded. */
+export interface AttemptRun {
+  result: OutboundResult;
+  decision: AttemptDecision;
+  webhookId: string;
+}
+
+/**
+ * One attempt of one delivery: build and sign the body, send it, decide what happens next,
+ * record it (attempt row + delivery state, one statement) and publish the result.
+ */
+@Injectable()
+export class AttemptService {
+  private readonly log = new Logger(AttemptService.name);
+  private readonly schedule: number[];
+  private readonly leaseSeconds: number;
+
+  constructor(
+    private readonly repo: DeliveriesRepository,
+    private readonly endpoints: EndpointCache,
+    @Inject(OutboundClient) private readonly client: OutboundClient,
+    private readonly results: ResultsPublisher,
+    @Inject(APP_CONFIG) private readonly config: DeliveryConfig,
+  ) {
+    this.schedule = parseSchedule(config.DELIVERY_SCHEDULE);
+    this.leaseSeconds = config.DELIVERY_LEASE_SECONDS;
+  }
+
+  async run(job: DeliveryJob): Promise<RunVerdict> {
+    const started = await this.repo.startAttempt(job, this.leaseSeconds);
+    // Finished meanwhile, or the lease ran out and another replica owns it now.
+    if (!started) return 'neutral';
+    const now = new Date();
+    const lease: DeliveryJob = { ...job, leaseToken: started.leaseToken };
+    const endpoint = this.endpoints.get(job.endpointId);
+
+    if (!endpoint) {
+      if (now.getTime() - started.createdAt.getTime() < UNKNOWN_ENDPOINT_GIVE_UP_MS) {
+        await this.repo.defer(lease, new Date(now.getTime() + UNKNOWN_ENDPOINT_RETRY_MS));
+        return 'neutral';
+      }
+      await this.skip(lease, started, now, 'endpoint unknown (deleted?)');
+      return 'neutral';
+    }
+    if (!this.endpoints.isEnabled(endpoint)) {
+      await this.skip(lease, started, now, 'endpoint disabled');
+      return 'neutral';
+    }
+
+    const run = await this.attempt(endpoint, started.request, started.attempts + 1, now);
+    await this.record(lease, started, run, now);
+    return run.decision.verdict;
+  }
+
+  /** The endpoint's circuit is open: back to the table until the cool-down ends, no attempt counted. */
+  async defer(job: DeliveryJob, retryAt: Date): Promise<void> {
+    await this.repo.defer(job, retryAt);
+  }
+
+  /** One HTTP attempt and its meaning; records nothing (the sample path uses it as is). */
+  async attempt(endpoint: EndpointRuntime, content: WebhookContent, attempt: number, now: Date): Promise<AttemptRun> {
+    const result = await this.send(endpoint, content, now);
+    const decision = decideAttempt({
+      result,
+      attempt,
+      schedule: this.schedule,
+      now: new Date(),
+      retryAfter: { min: this.config.RETRY_AFTER_MIN_SECONDS * 1000, max: this.config.RETRY_AFTER_MAX_SECONDS * 1000 },
+    });
+    return { result, decision, webhookId: content.webhookId };
+  }
+
+  private async send(endpoint: EndpointRuntime, content: WebhookContent, now: Date): Promise<OutboundResult> {
+    const secrets = this.endpoints.liveSecrets(endpoint, now);
+    // Never send unsigned: receivers are told every delivery is signed.
+    if (endpoint.secretError || secrets.length === 0) {
+      return { kind: 'error', error: 'refused', message: `not sent: ${endpoint.secretError ?? 'the endpoint has no live signing secret'}`, latencyMs: 0 };
+    }
+    let webhook;
+    try {
+      webhook = buildWebhook(content, endpoint.snapshot.format, secrets, now);
+    } catch (err) {
+      return { kind: 'error', error: 'refused', message: `not sent: ${errorMessage(err)}`, latencyMs: 0 };
+    }
+    return this.client.post({ url: endpoint.snapshot.url, headers: webhook.headers, body: webhook.body });
+  }
+
+  private async record(job: DeliveryJob, started: StartedAttempt, run: AttemptRun, attemptedAt: Date): Promise<void> {
+    const { result, decision } = run;
+    const attempt = started.attempts + 1;
+    const kept = await this.repo.recordAttempt(
+      {
+        deliveryId: job.id,
+        endpointId: job.endpointId,
+        attempt,
+        outcome: decision.outcome,
+        status: decision.status,
+        httpStatus: decision.httpStatus,
+        latencyMs: result.latencyMs,
+        error: decision.error,
+        responseHeaders: result.kind === 'response' ? result.headers : null,
+        responseBody: result.kind === 'response' ? result.body : null,
+        attemptedAt,
+        nextAttemptAt: decision.nextAttemptAt,
+      },
+      job.leaseToken,
+    );
+    if (!kept) this.log.warn(`delivery ${job.id}: lease lost while attempt ${attempt} was in flight; another replica owns it now`);
+    if (decision.outcome === 'endpoint_disabled') {
+      this.endpoints.markDisabled(job.endpointId);
+      this.log.warn(`endpoint ${job.endpointId} answered 410 Gone: disabled (control-api applies it from delivery-results)`);
+    }
+    await this.publish(started.request, attempt, decision, result.latencyMs, attemptedAt, job.traceparent);
+  }
+
+  /** Cancelled without sending; still an attempt on record so the delivery's story says why. */
+  private async skip(job: DeliveryJob, started: StartedAttempt, now: Date, reason: string): Promise<void> {
+    const attempt = started.attempts + 1;
+    await this.repo.recordAttempt(
+      {
+        deliveryId: job.id, endpointId: job.endpointId, attempt, outcome: 'skipped', status: 'cancelled', httpStatus: null,
+        latencyMs: 0, error: reason, responseHeaders: null, responseBody: null, attemptedAt: now, nextAttemptAt: null,
+      },
+      job.leaseToken,
+    );
+    await this.publish(
+      started.request,
+      attempt,
+      { outcome: 'skipped', status: 'cancelled', nextAttemptAt: null, httpStatus: null, error: reason, verdict: 'neutral' },
+      0,
+      now,
+      job.traceparent,
+    );
+  }
+
+  /**
+   * After the row is written: the table is the record of truth, the topic its feed. A failed
+   * publish is reported to the dispatcher's error handler; the attempt stays on record.
+   */
+  private async publish(
+    req: DeliveryRequestDto,
+    attempt: number,
+    d: AttemptDecision,
+    latencyMs: number,
+    attemptedAt: Date,
+    traceparent: string | undefined,
+  ): Promise<void> {
+    await this.results.publish(
+      {
+        deliveryId: req.id,
+        webhookId: req.webhookId,
+        accountId: req.accountId,
+        endpointId: req.endpointId,
+        eventId: req.eventId,
+        eventType: req.eventType,
+        attempt,
+        outcome: d.outcome,
+        httpStatus: d.httpStatus,
+        latencyMs,
+        error: d.error,
+        nextAttemptAt: d.nextAttemptAt ? d.nextAttemptAt.toISOString() : null,
+        attemptedAt: attemptedAt.toISOString(),
+      },
+      traceparent,
+    );
+  }
+}

@@ -1,0 +1,55 @@
+import { Controller, UseFilters } from '@nestjs/common';
+import { EventPattern, Payload } from '@nestjs/microservices';
+import { DeliveryRequestDto, Topics } from '@hookstream/contracts';
+import { PermanentMessageError, RethrowRpcFilter, type InboundMessage } from '@hookstream/kafka';
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
+import { EndpointCache } from '../endpoints/endpoint-cache.service';
+import { DeliveriesService } from './deliveries.service';
+
+/** Validates a `deliveries` message; a contract violation can never succeed, so it is permanent. */
+export function parseDeliveryRequest(msg: InboundMessage): DeliveryRequestDto {
+  const where = `${msg.topic}[${msg.partition}]@${msg.offset}`;
+  if (typeof msg.value !== 'object' || msg.value === null || Array.isArray(msg.value)) {
+    throw new PermanentMessageError(`${where}: a delivery request must be a JSON object`);
+  }
+  const dto = plainToInstance(DeliveryRequestDto, msg.value);
+  const errors = validateSync(dto, { forbidUnknownValues: false });
+  if (errors.length > 0) {
+    const problems = errors.flatMap((e) => Object.values(e.constraints ?? {}).map((c) => c)).join('; ');
+    throw new PermanentMessageError(`${where}: invalid delivery request: ${problems}`);
+  }
+  return dto;
+}
+
+/**
+ * The filter is also set here because runApp's global one is registered after a hybrid app's
+ * listeners exist and so never applies: without it a PermanentMessageError reaches the
+ * transport as "Internal server error" and is retried instead of dead-lettered at once.
+ */
+@Controller()
+@UseFilters(RethrowRpcFilter)
+export class DeliveriesConsumer {
+  constructor(
+    private readonly deliveries: DeliveriesService,
+    private readonly endpoints: EndpointCache,
+  ) {}
+
+  /**
+   * Validates, persists and hands off; resolves once the rows are durable, not when the
+   * HTTP calls are done. One invalid message fails the batch as permanent: the transport then
+   * replays the batch one message at a time, so only that message reaches the DLQ.
+   */
+  @EventPattern(Topics.deliveries, { batch: true })
+  async onDeliveries(@Payload() messages: InboundMessage[]): Promise<void> {
+    // Consumers start before Nest's init hooks: dispatch only once endpoint config is loaded.
+    await this.endpoints.start();
+    await this.endpoints.ready();
+    const requests = messages.map(parseDeliveryRequest);
+    const traceparents = new Map<string, string>();
+    messages.forEach((m, i) => {
+      if (m.envelope?.traceparent) traceparents.set(requests[i].id, m.envelope.traceparent);
+    });
+    await this.deliveries.accept(requests, traceparents);
+  }
+}

@@ -1,0 +1,18 @@
+import { Module } from '@nestjs/common';
+import { EndpointsModule } from '../endpoints/endpoints.module';
+import { OutboundModule } from '../outbound/outbound.module';
+import { AttemptService } from './attempt.service';
+import { DeliveriesConsumer } from './deliveries.consumer';
+import { DeliveriesRepository } from './deliveries.repository';
+import { DeliveriesService } from './deliveries.service';
+import { DeliveryDispatcher } from './delivery-dispatcher.service';
+import { DeliveryScheduler } from './delivery-scheduler.service';
+import { ResultsPublisher } from './results.publisher';
+
+@Module({
+  imports: [EndpointsModule, OutboundModule],
+  controllers: [DeliveriesConsumer],
+  providers: [DeliveriesRepository, ResultsPublisher, AttemptService, DeliveryDispatcher, DeliveriesService, DeliveryScheduler],
+  exports: [AttemptService, DeliveriesService, DeliveryDispatcher, DeliveryScheduler],
+})
+export class DeliveriesModule {}

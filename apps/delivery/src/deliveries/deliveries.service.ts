@@ -1,0 +1,42 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { DeliveryRequestDto } from '@hookstream/contracts';
+import { APP_CONFIG } from '@hookstream/platform';
+import type { DeliveryConfig } from '../delivery.config';
+import { DeliveryDispatcher } from './delivery-dispatcher.service';
+import { DeliveriesRepository } from './deliveries.repository';
+
+export interface AcceptResult {
+  inserted: number;
+  dispatched: number;
+}
+
+@Injectable()
+export class DeliveriesService {
+  constructor(
+    private readonly repo: DeliveriesRepository,
+    private readonly dispatcher: DeliveryDispatcher,
+    @Inject(APP_CONFIG) private readonly config: DeliveryConfig,
+  ) {}
+
+  /**
+   * Makes the requests durable (one statement), then hands the new ones to the dispatcher
+   * without waiting for any HTTP: the consumer's pace never depends on an endpoint's.
+   * A redelivered request already has its row and is not dispatched twice.
+   */
+  async accept(requests: readonly DeliveryRequestDto[], traceparents: ReadonlyMap<string, string> = new Map()): Promise<AcceptResult> {
+    const fresh = await this.repo.insertNew(requests, this.config.DELIVERY_LEASE_SECONDS);
+    let dispatched = 0;
+    for (const row of fresh) {
+      if (this.dispatcher.submit({ ...row, traceparent: traceparents.get(row.id) })) dispatched++;
+    }
+    return { inserted: fresh.length, dispatched };
+  }
+
+  /**
+   * "Retry now" for in-process callers. control-api owns the public action and runs the same
+   * statement (see README): due now, picked up by the next poll of any replica.
+   */
+  retryNow(deliveryId: string): Promise<boolean> {
+    return this.repo.retryNow(deliveryId);
+  }
+}

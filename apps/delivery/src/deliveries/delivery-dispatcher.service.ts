@@ -1,0 +1,56 @@
+import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
+import { errorMessage } from '@hookstream/kafka';
+import { APP_CONFIG } from '@hookstream/platform';
+import { Dispatcher, type DispatcherStats } from '../dispatch/dispatcher';
+import type { DeliveryConfig } from '../delivery.config';
+import { EndpointCache } from '../endpoints/endpoint-cache.service';
+import { AttemptService, type DeliveryJob } from './attempt.service';
+
+/**
+ * The process's one dispatcher: per-endpoint lanes (concurrency, rate limit, circuit) under a
+ * global in-flight cap. Anything it cannot hold is still in the table, leased, and comes back
+ * through the scheduler.
+ */
+@Injectable()
+export class DeliveryDispatcher implements BeforeApplicationShutdown {
+  private readonly log = new Logger(DeliveryDispatcher.name);
+  private readonly dispatcher: Dispatcher<DeliveryJob>;
+
+  constructor(
+    attempts: AttemptService,
+    endpoints: EndpointCache,
+    @Inject(APP_CONFIG) private readonly config: DeliveryConfig,
+  ) {
+    this.dispatcher = new Dispatcher<DeliveryJob>({
+      maxInFlight: config.DELIVERY_MAX_IN_FLIGHT,
+      maxQueuePerEndpoint: config.DELIVERY_MAX_QUEUE_PER_ENDPOINT,
+      limits: (id) => endpoints.limits(id),
+      run: (job) => attempts.run(job),
+      deferred: (job, at) => attempts.defer(job, at),
+      circuit: { failureThreshold: config.CIRCUIT_FAILURE_THRESHOLD, cooldownMs: config.CIRCUIT_COOLDOWN_MS },
+      // The row keeps its lease and the scheduler picks it up again; nothing is lost here.
+      onError: (err, job) => this.log.error(`delivery ${job.id} (endpoint ${job.endpointId}): ${errorMessage(err)}; it will be retried after its lease`),
+    });
+  }
+
+  /** false: the endpoint's in-memory queue is full; the row waits in the table. */
+  submit(job: DeliveryJob): boolean {
+    return this.dispatcher.submit(job);
+  }
+
+  stats(): DispatcherStats {
+    return this.dispatcher.stats();
+  }
+
+  idle(timeoutMs?: number): Promise<boolean> {
+    return this.dispatcher.idle(timeoutMs);
+  }
+
+  /** Lets in-flight attempts finish and record (bounded); queued ones stay leased in the table. */
+  async beforeApplicationShutdown(): Promise<void> {
+    this.dispatcher.stop();
+    const bound = Math.max(500, Math.floor(this.config.SHUTDOWN_TIMEOUT_MS * 0.6));
+    const done = await this.dispatcher.idle(bound);
+    if (!done) this.log.warn(`${this.dispatcher.stats().inFlight} attempt(s) still in flight at shutdown; their leases hand them to another replica`);
+  }
+}

@@ -1,0 +1,129 @@
+import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import type { EndpointSnapshot } from '@hookstream/contracts';
+import { ConfigStream, errorMessage, type ConfigChange } from '@hookstream/kafka';
+import { APP_CONFIG, HealthRegistry, KAFKA_CLIENT } from '@hookstream/platform';
+import { SecretBox } from '@hookstream/webhooks';
+import type { Kafka } from 'kafkajs';
+import type { EndpointLimits } from '../dispatch/dispatcher';
+import type { DeliveryConfig } from '../delivery.config';
+
+export interface EndpointRuntime {
+  snapshot: EndpointSnapshot;
+  /** Opened signing secrets with their expiry (epoch ms, null = none). */
+  secrets: { secret: string; expiresAt: number | null }[];
+  /** Why the secrets could not be opened (wrong SECRETS_KEY, corrupted value); never the secret. */
+  secretError: string | null;
+  /** A 410 disabled it here before control-api's snapshot says so; cleared by any newer version. */
+  disabledLocallyAtVersion: number | null;
+}
+
+/** Used for an endpoint the cache does not know (yet): one request at a time. */
+const UNKNOWN_LIMITS: EndpointLimits = { maxConcurrency: 1, rateLimitPerSecond: null };
+
+/**
+ * Endpoints in memory, fed by the compacted config topic: no database read per attempt.
+ * Signing secrets arrive sealed with SECRETS_KEY (no associated-data context, as control-api
+ * seals them) and are opened once per snapshot.
+ */
+@Injectable()
+export class EndpointCache implements OnModuleInit, OnApplicationShutdown {
+  private readonly log = new Logger(EndpointCache.name);
+  private readonly endpoints = new Map<string, EndpointRuntime>();
+  private readonly stream: ConfigStream;
+  private readonly box: SecretBox;
+  private started = false;
+
+  constructor(
+    @Inject(KAFKA_CLIENT) kafka: Kafka,
+    @Inject(APP_CONFIG) config: DeliveryConfig,
+    private readonly health: HealthRegistry,
+  ) {
+    this.box = SecretBox.fromBase64Key(config.SECRETS_KEY);
+    this.stream = new ConfigStream(kafka, 'delivery');
+    this.stream.onChange((c) => this.apply(c));
+  }
+
+  async onModuleInit(): Promise<void> {
+    this.health.add({ name: 'config', check: async () => ({ ok: this.stream.isReady, detail: `${this.endpoints.size} endpoint(s)` }) });
+    await this.start();
+    await this.stream.ready();
+    this.log.log(`endpoint cache ready with ${this.endpoints.size} endpoint(s)`);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.stream.stop();
+  }
+
+  /** Idempotent: the consumer may ask before Nest's init hooks have run. */
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    await this.stream.start();
+  }
+
+  /** Resolves once everything on the config topic at start has been applied. */
+  ready(): Promise<void> {
+    return this.stream.ready();
+  }
+
+  get isReady(): boolean {
+    return this.stream.isReady;
+  }
+
+  /** Exposed for tests and the sample path; production input comes from the stream. */
+  apply(c: ConfigChange): void {
+    if (c.kind !== 'endpoint') return;
+    const snap = c.snapshot;
+    if (!snap || snap.kind !== 'endpoint') {
+      this.endpoints.delete(c.id);
+      return;
+    }
+    const previous = this.endpoints.get(c.id);
+    // The compacted topic may replay an older version after a newer one was seen locally.
+    if (previous && previous.snapshot.version > snap.version) return;
+    const runtime: EndpointRuntime = { snapshot: snap, secrets: [], secretError: null, disabledLocallyAtVersion: null };
+    if (previous?.disabledLocallyAtVersion !== null && previous?.disabledLocallyAtVersion !== undefined && snap.version <= previous.disabledLocallyAtVersion) {
+      runtime.disabledLocallyAtVersion = previous.disabledLocallyAtVersion;
+    }
+    try {
+      runtime.secrets = snap.secrets.map((s) => ({
+        secret: this.box.open(s.secretEnc),
+        expiresAt: s.expiresAt === null ? null : Date.parse(s.expiresAt),
+      }));
+    } catch (err) {
+      runtime.secretError = `signing secret cannot be opened: ${errorMessage(err)}`;
+      this.log.error(`endpoint ${c.id}: ${runtime.secretError}`);
+    }
+    this.endpoints.set(c.id, runtime);
+  }
+
+  get(id: string): EndpointRuntime | undefined {
+    return this.endpoints.get(id);
+  }
+
+  isEnabled(e: EndpointRuntime): boolean {
+    return e.snapshot.enabled && e.disabledLocallyAtVersion === null;
+  }
+
+  /** Secrets not yet expired; an unreadable expiry counts as expired. */
+  liveSecrets(e: EndpointRuntime, now: Date): string[] {
+    const t = now.getTime();
+    return e.secrets.filter((s) => s.expiresAt === null || (!Number.isNaN(s.expiresAt) && s.expiresAt > t)).map((s) => s.secret);
+  }
+
+  limits(id: string): EndpointLimits {
+    const e = this.endpoints.get(id);
+    if (!e) return UNKNOWN_LIMITS;
+    return { maxConcurrency: Math.max(1, e.snapshot.maxConcurrency), rateLimitPerSecond: e.snapshot.rateLimitPerSecond };
+  }
+
+  /** Stops sending to an endpoint that answered 410 until control-api publishes a newer version. */
+  markDisabled(id: string): void {
+    const e = this.endpoints.get(id);
+    if (e) e.disabledLocallyAtVersion = e.snapshot.version;
+  }
+
+  get size(): number {
+    return this.endpoints.size;
+  }
+}

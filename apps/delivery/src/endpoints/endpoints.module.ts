@@ -1,0 +1,5 @@
+import { Module } from '@nestjs/common';
+import { EndpointCache } from './endpoint-cache.service';
+
+@Module({ providers: [EndpointCache], exports: [EndpointCache] })
+export class EndpointsModule {}

@@ -1,0 +1,156 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { AllowList } from '@hookstream/webhooks';
+import { OutboundClient, type OutboundClientOptions } from './outbound-client';
+import type { Resolver } from './safe-lookup';
+
+interface Received {
+  method: string;
+  url: string;
+  headers: IncomingMessage['headers'];
+  body: string;
+}
+
+async function receiver(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<{ server: Server; port: number; received: Received[] }> {
+  const received: Received[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      received.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString() });
+      handler(req, res);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { server, port: (server.address() as AddressInfo).port, received };
+}
+
+const LOCAL_ONLY = AllowList.parse('127.0.0.1/32');
+
+function client(overrides: Partial<OutboundClientOptions> = {}): OutboundClient {
+  return new OutboundClient({
+    policy: { allowHttp: true, allowedPorts: 'any' },
+    allowList: LOCAL_ONLY,
+    connectTimeoutMs: 1000,
+    timeoutMs: 2000,
+    ...overrides,
+  });
+}
+
+describe('OutboundClient', () => {
+  const closers: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    while (closers.length) await (closers.pop() as () => Promise<void>)();
+  });
+  function track(c: OutboundClient, s?: Server): OutboundClient {
+    closers.push(() => c.close());
+    if (s) closers.push(() => new Promise<void>((r) => s.close(() => r())));
+    return c;
+  }
+
+  it('posts the body with the given headers and keeps status, chosen headers and the first 4 KiB', async () => {
+    const rx = await receiver((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain', 'x-secret-cookie': 'no', 'retry-after': '3' });
+      res.end('x'.repeat(10_000));
+    });
+    const c = track(client(), rx.server);
+    const r = await c.post({ url: `http://127.0.0.1:${rx.port}/hook?a=1`, headers: { 'content-type': 'application/json' }, body: '{"a":1}' });
+    expect(r.kind).toBe('response');
+    if (r.kind !== 'response') return;
+    expect(r.status).toBe(200);
+    expect(r.body).toHaveLength(4096);
+    expect(r.headers['content-type']).toBe('text/plain');
+    expect(r.headers['retry-after']).toBe('3');
+    expect(r.headers['x-secret-cookie']).toBeUndefined();
+    expect(rx.received).toHaveLength(1);
+    expect(rx.received[0]).toMatchObject({ method: 'POST', url: '/hook?a=1', body: '{"a":1}' });
+    expect(rx.received[0].headers['user-agent']).toBe('Hookstream-Webhooks/0.1');
+  });
+
+  it('does not follow a redirect (to a private address or anywhere): a 3xx is the answer', async () => {
+    const rx = await receiver((_req, res) => {
+      res.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data/' });
+      res.end();
+    });
+    const c = track(client(), rx.server);
+    const r = await c.post({ url: `http://127.0.0.1:${rx.port}/`, headers: {}, body: '' });
+    expect(r).toMatchObject({ kind: 'response', status: 302, headers: { location: 'http://169.254.169.254/latest/meta-data/' } });
+    expect(rx.received).toHaveLength(1);
+  });
+
+  it.each([
+    ['http://[::ffff:7f00:1]/', 'IPv4-mapped loopback'],
+    ['http://169.254.169.254/latest/meta-data/', 'cloud metadata'],
+    ['http://0.0.0.0/', 'unspecified'],
+    ['http://[2002:a9fe:a9fe::1]/', '6to4 of 169.254.169.254'],
+    ['http://10.0.0.1/', 'RFC 1918'],
+    ['http://[::1]/', 'IPv6 loopback'],
+    ['http://0x7f.1/', 'short hex loopback'],
+  ])('refuses the literal address %s (%s) without connecting', async (url) => {
+    const c = track(client({ allowList: AllowList.empty }));
+    const r = await c.post({ url, headers: {}, body: '' });
+    expect(r).toMatchObject({ kind: 'error', error: 'refused' });
+  });
+
+  it('refuses a host name that resolves to 127.0.0.1 and sends nothing', async () => {
+    const rx = await receiver((_req, res) => res.end('ok'));
+    const c = track(client({ allowList: AllowList.empty }), rx.server);
+    const r = await c.post({ url: `http://localhost:${rx.port}/`, headers: {}, body: '' });
+    expect(r).toMatchObject({ kind: 'error', error: 'refused' });
+    if (r.kind === 'error') expect(r.message).toMatch(/127\.0\.0\.1.*loopback/);
+    expect(rx.received).toHaveLength(0);
+  });
+
+  it('refuses a name when any one of its answers is internal', async () => {
+    const resolve: Resolver = async () => [
+      { address: '93.184.215.14', family: 4 },
+      { address: '127.0.0.1', family: 4 },
+    ];
+    const rx = await receiver((_req, res) => res.end('ok'));
+    const c = track(client({ allowList: AllowList.empty, resolve }), rx.server);
+    const r = await c.post({ url: `http://mixed.example:${rx.port}/`, headers: {}, body: '' });
+    expect(r).toMatchObject({ kind: 'error', error: 'refused' });
+    expect(rx.received).toHaveLength(0);
+  });
+
+  it('connects to the address it vetted, keeping the host name in the request', async () => {
+    const calls: string[] = [];
+    const resolve: Resolver = async (host) => {
+      calls.push(host);
+      return [{ address: '127.0.0.1', family: 4 }];
+    };
+    const rx = await receiver((_req, res) => res.end('ok'));
+    const c = track(client({ resolve }), rx.server);
+    const r = await c.post({ url: `http://receiver.invalid:${rx.port}/x`, headers: {}, body: 'hi' });
+    expect(r).toMatchObject({ kind: 'response', status: 200, body: 'ok' });
+    expect(rx.received[0].headers.host).toBe(`receiver.invalid:${rx.port}`);
+    // One resolution, by us: nothing else looked the name up again between check and connect.
+    expect(calls).toEqual(['receiver.invalid']);
+  });
+
+  it('applies the URL policy: http and ports are refused unless allowed', async () => {
+    const c = track(client({ policy: { allowHttp: false, allowedPorts: [443] } }));
+    await expect(c.post({ url: 'http://127.0.0.1/', headers: {}, body: '' })).resolves.toMatchObject({ kind: 'error', error: 'refused' });
+    await expect(c.post({ url: 'https://127.0.0.1:8443/', headers: {}, body: '' })).resolves.toMatchObject({ kind: 'error', error: 'refused' });
+  });
+
+  it('gives up on a receiver that never answers within the total timeout', async () => {
+    const rx = await receiver(() => undefined);
+    const c = track(client({ timeoutMs: 300 }), rx.server);
+    closers.unshift(async () => {
+      rx.server.closeAllConnections();
+    });
+    const r = await c.post({ url: `http://127.0.0.1:${rx.port}/`, headers: {}, body: '' });
+    expect(r).toMatchObject({ kind: 'error', error: 'timeout' });
+    if (r.kind === 'error') expect(r.latencyMs).toBeGreaterThanOrEqual(250);
+  });
+
+  it('reports a refused connection as a connection error', async () => {
+    const rx = await receiver(() => undefined);
+    const port = rx.port;
+    await new Promise<void>((r) => rx.server.close(() => r()));
+    const c = track(client());
+    const r = await c.post({ url: `http://127.0.0.1:${port}/`, headers: {}, body: '' });
+    expect(r).toMatchObject({ kind: 'error', error: 'connection' });
+  });
+});

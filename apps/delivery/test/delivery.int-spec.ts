@@ -1,0 +1,440 @@
+import { Test } from '@nestjs/testing';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { loadConfig } from '@hookstream/config';
+import {
+  configKey, dlqOf, IdPrefix, newId, topicPlan, Topics, type DeliveryRequestDto, type DeliveryResultDto, type EndpointSnapshot,
+} from '@hookstream/contracts';
+import { createDataSource, type DataSource } from '@hookstream/db';
+import { DLQ_HEADERS, ensureTopics, EVENT_PRODUCER, KafkaBatchTransport, RethrowRpcFilter, type EventProducer } from '@hookstream/kafka';
+import { KAFKA_CLIENT } from '@hookstream/platform';
+import { testBrokers, testDatabaseUrl, testKafka, uniqueName, waitFor } from '@hookstream/testing';
+import { newWebhookSecret, SecretBox } from '@hookstream/webhooks';
+import type { Consumer, Kafka, Producer } from 'kafkajs';
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Webhook } from 'standardwebhooks';
+import { AppModule } from '../src/app.module';
+import { DeliveryConfig } from '../src/delivery.config';
+import { EndpointCache } from '../src/endpoints/endpoint-cache.service';
+import { DNS_RESOLVER } from '../src/outbound/outbound.module';
+import type { Resolver } from '../src/outbound/safe-lookup';
+import { INTERNAL_TOKEN_HEADER, internalToken } from '../src/sample/internal-token';
+
+// ---------------------------------------------------------------------------------------------
+// Local receivers
+// ---------------------------------------------------------------------------------------------
+
+interface Hit {
+  headers: IncomingMessage['headers'];
+  body: string;
+  at: number;
+}
+
+interface Receiver {
+  hits: Hit[];
+  port: number;
+  url: (host?: string) => string;
+  close: () => Promise<void>;
+}
+
+/** `answer(n)` is called with the 1-based hit number; returning null leaves the request hanging. */
+async function startReceiver(answer: (n: number) => number | null = () => 200, host = '127.0.0.1'): Promise<Receiver> {
+  const hits: Hit[] = [];
+  const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      hits.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now() });
+      const status = answer(hits.length);
+      if (status === null) return;
+      res.writeHead(status, { 'content-type': 'text/plain' });
+      res.end(`answer ${status}`);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, host, r));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    hits,
+    port,
+    url: (h = host) => `http://${h}:${port}/hooks/in`,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The app, in-process with the real Kafka transport (as runApp wires it) and real PostgreSQL
+// ---------------------------------------------------------------------------------------------
+
+const secretsKey = randomBytes(32).toString('base64');
+const groupSuffix = `-${uniqueName('t')}`;
+const env = {
+  KAFKA_BROKERS: testBrokers().join(','),
+  DATABASE_URL: testDatabaseUrl(),
+  SECRETS_KEY: secretsKey,
+  LOG_LEVEL: 'silent',
+  KAFKA_GROUP_SUFFIX: groupSuffix,
+  DELIVERY_ALLOWED_CIDRS: '127.0.0.1/32',
+  DELIVERY_ALLOW_HTTP: 'true',
+  DELIVERY_ALLOWED_PORTS: 'any',
+  DELIVERY_SCHEDULE: '0,1,1,1',
+  DELIVERY_CONNECT_TIMEOUT_MS: '1000',
+  DELIVERY_TIMEOUT_MS: '2000',
+  DELIVERY_LEASE_SECONDS: '5',
+  DELIVERY_POLL_MS: '200',
+  CIRCUIT_FAILURE_THRESHOLD: '50',
+};
+const config = loadConfig(DeliveryConfig, env);
+const groupId = `hookstream-delivery${groupSuffix}`;
+
+/** Test-only DNS: `internal.test` points at a loopback address that is not allow-listed. */
+const resolver: Resolver = async (host) => {
+  if (host === 'internal.test') return [{ address: '127.0.0.2', family: 4 }];
+  if (host === 'hooks.test') return [{ address: '127.0.0.1', family: 4 }];
+  throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND' });
+};
+
+async function startDelivery(): Promise<NestFastifyApplication> {
+  const moduleRef = await Test.createTestingModule({ imports: [AppModule.register(config)] })
+    .overrideProvider(DNS_RESOLVER)
+    .useValue(resolver)
+    .compile();
+  const app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), { logger: ['error'] });
+  const ms = app.connectMicroservice({
+    strategy: new KafkaBatchTransport({
+      kafka: app.get<Kafka>(KAFKA_CLIENT),
+      producer: app.get<EventProducer>(EVENT_PRODUCER),
+      groupId,
+      sessionTimeoutMs: 6000,
+      heartbeatIntervalMs: 1000,
+    }),
+  });
+  ms.useGlobalFilters(new RethrowRpcFilter());
+  // Same order as runApp: the consumer starts before Nest's init hooks.
+  await app.startAllMicroservices();
+  await app.listen(0, '127.0.0.1');
+  return app;
+}
+
+/** New consumer groups start at the current end, so the shared topics' history is not replayed. */
+async function positionAtEnd(kafka: Kafka, group: string, topic: string): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const offsets = await admin.fetchTopicOffsets(topic);
+    await admin.setOffsets({ groupId: group, topic, partitions: offsets.map((o) => ({ partition: o.partition, offset: o.high })) });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+describe('delivery (Kafka + PostgreSQL + local receivers)', () => {
+  const kafka = testKafka('delivery-int');
+  const box = SecretBox.fromBase64Key(secretsKey);
+  const endpointIds: string[] = [];
+  const receivers: Receiver[] = [];
+  const results: { value: DeliveryResultDto; type: string | undefined }[] = [];
+  const deadLetters: { value: string; headers: Record<string, string> }[] = [];
+  let producer: Producer;
+  let resultsConsumer: Consumer;
+  let db: DataSource;
+  let app: NestFastifyApplication;
+
+  async function endpoint(url: string, overrides: Partial<EndpointSnapshot> = {}): Promise<{ id: string; secret: string }> {
+    const id = uniqueName('ep').replace(/-/g, '_');
+    const secret = newWebhookSecret();
+    const snap: EndpointSnapshot = {
+      kind: 'endpoint', id, accountId: 'acc_delivery_int', url, enabled: true, eventTypes: ['*'], initiatedFrom: null, listId: null,
+      filter: null, format: 'json', secrets: [{ secretEnc: box.seal(secret), expiresAt: null }], rateLimitPerSecond: null,
+      maxConcurrency: 4, version: 1, updatedAt: new Date().toISOString(), ...overrides,
+    };
+    await producer.send({ topic: Topics.config, acks: -1, messages: [{ key: configKey('endpoint', id), value: JSON.stringify(snap) }] });
+    endpointIds.push(id);
+    if (app) await waitFor(() => app.get(EndpointCache).get(id), { what: `endpoint ${id} in the cache` });
+    return { id, secret };
+  }
+
+  function request(endpointId: string, overrides: Partial<DeliveryRequestDto> = {}): DeliveryRequestDto {
+    const now = new Date().toISOString();
+    return {
+      id: newId(IdPrefix.delivery), webhookId: newId(IdPrefix.message), accountId: 'acc_delivery_int', endpointId,
+      eventId: newId(IdPrefix.event), eventType: 'purchase', eventTime: now, cause: 'subscription', createdAt: now,
+      data: { id: 'evt_x', type: 'purchase', person: { email: 'sarah@example.com', firstName: 'Sarah' }, amount: 49 },
+      ...overrides,
+    };
+  }
+
+  async function publish(...reqs: DeliveryRequestDto[]): Promise<void> {
+    await producer.send({
+      topic: Topics.deliveries,
+      acks: -1,
+      messages: reqs.map((r) => ({ key: r.endpointId, value: JSON.stringify(r), headers: { ce_id: r.id, ce_type: 'hookstream.delivery.requested', ce_source: '/test', ce_time: r.createdAt, ce_specversion: '1.0' } })),
+    });
+  }
+
+  async function row(id: string): Promise<{ status: string; attempts: number; last_http_status: number | null; last_error: string | null } | undefined> {
+    const rows: { status: string; attempts: number; last_http_status: number | null; last_error: string | null }[] = await db.query(
+      'SELECT status, attempts, last_http_status, last_error FROM deliveries WHERE id = $1',
+      [id],
+    );
+    return rows[0];
+  }
+
+  async function attempts(id: string): Promise<{ attempt: number; outcome: string; http_status: number | null; error: string | null; response_body: string | null }[]> {
+    return db.query('SELECT attempt, outcome, http_status, error, response_body FROM delivery_attempts WHERE delivery_id = $1 ORDER BY attempt', [id]);
+  }
+
+  async function receiver(answer?: (n: number) => number | null, host?: string): Promise<Receiver> {
+    const r = await startReceiver(answer, host);
+    receivers.push(r);
+    return r;
+  }
+
+  beforeAll(async () => {
+    producer = kafka.producer();
+    await producer.connect();
+    // Topics must exist before the groups can be positioned on them.
+    await ensureTopics(kafka, topicPlan(config.KAFKA_TOPIC_PARTITIONS));
+    await positionAtEnd(kafka, groupId, Topics.deliveries);
+
+    const resultsGroup = uniqueName('delivery-results-reader');
+    await positionAtEnd(kafka, resultsGroup, Topics.deliveryResults);
+    resultsConsumer = kafka.consumer({ groupId: resultsGroup, maxWaitTimeInMs: 100 });
+    await resultsConsumer.connect();
+    await positionAtEnd(kafka, resultsGroup, dlqOf(Topics.deliveries));
+    await resultsConsumer.subscribe({ topics: [Topics.deliveryResults, dlqOf(Topics.deliveries)] });
+    await resultsConsumer.run({
+      eachMessage: async ({ topic, message }) => {
+        if (!message.value) return;
+        if (topic === Topics.deliveryResults) {
+          results.push({ value: JSON.parse(message.value.toString()) as DeliveryResultDto, type: message.headers?.['ce_type']?.toString() });
+          return;
+        }
+        const headers: Record<string, string> = {};
+        for (const [k, v] of Object.entries(message.headers ?? {})) if (v !== undefined) headers[k] = v.toString();
+        deadLetters.push({ value: message.value.toString(), headers });
+      },
+    });
+
+    db = createDataSource({ url: testDatabaseUrl(), poolSize: 2 });
+    await db.initialize();
+    app = await startDelivery();
+  }, 120_000);
+
+  afterAll(async () => {
+    await app?.close();
+    await resultsConsumer?.disconnect().catch(() => undefined);
+    // Leave no endpoint behind for later runs' caches and schedulers.
+    if (producer) {
+      await producer.send({ topic: Topics.config, acks: -1, messages: endpointIds.map((id) => ({ key: configKey('endpoint', id), value: null })) }).catch(() => undefined);
+      await producer.disconnect();
+    }
+    if (db?.isInitialized) {
+      await db.query('DELETE FROM delivery_attempts WHERE endpoint_id = ANY($1)', [endpointIds]);
+      await db.query('DELETE FROM deliveries WHERE endpoint_id = ANY($1)', [endpointIds]);
+      await db.destroy();
+    }
+    for (const r of receivers) await r.close();
+  }, 60_000);
+
+  it('delivers a request once, signed so that the official standardwebhooks package verifies it', async () => {
+    const rx = await receiver();
+    const ep = await endpoint(rx.url());
+    const req = request(ep.id);
+    await publish(req);
+
+    const succeeded = await waitFor(async () => ((await row(req.id))?.status === 'succeeded' ? true : undefined), { what: 'delivery succeeded' });
+    expect(succeeded).toBe(true);
+    expect(rx.hits).toHaveLength(1);
+    const hit = rx.hits[0];
+    const headers = { 'webhook-id': String(hit.headers['webhook-id']), 'webhook-timestamp': String(hit.headers['webhook-timestamp']), 'webhook-signature': String(hit.headers['webhook-signature']) };
+    expect(headers['webhook-id']).toBe(req.webhookId);
+    expect(new Webhook(ep.secret).verify(hit.body, headers)).toEqual({ type: 'purchase', timestamp: req.eventTime, data: req.data });
+    expect(hit.headers['user-agent']).toBe('Hookstream-Webhooks/0.1');
+    expect(hit.headers['content-type']).toBe('application/json');
+
+    expect(await attempts(req.id)).toEqual([expect.objectContaining({ attempt: 1, outcome: 'succeeded', http_status: 200, response_body: 'answer 200' })]);
+    const result = await waitFor(() => results.find((r) => r.value.deliveryId === req.id));
+    expect(result.value).toMatchObject({ attempt: 1, outcome: 'succeeded', httpStatus: 200, webhookId: req.webhookId, endpointId: ep.id });
+  });
+
+  it('the same request published twice makes one row and one HTTP call', async () => {
+    const rx = await receiver();
+    const ep = await endpoint(rx.url());
+    const req = request(ep.id);
+    await publish(req);
+    await waitFor(async () => ((await row(req.id))?.status === 'succeeded' ? true : undefined), { what: 'first delivery' });
+    await publish(req);
+    await publish(req, req);
+    // Give the redeliveries every chance to (wrongly) cause a call: a later request on the same
+    // partition has been processed once it is delivered.
+    const marker = request(ep.id);
+    await publish(marker);
+    await waitFor(async () => ((await row(marker.id))?.status === 'succeeded' ? true : undefined), { what: 'marker delivered' });
+    const count: { n: string }[] = await db.query('SELECT count(*) AS n FROM deliveries WHERE id = $1', [req.id]);
+    expect(Number(count[0].n)).toBe(1);
+    expect(rx.hits.filter((h) => h.headers['webhook-id'] === req.webhookId)).toHaveLength(1);
+    expect(await row(req.id)).toMatchObject({ attempts: 1 });
+  });
+
+  it('a receiver failing the first 3 attempts gets the 4th, with the same webhook-id every time', async () => {
+    const rx = await receiver((n) => (n <= 2 ? 500 : n === 3 ? 503 : 200));
+    const ep = await endpoint(rx.url());
+    const req = request(ep.id);
+    await publish(req);
+    await waitFor(async () => ((await row(req.id))?.status === 'succeeded' ? true : undefined), { what: 'delivered on the 4th attempt', timeoutMs: 30_000 });
+    expect(rx.hits.map((h) => h.headers['webhook-id'])).toEqual([req.webhookId, req.webhookId, req.webhookId, req.webhookId]);
+    // Each retry is signed afresh (timestamps move on), so the receiver can check its age.
+    expect(new Set(rx.hits.map((h) => h.headers['webhook-signature'])).size).toBe(4);
+    const log = await attempts(req.id);
+    expect(log.map((a) => [a.attempt, a.outcome, a.http_status])).toEqual([[1, 'failed', 500], [2, 'failed', 500], [3, 'failed', 503], [4, 'succeeded', 200]]);
+    expect(await row(req.id)).toMatchObject({ status: 'succeeded', attempts: 4, last_http_status: 200 });
+    // The retries were durable: roughly one second apart, as scheduled.
+    expect(rx.hits[3].at - rx.hits[0].at).toBeGreaterThanOrEqual(2500);
+  });
+
+  it('marks a delivery exhausted when the schedule runs out, keeping every attempt', async () => {
+    const rx = await receiver(() => 500);
+    const ep = await endpoint(rx.url());
+    const req = request(ep.id);
+    await publish(req);
+    await waitFor(async () => ((await row(req.id))?.status === 'exhausted' ? true : undefined), { what: 'exhausted', timeoutMs: 30_000 });
+    expect(await attempts(req.id)).toHaveLength(4);
+    const last = await waitFor(() => results.find((r) => r.value.deliveryId === req.id && r.value.outcome === 'exhausted'));
+    expect(last.value.attempt).toBe(4);
+  });
+
+  it('refuses a URL whose name resolves to a private address, and sends nothing', async () => {
+    const rx = await receiver(() => 200, '127.0.0.2');
+    const ep = await endpoint(rx.url('internal.test'));
+    const req = request(ep.id);
+    await publish(req);
+    const first = await waitFor(async () => (await attempts(req.id))[0], { what: 'refused attempt recorded' });
+    expect(first.outcome).toBe('failed');
+    expect(first.error).toMatch(/refused: internal\.test resolves to 127\.0\.0\.2/);
+    expect(rx.hits).toHaveLength(0);
+  });
+
+  it('connects to the vetted address of an allowed name', async () => {
+    const rx = await receiver();
+    const ep = await endpoint(rx.url('hooks.test'));
+    const req = request(ep.id);
+    await publish(req);
+    await waitFor(async () => ((await row(req.id))?.status === 'succeeded' ? true : undefined), { what: 'delivered via hooks.test' });
+    expect(rx.hits[0].headers.host).toBe(`hooks.test:${rx.port}`);
+  });
+
+  it('a 410 disables the endpoint: reported on delivery-results, and nothing more is sent to it', async () => {
+    const rx = await receiver(() => 410);
+    const ep = await endpoint(rx.url());
+    const req = request(ep.id);
+    await publish(req);
+    const notice = await waitFor(() => results.find((r) => r.value.deliveryId === req.id), { what: 'endpoint_disabled result' });
+    expect(notice.value).toMatchObject({ outcome: 'endpoint_disabled', httpStatus: 410, endpointId: ep.id });
+    expect(notice.type).toBe('hookstream.endpoint.disabled');
+    expect(await row(req.id)).toMatchObject({ status: 'cancelled' });
+
+    const next = request(ep.id);
+    await publish(next);
+    await waitFor(async () => ((await row(next.id))?.status === 'cancelled' ? true : undefined), { what: 'second delivery skipped' });
+    expect(await attempts(next.id)).toEqual([expect.objectContaining({ outcome: 'skipped', error: 'endpoint disabled' })]);
+    expect(rx.hits).toHaveLength(1);
+  });
+
+  it('a black-holed endpoint does not delay deliveries to another endpoint', async () => {
+    const hole = await receiver(() => null);
+    const healthy = await receiver();
+    const dead = await endpoint(hole.url(), { maxConcurrency: 2 });
+    const ok = await endpoint(healthy.url());
+    // Same key space on purpose: both endpoints' requests share a partition when they hash alike,
+    // and the dead one's are published first.
+    await publish(...Array.from({ length: 6 }, () => request(dead.id)));
+    const sentAt = Date.now();
+    const reqs = Array.from({ length: 6 }, () => request(ok.id));
+    await publish(...reqs);
+    await waitFor(() => (healthy.hits.length === 6 ? true : undefined), { what: 'healthy endpoint served', timeoutMs: 20_000 });
+    const worst = Math.max(...healthy.hits.map((h) => h.at)) - sentAt;
+    // Waiting behind even one of the dead endpoint's timeouts would take at least DELIVERY_TIMEOUT_MS.
+    expect(worst).toBeLessThan(config.DELIVERY_TIMEOUT_MS);
+    expect(hole.hits.length).toBeLessThanOrEqual(2);
+  });
+
+  it('a retry pending when the app stops is delivered after it restarts', async () => {
+    const rx = await receiver((n) => (n === 1 ? 500 : 200));
+    const ep = await endpoint(rx.url());
+    const req = request(ep.id);
+    await publish(req);
+    await waitFor(async () => ((await row(req.id))?.status === 'failed' ? true : undefined), { what: 'first attempt failed' });
+    await app.close();
+    // The retry falls due while no delivery process is running.
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(rx.hits).toHaveLength(1);
+    app = await startDelivery();
+    await waitFor(async () => ((await row(req.id))?.status === 'succeeded' ? true : undefined), { what: 'delivered after restart', timeoutMs: 30_000 });
+    expect(rx.hits.map((h) => h.headers['webhook-id'])).toEqual([req.webhookId, req.webhookId]);
+  }, 60_000);
+
+  it('a delivery whose process died before the first attempt is sent once its lease runs out', async () => {
+    const rx = await receiver();
+    const ep = await endpoint(rx.url());
+    const req = request(ep.id);
+    // What the consumer leaves behind when the process dies right after the insert.
+    await db.query(
+      `INSERT INTO deliveries (id, webhook_id, account_id, endpoint_id, event_id, event_type, request, status, attempts, next_attempt_at, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', 0, now() + interval '1 second', now(), now())`,
+      [req.id, req.webhookId, req.accountId, req.endpointId, req.eventId, req.eventType, JSON.stringify(req)],
+    );
+    await waitFor(async () => ((await row(req.id))?.status === 'succeeded' ? true : undefined), { what: 'leased row delivered' });
+    expect(rx.hits.map((h) => h.headers['webhook-id'])).toEqual([req.webhookId]);
+  });
+
+  it('sends sample data synchronously to a caller holding the internal token', async () => {
+    const rx = await receiver(() => 202);
+    const ep = await endpoint(rx.url(), { format: 'form' });
+    const http = app.getHttpAdapter().getInstance();
+    const denied = await http.inject({ method: 'POST', url: `/internal/v1/endpoints/${ep.id}/sample`, payload: { eventType: 'contact.tag_added' } });
+    expect(denied.statusCode).toBe(401);
+    expect(rx.hits).toHaveLength(0);
+
+    const res = await http.inject({
+      method: 'POST',
+      url: `/internal/v1/endpoints/${ep.id}/sample`,
+      headers: { [INTERNAL_TOKEN_HEADER]: internalToken(secretsKey) },
+      payload: { eventType: 'contact.tag_added' },
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ outcome: 'succeeded', httpStatus: 202, error: null });
+    expect(rx.hits).toHaveLength(1);
+    expect(rx.hits[0].headers['content-type']).toBe('application/x-www-form-urlencoded');
+    expect(rx.hits[0].body).toContain('type=contact_tag_added');
+    expect(rx.hits[0].body).toContain('contact[email]=sarah.sample%40example.com');
+    const headers = { 'webhook-id': String(rx.hits[0].headers['webhook-id']), 'webhook-timestamp': String(rx.hits[0].headers['webhook-timestamp']), 'webhook-signature': String(rx.hits[0].headers['webhook-signature']) };
+    expect(() => new Webhook(ep.secret).verify(rx.hits[0].body, headers, { jsonParse: false })).not.toThrow();
+  });
+
+  it('dead-letters an invalid request without blocking the valid ones beside it', async () => {
+    const rx = await receiver();
+    const ep = await endpoint(rx.url());
+    const good = request(ep.id);
+    await producer.send({
+      topic: Topics.deliveries,
+      acks: -1,
+      messages: [
+        { key: ep.id, value: JSON.stringify({ id: 'not-a-delivery-id', endpointId: ep.id }) },
+        { key: ep.id, value: JSON.stringify(good) },
+      ],
+    });
+    await waitFor(async () => ((await row(good.id))?.status === 'succeeded' ? true : undefined), { what: 'valid neighbour delivered' });
+    const bad: unknown[] = await db.query(`SELECT 1 FROM deliveries WHERE id = 'not-a-delivery-id'`);
+    expect(bad).toHaveLength(0);
+    // Permanent: dead-lettered on the first attempt, with the validation error kept.
+    const dl = await waitFor(() => deadLetters.find((d) => d.value.includes('not-a-delivery-id')), { what: 'dead letter' });
+    expect(dl.headers[DLQ_HEADERS.attempts]).toBe('1');
+    expect(dl.headers[DLQ_HEADERS.error]).toMatch(/invalid delivery request: id must match/);
+  });
+});

@@ -1,0 +1,121 @@
+import { newTraceparent, type EventEnvelope } from '@hookstream/contracts';
+import { CoalescingProducer, ProducerUnavailableError } from '../src';
+import { Kafka, logLevel, type Kafka as KafkaClient } from 'kafkajs';
+import { randomUUID } from 'node:crypto';
+import { connect, type Socket } from 'node:net';
+import { createTopicPair, readTopic, testBrokers, testKafka } from './support/kafka-harness';
+
+describe('CoalescingProducer on a real broker', () => {
+  let kafka: KafkaClient;
+  const cleanup: (() => Promise<void>)[] = [];
+
+  beforeAll(() => {
+    kafka = testKafka('it-kafka-producer');
+  });
+
+  afterEach(async () => {
+    for (const c of cleanup.splice(0).reverse()) await c();
+  });
+
+  it('coalesces 500 concurrent sends into a few acknowledged requests, every message readable with its CloudEvents headers', async () => {
+    const topic = await createTopicPair(kafka, 'coalesce', 3);
+    const producer = new CoalescingProducer(kafka, { sendTimeoutMs: 10_000 });
+    await producer.connect();
+    cleanup.push(() => producer.disconnect());
+
+    const sent = Array.from({ length: 500 }, (_, i) => {
+      const envelope: EventEnvelope = { id: randomUUID(), type: 'test.coalesced', source: `/it/source/${i % 5}`, time: new Date(Date.UTC(2026, 0, 1, 0, 0, i % 60)).toISOString(), traceparent: newTraceparent() };
+      return { key: `key-${i % 17}`, value: { n: i, id: envelope.id }, envelope };
+    });
+    await Promise.all(sent.map((m) => producer.send(topic, [m])));
+
+    expect(producer.stats.messages).toBe(500);
+    expect(producer.stats.failures).toBe(0);
+    expect(producer.stats.requests).toBeGreaterThanOrEqual(1);
+    expect(producer.stats.requests).toBeLessThanOrEqual(10);
+
+    const read = await readTopic(kafka, topic, 500);
+    expect(read).toHaveLength(500);
+    const byId = new Map(sent.map((m) => [m.envelope.id, m]));
+    for (const r of read) {
+      const original = byId.get(r.headers['ce_id']);
+      expect(original).toBeDefined();
+      expect(JSON.parse(r.value!)).toEqual(original!.value);
+      expect(r.key).toBe(original!.key);
+      expect(r.headers).toMatchObject({
+        ce_specversion: '1.0',
+        ce_type: 'test.coalesced',
+        ce_source: original!.envelope.source,
+        ce_time: original!.envelope.time,
+        traceparent: original!.envelope.traceparent,
+      });
+      byId.delete(r.headers['ce_id']);
+    }
+    expect(byId.size).toBe(0);
+  });
+
+  it('sends queued while a request is in flight go out together in the next request', async () => {
+    const topic = await createTopicPair(kafka, 'groupcommit');
+    const producer = new CoalescingProducer(kafka, { sendTimeoutMs: 10_000 });
+    await producer.connect();
+    cleanup.push(() => producer.disconnect());
+    const env = () => ({ id: randomUUID(), type: 't', source: '/s', time: new Date().toISOString() });
+
+    const first = producer.send(topic, [{ key: 'a', value: 1, envelope: env() }]);
+    // Let the first request leave, then queue 100 more behind it.
+    await new Promise((r) => setImmediate(r));
+    const rest = Array.from({ length: 100 }, (_, i) => producer.send(topic, [{ key: 'b', value: i, envelope: env() }]));
+    await Promise.all([first, ...rest]);
+    expect(producer.stats.requests).toBe(2);
+    expect(producer.stats.messages).toBe(101);
+  });
+
+  it('rejects with ProducerUnavailableError when the broker cannot be reached at all', async () => {
+    const dead = new Kafka({ clientId: 'it-dead', brokers: ['127.0.0.1:1'], connectionTimeout: 300, retry: { retries: 0 }, logLevel: logLevel.NOTHING });
+    const producer = new CoalescingProducer(dead, { sendTimeoutMs: 1000 });
+    await expect(producer.connect()).rejects.toThrow(/ECONNREFUSED|Connection/i);
+    const t0 = Date.now();
+    const err = await producer.send('any-topic', [{ key: 'k', value: { a: 1 } }]).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ProducerUnavailableError);
+    expect(Date.now() - t0).toBeLessThan(1000);
+  });
+
+  it('rejects with ProducerUnavailableError within sendTimeoutMs when a connected broker stops answering', async () => {
+    const topic = await createTopicPair(kafka, 'stall');
+    const sockets: Socket[] = [];
+    let stalled = false;
+    // A network partition after connect: the broker may receive the request, its answer never arrives.
+    const stallable = new Kafka({
+      clientId: 'it-stall',
+      brokers: testBrokers(),
+      connectionTimeout: 1000,
+      logLevel: logLevel.NOTHING,
+      socketFactory: ({ host, port, onConnect }) => {
+        const s = connect({ host, port }, onConnect);
+        s.setKeepAlive(true, 60_000);
+        sockets.push(s);
+        if (stalled) s.pause();
+        return s;
+      },
+    });
+    const producer = new CoalescingProducer(stallable, { sendTimeoutMs: 1000 });
+    await producer.connect();
+    cleanup.push(async () => {
+      stalled = false;
+      sockets.forEach((s) => s.resume());
+      await producer.disconnect();
+    });
+    await producer.send(topic, [{ key: 'k', value: 'before' }]);
+
+    stalled = true;
+    sockets.forEach((s) => s.pause());
+    const t0 = Date.now();
+    const err = await producer.send(topic, [{ key: 'k', value: 'during' }]).catch((e: unknown) => e);
+    const elapsed = Date.now() - t0;
+    expect(err).toBeInstanceOf(ProducerUnavailableError);
+    expect((err as Error).message).toMatch(/did not acknowledge within 1000 ms/);
+    expect(elapsed).toBeGreaterThanOrEqual(950);
+    expect(elapsed).toBeLessThan(1500);
+    expect(producer.stats.failures).toBe(1);
+  });
+});
