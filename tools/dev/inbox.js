@@ -2,6 +2,7 @@
 // A tiny local webhook receiver for trying Hookstream: prints every delivery and whether its
 // Standard Webhooks signature verified with the endpoint's whsec_ secret.
 // Secret: INBOX_SECRET, else `endpointSecret` from the demo file written by the seed step.
+require('reflect-metadata');
 require('../runtime/register.js');
 const http = require('node:http');
 const fs = require('node:fs');
