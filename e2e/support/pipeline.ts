@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { testDatabaseUrl, testBrokers, waitFor } from '@hookstream/testing';
+import { Client } from 'pg';
 
 export const ROOT = join(__dirname, '..', '..');
 export const APPS = ['control-api', 'ingest-gateway', 'validator', 'enricher', 'automation', 'delivery'] as const;
@@ -45,10 +46,43 @@ export class Pipeline {
     return `http://127.0.0.1:${this.ports[app]}${path}`;
   }
 
+  private database?: string;
+
+  /**
+   * Each pipeline gets a database of its own (created here, dropped in stopAll), so runs never see
+   * each other's accounts, dedupe keys or deliveries — also when the test database lives on.
+   */
+  private async createDatabase(): Promise<void> {
+    if (this.database) return;
+    const name = `hookstream_e2e_${randomBytes(5).toString('hex')}`;
+    const admin = new Client({ connectionString: testDatabaseUrl() });
+    await admin.connect();
+    try {
+      await admin.query(`CREATE DATABASE ${name}`);
+    } finally {
+      await admin.end();
+    }
+    this.database = name;
+    this.env['DATABASE_URL'] = testDatabaseUrl().replace(/\/[^/?]+(\?|$)/, `/${name}$1`);
+  }
+
+  private async dropDatabase(): Promise<void> {
+    if (!this.database) return;
+    const admin = new Client({ connectionString: testDatabaseUrl() });
+    await admin.connect();
+    try {
+      await admin.query(`DROP DATABASE IF EXISTS ${this.database} WITH (FORCE)`);
+    } finally {
+      await admin.end();
+    }
+    this.database = undefined;
+  }
+
   async start(apps: readonly AppName[] = APPS): Promise<void> {
+    await this.createDatabase();
     mkdirSync(this.logDir, { recursive: true });
     for (const app of apps) {
-      const log = createWriteStream(join(this.logDir, `${app}.log`));
+      const log = createWriteStream(join(this.logDir, `${this.ports[app]}-${app}.log`));
       const p = spawn(process.execPath, ['-r', './tools/runtime/register.js', `dist/apps/${app}/src/main.js`], {
         cwd: ROOT,
         env: { ...this.env, HTTP_PORT: String(this.ports[app]) },
@@ -64,7 +98,7 @@ export class Pipeline {
   async waitReady(app: AppName, timeoutMs = 60000): Promise<void> {
     await waitFor(async () => {
       const p = this.procs.get(app);
-      if (p && p.exitCode !== null) throw new Error(`${app} exited with ${p.exitCode}; see ${this.logDir}/${app}.log`);
+      if (p && p.exitCode !== null) throw new Error(`${app} exited with ${p.exitCode}; see ${this.logDir}/${this.ports[app]}-${app}.log`);
       try {
         const r = await fetch(this.url(app, '/health/ready'));
         return r.status === 200 ? true : undefined;
@@ -88,10 +122,12 @@ export class Pipeline {
 
   async stopAll(): Promise<void> {
     await Promise.all([...this.procs.keys()].map((a) => this.terminate(a)));
+    await this.dropDatabase();
   }
 
   /** Runs the control-api CLI (compiled) and returns its stdout. */
   async cli(args: string[]): Promise<string> {
+    await this.createDatabase();
     return new Promise((resolve, reject) => {
       const p = spawn(process.execPath, ['-r', './tools/runtime/register.js', 'dist/apps/control-api/src/cli.js', ...args], { cwd: ROOT, env: this.env });
       let out = '';

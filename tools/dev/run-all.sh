@@ -58,6 +58,8 @@ node -r ./tools/runtime/register.js dist/apps/control-api/src/cli.js seed-demo \
   --inbox-url "http://127.0.0.1:$INBOX_PORT/hooks/demo" --public-base-url "$PUBLIC_BASE_URL" --json > "$STATE/demo.json"
 url=$(node -p "require('$STATE/demo.json').sourceUrl")
 apikey=$(node -p "require('$STATE/demo.json').apiKey")
+# The Activly example with the current time: sending exactly the same event twice is (rightly) a duplicate.
+now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 
 cat <<MSG
 
@@ -70,7 +72,7 @@ Send the Activly example event:
 
 curl -i -X POST '$url' \\
   -H 'Content-Type: application/json' \\
-  -d '{"event":"purchase","first_name":"Sarah","city":"London","country":"UK","product":"Running Shoes","timestamp":"2026-02-28T14:30:00Z"}'
+  -d '{"event":"purchase","first_name":"Sarah","city":"London","country":"UK","product":"Running Shoes","timestamp":"$now"}'
 
 Then watch it arrive, signed, at the local inbox:   tail -f $LOGS/inbox.log
 Stop everything:                                     npm run stop:all

@@ -1,5 +1,5 @@
 import { BaseAppConfig } from '@hookstream/config';
-import { IsIn, IsInt, IsString, Matches, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsNumber, IsString, Matches, Max, Min } from 'class-validator';
 
 export class ControlApiConfig extends BaseAppConfig {
   override HTTP_PORT = 3001;
@@ -23,4 +23,26 @@ export class ControlApiConfig extends BaseAppConfig {
 
   /** Upper bound of `gracePeriodSeconds` when rotating a source token. */
   @IsInt() @Min(0) @Max(90 * 24 * 3600) SOURCE_TOKEN_MAX_GRACE_SECONDS = 7 * 24 * 3600;
+
+  /** Days of events the feed keeps; older daily partitions of `feed_events` are dropped. */
+  @IsInt() @Min(1) @Max(366) FEED_RETENTION_DAYS = 14;
+
+  /** Daily feed partitions created ahead of time (the writer also creates a missing day on demand). */
+  @IsInt() @Min(1) @Max(60) FEED_PARTITIONS_AHEAD_DAYS = 3;
+
+  /** How often partitions are maintained and the endpoint failure rule is swept. */
+  @IsInt() @Min(1000) FEED_MAINTENANCE_INTERVAL_MS = 3_600_000;
+
+  /** Feed the live stream (SSE) from a per-process tail consumer; off = no /v1/events/stream data. */
+  @IsIn(['true', 'false']) FEED_STREAM_ENABLED = 'true';
+
+  /** An endpoint whose deliveries have failed continuously for this many days is disabled (Svix's rule). */
+  @IsNumber() @Min(0.0001) @Max(365) ENDPOINT_DISABLE_AFTER_FAILING_DAYS = 5;
+
+  /** The delivery app's internal HTTP address (send sample data). */
+  @Matches(/^https?:\/\/[^\s/]+(\/[^\s]*[^/\s])?$/, { message: 'DELIVERY_INTERNAL_URL must be an http(s) URL without a trailing slash' })
+  DELIVERY_INTERNAL_URL = 'http://127.0.0.1:3005';
+
+  /** Bound on the sample-data proxy call (the delivery app's own attempt timeout is 15 s). */
+  @IsInt() @Min(1000) DELIVERY_SAMPLE_TIMEOUT_MS = 20_000;
 }

@@ -6,12 +6,13 @@ import { DedupeKeyEntity, DeliveryAttemptEntity, DeliveryEntity } from './entiti
 import { Initial1764000000000 } from './migrations/1764000000000-initial';
 import { ContactsNames1764100000000 } from './migrations/1764100000000-contacts-names';
 import { DeliveriesDue1764200000000 } from './migrations/1764200000000-deliveries-due';
+import { FeedEvents1764300000000 } from './migrations/1764300000000-feed-events';
 
 export const ENTITIES = [
   AccountEntity, ApiKeyEntity, SourceEntity, SourceTokenEntity, EndpointEntity, EndpointSecretEntity, AutomationEntity,
   DedupeKeyEntity, DeliveryEntity, DeliveryAttemptEntity,
 ];
-export const MIGRATIONS = [Initial1764000000000, ContactsNames1764100000000, DeliveriesDue1764200000000];
+export const MIGRATIONS = [Initial1764000000000, ContactsNames1764100000000, DeliveriesDue1764200000000, FeedEvents1764300000000];
 
 export interface DbOptions {
   url: string;

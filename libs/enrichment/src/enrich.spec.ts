@@ -189,6 +189,14 @@ describe('enrichEvent — names', () => {
     expect(event.enrichment?.warnings).toEqual(['name.history_failed: no row for [email]']);
   });
 
+  it('does not remember a name field that holds an email address', () => {
+    const first = enrichEvent(makeEvent({ person: { email, firstName: 'bob@example.com', lastName: null } }), deps());
+    expect(first.event.person.firstName).toBe('bob@example.com');
+    expect(first.learnedName).toBeUndefined();
+    const last = enrichEvent(makeEvent({ person: { email, firstName: 'Bob', lastName: 'mail: bob@example.com' } }), deps());
+    expect(last.learnedName).toBeUndefined();
+  });
+
   it('does nothing for names without an email', () => {
     const { event, learnedName } = enrichEvent(makeEvent({ person: { firstName: 'Sarah' } }), deps());
     expect(event.person).toMatchObject({ firstName: 'Sarah', nameSource: 'payload' });

@@ -194,8 +194,15 @@ function enrichName(event: CanonicalEvent, deps: EnrichDeps, applied: string[], 
   return learn(key, given.firstName, given.lastName ?? (lastFromHistory ? person.lastName : null), history);
 }
 
+/** An address typed into a name field ("bob@example.com" as first name) is not a name. */
+function holdsEmail(value: string | null): boolean {
+  return value !== null && redactEmails(value) !== value;
+}
+
 /** Only names a payload stated are remembered, and only when they differ from what is already known. */
 function learn(key: string, firstName: string, lastName: string | null, known: KnownName | undefined): LearnedName | undefined {
+  // The name table must never hold an address in clear text, whichever field it was typed into.
+  if (holdsEmail(firstName) || holdsEmail(lastName)) return undefined;
   if (known !== undefined && known.firstName === firstName && (known.lastName ?? null) === lastName) return undefined;
   return { emailKey: key, firstName, lastName };
 }

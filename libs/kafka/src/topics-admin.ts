@@ -22,6 +22,9 @@ export async function ensureTopics(kafka: Kafka, plan: TopicSpec[], replicationF
           ],
         })),
       });
+      // A new topic's leaders may not be known to every request path yet ("not the leader"):
+      // wait until each one answers a ListOffsets, so callers can use it right away.
+      for (const t of missing) await waitUntilServing(admin, t.name);
     }
     return missing.map((t) => t.name);
   } finally {
@@ -44,6 +47,19 @@ export class KafkaHealth {
       return { ok: false, detail: err instanceof Error ? err.message : String(err) };
     } finally {
       void admin.disconnect().catch(() => undefined);
+    }
+  }
+}
+
+async function waitUntilServing(admin: ReturnType<Kafka['admin']>, topic: string, timeoutMs = 20000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (let delay = 50; ; delay = Math.min(delay * 2, 1000)) {
+    try {
+      await admin.fetchTopicOffsets(topic);
+      return;
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, delay));
     }
   }
 }

@@ -10,6 +10,11 @@ export class EndpointsRepository {
     return lockOwned(em, EndpointEntity, accountId, id, 'endpoint');
   }
 
+  /** Like lock, for system callers: no 404, just null. */
+  lockIfExists(em: EntityManager, accountId: string, id: string): Promise<EndpointEntity | null> {
+    return em.getRepository(EndpointEntity).createQueryBuilder('e').setLock('pessimistic_write').where('e.id = :id AND e.accountId = :accountId', { id, accountId }).getOne();
+  }
+
   find(em: EntityManager, accountId: string, id: string): Promise<EndpointEntity> {
     return findOwned(em, EndpointEntity, accountId, id, 'endpoint');
   }

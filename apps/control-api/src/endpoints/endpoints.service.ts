@@ -84,6 +84,26 @@ export class EndpointsService {
   }
 
   /**
+   * A disable decided by the system (410 Gone, or failing for days), not by the user. Returns
+   * false when there is nothing to do: the endpoint is gone, not the account's, already
+   * disabled, or changed after `unlessChangedAfter` (a user re-enabled it after the 410 this
+   * decision is based on — a redelivered old result must not undo that).
+   */
+  async disableAutomatically(accountId: string, id: string, reason: string, unlessChangedAfter?: Date): Promise<boolean> {
+    return this.ds.transaction(async (em) => {
+      const endpoint = await this.repo.lockIfExists(em, accountId, id);
+      if (!endpoint || !endpoint.enabled) return false;
+      if (unlessChangedAfter && endpoint.updatedAt.getTime() > unlessChangedAfter.getTime()) return false;
+      endpoint.enabled = false;
+      endpoint.disabledReason = reason;
+      endpoint.version += 1;
+      await this.repo.save(em, endpoint);
+      await this.publisher.publishEndpoint(em, id);
+      return true;
+    });
+  }
+
+  /**
    * A new signing secret, shown once. The previous one stays in the snapshot until the overlap
    * ends, so the delivery app signs with both and receivers can switch without rejecting anything.
    */

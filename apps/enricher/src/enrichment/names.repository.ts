@@ -19,7 +19,13 @@ export class NamesRepository {
     return out;
   }
 
-  /** Idempotent upsert: a redelivered event writes the same row again. */
+  /**
+   * Idempotent upsert: a redelivered event writes the same row again. A learned name replaces the
+   * row whole: the enrichment lib already carries a compatible remembered last name forward, so a
+   * null last name here means "unknown for this first name", and keeping the old one would invent
+   * a person ("Samuel Lee" then "Sam" must not become "Sam Lee") — and disagree with what the
+   * batch's in-memory history used.
+   */
   async save(learned: { accountId: string; name: LearnedName }[]): Promise<void> {
     if (learned.length === 0) return;
     const latest = new Map<string, { accountId: string; name: LearnedName }>();
@@ -30,7 +36,7 @@ export class NamesRepository {
        SELECT x.account_id, x.email_key, x.first_name, x.last_name, now()
          FROM jsonb_to_recordset($1::jsonb) AS x(account_id text, email_key text, first_name text, last_name text)
        ON CONFLICT (account_id, email_key) DO UPDATE SET first_name = EXCLUDED.first_name,
-         last_name = COALESCE(EXCLUDED.last_name, name_history.last_name), updated_at = now()`,
+         last_name = EXCLUDED.last_name, updated_at = now()`,
       [JSON.stringify(rows)],
     );
   }

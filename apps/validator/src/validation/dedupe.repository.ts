@@ -5,6 +5,11 @@ export interface DedupeClaim {
   sourceId: string;
   key: string;
   eventId: string;
+  /**
+   * Other events of the same batch that repeat this key. Only the first user of a key is claimed
+   * (one INSERT may not touch a row twice); these later ones still count as duplicates.
+   */
+  repeats?: number;
 }
 
 /** The dedupe_keys table: claims keys for events in one batched INSERT … ON CONFLICT per batch. */
@@ -15,23 +20,25 @@ export class DedupeRepository {
   /**
    * Claims every key; returns, per `sourceId\u0000key`, the event that owns it. A key already owned
    * by another event marks a duplicate (its counter goes up); one owned by the same event is a
-   * redelivery and changes nothing. Keys past their expiry are taken over by the new event.
+   * redelivery and changes nothing. Keys past their expiry are taken over by the new event (and
+   * their count starts again). `repeats` are added to the count: in-batch duplicates.
    */
   async claim(claims: DedupeClaim[], retentionDays: number): Promise<Map<string, string>> {
     const owners = new Map<string, string>();
     if (claims.length === 0) return owners;
     const params: unknown[] = [];
     const rows = claims.map((c, i) => {
-      params.push(c.sourceId, c.key, c.eventId);
-      return `($${i * 3 + 1}, $${i * 3 + 2}, $${i * 3 + 3}, now(), now() + make_interval(days => ${Math.trunc(retentionDays)}))`;
+      params.push(c.sourceId, c.key, c.eventId, c.repeats ?? 0);
+      return `($${i * 4 + 1}, $${i * 4 + 2}, $${i * 4 + 3}, $${i * 4 + 4}::integer, now(), now() + make_interval(days => ${Math.trunc(retentionDays)}))`;
     });
     const result: { source_id: string; key: string; event_id: string }[] = await this.ds.query(
-      `INSERT INTO dedupe_keys (source_id, key, event_id, first_seen_at, expires_at) VALUES ${rows.join(',')}
+      `INSERT INTO dedupe_keys (source_id, key, event_id, duplicate_count, first_seen_at, expires_at) VALUES ${rows.join(',')}
        ON CONFLICT (source_id, key) DO UPDATE SET
          event_id = CASE WHEN dedupe_keys.expires_at < now() THEN EXCLUDED.event_id ELSE dedupe_keys.event_id END,
          first_seen_at = CASE WHEN dedupe_keys.expires_at < now() THEN EXCLUDED.first_seen_at ELSE dedupe_keys.first_seen_at END,
          expires_at = CASE WHEN dedupe_keys.expires_at < now() THEN EXCLUDED.expires_at ELSE dedupe_keys.expires_at END,
-         duplicate_count = dedupe_keys.duplicate_count + CASE WHEN dedupe_keys.event_id <> EXCLUDED.event_id AND dedupe_keys.expires_at >= now() THEN 1 ELSE 0 END
+         duplicate_count = CASE WHEN dedupe_keys.expires_at < now() THEN EXCLUDED.duplicate_count
+           ELSE dedupe_keys.duplicate_count + EXCLUDED.duplicate_count + CASE WHEN dedupe_keys.event_id <> EXCLUDED.event_id THEN 1 ELSE 0 END END
        RETURNING source_id, key, event_id`,
       params,
     );

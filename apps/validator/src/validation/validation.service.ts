@@ -50,14 +50,29 @@ export class ValidationService {
     }
 
     // Within one batch the first event to use a key owns it; the database decides across batches.
+    // Later users of a key in the same batch are duplicates too and must be counted as such; the
+    // same event twice (a redelivered message) is not.
     const firstInBatch = new Map<string, string>();
+    const claimOf = new Map<string, DedupeClaim>();
+    const repeaters = new Map<string, Set<string>>();
     const claims: DedupeClaim[] = [];
     for (const c of candidates) {
       for (const key of c.keys) {
         const k = `${c.event.sourceId}\u0000${key}`;
-        if (!firstInBatch.has(k)) {
+        const first = firstInBatch.get(k);
+        if (first === undefined) {
           firstInBatch.set(k, c.event.id);
-          claims.push({ sourceId: c.event.sourceId, key, eventId: c.event.id });
+          const claim: DedupeClaim = { sourceId: c.event.sourceId, key, eventId: c.event.id, repeats: 0 };
+          claimOf.set(k, claim);
+          claims.push(claim);
+        } else if (first !== c.event.id) {
+          const seen = repeaters.get(k) ?? new Set<string>();
+          repeaters.set(k, seen);
+          if (!seen.has(c.event.id)) {
+            seen.add(c.event.id);
+            const claim = claimOf.get(k);
+            if (claim) claim.repeats = (claim.repeats ?? 0) + 1;
+          }
         }
       }
     }

@@ -1,0 +1,152 @@
+import type { CanonicalEvent, DuplicateEvent, RawEventDto, RejectedEvent, ValidationReason } from '@hookstream/contracts';
+import { maskEmail, normaliseRaw } from '@hookstream/dialects';
+
+export const FEED_STATUSES = ['received', 'accepted', 'rejected', 'duplicate'] as const;
+export type FeedStatus = (typeof FEED_STATUSES)[number];
+
+/**
+ * `received` is provisional (the validator has not spoken yet); the three verdicts are final and
+ * mutually exclusive for one event id. A verdict is never replaced by `received`, whatever order
+ * the topics are consumed in.
+ */
+export function statusRank(s: FeedStatus): number {
+  return s === 'received' ? 0 : 1;
+}
+
+/** What the feed shows of an event's content; emails appear masked only. Stored as `summary` jsonb. */
+export interface StoredSummary {
+  person: { firstName: string | null; lastName: string | null; emailMasked: string | null };
+  location: { city: string | null; country: string | null; countryCode: string | null };
+  product: { name: string | null } | null;
+  amount: number | null;
+  currency: string | null;
+  reasons: number;
+  duplicateOf: string | null;
+}
+
+/** One upsert into `feed_events`. `email` is in clear here and hashed by the writer, never stored. */
+export interface FeedRow {
+  id: string;
+  accountId: string;
+  sourceId: string;
+  status: FeedStatus;
+  type: string | null;
+  receivedAt: string;
+  occurredAt: string | null;
+  dialect: string | null;
+  email: string | null;
+  summary: StoredSummary;
+  raw: RawEventDto | null;
+  canonical: CanonicalEvent | null;
+  enrichment: { applied: string[]; warnings: string[] } | null;
+  reasons: ValidationReason[] | null;
+  duplicate: { originalEventId: string; dedupeKey: string } | null;
+}
+
+export function emptySummary(): StoredSummary {
+  return {
+    person: { firstName: null, lastName: null, emailMasked: null },
+    location: { city: null, country: null, countryCode: null },
+    product: null,
+    amount: null,
+    currency: null,
+    reasons: 0,
+    duplicateOf: null,
+  };
+}
+
+function summaryOf(e: Pick<CanonicalEvent, 'person' | 'location' | 'product' | 'amount' | 'currency'>): StoredSummary {
+  return {
+    ...emptySummary(),
+    person: { firstName: e.person?.firstName ?? null, lastName: e.person?.lastName ?? null, emailMasked: e.person?.email ? maskEmail(e.person.email) : null },
+    location: { city: e.location?.city ?? null, country: e.location?.country ?? null, countryCode: e.location?.countryCode ?? null },
+    product: e.product ? { name: e.product.name ?? null } : null,
+    amount: e.amount ?? null,
+    currency: e.currency ?? null,
+  };
+}
+
+function base(raw: RawEventDto, status: FeedStatus): FeedRow {
+  return {
+    id: raw.id,
+    accountId: raw.accountId,
+    sourceId: raw.sourceId,
+    status,
+    type: null,
+    receivedAt: raw.receivedAt,
+    occurredAt: null,
+    dialect: raw.dialect === 'auto' ? null : raw.dialect,
+    email: null,
+    summary: emptySummary(),
+    raw,
+    canonical: null,
+    enrichment: null,
+    reasons: null,
+    duplicate: null,
+  };
+}
+
+/** events.raw: the request is in; the verdict is still to come. */
+export function rowFromRaw(raw: RawEventDto): FeedRow {
+  return base(raw, 'received');
+}
+
+/** events.enriched: accepted, with the canonical event as enriched. */
+export function rowFromEnriched(e: CanonicalEvent): FeedRow {
+  const { enrichment } = e;
+  return {
+    id: e.id,
+    accountId: e.accountId,
+    sourceId: e.sourceId,
+    status: 'accepted',
+    type: e.type,
+    receivedAt: e.receivedAt,
+    occurredAt: e.occurredAt,
+    dialect: e.dialect,
+    email: e.person?.email ?? null,
+    summary: summaryOf(e),
+    raw: null,
+    canonical: e,
+    enrichment: enrichment ? { applied: enrichment.applied, warnings: enrichment.warnings } : null,
+    reasons: null,
+    duplicate: null,
+  };
+}
+
+export function rowFromRejected(r: RejectedEvent): FeedRow {
+  const row = base(r.raw, 'rejected');
+  return { ...row, dialect: r.dialect ?? row.dialect, reasons: r.reasons, summary: { ...emptySummary(), reasons: r.reasons.length } };
+}
+
+/**
+ * events.duplicate carries the raw request only; normalising it again (pure, cheap) gives the
+ * feed the type and person so duplicates can be filtered like accepted events.
+ */
+export function rowFromDuplicate(d: DuplicateEvent): FeedRow {
+  const row = base(d.raw, 'duplicate');
+  const duplicate = { originalEventId: d.originalEventId, dedupeKey: d.dedupeKey };
+  const n = normaliseRaw(d.raw);
+  if (!n.ok) return { ...row, duplicate, summary: { ...emptySummary(), duplicateOf: d.originalEventId } };
+  return {
+    ...row,
+    type: n.event.type,
+    occurredAt: n.event.occurredAt,
+    dialect: n.event.dialect,
+    email: n.event.person.email,
+    duplicate,
+    summary: { ...summaryOf(n.event), duplicateOf: d.originalEventId },
+  };
+}
+
+/**
+ * Rows for one upsert statement must have distinct keys (Postgres refuses to update a row twice
+ * in one statement): keep one per event, the highest status, the later one on a tie.
+ */
+export function dedupeRows(rows: FeedRow[]): FeedRow[] {
+  const byId = new Map<string, FeedRow>();
+  for (const r of rows) {
+    const prev = byId.get(r.id);
+    if (!prev || statusRank(r.status) >= statusRank(prev.status)) byId.set(r.id, r);
+  }
+  return [...byId.values()];
+}

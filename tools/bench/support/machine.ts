@@ -1,0 +1,111 @@
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
+
+/** What every result file notes about the machine it was measured on. */
+export interface MachineInfo {
+  nproc: number;
+  cpuModel: string;
+  memoryGiB: number;
+  node: string;
+  kernel: string;
+  date: string;
+  loadAverage: [number, number, number];
+}
+
+export function machineInfo(): MachineInfo {
+  const cpuinfo = safeRead('/proc/cpuinfo');
+  const model = /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1]?.trim() ?? cpus()[0]?.model ?? 'unknown';
+  return {
+    nproc: availableParallelism(),
+    cpuModel: model,
+    memoryGiB: Math.round((totalmem() / 1024 ** 3) * 10) / 10,
+    node: process.version,
+    kernel: safeRead('/proc/sys/kernel/osrelease').trim() || 'unknown',
+    date: new Date().toISOString(),
+    loadAverage: roundedLoad(),
+  };
+}
+
+export function roundedLoad(): [number, number, number] {
+  const [a, b, c] = loadavg();
+  return [round2(a), round2(b), round2(c)];
+}
+
+function safeRead(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+const CLK_TCK = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+function machineJiffies(): { busy: number; total: number } {
+  const line = safeRead('/proc/stat').split('\n')[0] ?? '';
+  const f = line.trim().split(/\s+/).slice(1).map(Number);
+  const idle = (f[3] ?? 0) + (f[4] ?? 0);
+  const total = f.slice(0, 8).reduce((a, b) => a + b, 0);
+  return { busy: total - idle, total };
+}
+
+function processJiffies(pid: number): number {
+  const stat = safeRead(`/proc/${pid}/stat`);
+  // The command name may contain spaces; fields are counted after its closing parenthesis.
+  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(rest[11] ?? 0) + Number(rest[12] ?? 0);
+}
+
+/** Pid of the local Kafka broker (a JVM running kafka.Kafka), to show what the broker costs. */
+export function findKafkaPid(): number | undefined {
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    const cmd = safeRead(`/proc/${d}/cmdline`);
+    if (cmd.includes('\0kafka.Kafka\0')) return Number(d);
+  }
+  return undefined;
+}
+
+/** CPU used during an interval, in cores (1.0 = one core fully busy), per watched process and machine-wide. */
+export interface CpuUse {
+  machineBusyCores: number;
+  machineBusyPercent: number;
+  processes: Record<string, number>;
+  loadAverage1m: number;
+}
+
+export class CpuMeter {
+  private readonly t0 = process.hrtime.bigint();
+  private readonly m0 = machineJiffies();
+  private readonly p0: Map<string, number>;
+  private readonly self0 = process.cpuUsage();
+
+  constructor(private readonly pids: Record<string, number | undefined>) {
+    this.p0 = new Map(Object.entries(pids).filter(([, p]) => p !== undefined).map(([k, p]) => [k, processJiffies(p as number)]));
+  }
+
+  stop(): CpuUse {
+    const seconds = Number(process.hrtime.bigint() - this.t0) / 1e9;
+    const m1 = machineJiffies();
+    const cores = availableParallelism();
+    const busyFraction = (m1.busy - this.m0.busy) / Math.max(1, m1.total - this.m0.total);
+    const processes: Record<string, number> = {};
+    for (const [k, before] of this.p0) {
+      processes[k] = round2((processJiffies(this.pids[k] as number) - before) / CLK_TCK / seconds);
+    }
+    const self = process.cpuUsage(this.self0);
+    processes['autocannon (bench process)'] = round2((self.user + self.system) / 1e6 / seconds);
+    return { machineBusyCores: round2(busyFraction * cores), machineBusyPercent: round2(busyFraction * 100), processes, loadAverage1m: round2(loadavg()[0]) };
+  }
+}
+
+export function round2(n: number): number {
+  return Math.round(n * 100) / 100;
+}
