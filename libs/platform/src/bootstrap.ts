@@ -23,30 +23,17 @@ export interface RunAppOptions {
 }
 
 /**
- * Shared bootstrap: Fastify + pino, the Kafka transport, and graceful shutdown. On SIGTERM the app
- * stops taking work (readiness goes red, HTTP stops accepting, the consumer stops fetching), lets
- * in-flight work finish and commit, flushes the producer, disconnects — and exits anyway after
- * SHUTDOWN_TIMEOUT_MS so a stuck dependency cannot hold a rollout.
+ * Builds an app exactly as it runs — Fastify, pino, module init hooks (migrations, caches caught
+ * up), then the Kafka transport with the RPC filter — without listening on a port or touching
+ * process signals. `runApp` uses it; integration tests use it to run a real app in-process.
  */
-export async function runApp(opts: RunAppOptions): Promise<INestApplication> {
+export async function createApp(opts: RunAppOptions & { logger?: false }): Promise<NestFastifyApplication> {
   const app = await NestFactory.create<NestFastifyApplication>(
     opts.module as never,
     new FastifyAdapter({ bodyLimit: opts.bodyLimitBytes ?? 1024 * 1024, trustProxy: true }),
-    { bufferLogs: true, bodyParser: opts.bodyParser ?? true },
+    { bufferLogs: opts.logger !== false, bodyParser: opts.bodyParser ?? true, ...(opts.logger === false ? { logger: false } : {}) },
   );
-  app.useLogger(app.get(Logger));
-  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
-  const log = new NestLogger('Bootstrap');
-  for (const sig of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(sig, () => {
-      app.get(HealthRegistry).shuttingDown = true;
-      log.log(`${sig} received: draining (at most ${opts.config.SHUTDOWN_TIMEOUT_MS} ms)`);
-      setTimeout(() => {
-        log.error('shutdown timed out; exiting');
-        process.exit(1);
-      }, opts.config.SHUTDOWN_TIMEOUT_MS).unref();
-    });
-  }
+  if (opts.logger !== false) app.useLogger(app.get(Logger));
   if (opts.configure) await opts.configure(app);
   // Init first: module hooks run now (migrations, config caches caught up), before any consumer
   // takes a message — a consumer must never match events against a cache that is still filling.
@@ -64,6 +51,29 @@ export async function runApp(opts: RunAppOptions): Promise<INestApplication> {
     (ms as unknown as { setIsInitHookCalled(v: boolean): void }).setIsInitHookCalled(true);
     ms.useGlobalFilters(new RethrowRpcFilter());
     await app.startAllMicroservices();
+  }
+  return app;
+}
+
+/**
+ * Shared bootstrap: `createApp`, then graceful shutdown and listen. On SIGTERM the app stops
+ * taking work (readiness goes red, HTTP stops accepting, the consumer stops fetching), lets
+ * in-flight work finish and commit, flushes the producer, disconnects — and exits anyway after
+ * SHUTDOWN_TIMEOUT_MS so a stuck dependency cannot hold a rollout.
+ */
+export async function runApp(opts: RunAppOptions): Promise<INestApplication> {
+  const app = await createApp(opts);
+  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
+  const log = new NestLogger('Bootstrap');
+  for (const sig of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(sig, () => {
+      app.get(HealthRegistry).shuttingDown = true;
+      log.log(`${sig} received: draining (at most ${opts.config.SHUTDOWN_TIMEOUT_MS} ms)`);
+      setTimeout(() => {
+        log.error('shutdown timed out; exiting');
+        process.exit(1);
+      }, opts.config.SHUTDOWN_TIMEOUT_MS).unref();
+    });
   }
   await app.listen(opts.config.HTTP_PORT, opts.config.HTTP_HOST);
   log.log(`${opts.appName} listening on ${opts.config.HTTP_HOST}:${opts.config.HTTP_PORT}`);
