@@ -2,12 +2,23 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { testDatabaseUrl, testBrokers, waitFor } from '@hookstream/testing';
+import { Topics } from '@hookstream/contracts';
+import { testDatabaseUrl, testBrokers, testKafka, waitFor } from '@hookstream/testing';
 import { Client } from 'pg';
 
 export const ROOT = join(__dirname, '..', '..');
 export const APPS = ['control-api', 'ingest-gateway', 'validator', 'enricher', 'automation', 'delivery'] as const;
 export type AppName = (typeof APPS)[number];
+
+/** The topics each app's consumer group reads (see each app's README). */
+const CONSUMED: Record<AppName, string[]> = {
+  'control-api': [Topics.eventsRaw, Topics.eventsEnriched, Topics.eventsRejected, Topics.eventsDuplicate, Topics.deliveryResults],
+  'ingest-gateway': [],
+  validator: [Topics.eventsRaw],
+  enricher: [Topics.eventsValid],
+  automation: [Topics.eventsEnriched, Topics.contactEvents],
+  delivery: [Topics.deliveries],
+};
 
 /**
  * Runs the compiled apps (dist/, built by `npm test` before this suite) as real processes on
@@ -80,19 +91,45 @@ export class Pipeline {
 
   async start(apps: readonly AppName[] = APPS): Promise<void> {
     await this.createDatabase();
+    await this.positionGroupsAtEnd(apps);
     mkdirSync(this.logDir, { recursive: true });
-    for (const app of apps) {
-      const log = createWriteStream(join(this.logDir, `${this.ports[app]}-${app}.log`));
-      const p = spawn(process.execPath, ['-r', './tools/runtime/register.js', `dist/apps/${app}/src/main.js`], {
-        cwd: ROOT,
-        env: { ...this.env, HTTP_PORT: String(this.ports[app]) },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      p.stdout?.pipe(log);
-      p.stderr?.pipe(log);
-      this.procs.set(app, p);
-    }
+    for (const app of apps) this.spawnApp(app, 'w');
     for (const app of apps) await this.waitReady(app);
+  }
+
+  /** `flags: 'a'` on a restart, so the new process's output follows the killed one's in the same log. */
+  /**
+   * This run's consumer groups are new, and a new group reads a topic from the beginning: on a
+   * broker that lives on (a developer's, with benchmark history) that is a long replay of other
+   * runs' events. Commit the current ends for them first, so each pipeline sees only its own traffic.
+   */
+  private async positionGroupsAtEnd(apps: readonly AppName[]): Promise<void> {
+    const admin = testKafka('hookstream-e2e-admin').admin();
+    await admin.connect();
+    try {
+      for (const app of apps) {
+        const group = `hookstream-${app}${this.env['KAFKA_GROUP_SUFFIX'] ?? ''}`;
+        for (const topic of CONSUMED[app]) {
+          const offsets = await admin.fetchTopicOffsets(topic).catch(() => undefined);
+          if (!offsets) continue; // not created yet: the app creates it, and there is no history
+          await admin.setOffsets({ groupId: group, topic, partitions: offsets.map((o) => ({ partition: o.partition, offset: o.high })) });
+        }
+      }
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  private spawnApp(app: AppName, flags: 'w' | 'a'): void {
+    const log = createWriteStream(join(this.logDir, `${this.ports[app]}-${app}.log`), { flags });
+    const p = spawn(process.execPath, ['-r', './tools/runtime/register.js', `dist/apps/${app}/src/main.js`], {
+      cwd: ROOT,
+      env: { ...this.env, HTTP_PORT: String(this.ports[app]) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    p.stdout?.pipe(log);
+    p.stderr?.pipe(log);
+    this.procs.set(app, p);
   }
 
   async waitReady(app: AppName, timeoutMs = 60000): Promise<void> {
@@ -118,6 +155,31 @@ export class Pipeline {
     const r = await done;
     this.procs.delete(app);
     return { ms: Date.now() - t0, ...r };
+  }
+
+  /**
+   * Sends `signal` (default SIGKILL: no shutdown hooks, no drain — a crash) and resolves once the
+   * process is gone. The app can be brought back with `restart`.
+   */
+  async kill(app: AppName, signal: NodeJS.Signals = 'SIGKILL'): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    const p = this.procs.get(app);
+    if (!p || p.exitCode !== null || p.signalCode !== null) {
+      this.procs.delete(app);
+      return { code: p?.exitCode ?? null, signal: p?.signalCode ?? null };
+    }
+    const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) => p.once('exit', (code, sig) => res({ code, signal: sig })));
+    p.kill(signal);
+    const r = await done;
+    this.procs.delete(app);
+    return r;
+  }
+
+  /** Starts the app again (same port, env and consumer group) and waits until it is ready; kills it first if still running. */
+  async restart(app: AppName): Promise<void> {
+    const p = this.procs.get(app);
+    if (p && p.exitCode === null && p.signalCode === null) await this.kill(app);
+    this.spawnApp(app, 'a');
+    await this.waitReady(app);
   }
 
   async stopAll(): Promise<void> {

@@ -19,7 +19,7 @@ import { DeliveryConfig } from '../src/delivery.config';
 import { EndpointCache } from '../src/endpoints/endpoint-cache.service';
 import { DNS_RESOLVER } from '../src/outbound/outbound.module';
 import type { Resolver } from '../src/outbound/safe-lookup';
-import { INTERNAL_TOKEN_HEADER, internalToken } from '../src/sample/internal-token';
+import { INTERNAL_TOKEN_HEADER, internalToken } from '@hookstream/webhooks';
 
 // ---------------------------------------------------------------------------------------------
 // Local receivers

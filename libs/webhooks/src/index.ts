@@ -6,3 +6,4 @@ export * from './secret-box';
 export * from './form-payload';
 export * from './ssrf';
 export * from './retry-schedule';
+export * from './internal-token';

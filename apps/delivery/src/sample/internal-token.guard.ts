@@ -2,7 +2,7 @@ import { CanActivate, ExecutionContext, HttpException, HttpStatus, Inject, Injec
 import { APP_CONFIG } from '@hookstream/platform';
 import type { FastifyRequest } from 'fastify';
 import type { DeliveryConfig } from '../delivery.config';
-import { INTERNAL_TOKEN_HEADER, isInternalToken } from './internal-token';
+import { INTERNAL_TOKEN_HEADER, isInternalToken } from '@hookstream/webhooks';
 
 /** Internal routes answer only callers holding the deployment's SECRETS_KEY (control-api). */
 @Injectable()

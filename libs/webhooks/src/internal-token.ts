@@ -3,7 +3,7 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 export const INTERNAL_TOKEN_HEADER = 'x-hookstream-internal';
 
 /**
- * The service-to-service token control-api presents: hex HMAC-SHA256 of the string
+ * The service-to-service token control-api presents to the delivery app's internal API: hex HMAC-SHA256 of the string
  * `internal`, keyed with the 32 bytes of SECRETS_KEY. Both apps derive it from the key they
  * already share, so there is no extra secret to distribute or rotate.
  */

@@ -1,0 +1,126 @@
+import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
+import { DataSource } from '@hookstream/db';
+import { APP_CONFIG } from '@hookstream/platform';
+import { ApiError, ApiErrorCode } from '../common/api-error';
+import { decodeKeysetCursor, toKeysetPage } from '../common/keyset-cursor';
+import { pageLimit, type Page } from '../common/pagination';
+import type { ControlApiConfig } from '../control-api.config';
+import { EndpointHealthRepository } from '../endpoint-health/endpoint-health.repository';
+import { EndpointsRepository } from '../endpoints/endpoints.repository';
+import { deliveryView } from '../feed/feed-view';
+import { DeliveriesRepository, type AttemptRow, type DeliveryRow } from './deliveries.repository';
+import type { DeliveryDetailView, DeliveryQueryDto, DeliverySummary, EndpointHealthView, SampleView } from './deliveries.dto';
+import { INTERNAL_TOKEN_HEADER, internalToken } from '@hookstream/webhooks';
+
+function iso(t: Date | null): string | null {
+  return t ? new Date(t).toISOString() : null;
+}
+
+export function deliverySummary(d: DeliveryRow): DeliverySummary {
+  return {
+    id: d.id,
+    webhookId: d.webhook_id,
+    eventId: d.event_id,
+    eventType: d.event_type,
+    endpointId: d.endpoint_id,
+    endpointUrl: d.endpoint_url,
+    status: d.status,
+    attempts: d.attempts,
+    lastHttpStatus: d.last_http_status,
+    lastError: d.last_error,
+    nextAttemptAt: iso(d.next_attempt_at),
+    createdAt: new Date(d.created_at).toISOString(),
+  };
+}
+
+function detail(d: DeliveryRow, attempts: AttemptRow[]): DeliveryDetailView {
+  return { ...deliverySummary(d), attemptLog: deliveryView(d, attempts).attemptLog };
+}
+
+interface SampleAnswer {
+  outcome: string;
+  httpStatus: number | null;
+  latencyMs: number;
+  error: string | null;
+}
+
+@Injectable()
+export class DeliveriesService {
+  private readonly log = new Logger('Deliveries');
+
+  constructor(
+    @Inject(DataSource) private readonly ds: DataSource,
+    @Inject(APP_CONFIG) private readonly config: ControlApiConfig,
+    private readonly repo: DeliveriesRepository,
+    private readonly endpoints: EndpointsRepository,
+    private readonly healthRepo: EndpointHealthRepository,
+  ) {}
+
+  async list(accountId: string, q: DeliveryQueryDto): Promise<Page<DeliverySummary>> {
+    const limit = pageLimit(q);
+    const rows = await this.repo.list(accountId, { endpointId: q.endpointId, eventId: q.eventId, status: q.status }, limit + 1, decodeKeysetCursor(q.cursor));
+    return toKeysetPage(rows, limit, (r) => ({ at: new Date(r.created_at).toISOString(), id: r.id }), deliverySummary);
+  }
+
+  async get(accountId: string, id: string): Promise<DeliveryDetailView> {
+    const d = await this.repo.get(accountId, id);
+    if (!d) throw ApiError.notFound('delivery', id);
+    return detail(d, await this.repo.attemptsOf([d.id]));
+  }
+
+  /** "Retry now": the delivery app's next poll (any replica) sends it. */
+  async retry(accountId: string, id: string): Promise<DeliveryDetailView> {
+    const done = await this.repo.retryNow(accountId, id);
+    const d = await this.repo.get(accountId, id);
+    if (!d) throw ApiError.notFound('delivery', id);
+    if (!done) throw new ApiError(ApiErrorCode.conflict, `delivery ${id} is ${d.status}; only pending, failed, exhausted or cancelled deliveries can be retried`, HttpStatus.CONFLICT);
+    return detail(d, await this.repo.attemptsOf([d.id]));
+  }
+
+  async replay(accountId: string, endpointId: string, since: Date): Promise<{ count: number }> {
+    await this.endpoints.find(this.ds.manager, accountId, endpointId);
+    return { count: await this.repo.replay(accountId, endpointId, since) };
+  }
+
+  async health(accountId: string, endpointId: string, now = new Date()): Promise<EndpointHealthView> {
+    const endpoint = await this.endpoints.find(this.ds.manager, accountId, endpointId);
+    const [counts, h] = await Promise.all([this.repo.attemptCounts(endpointId, new Date(now.getTime() - 24 * 3600 * 1000)), this.healthRepo.get(endpointId)]);
+    return {
+      enabled: endpoint.enabled,
+      disabledReason: endpoint.disabledReason,
+      last24h: counts,
+      lastSuccessAt: iso(h?.last_success_at ?? null),
+      lastFailureAt: iso(h?.last_failure_at ?? null),
+      failingSince: iso(h?.failing_since ?? null),
+    };
+  }
+
+  /** Proxies "send sample data" to the delivery app, which makes one real, unrecorded attempt. */
+  async sample(accountId: string, endpointId: string, eventType: string): Promise<SampleView> {
+    await this.endpoints.find(this.ds.manager, accountId, endpointId);
+    const url = `${this.config.DELIVERY_INTERNAL_URL}/internal/v1/endpoints/${encodeURIComponent(endpointId)}/sample`;
+    let res: Response;
+    try {
+      res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', [INTERNAL_TOKEN_HEADER]: internalToken(this.config.SECRETS_KEY) },
+        body: JSON.stringify({ eventType }),
+        signal: AbortSignal.timeout(this.config.DELIVERY_SAMPLE_TIMEOUT_MS),
+      });
+    } catch (err) {
+      this.log.warn({ err, msg: 'delivery service unreachable for a sample' });
+      throw new ApiError(ApiErrorCode.deliveryUnavailable, 'the delivery service could not be reached; try again', HttpStatus.SERVICE_UNAVAILABLE);
+    }
+    if (res.status === 200) {
+      const a = (await res.json()) as SampleAnswer;
+      return { outcome: a.outcome, httpStatus: a.httpStatus, latencyMs: a.latencyMs, error: a.error };
+    }
+    if (res.status === 404) {
+      // Delivery learns endpoints from the config topic; a just-created one may not be there yet.
+      throw new ApiError(ApiErrorCode.deliveryUnavailable, 'the delivery service does not know this endpoint yet; try again in a moment', HttpStatus.SERVICE_UNAVAILABLE);
+    }
+    const text = await res.text().catch(() => '');
+    this.log.warn(`delivery answered ${res.status} to a sample: ${text.slice(0, 300)}`);
+    throw new ApiError(ApiErrorCode.deliveryUnavailable, `the delivery service answered ${res.status}`, HttpStatus.SERVICE_UNAVAILABLE);
+  }
+}
