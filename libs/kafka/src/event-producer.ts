@@ -1,4 +1,4 @@
-import type { Kafka, Producer, TopicMessages } from 'kafkajs';
+import type { Kafka, Message, Producer, TopicMessages } from 'kafkajs';
 import { errorMessage, ProducerUnavailableError } from './errors';
 import { encodeHeaders, encodeValue, type OutboundMessage } from './messages';
 
@@ -14,16 +14,38 @@ export interface CoalescingProducerOptions {
   sendTimeoutMs?: number;
   /** Upper bound of messages in one produce request. */
   maxBatchMessages?: number;
+  /**
+   * Upper bound of encoded bytes in one produce request. The broker refuses a record batch over
+   * `message.max.bytes` (1 MiB by default) — and a refused request also desynchronises the
+   * idempotent producer's sequence numbers — so requests stay well below it.
+   */
+  maxRequestBytes?: number;
   /** Time to wait for more sends before flushing when the producer is idle; 0 = next tick only. */
   lingerMs?: number;
 }
 
-interface Pending {
-  topic: string;
-  messages: OutboundMessage[];
+/** One caller's `send`: settled once every part of it is acknowledged, or on the first failure. */
+interface SendCall {
+  remaining: number;
+  settled: boolean;
   resolve: () => void;
   reject: (err: Error) => void;
-  settled: boolean;
+}
+
+/** A slice of a send, encoded, small enough to share a request with others. */
+interface Part {
+  topic: string;
+  messages: Message[];
+  bytes: number;
+  call: SendCall;
+}
+
+const PER_MESSAGE_OVERHEAD = 70; // record framing, varints, timestamps
+
+function sizeOf(m: Message): number {
+  let n = PER_MESSAGE_OVERHEAD + (m.key ? Buffer.byteLength(m.key as string) : 0) + (m.value ? Buffer.byteLength(m.value as string | Buffer) : 0);
+  if (m.headers) for (const [k, v] of Object.entries(m.headers)) n += k.length + (v ? Buffer.byteLength(v as string) : 0) + 4;
+  return n;
 }
 
 /**
@@ -32,25 +54,33 @@ interface Pending {
  * An idempotent producer may have one request in flight per broker, so while one request is
  * on the wire every new send queues; when it returns, everything queued goes out as the next
  * request (group commit). Under load the request size grows with concurrency instead of the
- * request count, which is what lets the gateway answer 202 per event after acks=all.
+ * request count, which is what lets the gateway answer 202 per event after acks=all. Requests are
+ * bounded in messages and bytes; a send larger than one request is split and resolves when all
+ * of its parts are acknowledged.
  */
 export class CoalescingProducer implements EventProducer {
-  private readonly producer: Producer;
-  private queue: Pending[] = [];
+  private producer: Producer;
+  private queue: Part[] = [];
   private flushing = false;
   private scheduled = false;
   private connected = false;
   private readonly sendTimeoutMs: number;
   private readonly maxBatchMessages: number;
+  private readonly maxRequestBytes: number;
   private readonly lingerMs: number;
   /** Counters for benchmarks and metrics. */
-  readonly stats = { requests: 0, messages: 0, failures: 0 };
+  readonly stats = { requests: 0, messages: 0, failures: 0, resets: 0 };
 
-  constructor(kafka: Kafka, opts: CoalescingProducerOptions = {}) {
+  constructor(private readonly kafka: Kafka, opts: CoalescingProducerOptions = {}) {
     this.sendTimeoutMs = opts.sendTimeoutMs ?? 5000;
     this.maxBatchMessages = opts.maxBatchMessages ?? 5000;
+    this.maxRequestBytes = opts.maxRequestBytes ?? 512 * 1024;
     this.lingerMs = opts.lingerMs ?? 0;
-    this.producer = kafka.producer({
+    this.producer = this.newProducer();
+  }
+
+  private newProducer(): Producer {
+    return this.kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
@@ -77,29 +107,44 @@ export class CoalescingProducer implements EventProducer {
     if (messages.length === 0) return Promise.resolve();
     if (!this.connected) return Promise.reject(new ProducerUnavailableError('producer is not connected'));
     return new Promise<void>((resolve, reject) => {
-      const p: Pending = { topic, messages, resolve, reject, settled: false };
       const timer = setTimeout(() => {
-        if (p.settled) return;
-        p.settled = true;
+        if (call.settled) return;
+        call.settled = true;
         this.stats.failures++;
         reject(new ProducerUnavailableError(`Kafka did not acknowledge within ${this.sendTimeoutMs} ms`));
       }, this.sendTimeoutMs);
       timer.unref();
-      p.resolve = () => {
-        clearTimeout(timer);
-        if (!p.settled) {
-          p.settled = true;
+      const call: SendCall = {
+        remaining: 0,
+        settled: false,
+        resolve: () => {
+          if (call.settled || --call.remaining > 0) return;
+          clearTimeout(timer);
+          call.settled = true;
           resolve();
-        }
-      };
-      p.reject = (err) => {
-        clearTimeout(timer);
-        if (!p.settled) {
-          p.settled = true;
+        },
+        reject: (err) => {
+          if (call.settled) return;
+          clearTimeout(timer);
+          call.settled = true;
           reject(err);
-        }
+        },
       };
-      this.queue.push(p);
+      // Encoded once, here: the size decides how the send is cut into requests.
+      let part: Part = { topic, messages: [], bytes: 0, call };
+      for (const m of messages) {
+        const msg: Message = { key: m.key, value: encodeValue(m.value), headers: encodeHeaders(m), partition: m.partition };
+        const size = sizeOf(msg);
+        if (part.messages.length > 0 && (part.bytes + size > this.maxRequestBytes || part.messages.length >= this.maxBatchMessages)) {
+          this.queue.push(part);
+          call.remaining++;
+          part = { topic, messages: [], bytes: 0, call };
+        }
+        part.messages.push(msg);
+        part.bytes += size;
+      }
+      this.queue.push(part);
+      call.remaining++;
       this.schedule();
     });
   }
@@ -120,9 +165,8 @@ export class CoalescingProducer implements EventProducer {
     this.flushing = true;
     try {
       while (this.queue.length > 0) {
-        const batch = this.take();
         // Sends that already timed out were answered 503; still write the rest.
-        const live = batch.filter((p) => !p.settled);
+        const live = this.take().filter((p) => !p.call.settled);
         if (live.length === 0) continue;
         const byTopic = new Map<string, TopicMessages>();
         let count = 0;
@@ -132,25 +176,19 @@ export class CoalescingProducer implements EventProducer {
             tm = { topic: p.topic, messages: [] };
             byTopic.set(p.topic, tm);
           }
-          for (const m of p.messages) {
-            tm.messages.push({
-              key: m.key,
-              value: encodeValue(m.value),
-              headers: encodeHeaders(m),
-              partition: m.partition,
-            });
-            count++;
-          }
+          for (const m of p.messages) tm.messages.push(m);
+          count += p.messages.length;
         }
         try {
           await this.producer.sendBatch({ topicMessages: [...byTopic.values()], acks: -1 });
           this.stats.requests++;
           this.stats.messages += count;
-          for (const p of live) p.resolve();
+          for (const p of live) p.call.resolve();
         } catch (err) {
           this.stats.failures += live.length;
           const e = new ProducerUnavailableError(`Kafka produce failed: ${errorMessage(err)}`, { cause: err });
-          for (const p of live) p.reject(e);
+          for (const p of live) p.call.reject(e);
+          await this.resetIfDesynchronised(err);
         }
       }
     } finally {
@@ -158,11 +196,31 @@ export class CoalescingProducer implements EventProducer {
     }
   }
 
-  private take(): Pending[] {
+  /**
+   * After a request the broker refused for good (too large, out-of-order sequence …) the
+   * idempotent producer's sequence numbers no longer match the broker's, and every later send
+   * would fail too. A new producer (new producer id) starts clean.
+   */
+  private async resetIfDesynchronised(err: unknown): Promise<void> {
+    const type = (err as { type?: string; cause?: { type?: string } }).type ?? (err as { cause?: { type?: string } }).cause?.type ?? '';
+    const text = errorMessage(err);
+    if (!/OUT_OF_ORDER_SEQUENCE|INVALID_PRODUCER_EPOCH|UNKNOWN_PRODUCER_ID|MESSAGE_TOO_LARGE|RECORD_LIST_TOO_LARGE|out of order sequence/i.test(`${type} ${text}`)) return;
+    this.stats.resets++;
+    const old = this.producer;
+    this.producer = this.newProducer();
+    await old.disconnect().catch(() => undefined);
+    await this.producer.connect().catch(() => undefined);
+  }
+
+  private take(): Part[] {
     let n = 0;
+    let bytes = 0;
     let i = 0;
-    while (i < this.queue.length && (i === 0 || n + this.queue[i].messages.length <= this.maxBatchMessages)) {
-      n += this.queue[i].messages.length;
+    while (i < this.queue.length) {
+      const p = this.queue[i];
+      if (i > 0 && (n + p.messages.length > this.maxBatchMessages || bytes + p.bytes > this.maxRequestBytes)) break;
+      n += p.messages.length;
+      bytes += p.bytes;
       i++;
     }
     return this.queue.splice(0, i);

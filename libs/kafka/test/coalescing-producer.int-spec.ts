@@ -70,6 +70,23 @@ describe('CoalescingProducer on a real broker', () => {
     expect(producer.stats.messages).toBe(101);
   });
 
+  it('cuts a send larger than one request into parts (all on one partition), and resolves once every part is acknowledged', async () => {
+    const topic = await createTopicPair(kafka, 'bigsend', 1);
+    const producer = new CoalescingProducer(kafka, { sendTimeoutMs: 20_000 });
+    await producer.connect();
+    cleanup.push(() => producer.disconnect());
+    // 3 MiB for one partition: one request would exceed the broker's 1 MiB record-batch limit.
+    const pad = 'x'.repeat(1024);
+    const messages = Array.from({ length: 3000 }, (_, i) => ({ key: 'same', value: { n: i, pad }, envelope: { id: randomUUID(), type: 't', source: '/s', time: new Date().toISOString() } }));
+    await producer.send(topic, messages);
+    expect(producer.stats.failures).toBe(0);
+    expect(producer.stats.requests).toBeGreaterThanOrEqual(6);
+    const read = await readTopic(kafka, topic, 3000);
+    expect(read.map((r) => (JSON.parse(r.value!) as { n: number }).n)).toEqual(messages.map((m) => m.value.n));
+    // And the producer still works afterwards.
+    await producer.send(topic, [{ key: 'k', value: { after: true } }]);
+  });
+
   it('rejects with ProducerUnavailableError when the broker cannot be reached at all', async () => {
     const dead = new Kafka({ clientId: 'it-dead', brokers: ['127.0.0.1:1'], connectionTimeout: 300, retry: { retries: 0 }, logLevel: logLevel.NOTHING });
     const producer = new CoalescingProducer(dead, { sendTimeoutMs: 1000 });

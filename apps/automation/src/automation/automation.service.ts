@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { childTraceparent, Topics, type CanonicalEvent } from '@hookstream/contracts';
-import { EVENT_PRODUCER, type EventProducer, type InboundMessage, type OutboundMessage } from '@hookstream/kafka';
+import { EVENT_PRODUCER, PermanentMessageError, type EventProducer, type InboundMessage, type OutboundMessage } from '@hookstream/kafka';
 import { APP_CONFIG } from '@hookstream/platform';
 import { normalizeEmail, planEvent, type Contact } from '@hookstream/rules';
 import type { AutomationConfig } from '../automation.config';
@@ -23,6 +23,11 @@ export class AutomationService {
   ) {}
 
   async process(messages: InboundMessage<CanonicalEvent>[]): Promise<{ deliveries: number; contactEvents: number }> {
+    // Cheap structural check only (the producers validated the full contract): a value that is
+    // not an event can never succeed, so the transport isolates it and dead-letters it at once.
+    for (const m of messages) {
+      if (!isEventShaped(m.value)) throw new PermanentMessageError(`${m.topic}[${m.partition}]@${m.offset} is not a canonical event`);
+    }
     const keyOf = (accountId: string, email: string) => `${accountId}\u0000${email}`;
     const wanted = new Map<string, { accountId: string; emailNorm: string }>();
     for (const m of messages) {
@@ -61,4 +66,12 @@ export class AutomationService {
     await this.contacts.save([...changed.values()]);
     return { deliveries: deliveries.length, contactEvents: contactEvents.length };
   }
+}
+
+function isEventShaped(v: unknown): v is CanonicalEvent {
+  if (v === null || typeof v !== 'object') return false;
+  const e = v as Partial<Record<keyof CanonicalEvent, unknown>>;
+  return typeof e.id === 'string' && typeof e.accountId === 'string' && typeof e.type === 'string'
+    && typeof e.initiatedFrom === 'string' && (e.person === undefined || e.person === null || typeof e.person === 'object')
+    && (e.attributes === undefined || (e.attributes !== null && typeof e.attributes === 'object'));
 }

@@ -55,6 +55,7 @@ export class EnrichmentService implements OnModuleInit {
       const e = r.event;
       out.push({ key: m.key, value: e, envelope: { id: e.id, type: `hookstream.event.${e.type}`, source: `/sources/${e.sourceId}`, time: e.occurredAt, subject: e.accountId, traceparent: childTraceparent(m.envelope?.traceparent) } });
     }
+    // The producer cuts this into requests the broker accepts (bounded in bytes).
     await this.producer.send(Topics.eventsEnriched, out);
     await this.names.save(learned);
     return out.length;
