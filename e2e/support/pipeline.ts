@@ -46,6 +46,7 @@ export class Pipeline {
       DELIVERY_ALLOWED_PORTS: 'any',
       ENDPOINT_ALLOW_HTTP: 'true',
       ENDPOINT_ALLOWED_PORTS: 'any',
+      DELIVERY_INTERNAL_URL: `http://127.0.0.1:${this.ports.delivery}`,
       ...extraEnv,
     };
     if (!existsSync(join(ROOT, 'dist/apps/ingest-gateway/src/main.js'))) {

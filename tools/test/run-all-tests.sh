@@ -32,6 +32,15 @@ step "local Kafka + PostgreSQL"
 eval "$(bash tools/infra/up.sh)"
 export KAFKA_BROKERS DATABASE_URL
 
+step "Chromium for the dashboard browser test (Debian package; no browser download)"
+if command -v chromium >/dev/null; then
+  echo "chromium present: $(command -v chromium)"
+else
+  echo "installing Debian's chromium (apt-get, as root)…"
+  apt-get update -qq && apt-get install -y -qq chromium
+  echo "chromium installed: $(command -v chromium)"
+fi
+
 step "integration + e2e tests (real Kafka + PostgreSQL)"
 npx jest -c jest.int.config.ts --ci
 

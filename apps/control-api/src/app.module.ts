@@ -7,14 +7,23 @@ import { ApiExceptionFilter } from './common/api-exception.filter';
 import { apiValidationPipe } from './common/validation';
 import { ConfigPublisherModule } from './config-publisher/config-publisher.module';
 import type { ControlApiConfig } from './control-api.config';
+import { DeliveriesModule } from './deliveries/deliveries.module';
+import { EndpointHealthModule } from './endpoint-health/endpoint-health.module';
 import { EndpointsModule } from './endpoints/endpoints.module';
+import { FeedModule } from './feed/feed.module';
 import { SourcesModule } from './sources/sources.module';
+import { TestEventsModule } from './test-events/test-events.module';
 
 export const APP_NAME = 'control-api';
 
 @Module({})
 export class AppModule {
-  static register(config: ControlApiConfig, opts: { appName?: string } = {}): DynamicModule {
+  /**
+   * `readSide: false` leaves out the feed, deliveries and endpoint-health modules (consumers,
+   * the live-stream tail consumer, maintenance timers): the CLI only changes configuration.
+   */
+  static register(config: ControlApiConfig, opts: { appName?: string; readSide?: boolean } = {}): DynamicModule {
+    const readSide = opts.readSide ?? true;
     return {
       module: AppModule,
       imports: [
@@ -24,6 +33,7 @@ export class AppModule {
         SourcesModule,
         EndpointsModule,
         AutomationsModule,
+        ...(readSide ? [FeedModule, DeliveriesModule, EndpointHealthModule, TestEventsModule] : []),
       ],
       providers: [
         { provide: APP_FILTER, useClass: ApiExceptionFilter },

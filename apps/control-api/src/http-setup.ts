@@ -1,5 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { serveDashboard } from './dashboard/dashboard.static';
 
 export const DOCS_PATH = 'docs';
 
@@ -8,7 +9,7 @@ export const DOCS_PATH = 'docs';
  * /docs-json). Errors Fastify raises itself (unreadable JSON, wrong content type, body too
  * large) already reach ApiExceptionFilter: Nest installs Fastify's error handler at init.
  */
-export function configureHttp(app: NestFastifyApplication, opts: { swaggerUi?: boolean } = {}): void {
+export function configureHttp(app: NestFastifyApplication, opts: { swaggerUi?: boolean; dashboard?: boolean } = {}): void {
   const doc = new DocumentBuilder()
     .setTitle('Hookstream control API')
     .setDescription(
@@ -23,4 +24,6 @@ export function configureHttp(app: NestFastifyApplication, opts: { swaggerUi?: b
     // The UI's assets are served by @fastify/static; Jest on Node 20 cannot load it (an ESM-only dependency).
     swaggerUiEnabled: opts.swaggerUi ?? true,
   });
+  // The dashboard (apps/control-api/web) at / — also served by @fastify/static, so off wherever the Swagger UI is.
+  if (opts.dashboard ?? opts.swaggerUi ?? true) serveDashboard(app);
 }

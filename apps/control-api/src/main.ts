@@ -6,7 +6,15 @@ import { configureHttp } from './http-setup';
 
 async function main(): Promise<void> {
   const config = loadConfig(ControlApiConfig);
-  await runApp({ appName: APP_NAME, module: AppModule.register(config), config, configure: (app) => configureHttp(app) });
+  await runApp({
+    appName: APP_NAME,
+    module: AppModule.register(config),
+    config,
+    // The grouped consumer writes the feed and applies delivery results (one replica per partition);
+    // the live stream has its own per-process tail consumer (FeedStreamService).
+    consumer: { groupId: 'hookstream-control-api', maxBatchSize: 500 },
+    configure: (app) => configureHttp(app),
+  });
 }
 
 main().catch(exitOnBootError(APP_NAME));

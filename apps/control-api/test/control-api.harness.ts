@@ -3,7 +3,10 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { loadConfig } from '@hookstream/config';
 import { Topics } from '@hookstream/contracts';
 import { testBrokers, testDatabaseUrl, testKafka, uniqueName, waitFor } from '@hookstream/testing';
-import type { Consumer } from 'kafkajs';
+import { EVENT_PRODUCER, KafkaBatchTransport, RethrowRpcFilter, type EventProducer } from '@hookstream/kafka';
+import { KAFKA_CLIENT } from '@hookstream/platform';
+import type { Consumer, Kafka } from 'kafkajs';
+import type { AddressInfo } from 'node:net';
 import { AccountsService } from '../src/accounts/accounts.service';
 import { AppModule } from '../src/app.module';
 import { ControlApiConfig } from '../src/control-api.config';
@@ -20,12 +23,46 @@ export interface TestApp {
   app: NestFastifyApplication;
   config: ControlApiConfig;
   request(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, opts?: { key?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> }): Promise<TestResponse>;
+  /** With `listen: true`: the base URL of the real HTTP server (random port). */
+  baseUrl?: string;
   /** A fresh account and its first write key, made the way the CLI makes them. */
   newAccount(name?: string): Promise<{ accountId: string; key: string }>;
   close(): Promise<void>;
 }
 
-export async function startControlApi(env: Record<string, string> = {}): Promise<TestApp> {
+/** Topics the control-api consumer group reads (feed + delivery results). */
+export const CONSUMED_TOPICS = [Topics.eventsRaw, Topics.eventsEnriched, Topics.eventsRejected, Topics.eventsDuplicate, Topics.deliveryResults];
+
+/**
+ * Commits the current end of every partition of `topics` for a new consumer group, so its
+ * consumer starts exactly there. One short-lived member joins, commits and leaves (kafkajs'
+ * admin.setOffsets costs ~5 s per topic; this costs one group join).
+ */
+async function commitEnds(kafka: Kafka, groupId: string, topics: string[]): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  const ends = await Promise.all(topics.map(async (topic) => ({ topic, partitions: (await admin.fetchTopicOffsets(topic)).map((p) => ({ partition: p.partition, offset: p.high })) })));
+  await admin.disconnect();
+  const c = kafka.consumer({ groupId, maxWaitTimeInMs: 100 });
+  const joined = new Promise<void>((resolve) => c.on(c.events.GROUP_JOIN, () => resolve()));
+  await c.connect();
+  try {
+    await c.subscribe({ topics, fromBeginning: false });
+    await c.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: async () => undefined });
+    c.pause(topics.map((topic) => ({ topic })));
+    await joined;
+    await c.commitOffsets(ends.flatMap((e) => e.partitions.map((p) => ({ topic: e.topic, partition: p.partition, offset: p.offset }))));
+  } finally {
+    await c.disconnect();
+  }
+}
+
+/**
+ * `consumer: true` connects the Kafka consumer the way runApp does (init first, deferred
+ * microservice, RethrowRpcFilter), in a unique group starting at the topics' current end.
+ * `listen: true` also starts the real HTTP server on a random port (for streaming with fetch()).
+ */
+export async function startControlApi(env: Record<string, string> = {}, opts: { consumer?: boolean; listen?: boolean } = {}): Promise<TestApp> {
   process.env['KAFKAJS_NO_PARTITIONER_WARNING'] = '1';
   const config = loadConfig(ControlApiConfig, {
     DATABASE_URL: testDatabaseUrl(),
@@ -38,10 +75,26 @@ export async function startControlApi(env: Record<string, string> = {}): Promise
   // Swagger UI needs @fastify/static, which Jest on Node 20 cannot load; the JSON document is still served.
   configureHttp(app, { swaggerUi: false });
   await app.init();
-  await app.getHttpAdapter().getInstance().ready();
+  if (opts.consumer) {
+    const groupId = uniqueName('ctl-feed');
+    await commitEnds(app.get<Kafka>(KAFKA_CLIENT), groupId, CONSUMED_TOPICS);
+    const transport = new KafkaBatchTransport({ groupId, kafka: app.get<Kafka>(KAFKA_CLIENT), producer: app.get<EventProducer>(EVENT_PRODUCER) });
+    const ms = app.connectMicroservice({ strategy: transport }, { deferInitialization: true });
+    (ms as unknown as { setIsInitHookCalled(v: boolean): void }).setIsInitHookCalled(true);
+    ms.useGlobalFilters(new RethrowRpcFilter());
+    await app.startAllMicroservices();
+  }
+  let baseUrl: string | undefined;
+  if (opts.listen) {
+    await app.listen(0, '127.0.0.1');
+    baseUrl = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
+  } else {
+    await app.getHttpAdapter().getInstance().ready();
+  }
   return {
     app,
     config,
+    baseUrl,
     async request(method, url, opts = {}) {
       const headers: Record<string, string> = { ...(opts.headers ?? {}) };
       if (opts.key) headers['authorization'] = `Bearer ${opts.key}`;

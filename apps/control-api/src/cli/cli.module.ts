@@ -13,7 +13,7 @@ export class CliModule {
   static register(config: ControlApiConfig): DynamicModule {
     return {
       module: CliModule,
-      imports: [AppModule.register(config, { appName: 'control-api-cli' }), AccountsModule, SourcesModule, EndpointsModule, ConfigPublisherModule],
+      imports: [AppModule.register(config, { appName: 'control-api-cli', readSide: false }), AccountsModule, SourcesModule, EndpointsModule, ConfigPublisherModule],
       providers: [DemoSeed],
     };
   }

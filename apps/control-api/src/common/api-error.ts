@@ -14,6 +14,8 @@ export const ApiErrorCode = {
   unsupportedMediaType: 'unsupported_media_type',
   badRequest: 'bad_request',
   configUnavailable: 'config_unavailable',
+  deliveryUnavailable: 'delivery_unavailable',
+  eventLogUnavailable: 'event_log_unavailable',
   internal: 'internal_error',
 } as const;
 export type ApiErrorCode = (typeof ApiErrorCode)[keyof typeof ApiErrorCode];

@@ -3,7 +3,7 @@ import { api, qs } from '../api';
 import type { LiveFeed } from '../live';
 import { Link, navigate, useLocation } from '../router';
 import { EVENT_STATUSES, type EventSummary, type Page, type Source } from '../types';
-import { Empty, LoadState, StatusBadge, ago, time, toastError, useLoad } from '../ui';
+import { Empty, LoadState, StatusBadge, ago, time, toast, toastError, useLoad } from '../ui';
 
 const MAX_ROWS = 300;
 
@@ -88,6 +88,7 @@ export function FeedPage(props: { live: LiveFeed }) {
           <h1>Live feed</h1>
           <p class="muted">Every webhook your sources receive, newest first, as it happens. Click an event for its full story.</p>
         </div>
+        <FeedTestButton source={(sources.data?.data ?? []).find((s) => s.id === filters.sourceId) ?? sources.data?.data[0]} />
       </div>
       <div class="filters card">
         <label>
@@ -208,5 +209,35 @@ function deliveries(e: EventSummary) {
     <span class={d.failed > 0 ? 'text-bad' : d.succeeded === d.total ? 'text-ok' : ''}>
       {d.succeeded}/{d.total} delivered{d.failed > 0 ? `, ${d.failed} failed` : ''}
     </span>
+  );
+}
+
+/** Sends a test event without leaving the feed, so it can be watched arriving. */
+function FeedTestButton(props: { source: Source | undefined }) {
+  const [busy, setBusy] = useState(false);
+  const s = props.source;
+  if (!s) return null;
+  return (
+    <div class="feed-test">
+      <button
+        type="button"
+        class="btn btn-primary"
+        disabled={busy}
+        onClick={async () => {
+          setBusy(true);
+          try {
+            await api<{ id: string }>('POST', `/v1/sources/${s.id}/test-event`);
+            toast(`Test event sent to “${s.name}”: watch it arrive below.`);
+          } catch (err) {
+            toastError(err);
+          } finally {
+            setBusy(false);
+          }
+        }}
+      >
+        {busy ? 'Sending…' : 'Send test event'}
+      </button>
+      <span class="muted small">to {s.name}</span>
+    </div>
   );
 }

@@ -138,7 +138,7 @@ function TestEventButton(props: { source: Source; primary?: boolean }) {
   return (
     <button
       type="button"
-      class={`btn btn-small ${props.primary ? 'btn-primary' : ''}`}
+      class={`btn ${props.primary ? 'btn-primary' : 'btn-small'}`}
       disabled={busy}
       onClick={async () => {
         setBusy(true);

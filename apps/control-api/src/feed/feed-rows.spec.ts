@@ -1,0 +1,52 @@
+import type { CanonicalEvent, RawEventDto } from '@hookstream/contracts';
+import { dedupeRows, rowFromDuplicate, rowFromEnriched, rowFromRaw, rowFromRejected } from './feed-rows';
+import { EmailHasher } from './email-hash';
+
+const raw: RawEventDto = {
+  id: 'evt_0abc', accountId: 'acc_1', sourceId: 'src_1', receivedAt: '2026-03-01T12:00:00.123Z', contentType: 'application/json', headers: {},
+  body: { event: 'purchase', first_name: 'Sarah', city: 'London', country: 'UK', product: 'Running Shoes', timestamp: '2026-03-01T11:59:00Z', email: 'Sarah@Example.com' },
+  clientIp: null, idempotencyKey: null, dialect: 'activly', initiatedFrom: 'api',
+};
+
+const canonical = {
+  id: 'evt_0abc', accountId: 'acc_1', sourceId: 'src_1', type: 'purchase', occurredAt: '2026-03-01T11:59:00.000Z', receivedAt: raw.receivedAt, initiatedFrom: 'api',
+  person: { email: 'sarah@example.com', firstName: 'Sarah', lastName: null, ip: null, nameSource: 'payload' },
+  location: { city: 'London', state: null, stateCode: null, country: 'United Kingdom', countryCode: 'GB', source: 'payload' },
+  product: { id: null, name: 'Running Shoes', link: null, image: null, price: 49, quantity: 1 }, products: [], amount: 49, currency: 'GBP', attributes: {},
+  dialect: 'activly', enrichment: { applied: ['location.countryCode'], warnings: [] },
+} as CanonicalEvent;
+
+describe('feed rows', () => {
+  it('an accepted event shows a masked email only, and keeps the email in clear only for hashing', () => {
+    const row = rowFromEnriched(canonical);
+    expect(row.status).toBe('accepted');
+    expect(row.summary.person).toEqual({ firstName: 'Sarah', lastName: null, emailMasked: 's***@example.com' });
+    expect(JSON.stringify(row.summary)).not.toContain('sarah@example.com');
+    expect(row.enrichment).toEqual({ applied: ['location.countryCode'], warnings: [] });
+    expect(row.summary.product).toEqual({ name: 'Running Shoes' });
+  });
+
+  it('a rejected event counts its reasons; a duplicate names its original and is still typed', () => {
+    const rej = rowFromRejected({ raw, reasons: [{ path: 'city', rule: 'required', message: 'city is required' }], dialect: 'activly', rejectedAt: raw.receivedAt });
+    expect(rej).toMatchObject({ status: 'rejected', summary: { reasons: 1 }, raw });
+    const dup = rowFromDuplicate({ raw, dedupeKey: 'k', originalEventId: 'evt_0orig', seenAt: raw.receivedAt });
+    expect(dup).toMatchObject({ status: 'duplicate', type: 'purchase', summary: { duplicateOf: 'evt_0orig' }, duplicate: { originalEventId: 'evt_0orig', dedupeKey: 'k' } });
+    expect(dup.email).toBe('sarah@example.com');
+  });
+
+  it('keeps the verdict when a batch holds both received and a verdict for one event', () => {
+    const rows = dedupeRows([rowFromEnriched(canonical), rowFromRaw(raw)]);
+    expect(rows).toHaveLength(1);
+    expect(rows[0].status).toBe('accepted');
+  });
+});
+
+describe('EmailHasher', () => {
+  it('matches an address however it is spelled, and depends on the key', () => {
+    const a = new EmailHasher(Buffer.alloc(32, 1).toString('base64'));
+    const b = new EmailHasher(Buffer.alloc(32, 2).toString('base64'));
+    expect(a.hash(' Sarah@Example.com ')).toBe(a.hash('sarah@example.com'));
+    expect(a.hash('sarah@example.com')).not.toBe(b.hash('sarah@example.com'));
+    expect(a.hash('sarah@example.com')).not.toContain('sarah');
+  });
+});

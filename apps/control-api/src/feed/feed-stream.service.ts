@@ -1,0 +1,139 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { APP_CONFIG, APP_NAME, HealthRegistry, KAFKA_CLIENT } from '@hookstream/platform';
+import type { Consumer, Kafka } from 'kafkajs';
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { ControlApiConfig } from '../control-api.config';
+import { FEED_TOPICS, feedRowOf } from './feed-messages';
+import { statusRank } from './feed-rows';
+import type { EventSummary } from './feed.dto';
+import { summaryFromRow } from './feed-view';
+
+export interface FeedListener {
+  send(summary: EventSummary): void;
+  /** The process is shutting down: end the response. */
+  close(): void;
+}
+
+/** Event ids whose last streamed status we remember, so a late `received` never follows a verdict. */
+const SEEN_CAPACITY = 50_000;
+
+/**
+ * Live feed for SSE. The feed WRITER is a consumer group, so each replica only sees some
+ * partitions — an SSE client connected to replica A would miss events replica B consumed. So the
+ * stream has its own consumer per process, in a private throwaway group (like ConfigStream) that
+ * starts at the end of the feed topics and never commits: every replica sees every event and
+ * pushes the ones of its subscribers' accounts. The summary is built from the message itself,
+ * so it does not wait for (or depend on) the database write.
+ */
+@Injectable()
+export class FeedStreamService implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly log = new Logger('FeedStream');
+  private readonly listeners = new Map<string, Set<FeedListener>>();
+  private readonly seen = new Map<string, number>();
+  private consumer?: Consumer;
+  private joined = false;
+  private listenerCount = 0;
+
+  constructor(
+    @Inject(KAFKA_CLIENT) private readonly kafka: Kafka,
+    @Inject(APP_CONFIG) private readonly config: ControlApiConfig,
+    @Inject(APP_NAME) private readonly appName: string,
+    private readonly health: HealthRegistry,
+  ) {}
+
+  get enabled(): boolean {
+    return this.config.FEED_STREAM_ENABLED === 'true';
+  }
+
+  /** True once the tail consumer has joined its group and is positioned at the end of the topics. */
+  get isLive(): boolean {
+    return this.joined;
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (!this.enabled) return;
+    this.health.add({ name: 'feed-stream', check: async () => ({ ok: this.joined, detail: this.joined ? 'tailing feed topics' : 'joining' }) });
+    const admin = this.kafka.admin();
+    await admin.connect();
+    const ends = await Promise.all(FEED_TOPICS.map(async (topic) => ({ topic, offsets: await admin.fetchTopicOffsets(topic) })));
+    await admin.disconnect();
+    const groupId = `hookstream-feed-tail-${this.appName}-${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
+    const consumer = this.kafka.consumer({ groupId, maxWaitTimeInMs: 100, allowAutoTopicCreation: false });
+    this.consumer = consumer;
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      this.joined = true;
+    });
+    consumer.on(consumer.events.CRASH, (e) => {
+      this.joined = false;
+      this.log.error({ err: e.payload.error, msg: 'feed tail consumer crashed; kafkajs restarts it' });
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topics: [...FEED_TOPICS], fromBeginning: false });
+    await consumer.run({
+      autoCommit: false,
+      eachMessage: async ({ topic, message }) => {
+        // Nobody watching in this process: don't even parse.
+        if (this.listenerCount === 0 || !message.value) return;
+        this.onMessage(topic, message.value);
+      },
+    });
+    // Explicit positions, so nothing published after boot is missed while the group forms.
+    for (const { topic, offsets } of ends) for (const o of offsets) consumer.seek({ topic, partition: o.partition, offset: o.offset });
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    for (const set of this.listeners.values()) for (const l of set) l.close();
+    this.listeners.clear();
+    this.listenerCount = 0;
+    const c = this.consumer;
+    this.consumer = undefined;
+    this.joined = false;
+    if (c) {
+      await c.stop();
+      // No offsets are committed: the private group disappears once empty.
+      await c.disconnect();
+    }
+  }
+
+  /** Registers a listener for an account's feed; returns the unsubscribe function. */
+  subscribe(accountId: string, listener: FeedListener): () => void {
+    const set = this.listeners.get(accountId) ?? new Set<FeedListener>();
+    set.add(listener);
+    this.listeners.set(accountId, set);
+    this.listenerCount++;
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      set.delete(listener);
+      this.listenerCount--;
+      if (set.size === 0) this.listeners.delete(accountId);
+    };
+  }
+
+  private onMessage(topic: string, value: Buffer): void {
+    let row;
+    try {
+      row = feedRowOf(topic, JSON.parse(value.toString('utf8')));
+    } catch {
+      return; // the writer dead-letters it; the stream just doesn't show it
+    }
+    const set = this.listeners.get(row.accountId);
+    if (!set) return;
+    const rank = statusRank(row.status);
+    const before = this.seen.get(row.id);
+    if (before !== undefined && before > rank) return;
+    this.seen.delete(row.id);
+    this.seen.set(row.id, rank);
+    if (this.seen.size > SEEN_CAPACITY) this.seen.delete(this.seen.keys().next().value as string);
+    const summary = summaryFromRow(row);
+    for (const l of set) {
+      try {
+        l.send(summary);
+      } catch (err) {
+        this.log.warn({ err, msg: 'SSE write failed; the connection closes itself' });
+      }
+    }
+  }
+}

@@ -1,0 +1,54 @@
+import type { AttemptRow, DeliveryRow } from '../deliveries/deliveries.repository';
+import type { EventDeliveryView, EventSummary } from './feed.dto';
+import { emptySummary, type FeedRow, type StoredSummary } from './feed-rows';
+import type { FeedEventRow } from './feed.repository';
+
+function iso(t: Date | string | null): string | null {
+  return t === null ? null : new Date(t).toISOString();
+}
+
+function withSummary(base: Omit<EventSummary, keyof StoredSummary | 'deliveries'>, s: Partial<StoredSummary> | null, deliveries: EventSummary['deliveries']): EventSummary {
+  const d = { ...emptySummary(), ...(s ?? {}) };
+  return { ...base, person: d.person, location: d.location, product: d.product, amount: d.amount, currency: d.currency, reasons: d.reasons, duplicateOf: d.duplicateOf, deliveries };
+}
+
+export function summaryFromDb(r: FeedEventRow): EventSummary {
+  return withSummary(
+    { id: r.id, status: r.status, type: r.type, sourceId: r.source_id, receivedAt: new Date(r.received_at).toISOString(), occurredAt: iso(r.occurred_at), dialect: r.dialect },
+    r.summary,
+    { total: r.deliveries_total, succeeded: r.deliveries_succeeded, failed: r.deliveries_failed },
+  );
+}
+
+/** What the live stream sends: built from the message alone (deliveries are created later, so none yet). */
+export function summaryFromRow(r: FeedRow): EventSummary {
+  return withSummary(
+    { id: r.id, status: r.status, type: r.type, sourceId: r.sourceId, receivedAt: new Date(r.receivedAt).toISOString(), occurredAt: r.occurredAt ? new Date(r.occurredAt).toISOString() : null, dialect: r.dialect },
+    r.summary,
+    { total: 0, succeeded: 0, failed: 0 },
+  );
+}
+
+export function deliveryView(d: DeliveryRow, attempts: AttemptRow[]): EventDeliveryView {
+  return {
+    id: d.id,
+    endpointId: d.endpoint_id,
+    endpointUrl: d.endpoint_url,
+    status: d.status,
+    attempts: d.attempts,
+    lastHttpStatus: d.last_http_status,
+    lastError: d.last_error,
+    nextAttemptAt: iso(d.next_attempt_at),
+    attemptLog: attempts
+      .filter((a) => a.delivery_id === d.id)
+      .map((a) => ({
+        attempt: a.attempt,
+        outcome: a.outcome,
+        httpStatus: a.http_status,
+        latencyMs: a.latency_ms,
+        error: a.error,
+        attemptedAt: new Date(a.attempted_at).toISOString(),
+        responseBody: a.response_body,
+      })),
+  };
+}

@@ -1,0 +1,58 @@
+import { Controller, Logger } from '@nestjs/common';
+import { EventPattern, Payload } from '@nestjs/microservices';
+import { Topics } from '@hookstream/contracts';
+import { PermanentMessageError, type InboundMessage } from '@hookstream/kafka';
+import { feedRowOf, InvalidFeedMessage } from './feed-messages';
+import type { FeedRow } from './feed-rows';
+import { FeedService } from './feed.service';
+
+/**
+ * The feed writer: grouped consumer (`hookstream-control-api`), so each event is written by one
+ * replica. One upsert statement per batch per topic; see FeedRepository.upsert for why the order
+ * the four topics are consumed in does not matter.
+ */
+@Controller()
+export class FeedConsumer {
+  private readonly log = new Logger('FeedConsumer');
+
+  constructor(private readonly feed: FeedService) {}
+
+  @EventPattern(Topics.eventsRaw, { batch: true })
+  async onRaw(@Payload() messages: InboundMessage[]): Promise<void> {
+    await this.feed.write(this.rows(Topics.eventsRaw, messages));
+  }
+
+  @EventPattern(Topics.eventsEnriched, { batch: true })
+  async onEnriched(@Payload() messages: InboundMessage[]): Promise<void> {
+    await this.feed.write(this.rows(Topics.eventsEnriched, messages));
+  }
+
+  @EventPattern(Topics.eventsRejected, { batch: true })
+  async onRejected(@Payload() messages: InboundMessage[]): Promise<void> {
+    await this.feed.write(this.rows(Topics.eventsRejected, messages));
+  }
+
+  @EventPattern(Topics.eventsDuplicate, { batch: true })
+  async onDuplicate(@Payload() messages: InboundMessage[]): Promise<void> {
+    await this.feed.write(this.rows(Topics.eventsDuplicate, messages, { skipInvalid: true }));
+  }
+
+  /**
+   * An invalid message goes to the DLQ (the transport isolates it from its batch). events.duplicate
+   * has no DLQ topic in the topic plan (nothing consumed it before), so there an invalid message is
+   * skipped with an error log instead of blocking the partition.
+   */
+  private rows(topic: string, messages: InboundMessage[], opts: { skipInvalid?: boolean } = {}): FeedRow[] {
+    const rows: FeedRow[] = [];
+    for (const m of messages) {
+      try {
+        rows.push(feedRowOf(topic, m.value));
+      } catch (err) {
+        if (!(err instanceof InvalidFeedMessage)) throw err;
+        if (!opts.skipInvalid) throw new PermanentMessageError(`${topic}[${m.partition}]@${m.offset}: ${err.message}`);
+        this.log.error(`skipping invalid ${topic}[${m.partition}]@${m.offset} (no DLQ topic): ${err.message}`);
+      }
+    }
+    return rows;
+  }
+}

@@ -1,0 +1,142 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { CanonicalEvent, RawEventDto, ValidationReason } from '@hookstream/contracts';
+import { DataSource } from '@hookstream/db';
+import type { KeysetPosition } from '../common/keyset-cursor';
+import type { FeedRow, FeedStatus, StoredSummary } from './feed-rows';
+
+/** A feed row as read back, with its deliveries counted. */
+export interface FeedEventRow {
+  id: string;
+  account_id: string;
+  source_id: string;
+  status: FeedStatus;
+  type: string | null;
+  received_at: Date;
+  occurred_at: Date | null;
+  dialect: string | null;
+  summary: StoredSummary;
+  deliveries_total: number;
+  deliveries_succeeded: number;
+  deliveries_failed: number;
+}
+
+export interface FeedStoryRow extends FeedEventRow {
+  raw: RawEventDto | null;
+  canonical: CanonicalEvent | null;
+  enrichment: { applied: string[]; warnings: string[] } | null;
+  reasons: ValidationReason[] | null;
+  duplicate: { originalEventId: string; dedupeKey: string } | null;
+}
+
+export interface FeedFilter {
+  type?: string;
+  status?: FeedStatus;
+  sourceId?: string;
+  from?: Date;
+  to?: Date;
+  emailHash?: string;
+}
+
+/** A verdict (rank 1) replaces `received` (rank 0), never the other way round. */
+const RANK = (s: string) => `(CASE ${s} WHEN 'received' THEN 0 ELSE 1 END)`;
+const WINS = `${RANK('EXCLUDED.status')} >= ${RANK('f.status')}`;
+
+const COLUMNS = `f.id, f.account_id, f.source_id, f.status, f.type, f.received_at, f.occurred_at, f.dialect, f.summary,
+  COALESCE(ds.total, 0) AS deliveries_total, COALESCE(ds.succeeded, 0) AS deliveries_succeeded, COALESCE(ds.failed, 0) AS deliveries_failed`;
+const DELIVERY_COUNTS = `LEFT JOIN LATERAL (
+  SELECT count(*)::int AS total, count(*) FILTER (WHERE d.status = 'succeeded')::int AS succeeded,
+         count(*) FILTER (WHERE d.status IN ('failed', 'exhausted', 'cancelled'))::int AS failed
+    FROM deliveries d WHERE d.event_id = f.id AND d.account_id = f.account_id) ds ON true`;
+
+function withoutNulls(o: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== null && v !== undefined));
+}
+
+/** `feed_events` (control-api's read model); `deliveries` only joined for counts. */
+@Injectable()
+export class FeedRepository {
+  constructor(@Inject(DataSource) private readonly ds: DataSource) {}
+
+  /**
+   * One statement for the whole batch. Idempotent, and order-independent across topics: the
+   * status (and what comes with it) only moves from `received` to a verdict; the raw request,
+   * canonical event, reasons and duplicate info are kept from whichever message brought them.
+   */
+  async upsert(rows: (FeedRow & { emailHash: string | null })[]): Promise<void> {
+    if (rows.length === 0) return;
+    const records = rows.map((r) =>
+      // Absent keys come out of jsonb_to_recordset as SQL NULL (a JSON null would be a jsonb 'null').
+      withoutNulls({
+        id: r.id,
+        account_id: r.accountId,
+        source_id: r.sourceId,
+        status: r.status,
+        type: r.type,
+        received_at: r.receivedAt,
+        occurred_at: r.occurredAt,
+        dialect: r.dialect,
+        email_hash: r.emailHash,
+        summary: r.summary,
+        raw: r.raw,
+        canonical: r.canonical,
+        enrichment: r.enrichment,
+        reasons: r.reasons,
+        duplicate: r.duplicate,
+      }),
+    );
+    await this.ds.query(
+      `INSERT INTO feed_events AS f (id, account_id, source_id, status, type, received_at, occurred_at, dialect, email_hash, summary, raw, canonical, enrichment, reasons, duplicate, updated_at)
+       SELECT id, account_id, source_id, status, type, received_at, occurred_at, dialect, email_hash, summary, raw, canonical, enrichment, reasons, duplicate, now()
+         FROM jsonb_to_recordset($1::jsonb) AS x(id text, account_id text, source_id text, status text, type text, received_at timestamptz,
+              occurred_at timestamptz, dialect text, email_hash text, summary jsonb, raw jsonb, canonical jsonb, enrichment jsonb, reasons jsonb, duplicate jsonb)
+       ON CONFLICT (received_at, id) DO UPDATE SET
+         status = CASE WHEN ${WINS} THEN EXCLUDED.status ELSE f.status END,
+         type = CASE WHEN ${WINS} THEN COALESCE(EXCLUDED.type, f.type) ELSE f.type END,
+         occurred_at = CASE WHEN ${WINS} THEN COALESCE(EXCLUDED.occurred_at, f.occurred_at) ELSE f.occurred_at END,
+         dialect = CASE WHEN ${WINS} THEN COALESCE(EXCLUDED.dialect, f.dialect) ELSE f.dialect END,
+         email_hash = CASE WHEN ${WINS} THEN COALESCE(EXCLUDED.email_hash, f.email_hash) ELSE f.email_hash END,
+         summary = CASE WHEN ${WINS} THEN EXCLUDED.summary ELSE f.summary END,
+         raw = COALESCE(f.raw, EXCLUDED.raw),
+         canonical = COALESCE(EXCLUDED.canonical, f.canonical),
+         enrichment = COALESCE(EXCLUDED.enrichment, f.enrichment),
+         reasons = COALESCE(EXCLUDED.reasons, f.reasons),
+         duplicate = COALESCE(EXCLUDED.duplicate, f.duplicate),
+         updated_at = now()
+       WHERE ${WINS} OR (f.raw IS NULL AND EXCLUDED.raw IS NOT NULL)`,
+      [JSON.stringify(records)],
+    );
+  }
+
+  list(accountId: string, f: FeedFilter, limit: number, after?: KeysetPosition): Promise<FeedEventRow[]> {
+    const where = ['f.account_id = $1'];
+    const params: unknown[] = [accountId];
+    const add = (sql: string, v: unknown) => {
+      params.push(v);
+      where.push(sql.replace('?', `$${params.length}`));
+    };
+    if (f.type) add('f.type = ?', f.type);
+    if (f.status) add('f.status = ?', f.status);
+    if (f.sourceId) add('f.source_id = ?', f.sourceId);
+    if (f.from) add('f.received_at >= ?', f.from);
+    if (f.to) add('f.received_at < ?', f.to);
+    if (f.emailHash) add('f.email_hash = ?', f.emailHash);
+    if (after) {
+      params.push(after.at, after.id);
+      where.push(`(f.received_at, f.id) < ($${params.length - 1}::timestamptz, $${params.length})`);
+    }
+    params.push(limit);
+    return this.ds.query(
+      `SELECT ${COLUMNS} FROM feed_events f ${DELIVERY_COUNTS} WHERE ${where.join(' AND ')} ORDER BY f.received_at DESC, f.id DESC LIMIT $${params.length}`,
+      params,
+    );
+  }
+
+  async story(accountId: string, id: string): Promise<FeedStoryRow | undefined> {
+    const rows: FeedStoryRow[] = await this.ds.query(
+      `SELECT ${COLUMNS}, f.raw, f.canonical, f.enrichment, f.reasons, f.duplicate
+         FROM feed_events f ${DELIVERY_COUNTS} WHERE f.account_id = $1 AND f.id = $2 LIMIT 1`,
+      [accountId, id],
+    );
+    return rows[0];
+  }
+}
