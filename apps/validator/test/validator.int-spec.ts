@@ -1,14 +1,14 @@
-import { NestFactory } from '@nestjs/core';
+import { Test } from '@nestjs/testing';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { loadConfig } from '@hookstream/config';
 import {
-  envelopeHeaders, IdPrefix, newId, newTraceparent, topicPlan, Topics, type CanonicalEvent, type DuplicateEvent, type RawEventDto,
+  dlqOf, envelopeHeaders, IdPrefix, newId, newTraceparent, topicPlan, Topics, type CanonicalEvent, type DuplicateEvent, type RawEventDto,
   type RejectedEvent,
 } from '@hookstream/contracts';
 import { createDataSource, type DataSource } from '@hookstream/db';
 import { parseFormBody } from '@hookstream/dialects';
 import {
-  CoalescingProducer, ensureTopics, EVENT_PRODUCER, KafkaBatchTransport, RethrowRpcFilter, type EventProducer, type OutboundMessage,
+  CoalescingProducer, DLQ_HEADERS, ensureTopics, EVENT_PRODUCER, KafkaBatchTransport, RethrowRpcFilter, type EventProducer, type OutboundMessage,
 } from '@hookstream/kafka';
 import { KAFKA_CLIENT } from '@hookstream/platform';
 import { testBrokers, testDatabaseUrl, testKafka, uniqueName, waitFor } from '@hookstream/testing';
@@ -77,14 +77,27 @@ async function positionAtEnd(kafka: Kafka, group: string, topics: string[]): Pro
 }
 
 async function startValidator(): Promise<NestFastifyApplication> {
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(config), new FastifyAdapter(), { logger: false });
-  // Same order as runApp: init (migrations, producer) first, then the consumer.
+  const moduleRef = await Test.createTestingModule({ imports: [AppModule.register(config)] })
+    .overrideProvider(EVENT_PRODUCER)
+    .useFactory({
+      inject: [KAFKA_CLIENT],
+      factory: async (kafka: Kafka): Promise<EventProducer> => {
+        const p = new RunScopedProducer(kafka, { sendTimeoutMs: 5000 });
+        await p.connect();
+        return p;
+      },
+    })
+    .compile();
+  const app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), { logger: false });
+  // Same order as createApp/runApp: init (migrations, producer) first, then the consumer.
   await app.init();
+  const producer = app.get<EventProducer>(EVENT_PRODUCER);
+  if (!(producer instanceof RunScopedProducer)) throw new Error('the run-scoped producer is not the one the app uses');
   const kafka = app.get<Kafka>(KAFKA_CLIENT);
   const ms = app.connectMicroservice(
     {
       strategy: new KafkaBatchTransport({
-        kafka, producer: app.get<EventProducer>(EVENT_PRODUCER), groupId: validatorGroup, maxBatchSize: 500, sessionTimeoutMs: 6000,
+        kafka, producer, groupId: validatorGroup, maxBatchSize: 500, sessionTimeoutMs: 6000,
         heartbeatIntervalMs: 1000,
       }),
     },
@@ -107,6 +120,7 @@ describe('validator on the real broker and database', () => {
   const valid: Seen<CanonicalEvent>[] = [];
   const rejected: Seen<RejectedEvent>[] = [];
   const duplicates: Seen<DuplicateEvent>[] = [];
+  const deadLetters: Seen<unknown>[] = [];
   const traces = new Map<string, string>();
   let producer: Producer;
   let reader: Consumer;
@@ -145,9 +159,11 @@ describe('validator on the real broker and database', () => {
   }
 
   const validFor = (id: string) => valid.filter((v) => v.value.id === id);
-  const waitValid = (id: string) => waitFor(() => validFor(id)[0], { what: `${id} on events.valid` });
-  const waitRejected = (id: string) => waitFor(() => rejected.find((r) => r.value.raw.id === id), { what: `${id} on events.rejected` });
-  const waitDuplicate = (id: string) => waitFor(() => duplicates.find((d) => d.value.raw.id === id), { what: `${id} on events.duplicate` });
+  // Generous: the broker is shared with other suites, and a group rebalance there can stall a few seconds.
+  const WAIT = { timeoutMs: 45_000 };
+  const waitValid = (id: string) => waitFor(() => validFor(id)[0], { ...WAIT, what: `${id} on events.valid` });
+  const waitRejected = (id: string) => waitFor(() => rejected.find((r) => r.value.raw.id === id), { ...WAIT, what: `${id} on events.rejected` });
+  const waitDuplicate = (id: string) => waitFor(() => duplicates.find((d) => d.value.raw.id === id), { ...WAIT, what: `${id} on events.duplicate` });
   const outcomeOf = (id: string) => validFor(id)[0] ?? rejected.find((r) => r.value.raw.id === id) ?? duplicates.find((d) => d.value.raw.id === id);
 
   async function dedupeRows(sourceId: string): Promise<{ key: string; event_id: string; duplicate_count: number }[]> {
@@ -158,7 +174,7 @@ describe('validator on the real broker and database', () => {
   async function validate(sourceId: string, body: unknown, over: Partial<RawEventDto> = {}): Promise<Seen<CanonicalEvent>> {
     const e = raw(sourceId, body, over);
     await publish(e);
-    const out = await waitFor(() => outcomeOf(e.id), { what: `an outcome for ${e.id}` });
+    const out = await waitFor(() => outcomeOf(e.id), { ...WAIT, what: `an outcome for ${e.id}` });
     if (!('type' in out.value)) throw new Error(`expected a valid event, got ${JSON.stringify(out.value)}`);
     return out as Seen<CanonicalEvent>;
   }
@@ -171,7 +187,7 @@ describe('validator on the real broker and database', () => {
     await positionAtEnd(kafka, validatorGroup, [Topics.eventsRaw]);
 
     const readerGroup = uniqueName('validator-int-reader');
-    const outTopics = [Topics.eventsValid, Topics.eventsRejected, Topics.eventsDuplicate];
+    const outTopics = [Topics.eventsValid, Topics.eventsRejected, Topics.eventsDuplicate, dlqOf(Topics.eventsRaw)];
     await positionAtEnd(kafka, readerGroup, outTopics);
     reader = kafka.consumer({ groupId: readerGroup, maxWaitTimeInMs: 100 });
     await reader.connect();
@@ -181,7 +197,12 @@ describe('validator on the real broker and database', () => {
         if (!message.value) return;
         const headers: Record<string, string> = {};
         for (const [k, v] of Object.entries(message.headers ?? {})) if (v !== undefined) headers[k] = v.toString();
-        const value: unknown = JSON.parse(message.value.toString());
+        let value: unknown;
+        try {
+          value = JSON.parse(message.value.toString());
+        } catch {
+          return;
+        }
         const key = message.key?.toString() ?? null;
         if (topic === Topics.eventsValid) {
           const e = value as CanonicalEvent;
@@ -189,6 +210,8 @@ describe('validator on the real broker and database', () => {
         } else if (topic === Topics.eventsRejected) {
           const r = value as RejectedEvent;
           if (r.raw.sourceId.startsWith(RUN)) rejected.push({ value: r, key, headers });
+        } else if (topic === dlqOf(Topics.eventsRaw)) {
+          if (key?.startsWith(RUN)) deadLetters.push({ value, key, headers });
         } else {
           const d = value as DuplicateEvent;
           if (d.raw.sourceId.startsWith(RUN)) duplicates.push({ value: d, key, headers });
@@ -359,6 +382,24 @@ describe('validator on the real broker and database', () => {
       expect(a.value.reasons).toEqual([expect.objectContaining({ path: 'email', rule: 'required' })]);
       const b = await waitRejected(notObject.id);
       expect(b.value.reasons).toEqual([expect.objectContaining({ rule: 'isObject' })]);
+    });
+  });
+
+  describe('malformed raw messages', () => {
+    it('a raw event the gateway could not have written is dead-lettered alone; its batch-mates go through', async () => {
+      const src = newSource();
+      const before = raw(src, ACTIVLY_SEED, { dialect: 'activly' });
+      const { accountId: _drop, ...noAccount } = raw(src, ACTIVLY_CURL, { dialect: 'activly' });
+      const after = raw(src, { ...ACTIVLY_SEED, first_name: 'Sam' }, { dialect: 'activly' });
+      await publish(before, noAccount as RawEventDto, after);
+      await waitValid(before.id);
+      await waitValid(after.id);
+      const dl = await waitFor(() => deadLetters.find((d) => (d.value as { id?: string }).id === noAccount.id), { ...WAIT, what: 'the dead letter' });
+      expect(dl.key).toBe(src);
+      expect(dl.headers[DLQ_HEADERS.error]).toMatch(/invalid raw event: accountId/);
+      // Permanent: dead-lettered on the first attempt, not after retries.
+      expect(dl.headers[DLQ_HEADERS.attempts]).toBe('1');
+      expect(outcomeOf(noAccount.id)).toBeUndefined();
     });
   });
 

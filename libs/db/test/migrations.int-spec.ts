@@ -1,3 +1,6 @@
+// The testing lib builds on this lib; only this test crosses that line, the lib's sources never do
+// (as in libs/kafka/test).
+// eslint-disable-next-line @nx/enforce-module-boundaries
 import { testDatabaseUrl } from '@hookstream/testing';
 import { randomBytes } from 'node:crypto';
 import { createDataSource, migrateWithLock, MIGRATIONS, type DataSource } from '../src';

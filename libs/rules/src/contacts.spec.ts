@@ -108,6 +108,32 @@ describe('applyAction', () => {
   });
 });
 
+describe('applyEvent on contact events the pipeline caused', () => {
+  it('does not re-apply a stale snapshot: a tag removed since stays removed, no change is announced', () => {
+    // The contact had [vip, lead]; a rule then removed lead. An older contact event, emitted
+    // while lead was still there, comes back carrying tags [vip, lead] and the old name.
+    const now = { ...base(), tags: ['vip'], firstName: 'Sarah' };
+    const stale = makeEvent({
+      type: 'contact.tag_added', causedBy: 'evt_cause', causationDepth: 1,
+      person: { email: now.emailNorm, firstName: 'Old', lastName: null, ip: null, nameSource: null },
+      attributes: { tag: 'vip', tags: ['vip', 'lead'], lists: ['1', '7'] },
+    });
+    expect(applyEvent(now, stale)).toEqual({ contact: now, changes: [] });
+  });
+
+  it('still creates the contact from one when none is stored', () => {
+    const e = makeEvent({ type: 'contact.subscribed', causedBy: 'evt_cause', causationDepth: 1, attributes: { tags: ['vip'] } });
+    const r = applyEvent(undefined, e);
+    expect(r.contact).toMatchObject({ emailNorm: 'sarah@example.com', tags: ['vip'] });
+    expect(r.changes.map((c) => c.kind)).toEqual(['subscribed', 'tag_added']);
+  });
+
+  it('external contact events (no causedBy) still change the contact', () => {
+    const r = applyEvent(base(), makeEvent({ type: 'contact.tag_added', attributes: { tag: 'new' } }));
+    expect(r.changes).toEqual([{ kind: 'tag_added', tag: 'new' }]);
+  });
+});
+
 describe('contactEventFromChange', () => {
   const cause = makeEvent({ id: 'evt_cause', initiatedFrom: 'public', causationDepth: 2 });
 

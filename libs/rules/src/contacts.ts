@@ -115,9 +115,16 @@ const LIST_LEAVING_TYPES = new Set(['contact.unsubscribed', 'contact.list_remove
  * - Lists (`attributes.listId`, `attributes.lists`): added, except on `contact.unsubscribed` and
  *   `contact.list_removed`, which remove them.
  * A new contact reports `subscribed` but not `updated`.
+ * An event caused by automation (`causedBy` set) never changes an existing contact: it reports
+ * a change already made, and its contents are a snapshot that may be stale by now.
  */
 export function applyEvent(contact: Contact | undefined, event: CanonicalEvent): ContactUpdate {
   const changes: ContactChange[] = [];
+  // A contact event we emitted (causedBy set) announces a change that was applied when it was
+  // planned; its names, fields, tags and lists are a snapshot of that moment. Re-applying it
+  // when it comes back would undo whatever happened to the contact since (a later rule removed
+  // a tag, a newer purchase renamed the person) and announce those reversals as new changes.
+  if (contact !== undefined && event.causedBy !== undefined) return { contact, changes };
   let c: Contact;
   const isNew = contact === undefined;
   if (contact === undefined) {

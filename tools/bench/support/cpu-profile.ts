@@ -8,6 +8,7 @@ interface ProfileNode {
 
 interface CpuProfile {
   nodes: ProfileNode[];
+  startTime: number;
   samples: number[];
   timeDeltas: number[];
 }
@@ -23,10 +24,14 @@ export interface SelfTimeRow {
 
 export interface ProfileSummary {
   file: string;
+  /** True when only the samples inside the load window were counted (start-up and warm-up left out). */
+  windowed: boolean;
   sampledMs: number;
   idleMs: number;
   busyMs: number;
   topFunctions: SelfTimeRow[];
+  /** Time spent in (and below) chosen frames: what one layer of the stack costs in all. */
+  layers: { layer: string; inclusiveMs: number; percent: number }[];
   categories: { category: string; selfMs: number; percent: number }[];
 }
 
@@ -57,16 +62,47 @@ function shortUrl(url: string): string {
   return url.replace(/^file:\/\//, '');
 }
 
-/** Self time per function (from the sample deltas, not hit counts) and per category, from a V8 .cpuprofile. */
-export function summariseCpuProfile(file: string, top = 25): ProfileSummary {
+/**
+ * Self time per function (from the sample deltas, not hit counts) and per category, from a V8
+ * .cpuprofile. `window` (µs on the monotonic clock, which V8's profile timestamps and
+ * process.hrtime share on Linux) keeps only the samples taken under load.
+ */
+export interface Layer {
+  layer: string;
+  /** Matches a frame by where it is defined (`url` contains) and, optionally, its function name. */
+  url: string;
+  functionName?: string;
+}
+
+export function summariseCpuProfile(file: string, top = 25, window?: { fromUs: number; toUs: number }, layers: Layer[] = []): ProfileSummary {
   const p = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const layerOf = (n: ProfileNode) => layers.findIndex((l) => n.callFrame.url.includes(l.url) && (!l.functionName || n.callFrame.functionName === l.functionName));
+  const layerUs = layers.map(() => 0);
   const selfUs = new Map<number, number>();
+  let t = p.startTime;
+  let inWindow = 0;
   for (let i = 0; i < p.samples.length; i++) {
     // A sample's delta is the time since the previous sample; attribute it to the node sampled now.
     const d = p.timeDeltas[i] ?? 0;
+    t += d;
+    if (window && (t < window.fromUs || t > window.toUs)) continue;
+    inWindow++;
     selfUs.set(p.samples[i], (selfUs.get(p.samples[i]) ?? 0) + Math.max(0, d));
+    if (layers.length) {
+      // Count a sample once per layer found on its stack, however deep (recursion, nesting).
+      const hit = new Set<number>();
+      for (let id: number | undefined = p.samples[i]; id !== undefined; id = parent.get(id)) {
+        const node = byId.get(id);
+        const li = node ? layerOf(node) : -1;
+        if (li >= 0) hit.add(li);
+      }
+      for (const li of hit) layerUs[li] += Math.max(0, d);
+    }
   }
+  if (window && inWindow === 0) return summariseCpuProfile(file, top, undefined, layers);
   const fn = new Map<string, { name: string; where: string; category: string; us: number }>();
   const cat = new Map<string, number>();
   let total = 0;
@@ -92,11 +128,13 @@ export function summariseCpuProfile(file: string, top = 25): ProfileSummary {
   const pct = (us: number) => Math.round((us / Math.max(1, busy)) * 1000) / 10;
   return {
     file,
+    windowed: !!window,
     sampledMs: Math.round(total / 1000),
     idleMs: Math.round(idle / 1000),
     busyMs: Math.round(busy / 1000),
     topFunctions: [...fn.values()].sort((a, b) => b.us - a.us).slice(0, top)
       .map((r) => ({ name: r.name, where: r.where, category: r.category, selfMs: Math.round(r.us / 1000), percent: pct(r.us) })),
+    layers: layers.map((l, i) => ({ layer: l.layer, inclusiveMs: Math.round(layerUs[i] / 1000), percent: pct(layerUs[i]) })).sort((a, b) => b.inclusiveMs - a.inclusiveMs),
     categories: [...cat.entries()].sort((a, b) => b[1] - a[1])
       .map(([category, us]) => ({ category, selfMs: Math.round(us / 1000), percent: pct(us) })),
   };

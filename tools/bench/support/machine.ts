@@ -109,3 +109,32 @@ export class CpuMeter {
 export function round2(n: number): number {
   return Math.round(n * 100) / 100;
 }
+
+/** Machine-wide busy share over `ms`, from /proc/stat. */
+export async function busyPercentOver(ms: number): Promise<number> {
+  const a = machineJiffies();
+  await new Promise((r) => setTimeout(r, ms));
+  const b = machineJiffies();
+  return round2(((b.busy - a.busy) / Math.max(1, b.total - a.total)) * 100);
+}
+
+/**
+ * Waits (bounded) until the machine is quiet — other builds, tests or benches on a shared
+ * machine skew every figure. Returns the last busy share seen; never fails, the caller notes it.
+ */
+export async function waitForQuiet(opts: { maxSeconds: number; busyPercent: number; say: (m: string) => void }): Promise<{ waitedSeconds: number; busyPercent: number }> {
+  const t0 = Date.now();
+  let quietInARow = 0;
+  let busy = 100;
+  let told = false;
+  while ((Date.now() - t0) / 1000 < opts.maxSeconds) {
+    busy = await busyPercentOver(2000);
+    quietInARow = busy <= opts.busyPercent ? quietInARow + 1 : 0;
+    if (quietInARow >= 2) break;
+    if (!told) {
+      opts.say(`machine is ${busy} % busy with other work; waiting up to ${opts.maxSeconds} s for it to settle below ${opts.busyPercent} %`);
+      told = true;
+    }
+  }
+  return { waitedSeconds: Math.round((Date.now() - t0) / 1000), busyPercent: busy };
+}

@@ -14,6 +14,8 @@ import { ResultsPublisher } from './results.publisher';
 /** A claimed delivery handed to the dispatcher (the request itself is read when the attempt starts). */
 export interface DeliveryJob extends ClaimedDelivery {
   traceparent?: string;
+  /** The request as consumed from the topic, so the attempt need not read it back from the row. */
+  request?: DeliveryRequestDto;
 }
 
 /** How long to wait for an endpoint the config cache does not know yet (created moments ago). */
@@ -37,6 +39,7 @@ export class AttemptService {
   private readonly log = new Logger(AttemptService.name);
   private readonly schedule: number[];
   private readonly leaseSeconds: number;
+  private readonly publishing = new Set<Promise<void>>();
 
   constructor(
     private readonly repo: DeliveriesRepository,
@@ -50,7 +53,7 @@ export class AttemptService {
   }
 
   async run(job: DeliveryJob): Promise<RunVerdict> {
-    const started = await this.repo.startAttempt(job, this.leaseSeconds);
+    const started = await this.repo.startAttempt(job, this.leaseSeconds, job.request);
     // Finished meanwhile, or the lease ran out and another replica owns it now.
     if (!started) return 'neutral';
     const now = new Date();
@@ -158,9 +161,33 @@ export class AttemptService {
 
   /**
    * After the row is written: the table is the record of truth, the topic its feed. A failed
-   * publish is reported to the dispatcher's error handler; the attempt stays on record.
+   * publish is logged; the attempt stays on record (and in the API/feed via the table).
    */
   private async publish(
+    req: DeliveryRequestDto,
+    attempt: number,
+    d: AttemptDecision,
+    latencyMs: number,
+    attemptedAt: Date,
+    traceparent: string | undefined,
+  ): Promise<void> {
+    // Not awaited by the attempt: the endpoint's slot is free once the row is written, instead
+    // of also waiting for the broker's acks=all round trip. Tracked, so shutdown waits for it.
+    const sent = this.sendResult(req, attempt, d, latencyMs, attemptedAt, traceparent).catch((err: unknown) => {
+      this.log.error(`delivery ${req.id}: attempt ${attempt} is recorded but its result could not be published: ${errorMessage(err)}`);
+    });
+    this.publishing.add(sent);
+    void sent.finally(() => this.publishing.delete(sent));
+  }
+
+  /** Resolves once every result published so far is acknowledged (or failed), or after `timeoutMs`. */
+  async drain(timeoutMs: number): Promise<boolean> {
+    const all = Promise.all([...this.publishing]).then(() => true);
+    const timer = new Promise<boolean>((r) => setTimeout(() => r(false), timeoutMs).unref());
+    return Promise.race([all, timer]);
+  }
+
+  private async sendResult(
     req: DeliveryRequestDto,
     attempt: number,
     d: AttemptDecision,

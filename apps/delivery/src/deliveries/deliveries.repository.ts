@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { AttemptOutcome, DeliveryRequestDto } from '@hookstream/contracts';
 import { DataSource } from '@hookstream/db';
 import type { DeliveryStatus } from './attempt-outcome';
+import { StatementBatcher } from './statement-batcher';
 
 /**
  * A delivery this process may work on. `leaseToken` is the row's `updated_at` when it was
@@ -44,7 +45,8 @@ interface ClaimRow {
 }
 
 interface StartRow {
-  request: DeliveryRequestDto;
+  /** null when the caller already holds the request. */
+  request: DeliveryRequestDto | null;
   attempts: number;
   created_at: Date;
   lease_token: string;
@@ -52,9 +54,35 @@ interface StartRow {
 
 const OPEN = `status IN ('pending', 'failed')`;
 
+interface StartItem {
+  d: ClaimedDelivery;
+  leaseSeconds: number;
+  known: DeliveryRequestDto | undefined;
+}
+
+interface RecordItem {
+  a: AttemptRecord;
+  leaseToken: string;
+}
+
+/** Items per batched statement, and batched statements in flight per kind (the pool has 10 connections). */
+const WRITE_BATCH = 500;
+const WRITE_CONCURRENCY = 3;
+
 /** Every statement delivery runs against `deliveries` and `delivery_attempts` (it owns both). */
 @Injectable()
 export class DeliveriesRepository {
+  private readonly starts = new StatementBatcher<StartItem, StartedAttempt | undefined>({
+    run: (items) => this.startMany(items),
+    maxBatch: WRITE_BATCH,
+    maxConcurrent: WRITE_CONCURRENCY,
+  });
+  private readonly records = new StatementBatcher<RecordItem, boolean>({
+    run: (items) => this.recordMany(items),
+    maxBatch: WRITE_BATCH,
+    maxConcurrent: WRITE_CONCURRENCY,
+  });
+
   constructor(@Inject(DataSource) private readonly ds: DataSource) {}
 
   /** Rows of any statement (TypeORM's plain `query` shapes UPDATE results differently from INSERT). */
@@ -97,50 +125,98 @@ export class DeliveriesRepository {
     return result.map(toClaimed);
   }
 
-  /** Due rows, oldest first; SKIP LOCKED lets any number of replicas poll side by side. */
-  async claimDue(limit: number, leaseSeconds: number): Promise<ClaimedDelivery[]> {
+  /**
+   * Due rows, oldest first; SKIP LOCKED lets any number of replicas poll side by side. Rows of
+   * `skipEndpoints` (lanes already full here) are left for later or for another replica.
+   */
+  async claimDue(limit: number, leaseSeconds: number, skipEndpoints: readonly string[] = []): Promise<ClaimedDelivery[]> {
     const result = await this.rows<ClaimRow>(
       `UPDATE deliveries d SET next_attempt_at = now() + make_interval(secs => $2), updated_at = now()
-        WHERE d.id IN (SELECT id FROM deliveries WHERE ${OPEN} AND next_attempt_at <= now()
+        WHERE d.id IN (SELECT id FROM deliveries WHERE ${OPEN} AND next_attempt_at <= now() AND endpoint_id <> ALL($3::text[])
                         ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED)
         RETURNING d.id, d.endpoint_id, d.updated_at::text AS lease_token`,
-      [limit, leaseSeconds],
+      [limit, leaseSeconds, skipEndpoints],
     );
     return result.map(toClaimed);
   }
 
   /**
    * Takes the row for one attempt if this process still holds its lease, and extends the
-   * lease past the HTTP timeout. undefined: someone else has it, or it is finished.
+   * lease past the HTTP timeout. undefined: someone else has it, or it is finished. Concurrent
+   * calls share one statement (see StatementBatcher). `known` is the request when the caller
+   * already holds it (fresh from the topic), so the row's jsonb is not read back.
    */
-  async startAttempt(d: ClaimedDelivery, leaseSeconds: number): Promise<StartedAttempt | undefined> {
-    const rows = await this.rows<StartRow>(
-      `UPDATE deliveries SET next_attempt_at = now() + make_interval(secs => $3), updated_at = now()
-        WHERE id = $1 AND updated_at = $2::timestamptz AND ${OPEN}
-        RETURNING request, attempts, created_at, updated_at::text AS lease_token`,
-      [d.id, d.leaseToken, leaseSeconds],
-    );
-    const r = rows[0];
-    return r ? { request: r.request, attempts: r.attempts, createdAt: new Date(r.created_at), leaseToken: r.lease_token } : undefined;
+  startAttempt(d: ClaimedDelivery, leaseSeconds: number, known?: DeliveryRequestDto): Promise<StartedAttempt | undefined> {
+    return this.starts.add({ d, leaseSeconds, known });
   }
 
-  /** The attempt row and the delivery's new state, in one statement. */
-  async recordAttempt(a: AttemptRecord, leaseToken: string): Promise<boolean> {
+  /** The attempt row and the delivery's new state, in one statement (shared with concurrent calls). */
+  recordAttempt(a: AttemptRecord, leaseToken: string): Promise<boolean> {
+    return this.records.add({ a, leaseToken });
+  }
+
+  private async startMany(items: StartItem[]): Promise<(StartedAttempt | undefined)[]> {
+    const rows = await this.rows<StartRow & { id: string }>(
+      `UPDATE deliveries d SET next_attempt_at = now() + make_interval(secs => r.lease_seconds), updated_at = now()
+         FROM (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(id text, lease_token text, lease_seconds double precision, need_request boolean) ORDER BY id) r
+        WHERE d.id = r.id AND d.updated_at = r.lease_token::timestamptz AND d.${OPEN}
+        RETURNING d.id, CASE WHEN r.need_request THEN d.request END AS request, d.attempts, d.created_at, d.updated_at::text AS lease_token`,
+      [JSON.stringify(items.map((i) => ({ id: i.d.id, lease_token: i.d.leaseToken, lease_seconds: i.leaseSeconds, need_request: i.known === undefined })))],
+    );
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    return items.map((i) => {
+      const r = byId.get(i.d.id);
+      if (!r) return undefined;
+      const request = i.known ?? r.request;
+      // Cannot happen (the row's request is read whenever the caller has none); refuse rather than send an empty body.
+      if (request === null) return undefined;
+      return { request, attempts: r.attempts, createdAt: new Date(r.created_at), leaseToken: r.lease_token };
+    });
+  }
+
+  private async recordMany(items: RecordItem[]): Promise<boolean[]> {
     const rows = await this.rows<{ id: string }>(
-      `WITH attempt AS (
+      `WITH a AS (
+         SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(
+           delivery_id text, attempt integer, endpoint_id text, outcome text, http_status integer, latency_ms integer, error text,
+           response_headers jsonb, response_body text, attempted_at timestamptz, status text, next_attempt_at timestamptz, lease_token text)
+         ORDER BY delivery_id),
+       ins AS (
          INSERT INTO delivery_attempts (delivery_id, attempt, endpoint_id, outcome, http_status, latency_ms, error, response_headers, response_body, attempted_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10)
+         SELECT delivery_id, attempt, endpoint_id, outcome, http_status, latency_ms, error, response_headers, response_body, attempted_at FROM a
          ON CONFLICT (delivery_id, attempt) DO NOTHING)
-       UPDATE deliveries SET status = $11, attempts = $2, next_attempt_at = $12, last_http_status = $5, last_error = $7, updated_at = now()
-        WHERE id = $1 AND updated_at = $13::timestamptz
-        RETURNING id`,
+       UPDATE deliveries d SET status = a.status, attempts = a.attempt, next_attempt_at = a.next_attempt_at, last_http_status = a.http_status,
+              last_error = a.error, updated_at = now()
+         FROM a
+        WHERE d.id = a.delivery_id AND d.updated_at = a.lease_token::timestamptz
+        RETURNING d.id`,
       [
-        a.deliveryId, a.attempt, a.endpointId, a.outcome, a.httpStatus, a.latencyMs, a.error,
-        a.responseHeaders === null ? null : JSON.stringify(a.responseHeaders), a.responseBody, a.attemptedAt,
-        a.status, a.nextAttemptAt, leaseToken,
+        JSON.stringify(
+          items.map(({ a, leaseToken }) => ({
+            delivery_id: a.deliveryId, attempt: a.attempt, endpoint_id: a.endpointId, outcome: a.outcome, http_status: a.httpStatus,
+            latency_ms: a.latencyMs, error: a.error, response_headers: a.responseHeaders, response_body: a.responseBody,
+            attempted_at: a.attemptedAt.toISOString(), status: a.status, next_attempt_at: a.nextAttemptAt ? a.nextAttemptAt.toISOString() : null,
+            lease_token: leaseToken,
+          })),
+        ),
       ],
     );
-    return rows.length > 0;
+    const kept = new Set(rows.map((r) => r.id));
+    return items.map((i) => kept.has(i.a.deliveryId));
+  }
+
+  /**
+   * Rows this process claimed but cannot hold in memory (the endpoint's queue is full): due
+   * again at `at` instead of after the whole lease, for whichever replica has room first.
+   */
+  async release(rows: readonly ClaimedDelivery[], at: Date): Promise<void> {
+    if (rows.length === 0) return;
+    await this.ds.query(
+      `UPDATE deliveries d SET next_attempt_at = $2, updated_at = now()
+         FROM (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(id text, lease_token text) ORDER BY id) r
+        WHERE d.id = r.id AND d.updated_at = r.lease_token::timestamptz AND d.${OPEN}`,
+      [JSON.stringify(rows.map((r) => ({ id: r.id, lease_token: r.leaseToken }))), at],
+    );
   }
 
   /** Puts a row back for later without counting an attempt (open circuit, endpoint not known yet). */

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { DeliveryRequestDto } from '@hookstream/contracts';
 import { APP_CONFIG } from '@hookstream/platform';
 import type { DeliveryConfig } from '../delivery.config';
+import type { DeliveryJob } from './attempt.service';
 import { DeliveryDispatcher } from './delivery-dispatcher.service';
 import { DeliveriesRepository } from './deliveries.repository';
 
@@ -25,11 +26,15 @@ export class DeliveriesService {
    */
   async accept(requests: readonly DeliveryRequestDto[], traceparents: ReadonlyMap<string, string> = new Map()): Promise<AcceptResult> {
     const fresh = await this.repo.insertNew(requests, this.config.DELIVERY_LEASE_SECONDS);
-    let dispatched = 0;
+    const byId = new Map(requests.map((r) => [r.id, r]));
+    const overflow: DeliveryJob[] = [];
     for (const row of fresh) {
-      if (this.dispatcher.submit({ ...row, traceparent: traceparents.get(row.id) })) dispatched++;
+      const job: DeliveryJob = { ...row, traceparent: traceparents.get(row.id), request: byId.get(row.id) };
+      if (!this.dispatcher.submit(job)) overflow.push(job);
     }
-    return { inserted: fresh.length, dispatched };
+    // The endpoint's queue is full: due now for the scheduler, instead of waiting out the lease.
+    await this.repo.release(overflow, new Date());
+    return { inserted: fresh.length, dispatched: fresh.length - overflow.length };
   }
 
   /**

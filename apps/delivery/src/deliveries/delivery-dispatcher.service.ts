@@ -17,7 +17,7 @@ export class DeliveryDispatcher implements BeforeApplicationShutdown {
   private readonly dispatcher: Dispatcher<DeliveryJob>;
 
   constructor(
-    attempts: AttemptService,
+    private readonly attempts: AttemptService,
     endpoints: EndpointCache,
     @Inject(APP_CONFIG) private readonly config: DeliveryConfig,
   ) {
@@ -38,6 +38,10 @@ export class DeliveryDispatcher implements BeforeApplicationShutdown {
     return this.dispatcher.submit(job);
   }
 
+  crowdedLanes(threshold: number): { endpointIds: string[]; backlog: number } {
+    return this.dispatcher.crowdedLanes(threshold);
+  }
+
   stats(): DispatcherStats {
     return this.dispatcher.stats();
   }
@@ -50,7 +54,10 @@ export class DeliveryDispatcher implements BeforeApplicationShutdown {
   async beforeApplicationShutdown(): Promise<void> {
     this.dispatcher.stop();
     const bound = Math.max(500, Math.floor(this.config.SHUTDOWN_TIMEOUT_MS * 0.6));
+    const t0 = Date.now();
     const done = await this.dispatcher.idle(bound);
     if (!done) this.log.warn(`${this.dispatcher.stats().inFlight} attempt(s) still in flight at shutdown; their leases hand them to another replica`);
+    // Results of recorded attempts are published after the attempt's slot is freed: let them land.
+    if (!(await this.attempts.drain(Math.max(200, bound - (Date.now() - t0))))) this.log.warn('some attempt results were still being published at shutdown');
   }
 }

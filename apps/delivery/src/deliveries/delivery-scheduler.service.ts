@@ -51,11 +51,14 @@ export class DeliveryScheduler implements OnApplicationBootstrap, BeforeApplicat
     let next = this.config.DELIVERY_POLL_MS;
     try {
       await this.endpoints.ready();
-      const room = this.room();
+      const crowded = this.dispatcher.crowdedLanes(this.crowdedThreshold());
+      const room = this.room(crowded.backlog);
       if (room > 0) {
-        const rows = await this.repo.claimDue(room, this.config.DELIVERY_LEASE_SECONDS);
+        const rows = await this.repo.claimDue(room, this.config.DELIVERY_LEASE_SECONDS, crowded.endpointIds);
         claimed = rows.length;
-        for (const row of rows) this.dispatcher.submit(row);
+        const refused = rows.filter((row) => !this.dispatcher.submit(row));
+        // Filled up meanwhile: back in the table at once rather than after the lease.
+        await this.repo.release(refused, new Date(Date.now() + this.config.DELIVERY_POLL_MS));
         if (claimed === room && claimed === this.config.DELIVERY_CLAIM_BATCH) next = 0;
       }
     } catch (err) {
@@ -68,10 +71,19 @@ export class DeliveryScheduler implements OnApplicationBootstrap, BeforeApplicat
     return claimed;
   }
 
-  /** Claim no more than the dispatcher can start soon; the rest stay unclaimed for other replicas. */
-  private room(): number {
+  /**
+   * Claim no more than the dispatcher can start soon; the rest stay unclaimed for other
+   * replicas. Crowded lanes (a slow endpoint's full queue) are not claimed for and their
+   * backlog does not use up the room of the others.
+   */
+  private room(crowdedBacklog: number): number {
     const s = this.dispatcher.stats();
-    const backlog = s.queued + s.inFlight;
+    const backlog = s.queued + s.inFlight - crowdedBacklog;
     return Math.max(0, Math.min(this.config.DELIVERY_CLAIM_BATCH, this.config.DELIVERY_MAX_IN_FLIGHT * 4 - backlog));
+  }
+
+  /** A lane with half its queue in use gets no more rows from the table for now. */
+  private crowdedThreshold(): number {
+    return Math.max(1, Math.floor(this.config.DELIVERY_MAX_QUEUE_PER_ENDPOINT / 2));
   }
 }

@@ -118,6 +118,17 @@ describe('Dispatcher', () => {
     expect(d.submit({ endpointId: 'b', n: 0 })).toBe(true);
   });
 
+  it('names the crowded lanes and the backlog they hold, so the scheduler can skip them', () => {
+    const sender = new FakeSender();
+    const { d } = make(sender, { slow: { maxConcurrency: 2 }, fast: { maxConcurrency: 2 } });
+    submitMany(d, 'slow', 7);
+    submitMany(d, 'fast', 3);
+    // slow: 2 in flight + 5 queued; fast: 2 in flight + 1 queued.
+    expect(d.crowdedLanes(3)).toEqual({ endpointIds: ['slow'], backlog: 7 });
+    expect(d.crowdedLanes(1)).toEqual({ endpointIds: ['slow', 'fast'], backlog: 10 });
+    expect(d.crowdedLanes(6)).toEqual({ endpointIds: [], backlog: 0 });
+  });
+
   it('opens the circuit after consecutive failures and hands queued jobs back with the retry time', async () => {
     let t = 1_000_000;
     const sender = new FakeSender();

@@ -90,6 +90,24 @@ export class Dispatcher<J extends DispatchJob> {
     return this.lanes.get(endpointId)?.breaker.state ?? 'closed';
   }
 
+  /**
+   * Lanes holding at least `threshold` queued jobs, and how many jobs (queued + in flight) they
+   * hold: the scheduler leaves their due rows in the table and does not let their backlog count
+   * against the room it has for other endpoints.
+   */
+  crowdedLanes(threshold: number): { endpointIds: string[]; backlog: number } {
+    const endpointIds: string[] = [];
+    let backlog = 0;
+    for (const lane of this.lanes.values()) {
+      const queued = lane.queue.length - lane.head;
+      if (queued >= threshold) {
+        endpointIds.push(lane.id);
+        backlog += queued + lane.active;
+      }
+    }
+    return { endpointIds, backlog };
+  }
+
   queuedFor(endpointId: string): number {
     const lane = this.lanes.get(endpointId);
     return lane ? lane.queue.length - lane.head : 0;
