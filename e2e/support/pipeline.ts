@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Topics } from '@hookstream/contracts';
-import { testDatabaseUrl, testBrokers, testKafka, waitFor } from '@hookstream/testing';
+import { startGroupAtEnd, testDatabaseUrl, testBrokers, testKafka, waitFor } from '@hookstream/testing';
 import { Client } from 'pg';
 
 export const ROOT = join(__dirname, '..', '..');
@@ -105,20 +105,8 @@ export class Pipeline {
    * runs' events. Commit the current ends for them first, so each pipeline sees only its own traffic.
    */
   private async positionGroupsAtEnd(apps: readonly AppName[]): Promise<void> {
-    const admin = testKafka('hookstream-e2e-admin').admin();
-    await admin.connect();
-    try {
-      for (const app of apps) {
-        const group = `hookstream-${app}${this.env['KAFKA_GROUP_SUFFIX'] ?? ''}`;
-        for (const topic of CONSUMED[app]) {
-          const offsets = await admin.fetchTopicOffsets(topic).catch(() => undefined);
-          if (!offsets) continue; // not created yet: the app creates it, and there is no history
-          await admin.setOffsets({ groupId: group, topic, partitions: offsets.map((o) => ({ partition: o.partition, offset: o.high })) });
-        }
-      }
-    } finally {
-      await admin.disconnect();
-    }
+    const kafka = testKafka('hookstream-e2e-admin');
+    await Promise.all(apps.map((app) => startGroupAtEnd(kafka, `hookstream-${app}${this.env['KAFKA_GROUP_SUFFIX'] ?? ''}`, CONSUMED[app])));
   }
 
   private spawnApp(app: AppName, flags: 'w' | 'a'): void {

@@ -7,7 +7,8 @@
  * Knobs (environment): BENCH_DURATION (s per run, default 15), BENCH_CONNECTIONS (max-rate runs,
  * default 100), BENCH_FIXED_CONNECTIONS (fixed-rate runs, default 50), BENCH_ROUNDS (alternating
  * bare/gateway max-rate pairs, default 2), BENCH_PROFILE (1 = always profile, 0 = never; default:
- * only when a target is missed).
+ * only when a target is missed), BENCH_GATEWAY_NODE_ARGS (extra node flags for the gateway),
+ * BENCH_QUIET_WAIT (s to wait for other work on the machine to settle first, default 180).
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -17,9 +18,9 @@ import { configKey, topicPlan, Topics, type SourceSnapshot } from '@hookstream/c
 import { createKafkaClient, ensureTopics, parseBrokers } from '@hookstream/kafka';
 import { hashToken, newSourceToken } from '@hookstream/webhooks';
 import type { Kafka } from 'kafkajs';
-import { summariseCpuProfile, type ProfileSummary } from './support/cpu-profile';
+import { summariseCpuProfile, type Layer, type ProfileSummary } from './support/cpu-profile';
 import { runLoad, type LoadResult } from './support/load';
-import { CpuMeter, findKafkaPid, machineInfo, roundedLoad, round2, type CpuUse, type MachineInfo } from './support/machine';
+import { CpuMeter, findKafkaPid, machineInfo, roundedLoad, round2, waitForQuiet, type CpuUse, type MachineInfo } from './support/machine';
 import { Child, freePort, ROOT, waitUntil, WORK_DIR } from './support/processes';
 
 const DURATION = intEnv('BENCH_DURATION', 15);
@@ -27,11 +28,32 @@ const CONNECTIONS = intEnv('BENCH_CONNECTIONS', 100);
 const FIXED_CONNECTIONS = intEnv('BENCH_FIXED_CONNECTIONS', 50);
 const ROUNDS = intEnv('BENCH_ROUNDS', 2);
 const FIXED_RATES = [1000, 5000];
+/** Extra node flags for the gateway process, for experiments (e.g. --max-semi-space-size=32). */
+const NODE_ARGS = (process.env['BENCH_GATEWAY_NODE_ARGS'] ?? '').split(/\s+/).filter(Boolean);
 const WARMUP_SECONDS = 5;
 const PROFILE_SECONDS = 10;
 const TARGET_RATIO = 0.5;
 const TARGET_P99_MS_AT_5K = 50;
 const RESULTS_DIR = join(ROOT, 'bench', 'results');
+
+/** Layers of the request path whose inclusive cost the profile summary reports. */
+const PROFILE_LAYERS: Layer[] = [
+  { layer: 'Nest middleware chain (@fastify/middie), incl. what runs inside it', url: '@fastify/middie/index.js', functionName: 'runMiddie' },
+  { layer: 'request-logger middleware (pino-http via nestjs-pino), autoLogging off', url: 'pino-http/logger.js', functionName: 'loggingMiddleware' },
+  { layer: 'Fastify body parsing (content-type parser incl. our JSON parser)', url: 'fastify/lib/content-type-parser.js', functionName: 'ContentTypeParser.run' },
+  { layer: 'Nest router: params, pipes, interceptors, handler, reply', url: '@nestjs/core/router/router-proxy.js' },
+  { layer: 'gateway controller `receive` (auth, raw event, publish call)', url: 'ingest-gateway/src/hooks/hooks.controller.js', functionName: 'receive' },
+  { layer: 'token check (matchToken: SHA-256 + constant-time compare)', url: 'webhooks/src/tokens.js', functionName: 'matchToken' },
+  { layer: 'ids: newId (randomBytes)', url: 'contracts/src/ids.js', functionName: 'newId' },
+  { layer: 'traceparent: childTraceparent (randomBytes)', url: 'contracts/src/envelope.js', functionName: 'childTraceparent' },
+  { layer: 'Fastify reply (serialise, onSend, write)', url: 'fastify/lib/reply.js', functionName: 'Reply.send' },
+  { layer: 'CoalescingProducer.flush (value JSON, headers, sendBatch call)', url: 'kafka/src/event-producer.js', functionName: 'flush' },
+  { layer: 'kafkajs produce request encoding (records, headers, CRC)', url: 'kafkajs/src/protocol/requests/produce/v3/request.js', functionName: 'encode' },
+  { layer: 'kafkajs network (sendRequest, incl. encoding)', url: 'kafkajs/src/network/connection.js', functionName: 'sendRequest' },
+  { layer: 'socket writes (HTTP responses and Kafka requests)', url: 'node:net', functionName: 'Socket._writeGeneric' },
+  { layer: 'HTTP request parsing and dispatch (node http → Fastify)', url: 'node:_http_server', functionName: 'parserOnIncoming' },
+  { layer: 'async_hooks promise tracking (AsyncLocalStorage)', url: 'node:internal/async_hooks', functionName: 'promiseInitHook' },
+];
 
 function intEnv(name: string, dflt: number): number {
   const v = Number(process.env[name]);
@@ -64,6 +86,7 @@ function activlyPayload(targetBytes = 1024): string {
     quantity: 1,
     sku: 'TRS-GTX-M-44-SBL',
     store: 'example-shop-uk',
+    referrer: 'https://www.google.com/search?q=waterproof+trail+running+shoes+men',
     user_agent: 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_3) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.3 Safari/605.1.15',
     landing_page: '',
   };
@@ -78,6 +101,11 @@ interface Phase {
   server: 'bare' | 'gateway';
   load: LoadResult;
   cpu: CpuUse;
+  /**
+   * CPU time the server process spent per accepted request, in µs. Unlike a rate, this hardly
+   * moves when other work on the machine takes CPU away, so it compares well across noisy runs.
+   */
+  serverCpuMicrosPerAccepted: number | null;
 }
 
 interface Env {
@@ -126,6 +154,7 @@ async function publishSource(env: Env, snapshot: SourceSnapshot): Promise<void> 
 
 function startGateway(port: number, brokers: string, profileDir?: string): Child {
   const args = [
+    ...NODE_ARGS,
     ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, '-r', './tools/bench/support/exit-on-usr2.js'] : []),
     '-r', './tools/runtime/register.js', 'dist/apps/ingest-gateway/src/main.js',
   ];
@@ -161,9 +190,11 @@ async function measure(name: string, server: 'bare' | 'gateway', url: string, bo
   const meter = new CpuMeter(pids);
   const load = await runLoad({ label: name, url, body, connections, durationSeconds: DURATION, overallRate: rate });
   const cpu = meter.stop();
+  const serverCores = cpu.processes[server === 'bare' ? 'bare server' : 'gateway'] ?? 0;
+  const serverCpuMicrosPerAccepted = load.accepted2xx > 0 ? Math.round((serverCores * load.durationSeconds * 1e6) / load.accepted2xx) : null;
   const l = load.latencyMs;
-  log(`  → ${load.acceptedPerSecond} accepted/s, p50 ${l.p50} ms, p99 ${l.p99} ms, p999 ${l.p999} ms, non-2xx ${load.non2xx}, errors ${load.errors}; CPU ${JSON.stringify(cpu.processes)} machine ${cpu.machineBusyPercent} %`);
-  return { name, server, load, cpu };
+  log(`  → ${load.acceptedPerSecond} accepted/s, p50 ${l.p50} ms, p99 ${l.p99} ms, p999 ${l.p999} ms, non-2xx ${load.non2xx}, errors ${load.errors}; CPU ${JSON.stringify(cpu.processes)} machine ${cpu.machineBusyPercent} %, server ${serverCpuMicrosPerAccepted} µs CPU/request`);
+  return { name, server, load, cpu, serverCpuMicrosPerAccepted };
 }
 
 async function warm(label: string, url: string, body: string): Promise<void> {
@@ -181,8 +212,10 @@ async function main(): Promise<void> {
   if (!existsSync(gatewayMain)) throw new Error('dist/ is missing: run `npm run build` first (tools/bench/run-all.sh does).');
   mkdirSync(WORK_DIR, { recursive: true });
   mkdirSync(RESULTS_DIR, { recursive: true });
+  // Before anything of ours runs: the busy share then is other people's work on this machine.
+  const quiet = await waitForQuiet({ maxSeconds: intEnv('BENCH_QUIET_WAIT', 180), busyPercent: 25, say: log });
   const machineAtStart = machineInfo();
-  log(`machine: ${machineAtStart.nproc} CPU (${machineAtStart.cpuModel}), ${machineAtStart.memoryGiB} GiB, node ${machineAtStart.node}, load ${machineAtStart.loadAverage.join(' ')}`);
+  log(`machine: ${machineAtStart.nproc} CPU (${machineAtStart.cpuModel}), ${machineAtStart.memoryGiB} GiB, node ${machineAtStart.node}, load ${machineAtStart.loadAverage.join(' ')}, ${quiet.busyPercent} % busy before start`);
 
   log('infrastructure: tools/infra/up.sh');
   const brokers = infraUp();
@@ -248,6 +281,9 @@ async function main(): Promise<void> {
     const bareMax = phases.filter((p) => p.name.startsWith('bare max')).map((p) => p.load.acceptedPerSecond);
     const gwMax = phases.filter((p) => p.name.startsWith('gateway max')).map((p) => p.load.acceptedPerSecond);
     const ratio = round2(mean(gwMax) / Math.max(1, mean(bareMax)));
+    const cpuPer = (prefix: string) => Math.round(mean(phases.filter((p) => p.name.startsWith(prefix)).map((p) => p.serverCpuMicrosPerAccepted ?? 0)));
+    const cpuPerRequest = { bareMicros: cpuPer('bare max'), gatewayMicros: cpuPer('gateway max'), efficiencyRatio: round2(cpuPer('bare max') / Math.max(1, cpuPer('gateway max'))) };
+    log(`CPU per accepted request at max rate: bare ${cpuPerRequest.bareMicros} µs, gateway ${cpuPerRequest.gatewayMicros} µs (ratio ${cpuPerRequest.efficiencyRatio})`);
     const at5k = phases.find((p) => p.name === 'gateway 5k/s');
     const targets = {
       ratio: { target: `>= ${TARGET_RATIO}`, value: ratio, met: ratio >= TARGET_RATIO },
@@ -261,6 +297,7 @@ async function main(): Promise<void> {
     log(`gateway/bare = ${mean(gwMax).toFixed(0)}/${mean(bareMax).toFixed(0)} = ${ratio} (target ${TARGET_RATIO}: ${targets.ratio.met ? 'met' : 'MISSED'}); p99 at 5k = ${targets.p99At5k.value} ms (${targets.p99At5k.met ? 'met' : 'MISSED'})`);
 
     let profile: ProfileSummary | null = null;
+    let profiledRate = 0;
     const wantProfile = process.env['BENCH_PROFILE'] === '1' || (process.env['BENCH_PROFILE'] !== '0' && !(targets.ratio.met && targets.p99At5k.met));
     if (wantProfile) {
       await gw.stop();
@@ -271,11 +308,14 @@ async function main(): Promise<void> {
       await waitGatewayReady(gw, gwPort, gwUrl, payload);
       log(`profiling: gateway under --cpu-prof, ${PROFILE_SECONDS} s at max rate`);
       await runLoad({ label: 'profile warm-up', url: gwUrl, body: payload, connections: CONNECTIONS, durationSeconds: 3, progressEverySeconds: 1000 });
-      await runLoad({ label: 'profile', url: gwUrl, body: payload, connections: CONNECTIONS, durationSeconds: PROFILE_SECONDS, progressEverySeconds: 1000 });
+      const fromUs = Number(process.hrtime.bigint() / 1000n);
+      const profiled = await runLoad({ label: 'profile', url: gwUrl, body: payload, connections: CONNECTIONS, durationSeconds: PROFILE_SECONDS, progressEverySeconds: 1000 });
+      const toUs = Number(process.hrtime.bigint() / 1000n);
       await gw.stop('SIGUSR2', 30_000);
       const file = readdirSync(profileDir).find((f) => f.endsWith('.cpuprofile'));
       if (!file) throw new Error(`no .cpuprofile written in ${profileDir}`);
-      profile = summariseCpuProfile(join(profileDir, file));
+      profile = summariseCpuProfile(join(profileDir, file), 25, { fromUs, toUs }, PROFILE_LAYERS);
+      profiledRate = profiled.acceptedPerSecond;
       log(`profile: ${profile.busyMs} ms busy of ${profile.sampledMs} ms sampled; top: ${profile.categories.slice(0, 5).map((c) => `${c.category} ${c.percent} %`).join(', ')}`);
     }
 
@@ -283,16 +323,17 @@ async function main(): Promise<void> {
     const result = {
       bench: 'gateway',
       machine,
+      busyBeforeStart: quiet,
       loadAverageAtEnd: roundedLoad(),
       wallSeconds: Math.round((Date.now() - started) / 1000),
       settings: {
         payloadBytes: Buffer.byteLength(payload), durationSeconds: DURATION, maxRateConnections: CONNECTIONS, fixedRateConnections: FIXED_CONNECTIONS,
-        pipelining: 1, rounds: ROUNDS, loadGenerator: 'autocannon (programmatic, one thread, in the bench process)', gatewayEnv: { LOG_LEVEL: 'warn', RATE_LIMIT_PER_SECOND: 1000000 },
+        pipelining: 1, rounds: ROUNDS, gatewayNodeArgs: NODE_ARGS, loadGenerator: 'autocannon (programmatic, one thread, in the bench process)', gatewayEnv: { LOG_LEVEL: 'warn', RATE_LIMIT_PER_SECOND: 1000000 },
       },
       sourceId,
       phases,
-      summary: { bareMaxAcceptedPerSecond: Math.round(mean(bareMax)), gatewayMaxAcceptedPerSecond: Math.round(mean(gwMax)), ratio, targets, durability },
-      profile,
+      summary: { bareMaxAcceptedPerSecond: Math.round(mean(bareMax)), gatewayMaxAcceptedPerSecond: Math.round(mean(gwMax)), ratio, cpuPerRequest, targets, durability },
+      profile: profile ? { ...profile, acceptedPerSecondWhileProfiled: profiledRate } : null,
     };
     writeFileSync(join(RESULTS_DIR, 'gateway.json'), `${JSON.stringify(result, null, 2)}\n`);
     writeFileSync(join(RESULTS_DIR, 'gateway.md'), markdown(result));
@@ -306,15 +347,17 @@ async function main(): Promise<void> {
 
 type Result = {
   machine: MachineInfo;
+  busyBeforeStart: { waitedSeconds: number; busyPercent: number };
   loadAverageAtEnd: [number, number, number];
   settings: { payloadBytes: number; durationSeconds: number; maxRateConnections: number; fixedRateConnections: number; rounds: number };
   phases: Phase[];
   summary: {
     bareMaxAcceptedPerSecond: number; gatewayMaxAcceptedPerSecond: number; ratio: number;
+    cpuPerRequest: { bareMicros: number; gatewayMicros: number; efficiencyRatio: number };
     targets: { ratio: { met: boolean }; p99At5k: { value: number | null; achievedRate: number | null; met: boolean } };
     durability: { acceptedInMeasuredRuns: number; eventsRawRecordsAdded: number; ok: boolean };
   };
-  profile: ProfileSummary | null;
+  profile: (ProfileSummary & { acceptedPerSecondWhileProfiled: number }) | null;
 };
 
 function markdown(r: Result): string {
@@ -323,24 +366,25 @@ function markdown(r: Result): string {
   const cpu = (p: Phase) => Object.entries(p.cpu.processes).map(([k, v]) => `${k.replace(' (bench process)', '')} ${v}`).join(', ');
   const rows = r.phases.map((p) => {
     const l = p.load.latencyMs;
-    return `| ${p.name} | ${p.load.targetRate ?? 'max'} | ${p.load.connections} | **${p.load.acceptedPerSecond}** | ${l.p50} | ${l.p90} | ${l.p99} | ${l.p999} | ${l.max} | ${p.load.non2xx} / ${p.load.errors} | ${cpu(p)} | ${p.cpu.machineBusyPercent} % |`;
+    return `| ${p.name} | ${p.load.targetRate ?? 'max'} | ${p.load.connections} | **${p.load.acceptedPerSecond}** | ${l.p50} | ${l.p90} | ${l.p99} | ${l.p999} | ${l.max} | ${p.load.non2xx} / ${p.load.errors} | ${cpu(p)} | ${p.cpu.machineBusyPercent} % | ${p.serverCpuMicrosPerAccepted ?? '–'} |`;
   });
   const lines = [
     '# Gateway benchmark',
     '',
     `Measured ${m.date} by \`npm run bench\` (tools/bench/gateway.bench.ts).`,
     '',
-    `**Machine:** ${m.nproc} CPUs (\`nproc\`), ${m.cpuModel}, ${m.memoryGiB} GiB RAM, Node ${m.node}, Linux ${m.kernel}; load average ${m.loadAverage.join(' / ')} at start, ${r.loadAverageAtEnd.join(' / ')} at end.`,
+    `**Machine:** ${m.nproc} CPUs (\`nproc\`), ${m.cpuModel}, ${m.memoryGiB} GiB RAM, Node ${m.node}, Linux ${m.kernel}; load average ${m.loadAverage.join(' / ')} at start, ${r.loadAverageAtEnd.join(' / ')} at end; the machine was ${r.busyBeforeStart.busyPercent} % busy with other work just before the bench started (after waiting ${r.busyBeforeStart.waitedSeconds} s for it to settle).`,
     '',
     `**Load:** autocannon, ${r.settings.payloadBytes}-byte Activly JSON (\`POST /v1/hooks/{sourceId}?token=…\`), HTTP/1.1 keep-alive, pipelining 1, ${r.settings.durationSeconds} s per run after a 5 s warm-up; max-rate runs with ${r.settings.maxRateConnections} connections (${r.settings.rounds} alternating bare/gateway rounds), fixed-rate runs with ${r.settings.fixedRateConnections}.`,
     '',
     '## Results',
     '',
-    '| run | rate (req/s) | conns | accepted/s | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | non-2xx / errors | CPU cores by process | machine busy |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| run | rate (req/s) | conns | accepted/s | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | non-2xx / errors | CPU cores by process | machine busy | server CPU µs / request |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...rows,
     '',
     `- **Gateway / bare server at max rate: ${s.gatewayMaxAcceptedPerSecond} / ${s.bareMaxAcceptedPerSecond} = ${s.ratio}** (target ≥ 0.5: ${s.targets.ratio.met ? 'met' : '**missed**'}).`,
+    `- CPU time per accepted request at max rate (less sensitive to other load on the machine than a rate): bare ${s.cpuPerRequest.bareMicros} µs, gateway ${s.cpuPerRequest.gatewayMicros} µs (the gateway process alone; the broker's CPU is in the table) — a ratio of ${s.cpuPerRequest.efficiencyRatio}, roughly what the rate ratio would be if each server had a core to itself.`,
     `- **p99 at 5k req/s: ${s.targets.p99At5k.value} ms** at ${s.targets.p99At5k.achievedRate} accepted/s (target < 50 ms: ${s.targets.p99At5k.met ? 'met' : '**missed**'}).`,
     `- Durability check: ${s.durability.acceptedInMeasuredRuns} events answered 202 in the measured gateway runs; ${s.durability.eventsRawRecordsAdded} records were added to events.raw meanwhile (warm-up included) — ${s.durability.ok ? 'every 202 is on the topic' : '**records missing**'}.`,
     '',
@@ -348,6 +392,7 @@ function markdown(r: Result): string {
     '',
     '- *accepted/s* counts 2xx answers only. A gateway 202 means Kafka (the local single-node broker) acknowledged the event with acks=all; the bare server only parsed the JSON.',
     '- Latency is measured per request by the bench (sub-millisecond), 2xx only, without coordinated-omission correction.',
+    '- What the profile means for the targets, and what would move them: bench/README.md, "gateway: findings".',
     "- With a fixed rate, autocannon gives each connection its share of the per-second budget and lets it send back to back at the start of each second, then pause: arrivals are a burst per second, not a smooth stream. The latency at a fixed rate therefore is the latency of that burst, a harsher test than evenly spaced requests.",
     `- Everything shares ${m.nproc} cores: autocannon (one thread, in the bench process), the server under test and, for the gateway, the Kafka broker (a JVM). The CPU column shows what each took during the run. autocannon's cost weighs on both sides alike; the broker's only on the gateway's, because durable acknowledgement is the gateway's job. Other processes on the machine (the load average) add noise.`,
   ];
@@ -357,9 +402,13 @@ function markdown(r: Result): string {
       '',
       '## Where the gateway spends its time (CPU profile at max rate)',
       '',
-      `\`node --cpu-prof\` on the gateway during a separate ${PROFILE_SECONDS} s max-rate run (after a 3 s warm-up): ${p.busyMs} ms busy of ${p.sampledMs} ms sampled (the rest idle — waiting on the network and on Kafka). Shares are of busy time, by self time.`,
+      `\`node --cpu-prof\` on the gateway during a separate ${PROFILE_SECONDS} s max-rate run after a 3 s warm-up (${p.acceptedPerSecondWhileProfiled} accepted/s under the profiler); ${p.windowed ? 'only samples taken during that run are counted (start-up and warm-up left out)' : 'all samples, start-up included'}: ${p.busyMs} ms busy of ${p.sampledMs} ms sampled, the rest idle. Shares are of busy time, by self time (the function itself, not its callees).`,
       '',
-      '| where | self ms | share |',
+      '| layer (inclusive: the frame and everything it calls; layers nest, so shares overlap) | ms | share |',
+      '|---|---|---|',
+      ...p.layers.map((l) => `| ${l.layer} | ${l.inclusiveMs} | ${l.percent} % |`),
+      '',
+      '| where (self time by package) | self ms | share |',
       '|---|---|---|',
       ...p.categories.slice(0, 15).map((c) => `| ${c.category} | ${c.selfMs} | ${c.percent} % |`),
       '',

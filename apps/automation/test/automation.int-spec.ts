@@ -1,13 +1,12 @@
-import { NestFactory } from '@nestjs/core';
-import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { loadConfig } from '@hookstream/config';
 import {
   configKey, dlqOf, emptyLocation, newId, Topics, type AutomationSnapshot, type CanonicalEvent, type DeliveryRequestDto, type EndpointSnapshot,
 } from '@hookstream/contracts';
 import { DataSource } from '@hookstream/db';
-import { DLQ_HEADERS, EVENT_PRODUCER, KafkaBatchTransport, RethrowRpcFilter, type EventProducer } from '@hookstream/kafka';
-import { KAFKA_CLIENT } from '@hookstream/platform';
-import { testBrokers, testDatabaseUrl, testKafka, uniqueName, waitFor } from '@hookstream/testing';
+import { DLQ_HEADERS } from '@hookstream/kafka';
+import { createApp } from '@hookstream/platform';
+import { startGroupAtEnd, testBrokers, testDatabaseUrl, testKafka, uniqueName, waitFor } from '@hookstream/testing';
 import type { FastifyInstance } from 'fastify';
 import type { Consumer, Kafka, Producer } from 'kafkajs';
 import { AppModule } from '../src/app.module';
@@ -21,42 +20,16 @@ const config = loadConfig(AutomationConfig, {
   LOG_LEVEL: 'silent',
   KAFKA_GROUP_SUFFIX: groupSuffix,
 });
-// The same group id runApp would build from main.ts.
+// The same group id runApp builds from main.ts's groupId and the suffix.
 const groupId = `hookstream-automation${groupSuffix}`;
 
-/** A new group starts at the current end, so the shared topics' history is not replayed. */
-async function positionAtEnd(kafka: Kafka, group: string, topics: string[]): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    for (const topic of topics) {
-      const offsets = await admin.fetchTopicOffsets(topic);
-      await admin.setOffsets({ groupId: group, topic, partitions: offsets.map((o) => ({ partition: o.partition, offset: o.high })) });
-    }
-  } finally {
-    await admin.disconnect();
-  }
-}
-
-/** The automation app in-process, wired as runApp wires it: init (cache caught up) before consuming. */
+/** The automation app in-process, exactly as runApp builds it; its new group starts at the topic ends. */
 async function startAutomation(kafka: Kafka): Promise<NestFastifyApplication> {
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(config), new FastifyAdapter(), { logger: false });
-  await app.init();
-  await positionAtEnd(kafka, groupId, [Topics.eventsEnriched, Topics.contactEvents]);
-  const ms = app.connectMicroservice({
-    strategy: new KafkaBatchTransport({
-      kafka: app.get<Kafka>(KAFKA_CLIENT),
-      producer: app.get<EventProducer>(EVENT_PRODUCER),
-      groupId,
-      maxBatchSize: 500,
-      sessionTimeoutMs: 6000,
-      heartbeatIntervalMs: 1000,
-    }),
-  }, { deferInitialization: true });
-  (ms as unknown as { setIsInitHookCalled(v: boolean): void }).setIsInitHookCalled(true);
-  ms.useGlobalFilters(new RethrowRpcFilter());
-  await app.startAllMicroservices();
-  return app;
+  await startGroupAtEnd(kafka, groupId, [Topics.eventsEnriched, Topics.contactEvents]);
+  return createApp({
+    appName: 'automation', module: AppModule.register(config), config, logger: false,
+    consumer: { groupId: 'hookstream-automation', maxBatchSize: 500, sessionTimeoutMs: 6000, heartbeatIntervalMs: 1000 },
+  });
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -160,7 +133,7 @@ describe('automation on the real broker and database', () => {
     // Read what the app produces from the current end of the shared topics.
     const readerGroup = uniqueName('automation-int-reader');
     const dlq = dlqOf(Topics.eventsEnriched);
-    await positionAtEnd(kafka, readerGroup, [Topics.deliveries, Topics.contactEvents, dlq]);
+    await startGroupAtEnd(kafka, readerGroup, [Topics.deliveries, Topics.contactEvents, dlq]);
     reader = kafka.consumer({ groupId: readerGroup, maxWaitTimeInMs: 100 });
     await reader.connect();
     await reader.subscribe({ topics: [Topics.deliveries, Topics.contactEvents, dlq] });

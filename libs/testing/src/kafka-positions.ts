@@ -1,0 +1,36 @@
+import type { Kafka } from 'kafkajs';
+
+/**
+ * Commits the current end of every partition of `topics` for a new consumer group, so the app's
+ * consumer starts exactly there instead of replaying the shared topics' history (a developer's
+ * broker keeps every earlier run and benchmark). One short-lived member joins, commits and leaves:
+ * kafkajs' admin.setOffsets costs a group join per topic, this one per group.
+ */
+export async function startGroupAtEnd(kafka: Kafka, groupId: string, topics: string[]): Promise<void> {
+  if (topics.length === 0) return;
+  const admin = kafka.admin();
+  await admin.connect();
+  let ends: { topic: string; partition: number; offset: string }[];
+  try {
+    const existing = new Set(await admin.listTopics());
+    const present = topics.filter((t) => existing.has(t));
+    // A topic that does not exist yet has no history; the app creates it.
+    if (present.length === 0) return;
+    topics = present;
+    ends = (await Promise.all(topics.map(async (topic) => (await admin.fetchTopicOffsets(topic)).map((p) => ({ topic, partition: p.partition, offset: p.high }))))).flat();
+  } finally {
+    await admin.disconnect();
+  }
+  const c = kafka.consumer({ groupId, maxWaitTimeInMs: 100 });
+  const joined = new Promise<void>((resolve) => c.on(c.events.GROUP_JOIN, () => resolve()));
+  await c.connect();
+  try {
+    await c.subscribe({ topics, fromBeginning: false });
+    await c.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: async () => undefined });
+    c.pause(topics.map((topic) => ({ topic })));
+    await joined;
+    await c.commitOffsets(ends);
+  } finally {
+    await c.disconnect();
+  }
+}
