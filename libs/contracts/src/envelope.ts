@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomPoolBytes } from './random-pool';
 
 /**
  * CloudEvents 1.0 binary content mode over Kafka (https://github.com/cloudevents/spec/blob/v1.0.2/cloudevents/bindings/kafka-protocol-binding.md):
@@ -59,12 +59,12 @@ export function readEnvelope(headers: KafkaHeaders | undefined): EventEnvelope |
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 
 export function newTraceparent(): string {
-  return `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01`;
+  return `00-${randomPoolBytes(16).toString('hex')}-${randomPoolBytes(8).toString('hex')}-01`;
 }
 
 /** Same trace, new span: what a stage stamps on what it produces from what it consumed. */
 export function childTraceparent(parent: string | undefined): string {
   const m = parent ? TRACEPARENT.exec(parent) : null;
   if (!m) return newTraceparent();
-  return `00-${m[1]}-${randomBytes(8).toString('hex')}-${m[3]}`;
+  return `00-${m[1]}-${randomPoolBytes(8).toString('hex')}-${m[3]}`;
 }

@@ -1,11 +1,12 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import { randomPoolBytes } from './random-pool';
 
 const ALPHABET = '0123456789abcdefghijklmnopqrstuvwxyz';
 
 /** Time-ordered, URL-safe ids with a type prefix (`evt_…`, `src_…`): sortable, unguessable. */
 export function newId(prefix: string, now = Date.now()): string {
   const time = now.toString(36).padStart(9, '0');
-  const rand = randomBytes(12);
+  const rand = randomPoolBytes(12);
   let tail = '';
   for (const b of rand) tail += ALPHABET[b % 36];
   return `${prefix}_${time}${tail}`;

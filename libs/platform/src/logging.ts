@@ -9,6 +9,9 @@ export function redactUrl(url: string | undefined): string | undefined {
 
 export function loggerParams(appName: string, level: string, opts: { logRequests?: boolean } = {}): Params {
   return {
+    // Without request logging, the per-request pino-http middleware (a child logger and async
+    // context for every request, ~12 % of the gateway's CPU) is not mounted at all.
+    ...(opts.logRequests === false ? { forRoutes: [] } : {}),
     pinoHttp: {
       level,
       base: { app: appName },
