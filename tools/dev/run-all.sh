@@ -8,7 +8,8 @@ mkdir -p "$LOGS" "$PIDS"
 
 bash tools/dev/ensure-deps.sh
 say "starting local Kafka and PostgreSQL…"
-eval "$(bash tools/infra/up.sh)"
+infra_env="$(bash tools/infra/up.sh)"  # fails the script if Kafka or PostgreSQL does not come up
+eval "$infra_env"
 export KAFKA_BROKERS DATABASE_URL
 
 # One secrets key per checkout, generated once, never committed.

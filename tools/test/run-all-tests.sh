@@ -29,7 +29,8 @@ step "unit tests"
 npx jest -c jest.config.ts --ci
 
 step "local Kafka + PostgreSQL"
-eval "$(bash tools/infra/up.sh)"
+infra_env="$(bash tools/infra/up.sh)"  # fails the script if Kafka or PostgreSQL does not come up
+eval "$infra_env"
 export KAFKA_BROKERS DATABASE_URL
 
 step "Chromium for the dashboard browser test (Debian package; no browser download)"
