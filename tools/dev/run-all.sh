@@ -65,7 +65,8 @@ now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 cat <<MSG
 
 Hookstream is running.
-  gateway      http://127.0.0.1:${PORTS[ingest-gateway]}    control API  http://127.0.0.1:${PORTS[control-api]} (OpenAPI at /docs)
+  gateway      http://127.0.0.1:${PORTS[ingest-gateway]}    control API  http://127.0.0.1:${PORTS[control-api]}/v1 (OpenAPI at /docs)
+  dashboard    http://127.0.0.1:${PORTS[control-api]}/      (log in with the demo API key below)
   logs         $LOGS/<app>.log      webhook inbox log: $LOGS/inbox.log
   demo API key $apikey   (also in $STATE/demo.json)
 
