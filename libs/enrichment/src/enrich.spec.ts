@@ -151,6 +151,30 @@ describe('enrichEvent — names', () => {
     expect(event.person.firstName).toBe('Jonathan');
   });
 
+  it('uses the key the app already computed instead of hashing the email again', () => {
+    const asked: string[] = [];
+    const emailKeyOf = (e: string): string => {
+      asked.push(e);
+      return 'precomputed-key';
+    };
+    const { event, learnedName } = enrichEvent(
+      makeEvent({ person: { email, firstName: 'Johnny' } }),
+      deps({ emailKeyOf }, { 'precomputed-key': { firstName: 'Johnny', lastName: 'Smythe' } }),
+    );
+    expect(asked).toEqual([email]);
+    expect(event.person).toMatchObject({ firstName: 'Johnny', lastName: 'Smythe' });
+    expect(learnedName).toBeUndefined();
+  });
+
+  it('gives the same result with a precomputed key as without one', () => {
+    const input = makeEvent({ person: { email: ' John.Smith@EXAMPLE.com', firstName: 'Jon' } });
+    const history = { [key]: { firstName: 'Jon', lastName: 'Smythe' } };
+    const withKey = enrichEvent(input, deps({ emailKeyOf: (e) => emailKey(e, SECRET) }, history));
+    expect(withKey).toEqual(enrichEvent(input, deps({}, history)));
+    expect(withKey.learnedName).toBeUndefined();
+    expect(withKey.event.person.lastName).toBe('Smythe');
+  });
+
   it('guesses a missing name from the email when history has none', () => {
     const { event } = enrichEvent(makeEvent({ person: { email } }), deps());
     expect(event.person).toMatchObject({ firstName: 'John', lastName: 'Smith', nameSource: 'email' });

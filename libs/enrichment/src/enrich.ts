@@ -21,6 +21,11 @@ export interface EnrichDeps {
   /** Names the app pre-fetched for the batch, by `emailKey`; enrichment itself does no I/O. */
   nameHistory: (emailKey: string) => KnownName | undefined;
   emailKeySecret: string;
+  /**
+   * Must equal `emailKey(email, emailKeySecret)`. An app that already hashed the batch's emails
+   * (to prefetch `nameHistory`) passes its keys here, so each address is hashed once, not twice.
+   */
+  emailKeyOf?: (email: string) => string;
 }
 
 /** A name the payload gave, for the app to remember under the email key. */
@@ -156,7 +161,7 @@ function enrichName(event: CanonicalEvent, deps: EnrichDeps, applied: string[], 
   let history: KnownName | undefined;
   if (email !== null) {
     try {
-      key = emailKey(email, deps.emailKeySecret);
+      key = deps.emailKeyOf === undefined ? emailKey(email, deps.emailKeySecret) : deps.emailKeyOf(email);
       history = deps.nameHistory(key);
     } catch (error) {
       warnings.push(`name.history_failed: ${message(error)}`);

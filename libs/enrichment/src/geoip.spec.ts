@@ -155,4 +155,18 @@ describe('classifyIp', () => {
   it('passes global unicast IPv6 on', () => {
     expect(classifyIp('2001:200::1')).toMatchObject({ kind: 'ipv6' });
   });
+
+  it('gives the canonical form of the address it accepted', () => {
+    expect(classifyIp('[2001:0200:0:0::1]')).toEqual({ kind: 'ipv6', address: '2001:200:0:0:0:0:0:1' });
+    expect(classifyIp(' 8.8.4.4 ')).toEqual({ kind: 'ipv4', address: '8.8.4.4' });
+  });
+
+  it.each([['010.8.8.8'], ['256.1.1.1'], ['1::g'], ['2001::1::1'], ['::ffff:256.1.1.1'], ['8.8.8.8:53'], ['[]']])('rejects %p as invalid', (ip) => {
+    expect(classifyIp(ip)).toEqual({ kind: 'skip', reason: 'ip.invalid' });
+  });
+
+  it('names the range of an address that is not global unicast', () => {
+    expect(classifyIp('::ffff:10.0.0.1')).toEqual({ kind: 'skip', reason: 'ip.private' });
+    expect(classifyIp('fe80::1%eth0')).toEqual({ kind: 'skip', reason: 'ip.linkLocal' });
+  });
 });

@@ -87,6 +87,9 @@ export function locationFromRecord(record: unknown): GeoLocation | null {
   return { city, state, stateCode, country, countryCode };
 }
 
+/** ipaddr.js's `isValidFourPartDecimal` pattern: no octal/hex/short forms such as "10.1" or "010.0.0.1". */
+const FOUR_PART_DECIMAL = /^(0|[1-9]\d*)(\.(0|[1-9]\d*)){3}$/;
+
 export type IpClass = { kind: 'ipv4' | 'ipv6'; address: string } | { kind: 'skip'; reason: string };
 
 /**
@@ -96,11 +99,19 @@ export type IpClass = { kind: 'ipv4' | 'ipv6'; address: string } | { kind: 'skip
  * judged as the IPv4 address it carries.
  */
 export function classifyIp(input: string): IpClass {
-  const raw = input.trim().replace(/^\[(.*)\]$/, '$1');
+  const trimmed = input.trim();
+  const raw = trimmed.startsWith('[') && trimmed.endsWith(']') ? trimmed.slice(1, -1) : trimmed;
+  // One ipaddr.js parse per address: its `isValid*` helpers parse too, so validating first and
+  // parsing after would do the work two or three times on every event.
   let parsed: ipaddr.IPv4 | ipaddr.IPv6;
-  if (ipaddr.IPv4.isValidFourPartDecimal(raw)) parsed = ipaddr.IPv4.parse(raw);
-  else if (ipaddr.IPv6.isValid(raw)) parsed = ipaddr.IPv6.parse(raw);
-  else return { kind: 'skip', reason: 'ip.invalid' };
+  try {
+    if (FOUR_PART_DECIMAL.test(raw)) parsed = ipaddr.IPv4.parse(raw);
+    else if (raw.includes(':')) parsed = ipaddr.IPv6.parse(raw);
+    else return { kind: 'skip', reason: 'ip.invalid' };
+  } catch {
+    // Out-of-range octets or hextets ("256.1.1.1", "1::g").
+    return { kind: 'skip', reason: 'ip.invalid' };
+  }
 
   if (parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress()) {
     parsed = (parsed as ipaddr.IPv6).toIPv4Address();

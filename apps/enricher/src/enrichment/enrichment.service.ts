@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { childTraceparent, Topics, type CanonicalEvent } from '@hookstream/contracts';
-import { emailKey, enrichEvent, GeoIpLookup, normaliseEmail, type LearnedName } from '@hookstream/enrichment';
+import { emailKey, enrichEvent, GeoIpLookup, type LearnedName } from '@hookstream/enrichment';
 import { EVENT_PRODUCER, type EventProducer, type InboundMessage, type OutboundMessage } from '@hookstream/kafka';
 import { APP_CONFIG } from '@hookstream/platform';
 import type { EnricherConfig } from '../enricher.config';
@@ -29,23 +29,31 @@ export class EnrichmentService implements OnModuleInit {
 
   async process(messages: InboundMessage<CanonicalEvent>[]): Promise<number> {
     const secret = this.config.EMAIL_KEY_SECRET;
+    // Keyed by the address as given: enrichEvent asks for the key of that same string.
+    const keys = new Map<string, string>();
     const wanted = new Map<string, { accountId: string; emailKey: string }>();
     for (const m of messages) {
       const email = m.value.person?.email;
       if (email) {
-        const key = emailKey(normaliseEmail(email), secret);
+        let key = keys.get(email);
+        if (key === undefined) {
+          key = emailKey(email, secret);
+          keys.set(email, key);
+        }
         wanted.set(`${m.value.accountId}\u0000${key}`, { accountId: m.value.accountId, emailKey: key });
       }
     }
     const history = await this.names.load([...wanted.values()]);
     const learned: { accountId: string; name: LearnedName }[] = [];
     const out: OutboundMessage[] = [];
+    const emailKeyOf = (email: string): string => keys.get(email) ?? emailKey(email, secret);
     for (const m of messages) {
       const accountId = m.value.accountId;
       const r = enrichEvent(m.value, {
         geo: this.geo,
         nameHistory: (k) => history.get(`${accountId}\u0000${k}`),
         emailKeySecret: secret,
+        emailKeyOf,
       });
       if (r.learnedName) {
         learned.push({ accountId, name: r.learnedName });
