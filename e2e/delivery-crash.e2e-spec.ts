@@ -42,21 +42,6 @@ describe('delivery crash: a retry pending when the process is killed is delivere
     receiver.respond = () => (receiver.received.length === 1 ? 500 : 200);
     const inbox = await receiver.start();
 
-    // A fresh consumer group would read the shared deliveries topic from its beginning (other
-    // runs' requests); start it at the current end so it sees only this test's request.
-    const admin = kafka.admin();
-    await admin.connect();
-    try {
-      const ends = await admin.fetchTopicOffsets(Topics.deliveries);
-      await admin.setOffsets({
-        groupId: `hookstream-delivery${String(pipeline.env['KAFKA_GROUP_SUFFIX'])}`,
-        topic: Topics.deliveries,
-        partitions: ends.map((o) => ({ partition: o.partition, offset: o.high })),
-      });
-    } finally {
-      await admin.disconnect();
-    }
-
     // control-api first (it migrates the pipeline's database), then the endpoint, then delivery:
     // delivery is ready only once its endpoint cache has caught up, so it knows the endpoint.
     await pipeline.start(['control-api']);

@@ -29,13 +29,14 @@ import { createWriteStream, mkdirSync, readdirSync, readFileSync, writeFileSync 
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createNetServer, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
+import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { Client } from 'pg';
 import { configKey, IdPrefix, newId, Topics, type DeliveryRequestDto, type EndpointSnapshot } from '@hookstream/contracts';
 import { newWebhookSecret, SecretBox } from '@hookstream/webhooks';
 import { summariseCpuProfile } from './support/cpu-profile';
 import { CpuMeter, findKafkaPid, machineInfo, roundedLoad } from './support/machine';
 import { freePort, ROOT, waitUntil, WORK_DIR } from './support/processes';
+import { groupLag } from './support/kafka-lag';
 
 const BROKERS = (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092').split(',');
 const DATABASE_URL = process.env['DATABASE_URL'] ?? 'postgres://hookstream:hookstream@127.0.0.1:5432/hookstream';
@@ -233,18 +234,6 @@ function postgresBackends(db: string): number[] {
     }
   }
   return pids;
-}
-
-async function groupLag(admin: Admin, groupId: string, topic: string): Promise<number> {
-  const ends = await admin.fetchTopicOffsets(topic);
-  const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
-  let lag = 0;
-  for (const e of ends) {
-    const c = committed?.partitions.find((p) => p.partition === e.partition);
-    const at = c === undefined || c.offset === '-1' ? 0 : Number(c.offset);
-    lag += Number(e.offset) - at;
-  }
-  return lag;
 }
 
 async function driver(): Promise<void> {

@@ -27,6 +27,7 @@ import { createServer } from 'node:net';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
+import { groupLag } from './support/kafka-lag';
 
 const ROOT = join(__dirname, '..', '..');
 const BROKERS = (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092').split(',');
@@ -103,18 +104,6 @@ function canonicalEvent(i: number, run: string, accountId: string, people: numbe
     dialect: 'provesource',
     dedupeKey: `bench:${run}:${i}`,
   };
-}
-
-async function groupLag(admin: Admin, groupId: string, topic: string): Promise<number> {
-  const ends = await admin.fetchTopicOffsets(topic);
-  const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
-  let lag = 0;
-  for (const e of ends) {
-    const c = committed?.partitions.find((p) => p.partition === e.partition);
-    const at = c === undefined || c.offset === '-1' ? 0 : Number(c.offset);
-    lag += Number(e.offset) - at;
-  }
-  return lag;
 }
 
 async function placeAtEnd(admin: Admin, groupId: string, topic: string): Promise<number> {

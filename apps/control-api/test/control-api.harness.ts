@@ -2,7 +2,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { loadConfig } from '@hookstream/config';
 import { Topics } from '@hookstream/contracts';
-import { testBrokers, testDatabaseUrl, testKafka, uniqueName, waitFor } from '@hookstream/testing';
+import { startGroupAtEnd, testBrokers, testDatabaseUrl, testKafka, uniqueName, waitFor } from '@hookstream/testing';
 import { EVENT_PRODUCER, KafkaBatchTransport, RethrowRpcFilter, type EventProducer } from '@hookstream/kafka';
 import { KAFKA_CLIENT } from '@hookstream/platform';
 import type { Consumer, Kafka } from 'kafkajs';
@@ -34,30 +34,6 @@ export interface TestApp {
 export const CONSUMED_TOPICS = [Topics.eventsRaw, Topics.eventsEnriched, Topics.eventsRejected, Topics.eventsDuplicate, Topics.deliveryResults];
 
 /**
- * Commits the current end of every partition of `topics` for a new consumer group, so its
- * consumer starts exactly there. One short-lived member joins, commits and leaves (kafkajs'
- * admin.setOffsets costs ~5 s per topic; this costs one group join).
- */
-async function commitEnds(kafka: Kafka, groupId: string, topics: string[]): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  const ends = await Promise.all(topics.map(async (topic) => ({ topic, partitions: (await admin.fetchTopicOffsets(topic)).map((p) => ({ partition: p.partition, offset: p.high })) })));
-  await admin.disconnect();
-  const c = kafka.consumer({ groupId, maxWaitTimeInMs: 100 });
-  const joined = new Promise<void>((resolve) => c.on(c.events.GROUP_JOIN, () => resolve()));
-  await c.connect();
-  try {
-    await c.subscribe({ topics, fromBeginning: false });
-    await c.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: async () => undefined });
-    c.pause(topics.map((topic) => ({ topic })));
-    await joined;
-    await c.commitOffsets(ends.flatMap((e) => e.partitions.map((p) => ({ topic: e.topic, partition: p.partition, offset: p.offset }))));
-  } finally {
-    await c.disconnect();
-  }
-}
-
-/**
  * `consumer: true` connects the Kafka consumer the way runApp does (init first, deferred
  * microservice, RethrowRpcFilter), in a unique group starting at the topics' current end.
  * `listen: true` also starts the real HTTP server on a random port (for streaming with fetch()).
@@ -77,7 +53,7 @@ export async function startControlApi(env: Record<string, string> = {}, opts: { 
   await app.init();
   if (opts.consumer) {
     const groupId = uniqueName('ctl-feed');
-    await commitEnds(app.get<Kafka>(KAFKA_CLIENT), groupId, CONSUMED_TOPICS);
+    await startGroupAtEnd(app.get<Kafka>(KAFKA_CLIENT), groupId, CONSUMED_TOPICS);
     const transport = new KafkaBatchTransport({ groupId, kafka: app.get<Kafka>(KAFKA_CLIENT), producer: app.get<EventProducer>(EVENT_PRODUCER) });
     const ms = app.connectMicroservice({ strategy: transport }, { deferInitialization: true });
     (ms as unknown as { setIsInitHookCalled(v: boolean): void }).setIsInitHookCalled(true);
