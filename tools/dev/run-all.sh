@@ -26,8 +26,9 @@ export HTTP_HOST="${HTTP_HOST:-127.0.0.1}" LOG_LEVEL="${LOG_LEVEL:-info}"
 say "building (tsc)…"
 npm run --silent build
 
-say "running migrations…"
+say "running migrations and creating Kafka topics…"
 node -r ./tools/runtime/register.js dist/libs/db/src/cli/migrate.js >&2
+node -r ./tools/runtime/register.js dist/libs/kafka/src/cli/create-topics.js >&2
 
 start() { # name, command…
   local name=$1; shift

@@ -22,10 +22,11 @@ export async function ensureTopics(kafka: Kafka, plan: TopicSpec[], replicationF
           ],
         })),
       });
-      // A new topic's leaders may not be known to every request path yet ("not the leader"):
-      // wait until each one answers a ListOffsets, so callers can use it right away.
-      for (const t of missing) await waitUntilServing(admin, t.name);
     }
+    // A new topic's leaders may not be known to every request path yet ("not the leader") — also
+    // when another process created it a moment ago: wait until each answers a ListOffsets, so
+    // callers can use every topic right away.
+    for (const t of plan) await waitUntilServing(admin, t.name);
     return missing.map((t) => t.name);
   } finally {
     await admin.disconnect();
