@@ -55,10 +55,15 @@ export class DemoSeed {
   private async demoEndpoint(accountId: string, inboxUrl: string): Promise<{ endpointId: string; endpointSecret: string }> {
     const existing = await this.endpoints.findByUrl(accountId, inboxUrl);
     if (existing) {
-      // Re-publishes its snapshot too, so a fresh config topic learns about it.
-      await this.endpoints.setEnabled(accountId, existing.id, true);
-      const secret = await this.endpoints.currentSecret(existing.id);
-      if (secret !== undefined) return { endpointId: existing.id, endpointSecret: secret };
+      const secret = await this.endpoints.currentSecret(existing.id).catch(() => undefined);
+      if (secret !== undefined) {
+        // Re-publishes its snapshot too, so a fresh config topic learns about it.
+        await this.endpoints.setEnabled(accountId, existing.id, true);
+        return { endpointId: existing.id, endpointSecret: secret };
+      }
+      // Sealed under another SECRETS_KEY (the key was replaced): nothing can sign with it any more,
+      // so the demo endpoint is replaced by a fresh one below.
+      await this.endpoints.remove(accountId, existing.id);
     }
     // The inbox is a local http receiver: the production URL policy (https, port 443, public address) does not apply.
     const ep = await this.endpoints.create(
