@@ -48,7 +48,7 @@ install_server() {
   info "PostgreSQL server not installed: installing Debian's 'postgresql' package (apt-get) ..."
   as_root env DEBIAN_FRONTEND=noninteractive apt-get update >&2 ||
     die "apt-get update failed. Check network access to the Debian mirrors, or set DATABASE_URL to an existing PostgreSQL."
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql >&2 ||
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql >&2 9>&- ||
     die "apt-get install postgresql failed (see above). Install it by hand, or set DATABASE_URL to an existing PostgreSQL."
   have_server || die "postgresql installed but no /usr/lib/postgresql/*/bin/postgres found; check the apt output above."
 }
@@ -123,7 +123,7 @@ cmd_start() {
   if [ -z "$cl" ]; then
     ver="$(compgen -G '/usr/lib/postgresql/*/bin/postgres' | sed -E 's#.*/postgresql/([^/]+)/bin/postgres#\1#' | sort -V | tail -n1)"
     info "no PostgreSQL cluster exists: creating cluster $ver/main"
-    as_root pg_createcluster "$ver" main >&2 || die "pg_createcluster $ver main failed (see above)."
+    as_root pg_createcluster "$ver" main >&2 9>&- || die "pg_createcluster $ver main failed (see above)."
     cl="$(pick_cluster)"
   fi
   read -r ver name port status <<<"$cl"
@@ -134,7 +134,7 @@ cmd_start() {
     info "PostgreSQL $ver/$name already running on port $port"
   else
     info "starting PostgreSQL $ver/$name on port $port ..."
-    as_root pg_ctlcluster "$ver" "$name" start >&2 ||
+    as_root pg_ctlcluster "$ver" "$name" start >&2 9>&- ||
       die "pg_ctlcluster $ver $name start failed. See /var/log/postgresql/postgresql-$ver-$name.log"
   fi
 
