@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Topics } from '@hookstream/contracts';
-import { startGroupAtEnd, testDatabaseUrl, testBrokers, testKafka, waitFor } from '@hookstream/testing';
+import { dropDatabase, startGroupAtEnd, testDatabaseUrl, testBrokers, testKafka, waitFor } from '@hookstream/testing';
 import { Client } from 'pg';
 
 export const ROOT = join(__dirname, '..', '..');
@@ -80,13 +80,7 @@ export class Pipeline {
 
   private async dropDatabase(): Promise<void> {
     if (!this.database) return;
-    const admin = new Client({ connectionString: testDatabaseUrl() });
-    await admin.connect();
-    try {
-      await admin.query(`DROP DATABASE IF EXISTS ${this.database} WITH (FORCE)`);
-    } finally {
-      await admin.end();
-    }
+    await dropDatabase(testDatabaseUrl(), this.database);
     this.database = undefined;
   }
 

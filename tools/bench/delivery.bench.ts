@@ -33,6 +33,7 @@ import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { Client } from 'pg';
 import { configKey, IdPrefix, newId, Topics, type DeliveryRequestDto, type EndpointSnapshot } from '@hookstream/contracts';
 import { newWebhookSecret, SecretBox } from '@hookstream/webhooks';
+import { dropDatabase } from '@hookstream/testing';
 import { summariseCpuProfile } from './support/cpu-profile';
 import { CpuMeter, findKafkaPid, machineInfo, roundedLoad } from './support/machine';
 import { freePort, ROOT, waitUntil, WORK_DIR } from './support/processes';
@@ -443,10 +444,7 @@ async function driver(): Promise<void> {
     await producer.send({ topic: Topics.config, acks: -1, messages: allEndpoints.map((e) => ({ key: configKey('endpoint', e.id), value: null })) }).catch(() => undefined);
     await producer.disconnect();
     await kadmin.disconnect();
-    const drop = new Client({ connectionString: DATABASE_URL });
-    await drop.connect();
-    await drop.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => undefined);
-    await drop.end();
+    await dropDatabase(DATABASE_URL, dbName).catch((e: Error) => console.error(`[bench] could not drop ${dbName}: ${e.message}`));
   }
 
   let profile: ReturnType<typeof summariseCpuProfile> | undefined;

@@ -1,7 +1,7 @@
 // The testing lib builds on this lib; only this test crosses that line, the lib's sources never do
 // (as in libs/kafka/test).
 // eslint-disable-next-line @nx/enforce-module-boundaries
-import { testDatabaseUrl } from '@hookstream/testing';
+import { dropDatabase, testDatabaseUrl } from '@hookstream/testing';
 import { randomBytes } from 'node:crypto';
 import { createDataSource, migrateWithLock, MIGRATIONS, type DataSource } from '../src';
 
@@ -29,7 +29,7 @@ describe('migrateWithLock on a fresh database', () => {
 
   afterAll(async () => {
     await Promise.all(sources.filter((ds) => ds.isInitialized).map((ds) => ds.destroy()));
-    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+    await dropDatabase(serverUrl, dbName);
     const left: unknown[] = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [dbName]);
     await admin.destroy();
     expect(left).toHaveLength(0);

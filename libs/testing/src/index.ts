@@ -1,2 +1,3 @@
 export * from './test-env';
 export * from './kafka-positions';
+export * from './databases';
