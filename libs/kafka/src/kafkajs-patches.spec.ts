@@ -1,0 +1,119 @@
+/*
+ * patches/kafkajs+2.2.4.patch (applied by `npm ci` through patch-package) rewrites how kafkajs
+ * encodes produce requests: unzeroed, pre-sized buffers, in-place varints, a native CRC-32C. The
+ * bytes on the wire must not change. These tests pin the encodings against independent
+ * implementations of the Kafka record format; the integration tests then round-trip through a
+ * real broker, which rejects a record batch whose layout or checksum is wrong.
+ */
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+
+interface EncoderLike {
+  writeVarInt(v: number): EncoderLike;
+  writeVarLong(v: unknown): EncoderLike;
+  buffer: Buffer;
+}
+type EncoderCtor = { new (size?: number): EncoderLike; sizeOfVarLong(v: unknown): number };
+const Encoder = require('kafkajs/src/protocol/encoder') as EncoderCtor;
+const Long = require('kafkajs/src/utils/long') as { fromNumber(n: number): unknown };
+const Record = require('kafkajs/src/protocol/recordBatch/record/v0') as (r: {
+  offsetDelta?: number;
+  timestampDelta?: number;
+  key: Buffer | string | null;
+  value: Buffer | string | null;
+  headers?: Record<string, string | Buffer | (string | Buffer)[]>;
+}) => EncoderLike;
+const crc32C = require('kafkajs/src/protocol/recordBatch/crc32C') as (b: Buffer) => number;
+const crc32CJs = require('kafkajs/src/protocol/recordBatch/crc32C/crc32C') as (b: Buffer) => number;
+
+/** Zig-zag + unsigned LEB128 over BigInt: the Kafka varint/varlong, written from the spec. */
+function varint(n: number | bigint): Buffer {
+  const v = BigInt(n);
+  let z = v >= 0n ? v << 1n : ((-v) << 1n) - 1n;
+  const out: number[] = [];
+  while (z >= 0x80n) {
+    out.push(Number(z & 0x7fn) | 0x80);
+    z >>= 7n;
+  }
+  out.push(Number(z));
+  return Buffer.from(out);
+}
+
+function varBytes(b: Buffer | null): Buffer {
+  return b === null ? varint(-1) : Buffer.concat([varint(b.length), b]);
+}
+
+/** A v2 record, built from the protocol documentation. */
+function specRecord(offsetDelta: number, timestampDelta: number, key: Buffer | null, value: Buffer | null, headers: [string, Buffer | null][]): Buffer {
+  const body = Buffer.concat([
+    Buffer.from([0]),
+    varint(timestampDelta),
+    varint(offsetDelta),
+    varBytes(key),
+    varBytes(value),
+    varint(headers.length),
+    ...headers.map(([k, v]) => Buffer.concat([varBytes(Buffer.from(k)), varBytes(v)])),
+  ]);
+  return Buffer.concat([varint(body.length), body]);
+}
+
+describe('kafkajs produce encoding (patched)', () => {
+  it('the patch is applied to the installed kafkajs (npm ci runs patch-package)', () => {
+    const src = readFileSync(require.resolve('kafkajs/src/protocol/encoder'), 'utf8');
+    expect(src).toContain('hookstream patch');
+  });
+
+  it.each([0, 1, -1, 63, 64, -64, -65, 127, 128, 300, -300, 16_383, 16_384, 2 ** 21, 2 ** 28 - 1, 2 ** 30 - 1, -(2 ** 30) + 1, 2 ** 31 - 1, -(2 ** 31)])(
+    'varint %d is the spec encoding',
+    (n) => {
+      expect(new Encoder().writeVarInt(n).buffer).toEqual(varint(n));
+    },
+  );
+
+  it.each([0, 5, -5, 1_000, 2 ** 30 - 1, 2 ** 30, -(2 ** 30), 2 ** 40, -(2 ** 40), Date.UTC(2026, 10, 25)])('varlong %d: fast path and Long path agree with the spec', (n) => {
+    expect(new Encoder().writeVarLong(n).buffer).toEqual(varint(n));
+    expect(new Encoder().writeVarLong(Long.fromNumber(n)).buffer).toEqual(varint(n));
+    expect(Encoder.sizeOfVarLong(n)).toBe(varint(n).length);
+  });
+
+  it('records (small, over 512 bytes, null key, headers incl. multi-valued and binary) match the spec layout byte for byte', () => {
+    const big = randomBytes(5_000);
+    const cases: [Parameters<typeof Record>[0], Buffer][] = [
+      [{ key: 'k', value: '{"a":1}' }, specRecord(0, 0, Buffer.from('k'), Buffer.from('{"a":1}'), [])],
+      [
+        { offsetDelta: 7, timestampDelta: 1234, key: null, value: big, headers: { ce_id: 'evt_1', traceparent: '00-' + 'a'.repeat(32) + '-' + 'b'.repeat(16) + '-01' } },
+        specRecord(7, 1234, null, big, [
+          ['ce_id', Buffer.from('evt_1')],
+          ['traceparent', Buffer.from('00-' + 'a'.repeat(32) + '-' + 'b'.repeat(16) + '-01')],
+        ]),
+      ],
+      [
+        { offsetDelta: 300, timestampDelta: -5, key: 'ключ', value: 'ü'.repeat(400), headers: { multi: ['x', 'y'], bin: Buffer.from([0, 255]) } },
+        specRecord(300, -5, Buffer.from('ключ'), Buffer.from('ü'.repeat(400)), [
+          ['multi', Buffer.from('x')],
+          ['multi', Buffer.from('y')],
+          ['bin', Buffer.from([0, 255])],
+        ]),
+      ],
+    ];
+    for (const [input, expected] of cases) expect(Record(input).buffer).toEqual(expected);
+  });
+
+  it('many encoders in a row never leak bytes of earlier buffers (unzeroed memory is always overwritten)', () => {
+    for (let i = 0; i < 200; i++) {
+      const value = randomBytes(1 + (i % 700));
+      expect(Record({ offsetDelta: i, key: `k${i}`, value, headers: { h: `v${i}` } }).buffer).toEqual(
+        specRecord(i, 0, Buffer.from(`k${i}`), value, [['h', Buffer.from(`v${i}`)]]),
+      );
+    }
+  });
+
+  it('the record batch checksum is CRC-32C: the check value, and the JavaScript table on random data', () => {
+    expect(crc32C(Buffer.from('123456789'))).toBe(0xe3069283);
+    expect(crc32C(Buffer.alloc(0))).toBe(0);
+    for (const size of [1, 31, 32, 33, 4_096, 100_003]) {
+      const b = randomBytes(size);
+      expect(crc32C(b)).toBe(crc32CJs(b));
+    }
+  });
+});
