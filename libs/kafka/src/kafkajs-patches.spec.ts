@@ -25,6 +25,33 @@ const Record = require('kafkajs/src/protocol/recordBatch/record/v0') as (r: {
 }) => EncoderLike;
 const crc32C = require('kafkajs/src/protocol/recordBatch/crc32C') as (b: Buffer) => number;
 const crc32CJs = require('kafkajs/src/protocol/recordBatch/crc32C/crc32C') as (b: Buffer) => number;
+const murmur2 = require('kafkajs/src/producer/partitioners/default/murmur2') as (key: Buffer | string) => number;
+
+/** Kafka's murmur2 (Utils.murmur2) over BigInt, truncating to 32 bits as Java's int does. */
+function murmur2Reference(data: Buffer): number {
+  const m = 0x5bd1e995n;
+  const u32 = (x: bigint): bigint => BigInt.asUintN(32, x);
+  let h = u32(0x9747b28cn ^ BigInt(data.length));
+  const n4 = data.length - (data.length % 4);
+  for (let i = 0; i < n4; i += 4) {
+    let k = BigInt(data.readUInt32LE(i));
+    k = u32(k * m);
+    k ^= k >> 24n;
+    k = u32(k * m);
+    h = u32(h * m) ^ k;
+  }
+  const rest = data.length % 4;
+  if (rest >= 3) h ^= BigInt(data[n4 + 2]!) << 16n;
+  if (rest >= 2) h ^= BigInt(data[n4 + 1]!) << 8n;
+  if (rest >= 1) {
+    h ^= BigInt(data[n4]!);
+    h = u32(h * m);
+  }
+  h ^= h >> 13n;
+  h = u32(h * m);
+  h ^= h >> 15n;
+  return Number(BigInt.asIntN(32, h));
+}
 
 /** Zig-zag + unsigned LEB128 over BigInt: the Kafka varint/varlong, written from the spec. */
 function varint(n: number | bigint): Buffer {
@@ -114,6 +141,23 @@ describe('kafkajs produce encoding (patched)', () => {
     for (const size of [1, 31, 32, 33, 4_096, 100_003]) {
       const b = randomBytes(size);
       expect(crc32C(b)).toBe(crc32CJs(b));
+    }
+  });
+
+  it("the key partitioner hash is Java's murmur2: Kafka's own test vectors, and a BigInt reference on random keys", () => {
+    // org.apache.kafka.common.utils.UtilsTest#testMurmur2: a key lands on the partition a Java producer would pick.
+    const javaVectors: [string, number][] = [
+      ['21', -973932308],
+      ['foobar', -790332482],
+      ['a-little-bit-long-string', -985981536],
+      ['a-little-bit-longer-string', -1486304829],
+      ['lkjh234lh9fiuh90y23oiuhsafujhadof229phr9h19h89h8', -58897971],
+      ['abc', 479470107],
+    ];
+    for (const [key, hash] of javaVectors) expect(murmur2(key)).toBe(hash);
+    for (let i = 0; i < 2_000; i++) {
+      const key = randomBytes(i % 67);
+      expect(murmur2(key)).toBe(murmur2Reference(key));
     }
   });
 });
