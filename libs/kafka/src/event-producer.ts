@@ -17,7 +17,9 @@ export interface CoalescingProducerOptions {
   /**
    * Upper bound of encoded bytes in one produce request. The broker refuses a record batch over
    * `message.max.bytes` (1 MiB by default) — and a refused request also desynchronises the
-   * idempotent producer's sequence numbers — so requests stay well below it.
+   * idempotent producer's sequence numbers — so requests stay below it. A record batch (one
+   * partition's share) is never larger than its request, and the size estimate over-counts
+   * framing, so the default of 900 KiB keeps every batch under the broker's limit.
    */
   maxRequestBytes?: number;
   /** Time to wait for more sends before flushing when the producer is idle; 0 = next tick only. */
@@ -74,7 +76,7 @@ export class CoalescingProducer implements EventProducer {
   constructor(private readonly kafka: Kafka, opts: CoalescingProducerOptions = {}) {
     this.sendTimeoutMs = opts.sendTimeoutMs ?? 5000;
     this.maxBatchMessages = opts.maxBatchMessages ?? 5000;
-    this.maxRequestBytes = opts.maxRequestBytes ?? 512 * 1024;
+    this.maxRequestBytes = opts.maxRequestBytes ?? 900 * 1024;
     this.lingerMs = opts.lingerMs ?? 0;
     this.producer = this.newProducer();
   }

@@ -64,7 +64,7 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
       maxAttempts: 3,
       retryBaseMs: 100,
       retryMaxMs: 2000,
-      partitionsConsumedConcurrently: 3,
+      partitionsConsumedConcurrently: 6,
       maxBatchSize: 500,
       sessionTimeoutMs: 30000,
       heartbeatIntervalMs: 3000,

@@ -80,7 +80,8 @@ describe('CoalescingProducer on a real broker', () => {
     const messages = Array.from({ length: 3000 }, (_, i) => ({ key: 'same', value: { n: i, pad }, envelope: { id: randomUUID(), type: 't', source: '/s', time: new Date().toISOString() } }));
     await producer.send(topic, messages);
     expect(producer.stats.failures).toBe(0);
-    expect(producer.stats.requests).toBeGreaterThanOrEqual(6);
+    // Over 3.5 MB of records in requests that must each stay under 1 MiB: at least 4 of them.
+    expect(producer.stats.requests).toBeGreaterThanOrEqual(4);
     const read = await readTopic(kafka, topic, 3000);
     expect(read.map((r) => (JSON.parse(r.value!) as { n: number }).n)).toEqual(messages.map((m) => m.value.n));
     // And the producer still works afterwards.

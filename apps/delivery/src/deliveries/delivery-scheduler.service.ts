@@ -6,6 +6,9 @@ import { EndpointCache } from '../endpoints/endpoint-cache.service';
 import { DeliveryDispatcher } from './delivery-dispatcher.service';
 import { DeliveriesRepository } from './deliveries.repository';
 
+/** How often a scheduler that is catching up on a backlog looks for room (no query unless there is). */
+const CATCH_UP_POLL_MS = 50;
+
 /**
  * Durable retries: every poll claims due rows (`FOR UPDATE SKIP LOCKED`, so replicas share
  * the work) with a lease and dispatches them. This is also how rows come back after a crash,
@@ -18,6 +21,7 @@ export class DeliveryScheduler implements OnApplicationBootstrap, BeforeApplicat
   private running = false;
   private stopped = false;
   private current: Promise<unknown> = Promise.resolve();
+  private catchingUp = false;
 
   constructor(
     private readonly repo: DeliveriesRepository,
@@ -43,7 +47,14 @@ export class DeliveryScheduler implements OnApplicationBootstrap, BeforeApplicat
     }, ms);
   }
 
-  /** One poll; claims again at once while it keeps finding a full batch (catching up). */
+  /**
+   * One poll. While catching up (the last claim took all the room it had, or there was no room:
+   * the table may hold due rows, e.g. a burst's overflow), it looks again every
+   * `catchUpPollMs` and claims once a quarter of the room is free, so a backlog drains at the
+   * dispatcher's pace instead of one claim per `DELIVERY_POLL_MS`. The in-memory room check is
+   * free; the database is asked only when there is room worth filling. Idle, it polls every
+   * `DELIVERY_POLL_MS`.
+   */
   async tick(): Promise<number> {
     if (this.running) return 0;
     this.running = true;
@@ -53,13 +64,17 @@ export class DeliveryScheduler implements OnApplicationBootstrap, BeforeApplicat
       await this.endpoints.ready();
       const crowded = this.dispatcher.crowdedLanes(this.crowdedThreshold());
       const room = this.room(crowded.backlog);
-      if (room > 0) {
+      if (room === 0 || (this.catchingUp && room < Math.max(1, Math.floor(this.maxRoom() / 4)))) {
+        this.catchingUp = true;
+        next = this.catchUpPollMs();
+      } else {
         const rows = await this.repo.claimDue(room, this.config.DELIVERY_LEASE_SECONDS, crowded.endpointIds);
         claimed = rows.length;
         const refused = rows.filter((row) => !this.dispatcher.submit(row));
         // Filled up meanwhile: back in the table at once rather than after the lease.
         await this.repo.release(refused, new Date(Date.now() + this.config.DELIVERY_POLL_MS));
-        if (claimed === room && claimed === this.config.DELIVERY_CLAIM_BATCH) next = 0;
+        this.catchingUp = claimed === room;
+        if (this.catchingUp) next = claimed === this.config.DELIVERY_CLAIM_BATCH ? 0 : this.catchUpPollMs();
       }
     } catch (err) {
       // The next poll is the retry; claimed rows keep their lease and come back after it.
@@ -71,6 +86,14 @@ export class DeliveryScheduler implements OnApplicationBootstrap, BeforeApplicat
     return claimed;
   }
 
+  private catchUpPollMs(): number {
+    return Math.min(this.config.DELIVERY_POLL_MS, CATCH_UP_POLL_MS);
+  }
+
+  private maxRoom(): number {
+    return Math.min(this.config.DELIVERY_CLAIM_BATCH, this.config.DELIVERY_MAX_IN_FLIGHT * 4);
+  }
+
   /**
    * Claim no more than the dispatcher can start soon; the rest stay unclaimed for other
    * replicas. Crowded lanes (a slow endpoint's full queue) are not claimed for and their
@@ -79,7 +102,7 @@ export class DeliveryScheduler implements OnApplicationBootstrap, BeforeApplicat
   private room(crowdedBacklog: number): number {
     const s = this.dispatcher.stats();
     const backlog = s.queued + s.inFlight - crowdedBacklog;
-    return Math.max(0, Math.min(this.config.DELIVERY_CLAIM_BATCH, this.config.DELIVERY_MAX_IN_FLIGHT * 4 - backlog));
+    return Math.max(0, Math.min(this.maxRoom(), this.config.DELIVERY_MAX_IN_FLIGHT * 4 - backlog));
   }
 
   /** A lane with half its queue in use gets no more rows from the table for now. */

@@ -1,0 +1,82 @@
+import type { DeliveryConfig } from '../delivery.config';
+import type { EndpointCache } from '../endpoints/endpoint-cache.service';
+import type { DeliveryDispatcher } from './delivery-dispatcher.service';
+import type { DeliveriesRepository } from './deliveries.repository';
+import { DeliveryScheduler } from './delivery-scheduler.service';
+
+/** The table and the dispatcher faked in memory: this checks when the scheduler asks for rows and how many. */
+function setup(opts: { due: number; claimBatch?: number }) {
+  let due = opts.due;
+  const claims: number[] = [];
+  const state = { queued: 0, inFlight: 0 };
+  const repo = {
+    claimDue: jest.fn(async (limit: number) => {
+      claims.push(limit);
+      const n = Math.min(limit, due);
+      due -= n;
+      return Array.from({ length: n }, (_, i) => ({ id: `dlv_${due + i}`, endpointId: 'ep_1', leaseToken: 't' }));
+    }),
+    release: jest.fn(async () => undefined),
+  };
+  const dispatcher = {
+    crowdedLanes: () => ({ endpointIds: [], backlog: 0 }),
+    stats: () => ({ ...state }),
+    submit: () => {
+      state.queued++;
+      return true;
+    },
+  };
+  const config = { DELIVERY_POLL_MS: 1000, DELIVERY_CLAIM_BATCH: opts.claimBatch ?? 500, DELIVERY_MAX_IN_FLIGHT: 200, DELIVERY_MAX_QUEUE_PER_ENDPOINT: 1000, DELIVERY_LEASE_SECONDS: 60 } as DeliveryConfig;
+  const endpoints = { ready: async () => undefined } as unknown as EndpointCache;
+  const scheduler = new DeliveryScheduler(repo as unknown as DeliveriesRepository, dispatcher as unknown as DeliveryDispatcher, endpoints, config);
+  return { scheduler, repo, claims, state, due: () => due };
+}
+
+describe('DeliveryScheduler catch-up', () => {
+  afterEach(() => jest.useRealTimers());
+
+  it('idle: a claim that finds less than it had room for waits a whole poll interval', async () => {
+    jest.useFakeTimers();
+    const t = setup({ due: 3 });
+    await t.scheduler.tick();
+    expect(t.claims).toEqual([500]);
+    await jest.advanceTimersByTimeAsync(900);
+    expect(t.repo.claimDue).toHaveBeenCalledTimes(1);
+    await jest.advanceTimersByTimeAsync(150);
+    expect(t.repo.claimDue).toHaveBeenCalledTimes(2);
+    await t.scheduler.beforeApplicationShutdown();
+  });
+
+  it('a backlog: no query while the dispatcher is full, a claim soon after a quarter of the room frees', async () => {
+    jest.useFakeTimers();
+    const t = setup({ due: 5_000 });
+    // Room is min(claim batch 500, 4 x 200 in flight - backlog): a full batch of 500 is claimed
+    // again at once, then the 300 that still fit; the dispatcher then holds its 800.
+    await t.scheduler.tick();
+    await jest.advanceTimersByTimeAsync(0);
+    expect(t.claims).toEqual([500, 300]);
+    expect(t.state.queued).toBe(800);
+    // Full: looks again every 50 ms, without asking the database.
+    await jest.advanceTimersByTimeAsync(500);
+    expect(t.repo.claimDue).toHaveBeenCalledTimes(2);
+    // A few finish: under a quarter of the room (125), still no query.
+    t.state.queued = 800 - 100;
+    await jest.advanceTimersByTimeAsync(200);
+    expect(t.repo.claimDue).toHaveBeenCalledTimes(2);
+    // A quarter and more is free: claimed within one catch-up interval, not a poll interval.
+    t.state.queued = 800 - 130;
+    await jest.advanceTimersByTimeAsync(60);
+    expect(t.claims).toEqual([500, 300, 130]);
+    await t.scheduler.beforeApplicationShutdown();
+  });
+
+  it('a full claim batch with room to spare claims again at once', async () => {
+    jest.useFakeTimers();
+    const t = setup({ due: 1_000, claimBatch: 100 });
+    await t.scheduler.tick();
+    t.state.queued = 0; // dispatched at once
+    await jest.advanceTimersByTimeAsync(0);
+    expect(t.claims).toEqual([100, 100]);
+    await t.scheduler.beforeApplicationShutdown();
+  });
+});
