@@ -25,6 +25,11 @@ const Record = require('kafkajs/src/protocol/recordBatch/record/v0') as (r: {
 }) => EncoderLike;
 const crc32C = require('kafkajs/src/protocol/recordBatch/crc32C') as (b: Buffer) => number;
 const crc32CJs = require('kafkajs/src/protocol/recordBatch/crc32C/crc32C') as (b: Buffer) => number;
+const Decoder = require('kafkajs/src/protocol/decoder') as new (b: Buffer) => unknown;
+const RecordDecoder = require('kafkajs/src/protocol/recordBatch/record/v0/decoder') as (
+  d: unknown,
+  ctx: { firstOffset: string; firstTimestamp: string; magicByte: number },
+) => { offset: string; timestamp: string; key: Buffer | null; value: Buffer | null; headers: Record<string, Buffer | Buffer[]> };
 const murmur2 = require('kafkajs/src/producer/partitioners/default/murmur2') as (key: Buffer | string) => number;
 
 /** Kafka's murmur2 (Utils.murmur2) over BigInt, truncating to 32 bits as Java's int does. */
@@ -158,6 +163,31 @@ describe('kafkajs produce encoding (patched)', () => {
     for (let i = 0; i < 2_000; i++) {
       const key = randomBytes(i % 67);
       expect(murmur2(key)).toBe(murmur2Reference(key));
+    }
+  });
+
+  it('decoding (patched): offsets and timestamps as exact decimal strings, repeated headers as arrays', () => {
+    const headers = { ce_id: 'evt_1', multi: ['x', 'y', 'z'], traceparent: 'tp' };
+    const encoded = Record({ offsetDelta: 41, timestampDelta: 7, key: 'k', value: '{"a":1}', headers }).buffer;
+    const cases: [string, string, string, string][] = [
+      // firstOffset, firstTimestamp → expected offset, timestamp
+      ['1000', '1795564800000', '1041', '1795564800007'],
+      ['0', '0', '41', '7'],
+      // Beyond 2^53: exact through the Long path, not rounded.
+      ['9223372036854775000', '9007199254740993', '9223372036854775041', '9007199254741000'],
+    ];
+    for (const [firstOffset, firstTimestamp, offset, timestamp] of cases) {
+      // The record's own length prefix is read by the batch decoder; skip it as it does.
+      const d = new Decoder(encoded) as { readVarInt(): number };
+      d.readVarInt();
+      const r = RecordDecoder(d, { firstOffset, firstTimestamp, magicByte: 2 });
+      expect(r.offset).toBe(offset);
+      expect(r.timestamp).toBe(timestamp);
+      expect(r.key?.toString()).toBe('k');
+      expect(r.value?.toString()).toBe('{"a":1}');
+      expect(Object.keys(r.headers)).toEqual(['ce_id', 'multi', 'traceparent']);
+      expect(r.headers['ce_id']?.toString()).toBe('evt_1');
+      expect((r.headers['multi'] as Buffer[]).map(String)).toEqual(['x', 'y', 'z']);
     }
   });
 });
