@@ -42,7 +42,7 @@ const PROFILE_LAYERS: Layer[] = [
   { layer: 'request-logger middleware (pino-http via nestjs-pino), autoLogging off', url: 'pino-http/logger.js', functionName: 'loggingMiddleware' },
   { layer: 'Fastify body parsing (content-type parser incl. our JSON parser)', url: 'fastify/lib/content-type-parser.js', functionName: 'ContentTypeParser.run' },
   { layer: 'Nest router: params, pipes, interceptors, handler, reply', url: '@nestjs/core/router/router-proxy.js' },
-  { layer: 'gateway controller `receive` (auth, raw event, publish call)', url: 'ingest-gateway/src/hooks/hooks.controller.js', functionName: 'receive' },
+  { layer: 'gateway handler `receive` (auth, raw event, publish call)', url: 'ingest-gateway/src/hooks/hooks.handler.js', functionName: 'receive' },
   { layer: 'token check (matchToken: SHA-256 + constant-time compare)', url: 'webhooks/src/tokens.js', functionName: 'matchToken' },
   { layer: 'ids: newId (randomBytes)', url: 'contracts/src/ids.js', functionName: 'newId' },
   { layer: 'traceparent: childTraceparent (randomBytes)', url: 'contracts/src/envelope.js', functionName: 'childTraceparent' },

@@ -3,18 +3,18 @@ import { APP_FILTER } from '@nestjs/core';
 import { CoreModule } from '@hookstream/platform';
 import type { GatewayConfig } from './gateway.config';
 import { GatewayExceptionFilter } from './hooks/gateway.errors';
-import { HooksController } from './hooks/hooks.controller';
+import { HooksHandler } from './hooks/hooks.handler';
 import { IngestService } from './hooks/ingest.service';
 import { SourceCache } from './sources/source-cache.service';
 
+/** The webhook routes are plain Fastify routes (hooks/hooks.http.ts, added by main.ts); Nest serves the rest. */
 @Module({})
 export class AppModule {
   static register(config: GatewayConfig): DynamicModule {
     return {
       module: AppModule,
       imports: [CoreModule.forRoot({ appName: 'ingest-gateway', config, database: false, logRequests: false, producerSendTimeoutMs: config.PRODUCE_TIMEOUT_MS })],
-      controllers: [HooksController],
-      providers: [SourceCache, IngestService, { provide: APP_FILTER, useClass: GatewayExceptionFilter }],
+      providers: [SourceCache, IngestService, HooksHandler, { provide: APP_FILTER, useClass: GatewayExceptionFilter }],
     };
   }
 }

@@ -2,7 +2,7 @@ import { loadConfig } from '@hookstream/config';
 import { exitOnBootError, runApp } from '@hookstream/platform';
 import { AppModule } from './app.module';
 import { GatewayConfig } from './gateway.config';
-import { registerBodyParsers } from './hooks/body-parsers';
+import { bodyLimitBytes, configureGatewayHttp } from './hooks/hooks.http';
 
 async function main(): Promise<void> {
   const config = loadConfig(GatewayConfig);
@@ -10,9 +10,9 @@ async function main(): Promise<void> {
     appName: 'ingest-gateway',
     module: AppModule.register(config),
     config,
-    bodyLimitBytes: Math.max(config.MAX_BODY_BYTES, config.BATCH_MAX_BYTES),
+    bodyLimitBytes: bodyLimitBytes(config),
     bodyParser: false,
-    configure: (app) => registerBodyParsers(app.getHttpAdapter().getInstance(), Math.max(config.MAX_BODY_BYTES, config.BATCH_MAX_BYTES)),
+    configure: (app) => configureGatewayHttp(app, config),
   });
 }
 

@@ -2,27 +2,70 @@ import { parseFormBody } from '@hookstream/dialects';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { GatewayError, GatewayErrorCode } from './gateway.errors';
 
+/** Parses the raw bytes of one body; throws a GatewayError (400) when they cannot be read. */
+export type BodyParser = (body: Buffer) => unknown;
+
+function parseJson(body: Buffer): unknown {
+  if (body.length === 0) throw new GatewayError(400, GatewayErrorCode.InvalidJson, 'The JSON body is empty.');
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch (err) {
+    throw new GatewayError(400, GatewayErrorCode.InvalidJson, `The body is not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+function parseForm(body: Buffer): unknown {
+  try {
+    return parseFormBody(body.toString('utf8'));
+  } catch (err) {
+    throw new GatewayError(400, GatewayErrorCode.InvalidForm, `The form body could not be read: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+/** The only body types the gateway takes; everything else is 415. Form bodies use bracket keys with pollution-safe parsing. */
+export const BODY_PARSERS: ReadonlyMap<string, BodyParser> = new Map([
+  ['application/json', parseJson],
+  ['application/x-www-form-urlencoded', parseForm],
+]);
+
+const TYPE_NAME = /^[\w!#$%&'*+.^`|~-]+$/;
+const SUBTYPE_NAME = /^[\w!#$%&'*+.^`|~-]+\s*$/;
+
 /**
- * JSON and form bodies, parsed from the raw bytes (kept for signature verification). Anything else
- * is answered 415 by Fastify. Form bodies use bracket keys (`contact[fields][x]`) with pollution-safe parsing.
+ * The lower-cased `type/subtype` of a Content-Type header, or undefined when Fastify would call
+ * the header invalid. Mirrors Fastify 5's `ContentType` (lib/content-type.js) — parameters never
+ * decide validity or the parser — so the webhook routes, which read bodies themselves, pick the
+ * same parser (or answer the same 415) as Fastify does for every other route.
+ */
+export function mediaTypeOf(header: string | undefined): string | undefined {
+  if (header === undefined || header === '' || header === 'undefined') return undefined;
+  const semi = header.indexOf(';');
+  const media = semi === -1 ? header : header.slice(0, semi);
+  const slash = media.indexOf('/');
+  if (slash === -1) return undefined;
+  const type = media.slice(0, slash).trimStart().toLowerCase();
+  const subtype = media.slice(slash + 1).trimEnd().toLowerCase();
+  return TYPE_NAME.test(type) && SUBTYPE_NAME.test(subtype) ? `${type}/${subtype}` : undefined;
+}
+
+/**
+ * JSON and form bodies for the routes Nest serves (the webhook routes read their bodies in
+ * hooks.http.ts with the same parsers): parsed from the raw bytes, which are kept on
+ * `request.rawBody`. Anything else is answered 415 by Fastify.
  */
 export function registerBodyParsers(fastify: FastifyInstance, bodyLimit: number): void {
   fastify.removeAllContentTypeParsers();
-  fastify.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit }, (req: FastifyRequest & { rawBody?: Buffer }, body: Buffer, done) => {
-    req.rawBody = body;
-    if (body.length === 0) return done(new GatewayError(400, GatewayErrorCode.InvalidJson, 'The JSON body is empty.'), undefined);
-    try {
-      done(null, JSON.parse(body.toString('utf8')));
-    } catch (err) {
-      done(new GatewayError(400, GatewayErrorCode.InvalidJson, `The body is not valid JSON: ${err instanceof Error ? err.message : String(err)}`), undefined);
-    }
-  });
-  fastify.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer', bodyLimit }, (req: FastifyRequest & { rawBody?: Buffer }, body: Buffer, done) => {
-    req.rawBody = body;
-    try {
-      done(null, parseFormBody(body.toString('utf8')));
-    } catch (err) {
-      done(new GatewayError(400, GatewayErrorCode.InvalidForm, `The form body could not be read: ${err instanceof Error ? err.message : String(err)}`), undefined);
-    }
-  });
+  for (const [type, parse] of BODY_PARSERS) {
+    fastify.addContentTypeParser(type, { parseAs: 'buffer', bodyLimit }, (req: FastifyRequest & { rawBody?: Buffer }, body: Buffer, done) => {
+      req.rawBody = body;
+      let parsed: unknown;
+      try {
+        parsed = parse(body);
+      } catch (err) {
+        done(err as Error, undefined);
+        return;
+      }
+      done(null, parsed);
+    });
+  }
 }

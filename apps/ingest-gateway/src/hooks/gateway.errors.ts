@@ -1,4 +1,4 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException } from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 
 export enum GatewayErrorCode {
@@ -39,11 +39,14 @@ interface FastifyLikeError {
 @Catch()
 export class GatewayExceptionFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
-    const reply = host.switchToHttp().getResponse<FastifyReply>();
-    const e = toGatewayError(exception);
-    if (e.retryAfterSeconds) void reply.header('retry-after', String(e.retryAfterSeconds));
-    void reply.status(e.status).send({ error: { code: e.code, message: e.message } });
+    sendGatewayError(host.switchToHttp().getResponse<FastifyReply>(), toGatewayError(exception));
   }
+}
+
+/** The one way an error reaches a client: its status, `Retry-After` when it has one, and the JSON body. */
+export function sendGatewayError(reply: FastifyReply, e: GatewayError): void {
+  if (e.retryAfterSeconds) void reply.header('retry-after', String(e.retryAfterSeconds));
+  void reply.status(e.status).send({ error: { code: e.code, message: e.message } });
 }
 
 export function toGatewayError(exception: unknown): GatewayError {
@@ -68,5 +71,9 @@ export function toGatewayError(exception: unknown): GatewayError {
   if (typeof f?.statusCode === 'number' && f.statusCode >= 400 && f.statusCode < 500) {
     return new GatewayError(f.statusCode, GatewayErrorCode.InvalidBody, f.message ?? 'Bad request');
   }
+  // A bug or an unforeseen failure: the client gets no detail, the log gets all of it.
+  unexpectedLog.error(`unexpected error answered 500: ${exception instanceof Error ? (exception.stack ?? exception.message) : String(exception)}`);
   return new GatewayError(500, GatewayErrorCode.Internal, 'Unexpected error; retry later.');
 }
+
+const unexpectedLog = new Logger('GatewayErrors');

@@ -1,29 +1,43 @@
-import { Controller, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { normaliseRaw } from '@hookstream/dialects';
-import type { FastifyReply, FastifyRequest } from 'fastify';
-import { Inject } from '@nestjs/common';
 import { APP_CONFIG } from '@hookstream/platform';
 import type { GatewayConfig } from '../gateway.config';
 import { GatewayError, GatewayErrorCode } from './gateway.errors';
 import { IngestService, type IncomingHook } from './ingest.service';
 
-type HookRequest = FastifyRequest & { rawBody?: Buffer };
-
-function bearer(header: string | undefined): string | undefined {
-  if (!header) return undefined;
-  const m = /^Bearer\s+(.+)$/i.exec(header);
-  return m ? m[1].trim() : undefined;
+/** One webhook request as the routes see it, once its body has been read and parsed. */
+export interface HookCall {
+  sourceId: string;
+  /** `?token=`, as the query string parser gave it. */
+  token: string | undefined;
+  /** `?dry_run=`, as the query string parser gave it. */
+  dryRun: string | undefined;
+  headers: IncomingHook['headers'];
+  /** The bytes as received (signatures are over these); empty when there was no body. */
+  rawBody: Buffer;
+  /** The parsed body; undefined when there was none. */
+  body: unknown;
+  clientIp: string | null;
 }
 
-@Controller('v1/hooks')
-export class HooksController {
+/** What to answer: the status and the JSON body. Failures are thrown as GatewayError. */
+export interface HookAnswer {
+  status: number;
+  body: unknown;
+}
+
+/**
+ * The webhook endpoints' rules — auth, signature, limits, shape, dry run, rate limit, publish —
+ * independent of how the request reached them (see hooks.http.ts).
+ */
+@Injectable()
+export class HooksHandler {
   constructor(private readonly ingest: IngestService, @Inject(APP_CONFIG) private readonly config: GatewayConfig) {}
 
-  @Post(':sourceId')
-  @HttpCode(202)
-  async receive(@Param('sourceId') sourceId: string, @Query('token') token: string | undefined, @Query('dry_run') dryRun: string | undefined, @Req() req: HookRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<unknown> {
-    const hook = this.incoming(sourceId, token, req);
-    const source = this.ingest.authenticate(sourceId, hook.token);
+  /** `POST /v1/hooks/:sourceId`. */
+  async receive(call: HookCall): Promise<HookAnswer> {
+    const hook = incoming(call);
+    const source = this.ingest.authenticate(call.sourceId, hook.token);
     this.ingest.verifySignature(source, hook.headers, hook.rawBody);
     if (hook.rawBody.length > this.config.MAX_BODY_BYTES) {
       throw new GatewayError(413, GatewayErrorCode.PayloadTooLarge, `A single event may be at most ${this.config.MAX_BODY_BYTES} bytes; use /batch for more.`);
@@ -32,20 +46,16 @@ export class HooksController {
       throw new GatewayError(400, GatewayErrorCode.InvalidBody, 'The body must be a JSON object (use /batch for an array of events).');
     }
     const raw = this.ingest.toRawEvent(source, hook, hook.body);
-    if (isTrue(dryRun)) {
-      void reply.status(200);
-      return dryRunAnswer(raw);
-    }
+    if (isTrue(call.dryRun)) return { status: 200, body: dryRunAnswer(raw) };
     this.ingest.rateLimit(source, 1);
-    await this.ingest.publish([raw], header(req, 'traceparent'));
-    return { id: raw.id };
+    await this.ingest.publish([raw], header(call.headers, 'traceparent'));
+    return { status: 202, body: { id: raw.id } };
   }
 
-  @Post(':sourceId/batch')
-  @HttpCode(202)
-  async receiveBatch(@Param('sourceId') sourceId: string, @Query('token') token: string | undefined, @Query('dry_run') dryRun: string | undefined, @Req() req: HookRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<unknown> {
-    const hook = this.incoming(sourceId, token, req);
-    const source = this.ingest.authenticate(sourceId, hook.token);
+  /** `POST /v1/hooks/:sourceId/batch`. */
+  async receiveBatch(call: HookCall): Promise<HookAnswer> {
+    const hook = incoming(call);
+    const source = this.ingest.authenticate(call.sourceId, hook.token);
     this.ingest.verifySignature(source, hook.headers, hook.rawBody);
     if (!Array.isArray(hook.body)) throw new GatewayError(400, GatewayErrorCode.InvalidBody, 'A batch body must be a JSON array of event objects.');
     if (hook.rawBody.length > this.config.BATCH_MAX_BYTES) {
@@ -57,30 +67,33 @@ export class HooksController {
     const bad = hook.body.findIndex((e) => e === null || typeof e !== 'object' || Array.isArray(e));
     if (bad >= 0) throw new GatewayError(400, GatewayErrorCode.InvalidBody, `Batch item ${bad} is not a JSON object.`);
     const raws = hook.body.map((e) => this.ingest.toRawEvent(source, hook, e, true));
-    if (isTrue(dryRun)) {
-      void reply.status(200);
-      return { results: raws.map(dryRunAnswer) };
-    }
+    if (isTrue(call.dryRun)) return { status: 200, body: { results: raws.map(dryRunAnswer) } };
     this.ingest.rateLimit(source, raws.length);
-    await this.ingest.publish(raws, header(req, 'traceparent'));
-    return { ids: raws.map((r) => r.id) };
-  }
-
-  private incoming(sourceId: string, token: string | undefined, req: HookRequest): IncomingHook {
-    return {
-      sourceId,
-      token: token ?? bearer(header(req, 'authorization')),
-      headers: req.headers,
-      rawBody: req.rawBody ?? Buffer.alloc(0),
-      body: req.body,
-      contentType: (header(req, 'content-type') ?? '').split(';')[0].trim().toLowerCase(),
-      clientIp: req.ip ?? null,
-    };
+    await this.ingest.publish(raws, header(call.headers, 'traceparent'));
+    return { status: 202, body: { ids: raws.map((r) => r.id) } };
   }
 }
 
-function header(req: FastifyRequest, name: string): string | undefined {
-  const v = req.headers[name];
+function incoming(call: HookCall): IncomingHook {
+  return {
+    sourceId: call.sourceId,
+    token: call.token ?? bearer(header(call.headers, 'authorization')),
+    headers: call.headers,
+    rawBody: call.rawBody,
+    body: call.body,
+    contentType: (header(call.headers, 'content-type') ?? '').split(';')[0].trim().toLowerCase(),
+    clientIp: call.clientIp,
+  };
+}
+
+function bearer(value: string | undefined): string | undefined {
+  if (!value) return undefined;
+  const m = /^Bearer\s+(.+)$/i.exec(value);
+  return m ? m[1].trim() : undefined;
+}
+
+function header(headers: HookCall['headers'], name: string): string | undefined {
+  const v = headers[name];
   return Array.isArray(v) ? v[0] : v;
 }
 

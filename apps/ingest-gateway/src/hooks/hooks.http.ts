@@ -1,0 +1,183 @@
+import type { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import type { GatewayConfig } from '../gateway.config';
+import { BODY_PARSERS, mediaTypeOf, registerBodyParsers } from './body-parsers';
+import { GatewayError, GatewayErrorCode, sendGatewayError, toGatewayError } from './gateway.errors';
+import { HooksHandler, type HookAnswer, type HookCall } from './hooks.handler';
+
+type HookKind = 'single' | 'batch';
+type HookRequest = FastifyRequest<{ Params: { sourceId: string }; Querystring: { token?: string; dry_run?: string } }> & { rawBody?: Buffer };
+
+/** Route config marking the webhook routes for the request hook. */
+interface HookRouteConfig {
+  hookKind?: HookKind;
+}
+
+// The answers Fastify's body reading gives (through Nest's error mapping and GatewayExceptionFilter).
+const unsupportedMediaType = () => new GatewayError(415, GatewayErrorCode.UnsupportedMediaType, 'Send Content-Type application/json or application/x-www-form-urlencoded.');
+const bodyTooLarge = () => new GatewayError(413, GatewayErrorCode.PayloadTooLarge, 'The request body exceeds the size limit.');
+const contentLengthMismatch = () => new GatewayError(400, GatewayErrorCode.InvalidBody, 'Request body size did not match Content-Length');
+
+/**
+ * The gateway's HTTP set-up, for main.ts (through runApp's `configure`) and in-process tests:
+ * body parsers for the routes Nest serves, and the webhook routes with their request hook.
+ */
+export function configureGatewayHttp(app: NestFastifyApplication, config: GatewayConfig): void {
+  const adapter = app.getHttpAdapter() as unknown as FastifyAdapter;
+  const bodyLimit = bodyLimitBytes(config);
+  registerBodyParsers(adapter.getInstance(), bodyLimit);
+  registerHookRoutes(adapter, app.get(HooksHandler), bodyLimit);
+}
+
+/** Bytes read for any request body; each route then applies its own limit (single vs batch). */
+export function bodyLimitBytes(config: GatewayConfig): number {
+  return Math.max(config.MAX_BODY_BYTES, config.BATCH_MAX_BYTES);
+}
+
+/**
+ * `POST /v1/hooks/:sourceId` and `…/batch`, served from a request hook: the hot path skips Nest's
+ * middleware (@fastify/middie), Fastify's content-type parser (an AsyncResource per request) and
+ * Nest's router. Fastify still routes the request, so params, query, 404s and bad URLs stay
+ * Fastify's and Nest's.
+ *
+ * Order: Fastify runs root `onRequest` hooks in the order they were added. NestFactory.create()
+ * already registered middie (FastifyAdapter.init), so a hook added now would run after it. The
+ * adapter's first `onRequest` hook, added in its constructor, calls the one given to
+ * `setOnRequestHook` (public API, unused by Nest itself): that runs before middie and every other
+ * hook. On a webhook route the hook never calls `done`; it answers itself, which ends the
+ * lifecycle. Anything else goes on unchanged — including an empty `:sourceId` (`POST /v1/hooks/`),
+ * which takes Fastify's body parsing and then the handler's 404, as when Nest served the routes.
+ * The handler serves the same way from Fastify's parsed body, should a request get past the hook.
+ */
+export function registerHookRoutes(adapter: FastifyAdapter, handler: HooksHandler, bodyLimit: number): void {
+  const answer = (kind: HookKind, call: HookCall): Promise<HookAnswer> => (kind === 'batch' ? handler.receiveBatch(call) : handler.receive(call));
+
+  adapter.setOnRequestHook((request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => {
+    // A request target that is not a path is left to Nest's own checks (they run next).
+    const kind = request.raw.url?.charCodeAt(0) === 47 ? (request.routeOptions.config as HookRouteConfig).hookKind : undefined;
+    if (kind === undefined || (request as HookRequest).params.sourceId === '') {
+      done();
+      return;
+    }
+    serveFromRaw(kind, request as HookRequest, reply, bodyLimit, answer).catch((err: unknown) => {
+      if (!reply.sent) sendGatewayError(reply, toGatewayError(err));
+    });
+  });
+
+  const fastify = adapter.getInstance();
+  for (const [url, kind] of [['/v1/hooks/:sourceId', 'single'], ['/v1/hooks/:sourceId/batch', 'batch']] as const) {
+    fastify.route({
+      method: 'POST',
+      url,
+      config: { hookKind: kind } satisfies HookRouteConfig,
+      handler: (request: FastifyRequest, reply: FastifyReply) => {
+        const req = request as HookRequest;
+        // `/v1/hooks/` matches with an empty id; Nest answers its routes' empty params with its 404.
+        if (req.params.sourceId === '') {
+          reply.callNotFound();
+          return;
+        }
+        answer(kind, hookCall(req, req.rawBody ?? Buffer.alloc(0), req.body)).then((a) => reply.status(a.status).send(a.body), (err: unknown) => reply.send(err));
+      },
+    });
+  }
+}
+
+/** What Fastify's body handling followed by the handler would do, without its parser machinery. */
+async function serveFromRaw(kind: HookKind, request: HookRequest, reply: FastifyReply, limit: number, answer: (kind: HookKind, call: HookCall) => Promise<HookAnswer>): Promise<void> {
+  const headers = request.headers;
+  const ctHeader = headers['content-type'];
+  let rawBody: Buffer;
+  let body: unknown;
+  if (ctHeader === undefined && isEmptyBody(headers)) {
+    rawBody = Buffer.alloc(0);
+  } else {
+    const parse = BODY_PARSERS.get(mediaTypeOf(ctHeader) ?? '');
+    if (!parse) {
+      // Answered before the body is read, as Fastify does; Node discards the unread body.
+      sendGatewayError(reply, unsupportedMediaType());
+      return;
+    }
+    try {
+      rawBody = await readBody(request.raw, limit);
+      body = parse(rawBody);
+    } catch (err) {
+      // The client may still be sending: close the connection after answering (as Fastify does).
+      void reply.header('connection', 'close');
+      sendGatewayError(reply, toGatewayError(err));
+      return;
+    }
+  }
+  const a = await answer(kind, hookCall(request, rawBody, body));
+  void reply.status(a.status).send(a.body);
+}
+
+function hookCall(request: HookRequest, rawBody: Buffer, body: unknown): HookCall {
+  return {
+    sourceId: request.params.sourceId,
+    // A parameter given twice (`?token=a&token=b`) is an array: no token / not a dry run.
+    token: firstString(request.query.token),
+    dryRun: firstString(request.query.dry_run),
+    headers: request.headers,
+    rawBody,
+    body,
+    clientIp: request.ip ?? null,
+  };
+}
+
+function firstString(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : undefined;
+}
+
+function isEmptyBody(headers: IncomingHttpHeaders): boolean {
+  const contentLength = headers['content-length'];
+  return headers['transfer-encoding'] === undefined && (contentLength === undefined || contentLength === '0');
+}
+
+/**
+ * The body as one Buffer, at most `limit` bytes: refused up front when Content-Length says more,
+ * and reading stops at the first chunk past it. Rejects with the error to answer.
+ */
+export function readBody(raw: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const contentLength = Number(raw.headers['content-length']);
+    if (contentLength > limit) {
+      reject(bodyTooLarge());
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let received = 0;
+    const stop = () => {
+      raw.removeListener('data', onData);
+      raw.removeListener('end', onEnd);
+      raw.removeListener('error', onEnd);
+    };
+    function onData(chunk: Buffer): void {
+      received += chunk.length;
+      if (received > limit) {
+        stop();
+        reject(bodyTooLarge());
+        return;
+      }
+      chunks.push(chunk);
+    }
+    function onEnd(err?: Error & { statusCode?: number }): void {
+      stop();
+      if (err != null) {
+        if (!(typeof err.statusCode === 'number' && err.statusCode >= 400)) err.statusCode = 400;
+        reject(err);
+        return;
+      }
+      if (!Number.isNaN(contentLength) && received !== contentLength) {
+        reject(contentLengthMismatch());
+        return;
+      }
+      resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, received));
+    }
+    raw.on('data', onData);
+    raw.on('end', onEnd);
+    raw.on('error', onEnd);
+    raw.resume();
+  });
+}
