@@ -16,7 +16,16 @@ export interface DeliveryJob extends ClaimedDelivery {
   traceparent?: string;
   /** The request as consumed from the topic, so the attempt need not read it back from the row. */
   request?: DeliveryRequestDto;
+  /**
+   * Set for a row this process has just inserted (with its lease): `leaseUntil` is a
+   * `performance.now()` time no later than the lease's end in the table (taken before the
+   * INSERT was sent), `insertedAt` the row's creation time as seen here.
+   */
+  fresh?: { leaseUntil: number; insertedAt: Date };
 }
+
+/** Slack between an attempt's worst-case end and its lease's end, for a first attempt that skips the start statement. */
+const FRESH_LEASE_MARGIN_MS = 5_000;
 
 /** How long to wait for an endpoint the config cache does not know yet (created moments ago). */
 const UNKNOWN_ENDPOINT_RETRY_MS = 30_000;
@@ -53,7 +62,7 @@ export class AttemptService {
   }
 
   async run(job: DeliveryJob): Promise<RunVerdict> {
-    const started = await this.repo.startAttempt(job, this.leaseSeconds, job.request);
+    const started = this.freshStart(job) ?? (await this.repo.startAttempt(job, this.leaseSeconds, job.request));
     // Finished meanwhile, or the lease ran out and another replica owns it now.
     if (!started) return 'neutral';
     const now = new Date();
@@ -76,6 +85,20 @@ export class AttemptService {
     const run = await this.attempt(endpoint, started.request, started.attempts + 1, now);
     await this.record(lease, started, run, now);
     return run.decision.verdict;
+  }
+
+  /**
+   * A first attempt straight from the topic needs no start statement when the lease its INSERT
+   * took outlasts the attempt's worst case (connect + whole-attempt timeout + margin): no other
+   * replica can claim the row before then, the row is known to be new (0 attempts) and the
+   * request is in hand. That saves one statement per delivery on the common path; a job that
+   * waited in its endpoint's queue too long takes the statement (and a longer lease) as before.
+   */
+  private freshStart(job: DeliveryJob): StartedAttempt | undefined {
+    if (!job.fresh || !job.request) return undefined;
+    const worstEnd = performance.now() + this.config.DELIVERY_CONNECT_TIMEOUT_MS + this.config.DELIVERY_TIMEOUT_MS + FRESH_LEASE_MARGIN_MS;
+    if (worstEnd >= job.fresh.leaseUntil) return undefined;
+    return { request: job.request, attempts: 0, createdAt: job.fresh.insertedAt, leaseToken: job.leaseToken };
   }
 
   /** The endpoint's circuit is open: back to the table until the cool-down ends, no attempt counted. */

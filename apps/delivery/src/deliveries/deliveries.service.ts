@@ -25,11 +25,14 @@ export class DeliveriesService {
    * A redelivered request already has its row and is not dispatched twice.
    */
   async accept(requests: readonly DeliveryRequestDto[], traceparents: ReadonlyMap<string, string> = new Map()): Promise<AcceptResult> {
+    // Taken before the INSERT is sent: the lease it writes ends no earlier than this plus its length.
+    const leaseUntil = performance.now() + this.config.DELIVERY_LEASE_SECONDS * 1000;
+    const insertedAt = new Date();
     const fresh = await this.repo.insertNew(requests, this.config.DELIVERY_LEASE_SECONDS);
     const byId = new Map(requests.map((r) => [r.id, r]));
     const overflow: DeliveryJob[] = [];
     for (const row of fresh) {
-      const job: DeliveryJob = { ...row, traceparent: traceparents.get(row.id), request: byId.get(row.id) };
+      const job: DeliveryJob = { ...row, traceparent: traceparents.get(row.id), request: byId.get(row.id), fresh: { leaseUntil, insertedAt } };
       if (!this.dispatcher.submit(job)) overflow.push(job);
     }
     // The endpoint's queue is full: due now for the scheduler, instead of waiting out the lease.

@@ -1,0 +1,66 @@
+import type { DeliveryRequestDto } from '@hookstream/contracts';
+import { newWebhookSecret } from '@hookstream/webhooks';
+import type { DeliveryConfig } from '../delivery.config';
+import type { EndpointCache, EndpointRuntime } from '../endpoints/endpoint-cache.service';
+import type { OutboundClient } from '../outbound/outbound-client';
+import { AttemptService, type DeliveryJob } from './attempt.service';
+import type { DeliveriesRepository } from './deliveries.repository';
+import type { ResultsPublisher } from './results.publisher';
+
+/** Database, HTTP and Kafka faked: this checks which statements an attempt needs, not their SQL (see the integration tests). */
+function setup() {
+  const request: DeliveryRequestDto = {
+    id: 'dlv_1', webhookId: 'msg_1', accountId: 'acc_1', endpointId: 'ep_1', eventId: 'evt_1', eventType: 'contact.added',
+    eventTime: '2026-11-25T10:00:00.000Z', data: { email: 'a@example.com' }, cause: 'subscription', createdAt: '2026-11-25T10:00:00.000Z',
+  };
+  const repo = {
+    startAttempt: jest.fn(async () => ({ request, attempts: 2, createdAt: new Date('2026-11-25T09:00:00Z'), leaseToken: 'lease-from-start' })),
+    recordAttempt: jest.fn(async () => true),
+  };
+  const endpoint = {
+    snapshot: { id: 'ep_1', url: 'https://hooks.example.com/in', format: 'json', maxConcurrency: 10, rateLimitPerSecond: null },
+    secrets: [{ secret: newWebhookSecret(), expiresAt: null }],
+    secretError: null,
+    disabledLocallyAtVersion: null,
+  } as unknown as EndpointRuntime;
+  const endpoints = {
+    get: () => endpoint,
+    isEnabled: () => true,
+    liveSecrets: (e: EndpointRuntime) => e.secrets.map((s) => s.secret),
+    markDisabled: jest.fn(),
+  } as unknown as EndpointCache;
+  const client = { post: jest.fn(async () => ({ kind: 'response', status: 200, headers: {}, body: 'ok', latencyMs: 3 })) } as unknown as OutboundClient;
+  const results = { publish: jest.fn(async () => undefined) } as unknown as ResultsPublisher;
+  const config = {
+    DELIVERY_SCHEDULE: '0,5,300', DELIVERY_LEASE_SECONDS: 60, DELIVERY_CONNECT_TIMEOUT_MS: 5_000, DELIVERY_TIMEOUT_MS: 15_000,
+    RETRY_AFTER_MIN_SECONDS: 1, RETRY_AFTER_MAX_SECONDS: 86_400,
+  } as DeliveryConfig;
+  const service = new AttemptService(repo as unknown as DeliveriesRepository, endpoints, client, results, config);
+  return { service, repo, request, client };
+}
+
+describe('AttemptService: first attempts of fresh rows', () => {
+  it('a row just inserted with a lease that outlasts the attempt is sent without a start statement, as attempt 1 under the insert\'s lease', async () => {
+    const t = setup();
+    const job: DeliveryJob = { id: 'dlv_1', endpointId: 'ep_1', leaseToken: 'lease-from-insert', request: t.request, fresh: { leaseUntil: performance.now() + 60_000, insertedAt: new Date() } };
+    await expect(t.service.run(job)).resolves.toBe('success');
+    expect(t.repo.startAttempt).not.toHaveBeenCalled();
+    expect(t.client.post).toHaveBeenCalledTimes(1);
+    expect(t.repo.recordAttempt).toHaveBeenCalledWith(expect.objectContaining({ deliveryId: 'dlv_1', attempt: 1, status: 'succeeded' }), 'lease-from-insert');
+  });
+
+  it('a fresh row whose lease could end before the attempt does (it waited in its queue) takes the start statement and its lease', async () => {
+    const t = setup();
+    // 20 s of lease left: less than connect 5 s + attempt 15 s + margin 5 s.
+    const job: DeliveryJob = { id: 'dlv_1', endpointId: 'ep_1', leaseToken: 'lease-from-insert', request: t.request, fresh: { leaseUntil: performance.now() + 20_000, insertedAt: new Date() } };
+    await t.service.run(job);
+    expect(t.repo.startAttempt).toHaveBeenCalledTimes(1);
+    expect(t.repo.recordAttempt).toHaveBeenCalledWith(expect.objectContaining({ attempt: 3 }), 'lease-from-start');
+  });
+
+  it('a row claimed from the table (not fresh) always takes the start statement', async () => {
+    const t = setup();
+    await t.service.run({ id: 'dlv_1', endpointId: 'ep_1', leaseToken: 'lease-from-claim' });
+    expect(t.repo.startAttempt).toHaveBeenCalledTimes(1);
+  });
+});
