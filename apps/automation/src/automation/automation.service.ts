@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { childTraceparent, Topics, type CanonicalEvent, type DeliveryRequestDto } from '@hookstream/contracts';
 import { EVENT_PRODUCER, PermanentMessageError, RawJson, type EventProducer, type InboundMessage, type OutboundMessage } from '@hookstream/kafka';
 import { APP_CONFIG } from '@hookstream/platform';
@@ -13,8 +13,18 @@ import { ContactsRepository } from './contacts.repository';
  * causing event, so a redelivered batch produces the same ids (deduplicated downstream), and the
  * contact rows are written only after everything produced is acknowledged.
  */
+/** The contact's key in a batch: the repository's `accountId\u0000emailNorm`. */
+function keyOf(accountId: string, emailNorm: string): string {
+  return `${accountId}\u0000${emailNorm}`;
+}
+
+/** Rounds of plan-produce-write before a batch that keeps losing contact races is handed back for a retry. */
+const MAX_CONTACT_ROUNDS = 5;
+
 @Injectable()
 export class AutomationService {
+  private readonly log = new Logger(AutomationService.name);
+
   constructor(
     private readonly cache: RulesCache,
     private readonly contacts: ContactsRepository,
@@ -28,13 +38,27 @@ export class AutomationService {
     for (const m of messages) {
       if (!isEventShaped(m.value)) throw new PermanentMessageError(`${m.topic}[${m.partition}]@${m.offset} is not a canonical event`);
     }
-    const keyOf = (accountId: string, email: string) => `${accountId}\u0000${email}`;
     const wanted = new Map<string, { accountId: string; emailNorm: string }>();
     for (const m of messages) {
       const email = normalizeEmail(m.value.person?.email);
       if (email) wanted.set(keyOf(m.value.accountId, email), { accountId: m.value.accountId, emailNorm: email });
     }
-    const state = await this.contacts.load([...wanted.values()]);
+    for (let round = 1; ; round++) {
+      const result = await this.run(messages, [...wanted.values()]);
+      if (result.lost.length === 0) return { deliveries: result.deliveries, contactEvents: result.contactEvents };
+      // Another replica changed some of these contacts since they were read (rare: a rebalance, or
+      // the same person's enriched and contact events held by two replicas). Plan again on what is
+      // stored now; what was already produced has the same ids and is deduplicated downstream.
+      if (round >= MAX_CONTACT_ROUNDS) {
+        throw new Error(`${result.lost.length} contact(s) kept changing under this batch (${MAX_CONTACT_ROUNDS} rounds); the batch is retried`);
+      }
+      this.log.warn(`${result.lost.length} contact(s) were written by another replica meanwhile; planning the batch again (round ${round + 1})`);
+    }
+  }
+
+  /** One round: read the contacts, plan every event in order, produce, then write the contacts (compare-and-set). */
+  private async run(messages: InboundMessage<CanonicalEvent>[], wanted: { accountId: string; emailNorm: string }[]): Promise<{ deliveries: number; contactEvents: number; lost: string[] }> {
+    const { contacts: state, versions } = await this.contacts.load(wanted);
     const changed = new Map<string, Contact>();
     const dataJson = new WeakMap<object, string>();
     const deliveries: OutboundMessage[] = [];
@@ -64,8 +88,8 @@ export class AutomationService {
       }
     }
     await Promise.all([this.producer.send(Topics.deliveries, deliveries), this.producer.send(Topics.contactEvents, contactEvents)]);
-    await this.contacts.save([...changed.values()]);
-    return { deliveries: deliveries.length, contactEvents: contactEvents.length };
+    const lost = await this.contacts.save([...changed].map(([key, contact]) => ({ contact, expectedVersion: versions.get(key) ?? null })));
+    return { deliveries: deliveries.length, contactEvents: contactEvents.length, lost };
   }
 }
 
