@@ -6,6 +6,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/apps.sh"
 cd "$ROOT"
 mkdir -p "$LOGS" "$PIDS"
 
+own_broker=$([ -z "${KAFKA_BROKERS:-}" ] && echo 1 || echo 0)
 bash tools/dev/ensure-deps.sh
 say "starting local Kafka and PostgreSQL…"
 infra_env="$(bash tools/infra/up.sh)"  # fails the script if Kafka or PostgreSQL does not come up
@@ -36,6 +37,12 @@ start() { # name, command…
   nohup setsid "$@" >"$LOGS/$name.log" 2>&1 </dev/null &
   echo $! > "$PIDS/$name.pid"
 }
+
+# Groups move only while no member is running: stop the apps of an earlier `npm start` first.
+for app in "${APPS[@]}"; do stop_pidfile "$PIDS/$app.pid"; done
+if [ "$own_broker" = 1 ] && [ "${HOOKSTREAM_KEEP_BACKLOG:-}" != 1 ]; then
+  node tools/dev/skip-backlog.js hookstream-validator hookstream-enricher hookstream-automation hookstream-delivery hookstream-control-api
+fi
 
 start inbox node tools/dev/inbox.js
 for app in "${APPS[@]}"; do
