@@ -18,7 +18,8 @@ Commands:
       Creates (or reuses) the "Demo" account with an Activly source "Demo shop" and an endpoint
       delivering every event to <url>; prints fresh credentials.
   republish-config
-      Re-sends every source, endpoint and automation snapshot to the config topic (disaster recovery).
+      Re-sends every source, endpoint and automation snapshot to the config topic (disaster recovery),
+      and tombstones what the topic still has for this database's accounts but the database does not.
 
 Configuration comes from the same environment variables as the control-api service
 (DATABASE_URL, KAFKA_BROKERS, SECRETS_KEY, PUBLIC_BASE_URL, ...).
@@ -91,8 +92,13 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       }
       default: {
-        const counts = await app.get(ConfigPublisherService).republishAll();
-        print(json, counts, [`republished ${counts.sources} source(s), ${counts.endpoints} endpoint(s), ${counts.automations} automation(s)`]);
+        const publisher = app.get(ConfigPublisherService);
+        const counts = await publisher.republishAll();
+        const pruned = await publisher.pruneOrphans();
+        print(json, { ...counts, pruned }, [
+          `republished ${counts.sources} source(s), ${counts.endpoints} endpoint(s), ${counts.automations} automation(s)`,
+          `tombstoned ${pruned.sources} source(s), ${pruned.endpoints} endpoint(s), ${pruned.automations} automation(s) no longer in the database`,
+        ]);
         return 0;
       }
     }

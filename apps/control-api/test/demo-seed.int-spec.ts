@@ -1,6 +1,9 @@
 import { hashToken, SecretBox } from '@hookstream/webhooks';
 import { DemoSeed } from '../src/cli/demo-seed';
+import { configKey, Topics } from '@hookstream/contracts';
+import { testKafka } from '@hookstream/testing';
 import { AccountsService } from '../src/accounts/accounts.service';
+import { ConfigPublisherService } from '../src/config-publisher/config-publisher.service';
 import { EndpointsService } from '../src/endpoints/endpoints.service';
 import { SourcesService } from '../src/sources/sources.service';
 import { ConfigTopicReader, startControlApi, type TestApp } from './control-api.harness';
@@ -15,7 +18,7 @@ describe('control-api CLI: seed-demo', () => {
     reader = new ConfigTopicReader();
     await reader.start();
     // The CLI wires the same services; built by hand here so the test needs no compiled dist/.
-    seed = new DemoSeed(t.app.get(AccountsService), t.app.get(SourcesService), t.app.get(EndpointsService));
+    seed = new DemoSeed(t.app.get(AccountsService), t.app.get(SourcesService), t.app.get(EndpointsService), t.app.get(ConfigPublisherService));
   });
 
   afterAll(async () => {
@@ -52,5 +55,25 @@ describe('control-api CLI: seed-demo', () => {
     const tokens = rotated.value?.['tokens'] as { hash: string; expiresAt: string | null }[];
     expect(tokens[0]).toEqual({ hash: hashToken(second.sourceToken), expiresAt: null });
     expect(tokens.find((tk) => tk.hash === hashToken(first.sourceToken))?.expiresAt).toEqual(expect.any(String));
+  });
+
+  it("tombstones what the config topic still has of the demo account but the database does not (a ghost endpoint would keep receiving the demo's events)", async () => {
+    const inboxUrl = `http://127.0.0.1:4599/inbox/ghost-${Date.now()}`;
+    const first = await seed.run({ inboxUrl });
+    // A snapshot the database never had (its row was deleted while the topic kept it, or the database was reset).
+    const ghostId = `ep_ghost${Date.now().toString(36)}`;
+    const live = (await reader.waitFor(`endpoint:${first.endpointId}`)).value!;
+    const producer = testKafka('demo-seed-ghost').producer();
+    await producer.connect();
+    await producer.send({ topic: Topics.config, acks: -1, messages: [{ key: configKey('endpoint', ghostId), value: JSON.stringify({ ...live, id: ghostId }) }] });
+    await producer.disconnect();
+    await reader.waitFor(`endpoint:${ghostId}`, (r) => r.value !== null);
+
+    const again = await seed.run({ inboxUrl });
+    expect(again.endpointId).toBe(first.endpointId);
+    await reader.waitFor(`endpoint:${ghostId}`, (r) => r.value === null, 'the ghost endpoint tombstoned');
+    // The real one is untouched: its latest record is still a snapshot.
+    const latest = [...reader.records].reverse().find((r) => r.key === `endpoint:${first.endpointId}`);
+    expect(latest?.value).not.toBeNull();
   });
 });

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AccountsService } from '../accounts/accounts.service';
+import { ConfigPublisherService } from '../config-publisher/config-publisher.service';
 import { EndpointsService } from '../endpoints/endpoints.service';
 import { SourcesService } from '../sources/sources.service';
 
@@ -29,6 +30,7 @@ export class DemoSeed {
     private readonly accounts: AccountsService,
     private readonly sources: SourcesService,
     private readonly endpoints: EndpointsService,
+    private readonly publisher: ConfigPublisherService,
   ) {}
 
   async run(opts: { inboxUrl: string; publicBaseUrl?: string }): Promise<DemoSeedResult> {
@@ -49,6 +51,9 @@ export class DemoSeed {
       : await this.sources.create(accountId, { name: DEMO_SOURCE_NAME, dialect: 'activly' }, { publicBaseUrl: opts.publicBaseUrl });
 
     const ep = await this.demoEndpoint(accountId, opts.inboxUrl);
+    // The demo account is re-seeded often; whatever of it the topic still has but the database
+    // does not (a database reset under a kept broker) must not keep receiving the demo's events.
+    await this.publisher.pruneOrphans({ accountIds: [accountId] });
     return { accountId, apiKey, sourceId: src.source.id, sourceToken: src.token, sourceUrl: src.url, ...ep };
   }
 

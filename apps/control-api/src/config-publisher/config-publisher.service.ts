@@ -1,9 +1,11 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { configKey, IdPrefix, newId, newTraceparent, Topics, type ConfigKind, type ConfigSnapshot } from '@hookstream/contracts';
 import {
-  AutomationEntity, DataSource, EndpointEntity, EndpointSecretEntity, SourceEntity, SourceTokenEntity, type EntityManager,
+  AccountEntity, AutomationEntity, DataSource, EndpointEntity, EndpointSecretEntity, SourceEntity, SourceTokenEntity, type EntityManager,
 } from '@hookstream/db';
-import { EVENT_PRODUCER, type EventProducer, type OutboundMessage } from '@hookstream/kafka';
+import { ConfigStream, EVENT_PRODUCER, type EventProducer, type OutboundMessage } from '@hookstream/kafka';
+import { KAFKA_CLIENT } from '@hookstream/platform';
+import type { Kafka } from 'kafkajs';
 import { In } from 'typeorm';
 import { toAutomationSnapshot, toEndpointSnapshot, toSourceSnapshot } from './snapshot.mapper';
 
@@ -37,6 +39,7 @@ export class ConfigPublisherService {
   constructor(
     @Inject(EVENT_PRODUCER) private readonly producer: EventProducer,
     @Inject(DataSource) private readonly ds: DataSource,
+    @Inject(KAFKA_CLIENT) private readonly kafka: Kafka,
   ) {}
 
   async publishSource(em: EntityManager, sourceId: string): Promise<ConfigSnapshot> {
@@ -78,6 +81,49 @@ export class ConfigPublisherService {
     });
     counts.automations = await this.eachBatch(AutomationEntity, batchSize, async (rows) => rows.map(toAutomationSnapshot));
     this.log.log(`republished ${counts.sources} source(s), ${counts.endpoints} endpoint(s), ${counts.automations} automation(s)`);
+    return counts;
+  }
+
+  /**
+   * Tombstones what the topic still says exists but this database does not have — a row whose
+   * tombstone never made it, a database restored from an older backup. Without this every cache
+   * keeps the ghost: an endpoint nobody can see any more still receives deliveries. Only keys of
+   * accounts that exist in this database are touched (`accountIds` narrows it further), so a topic
+   * shared with other databases (other environments, tests) is left alone.
+   */
+  async pruneOrphans(opts: { accountIds?: string[] } = {}): Promise<{ sources: number; endpoints: number; automations: number }> {
+    const onTopic = new Map<string, ConfigSnapshot>();
+    const stream = new ConfigStream(this.kafka, 'control-api-prune');
+    stream.onChange((c) => {
+      const key = configKey(c.kind, c.id);
+      if (c.snapshot) onTopic.set(key, c.snapshot);
+      else onTopic.delete(key);
+    });
+    try {
+      await stream.start();
+      await stream.ready();
+    } finally {
+      await stream.stop();
+    }
+    const accounts = new Set(
+      (await this.ds.getRepository(AccountEntity).find({ select: { id: true }, where: opts.accountIds ? { id: In(opts.accountIds) } : {} })).map((a) => a.id),
+    );
+    const counts = { sources: 0, endpoints: 0, automations: 0 };
+    const kinds = [
+      ['source', SourceEntity, 'sources'],
+      ['endpoint', EndpointEntity, 'endpoints'],
+      ['automation', AutomationEntity, 'automations'],
+    ] as const;
+    for (const [kind, entity, count] of kinds) {
+      const ids = [...onTopic.values()].filter((s) => s.kind === kind && accounts.has(s.accountId)).map((s) => s.id);
+      if (ids.length === 0) continue;
+      const present = new Set((await this.ds.getRepository<{ id: string }>(entity).find({ select: { id: true }, where: { id: In(ids) } })).map((r) => r.id));
+      const orphans = ids.filter((id) => !present.has(id));
+      if (orphans.length === 0) continue;
+      await this.producer.send(Topics.config, orphans.map((id) => configMessage(kind, id, null)));
+      counts[count] = orphans.length;
+      this.log.warn(`tombstoned ${orphans.length} ${kind}(s) that the config topic still had but the database does not: ${orphans.slice(0, 10).join(', ')}${orphans.length > 10 ? ', …' : ''}`);
+    }
     return counts;
   }
 
