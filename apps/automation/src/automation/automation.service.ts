@@ -2,10 +2,11 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { childTraceparent, Topics, type CanonicalEvent, type DeliveryRequestDto } from '@hookstream/contracts';
 import { EVENT_PRODUCER, PermanentMessageError, RawJson, type EventProducer, type InboundMessage, type OutboundMessage } from '@hookstream/kafka';
 import { APP_CONFIG } from '@hookstream/platform';
-import { normalizeEmail, planEvent, type Contact } from '@hookstream/rules';
+import { contactIdFor, normalizeEmail, planEvent, type Contact } from '@hookstream/rules';
 import type { AutomationConfig } from '../automation.config';
 import { RulesCache } from '../config-cache/rules-cache.service';
 import { ContactsRepository } from './contacts.repository';
+import { KeyedMutex } from './keyed-mutex';
 
 /**
  * Turns enriched events (and the contact events they cause) into delivery requests.
@@ -24,6 +25,7 @@ const MAX_CONTACT_ROUNDS = 5;
 @Injectable()
 export class AutomationService {
   private readonly log = new Logger(AutomationService.name);
+  private readonly locks = new KeyedMutex();
 
   constructor(
     private readonly cache: RulesCache,
@@ -43,17 +45,31 @@ export class AutomationService {
       const email = normalizeEmail(m.value.person?.email);
       if (email) wanted.set(keyOf(m.value.accountId, email), { accountId: m.value.accountId, emailNorm: email });
     }
-    for (let round = 1; ; round++) {
-      const result = await this.run(messages, [...wanted.values()]);
-      if (result.lost.length === 0) return { deliveries: result.deliveries, contactEvents: result.contactEvents };
-      // Another replica changed some of these contacts since they were read (rare: a rebalance, or
-      // the same person's enriched and contact events held by two replicas). Plan again on what is
-      // stored now; what was already produced has the same ids and is deduplicated downstream.
-      if (round >= MAX_CONTACT_ROUNDS) {
-        throw new Error(`${result.lost.length} contact(s) kept changing under this batch (${MAX_CONTACT_ROUNDS} rounds); the batch is retried`);
+    // Batches of one process that share a person run one after the other: the same person's
+    // enriched and contact events come from two topics, worked on side by side.
+    return this.locks.run(wanted.keys(), async () => {
+      let pending = messages;
+      const total = { deliveries: 0, contactEvents: 0 };
+      for (let round = 1; ; round++) {
+        const result = await this.run(pending, [...wanted.values()]);
+        total.deliveries += result.deliveries;
+        total.contactEvents += result.contactEvents;
+        if (result.lost.length === 0) return total;
+        // Another replica changed some of these contacts since they were read (a rebalance, or the
+        // person's two topics held by two replicas). Plan those people's events again on what is
+        // stored now; everyone else's are saved. What was produced has the same ids and is
+        // deduplicated downstream.
+        if (round >= MAX_CONTACT_ROUNDS) {
+          throw new Error(`${result.lost.length} contact(s) kept changing under this batch (${MAX_CONTACT_ROUNDS} rounds); the batch is retried`);
+        }
+        const lost = new Set(result.lost);
+        pending = pending.filter((m) => {
+          const email = normalizeEmail(m.value.person?.email);
+          return email !== undefined && lost.has(contactIdFor(m.value.accountId, email));
+        });
+        this.log.warn(`${lost.size} contact(s) were written by another replica meanwhile; planning their ${pending.length} event(s) again (round ${round + 1})`);
       }
-      this.log.warn(`${result.lost.length} contact(s) were written by another replica meanwhile; planning the batch again (round ${round + 1})`);
-    }
+    });
   }
 
   /** One round: read the contacts, plan every event in order, produce, then write the contacts (compare-and-set). */
