@@ -196,7 +196,22 @@ export class AttemptService {
   ): Promise<void> {
     // Not awaited by the attempt: the endpoint's slot is free once the row is written, instead
     // of also waiting for the broker's acks=all round trip. Tracked, so shutdown waits for it.
-    const sent = this.sendResult(req, attempt, d, latencyMs, attemptedAt, traceparent).catch((err: unknown) => {
+    const result = {
+      deliveryId: req.id,
+      webhookId: req.webhookId,
+      accountId: req.accountId,
+      endpointId: req.endpointId,
+      eventId: req.eventId,
+      eventType: req.eventType,
+      attempt,
+      outcome: d.outcome,
+      httpStatus: d.httpStatus,
+      latencyMs,
+      error: d.error,
+      nextAttemptAt: d.nextAttemptAt ? d.nextAttemptAt.toISOString() : null,
+      attemptedAt: attemptedAt.toISOString(),
+    };
+    const sent = this.results.publish(result, traceparent).catch((err: unknown) => {
       this.log.error(`delivery ${req.id}: attempt ${attempt} is recorded but its result could not be published: ${errorMessage(err)}`);
     });
     this.publishing.add(sent);
@@ -208,33 +223,5 @@ export class AttemptService {
     const all = Promise.all([...this.publishing]).then(() => true);
     const timer = new Promise<boolean>((r) => setTimeout(() => r(false), timeoutMs).unref());
     return Promise.race([all, timer]);
-  }
-
-  private async sendResult(
-    req: DeliveryRequestDto,
-    attempt: number,
-    d: AttemptDecision,
-    latencyMs: number,
-    attemptedAt: Date,
-    traceparent: string | undefined,
-  ): Promise<void> {
-    await this.results.publish(
-      {
-        deliveryId: req.id,
-        webhookId: req.webhookId,
-        accountId: req.accountId,
-        endpointId: req.endpointId,
-        eventId: req.eventId,
-        eventType: req.eventType,
-        attempt,
-        outcome: d.outcome,
-        httpStatus: d.httpStatus,
-        latencyMs,
-        error: d.error,
-        nextAttemptAt: d.nextAttemptAt ? d.nextAttemptAt.toISOString() : null,
-        attemptedAt: attemptedAt.toISOString(),
-      },
-      traceparent,
-    );
   }
 }
