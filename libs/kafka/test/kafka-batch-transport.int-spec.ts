@@ -217,6 +217,11 @@ describe('KafkaBatchTransport on a real broker', () => {
     const release = deferred();
     gates.push(release.resolve);
     const fast: string[] = [];
+    // Written before the consumer starts (a new group reads from the beginning), so both
+    // partitions come in its first fetch. kafkajs processes one fetch's batches side by side and
+    // fetches again only when all are done: had partition 1 come alone, its handler would wait
+    // for a slow message that could never arrive.
+    await produceRaw(kafka, topic, [jsonRecord('s', { id: 'slow', kind: 'slow' }, 0), ...['f1', 'f2', 'f3', 'f4', 'f5'].map((id) => jsonRecord(id, { id, kind: 'ok' }, 1))]);
     await start(
       topic,
       groupId,
@@ -233,8 +238,6 @@ describe('KafkaBatchTransport on a real broker', () => {
       },
       { partitionsConsumedConcurrently: 2 },
     );
-    // Written before the consumer joins, so both partitions arrive in the same fetch.
-    await produceRaw(kafka, topic, [jsonRecord('s', { id: 'slow', kind: 'slow' }, 0), ...['f1', 'f2', 'f3', 'f4', 'f5'].map((id) => jsonRecord(id, { id, kind: 'ok' }, 1))]);
 
     await waitFor(async () => (await committedOffsets(kafka, groupId, topic)).get(1) === 5, { what: 'partition 1 committed while partition 0 is blocked' });
     expect(fast).toEqual(['f1', 'f2', 'f3', 'f4', 'f5']);
