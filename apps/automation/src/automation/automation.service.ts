@@ -5,7 +5,7 @@ import { APP_CONFIG } from '@hookstream/platform';
 import { contactIdFor, normalizeEmail, planEvent, type Contact } from '@hookstream/rules';
 import type { AutomationConfig } from '../automation.config';
 import { RulesCache } from '../config-cache/rules-cache.service';
-import { ContactsRepository } from './contacts.repository';
+import { contactKey, ContactsRepository } from './contacts.repository';
 import { KeyedMutex } from './keyed-mutex';
 
 /**
@@ -14,11 +14,6 @@ import { KeyedMutex } from './keyed-mutex';
  * causing event, so a redelivered batch produces the same ids (deduplicated downstream), and the
  * contact rows are written only after everything produced is acknowledged.
  */
-/** The contact's key in a batch: the repository's `accountId\u0000emailNorm`. */
-function keyOf(accountId: string, emailNorm: string): string {
-  return `${accountId}\u0000${emailNorm}`;
-}
-
 /** Rounds of plan-produce-write before a batch that keeps losing contact races is handed back for a retry. */
 const MAX_CONTACT_ROUNDS = 5;
 
@@ -43,7 +38,7 @@ export class AutomationService {
     const wanted = new Map<string, { accountId: string; emailNorm: string }>();
     for (const m of messages) {
       const email = normalizeEmail(m.value.person?.email);
-      if (email) wanted.set(keyOf(m.value.accountId, email), { accountId: m.value.accountId, emailNorm: email });
+      if (email) wanted.set(contactKey(m.value.accountId, email), { accountId: m.value.accountId, emailNorm: email });
     }
     // Batches of one process that share a person run one after the other: the same person's
     // enriched and contact events come from two topics, worked on side by side.
@@ -84,7 +79,7 @@ export class AutomationService {
     for (const m of messages) {
       const event = m.value;
       const email = normalizeEmail(event.person?.email);
-      const key = email ? keyOf(event.accountId, email) : undefined;
+      const key = email ? contactKey(event.accountId, email) : undefined;
       const plan = planEvent(event, {
         subscriptions: this.cache.subscriptions,
         automations: this.cache.automations,

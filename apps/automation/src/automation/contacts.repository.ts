@@ -15,7 +15,12 @@ interface ContactRow {
   version: string;
 }
 
-/** Contacts as read, by `accountId\u0000emailNorm`, with the version each was read at. */
+/** A contact's key in a batch: account and normalised email. */
+export function contactKey(accountId: string, emailNorm: string): string {
+  return `${accountId}\u0000${emailNorm}`;
+}
+
+/** Contacts as read, by `contactKey`, with the version each was read at. */
 export interface LoadedContacts {
   contacts: Map<string, Contact>;
   versions: Map<string, number>;
@@ -41,7 +46,7 @@ export class ContactsRepository {
       [keys.map((k) => k.accountId), keys.map((k) => k.emailNorm)],
     );
     for (const r of rows) {
-      const key = `${r.account_id}\u0000${r.email_norm}`;
+      const key = contactKey(r.account_id, r.email_norm);
       out.contacts.set(key, {
         id: r.id, accountId: r.account_id, emailNorm: r.email_norm, firstName: r.first_name, lastName: r.last_name,
         tags: r.tags, lists: r.lists, fields: r.fields, createdFromEventId: r.created_from_event_id,
