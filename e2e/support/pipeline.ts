@@ -28,6 +28,8 @@ export class Pipeline {
   readonly ports: Record<AppName, number>;
   readonly env: NodeJS.ProcessEnv;
   private readonly procs = new Map<AppName, ChildProcess>();
+  /** Node flags per app for its next (re)start, e.g. `--cpu-prof` (not allowed in NODE_OPTIONS). */
+  readonly nodeArgs: Partial<Record<AppName, string[]>> = {};
   readonly logDir = join(ROOT, 'test-artifacts', 'e2e-logs');
 
   constructor(basePort = 4100, extraEnv: NodeJS.ProcessEnv = {}) {
@@ -105,7 +107,7 @@ export class Pipeline {
 
   private spawnApp(app: AppName, flags: 'w' | 'a'): void {
     const log = createWriteStream(join(this.logDir, `${this.ports[app]}-${app}.log`), { flags });
-    const p = spawn(process.execPath, ['-r', './tools/runtime/register.js', `dist/apps/${app}/src/main.js`], {
+    const p = spawn(process.execPath, [...(this.nodeArgs[app] ?? []), '-r', './tools/runtime/register.js', `dist/apps/${app}/src/main.js`], {
       cwd: ROOT,
       env: { ...this.env, HTTP_PORT: String(this.ports[app]) },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -163,6 +165,11 @@ export class Pipeline {
     if (p && p.exitCode === null && p.signalCode === null) await this.kill(app);
     this.spawnApp(app, 'a');
     await this.waitReady(app);
+  }
+
+  /** The pid of a running app (for CPU accounting), if it runs. */
+  pid(app: AppName): number | undefined {
+    return this.procs.get(app)?.pid;
   }
 
   async stopAll(): Promise<void> {

@@ -1,0 +1,429 @@
+/*
+ * The whole pipeline, as users run it: all six compiled apps, the broker and PostgreSQL on one
+ * machine; events POSTed to the gateway; signed webhooks received by local endpoints.
+ *
+ *   npm run bench -- pipeline
+ *   BENCH_CAPACITY_EVENTS=20000 BENCH_LATENCY_SECONDS=15 BENCH_FANOUTS=1,10 npm run bench -- pipeline
+ *
+ * Method:
+ * 1. Infrastructure from tools/infra/up.sh (the local broker and PostgreSQL, or KAFKA_BROKERS /
+ *    DATABASE_URL). The apps run through the e2e Pipeline helper: a database of their own (dropped
+ *    at the end), fresh consumer groups placed at the end of every topic, LOG_LEVEL=info as
+ *    `npm start` runs them.
+ * 2. Three kinds of process that are not Hookstream run apart, so their CPU is not counted as
+ *    Hookstream's: the load generator (a child process: undici Pool, 64 connections) and the
+ *    receivers (a child process: one http server per endpoint, each verifying every signature).
+ * 3. A demo tenant is seeded through the CLI; its endpoint gets the event type `purchase` only, so
+ *    one event is one delivery. For fan-out 10, nine more endpoints are added through the API.
+ * 4. Capacity: CAPACITY_EVENTS distinct events as fast as the gateway takes them (closed loop, 64
+ *    in flight). Capacity = events fully delivered / (last signed receipt − first POST). Every
+ *    delivery must arrive with a valid signature, or the bench fails.
+ * 5. CPU per event: the CPU time of each process (the six apps, the broker, the PostgreSQL
+ *    backends of this run's database) over the capacity run, divided by the events delivered.
+ * 6. Latency at 25 %, 50 % and 90 % of the measured capacity: an open-loop constant rate for
+ *    LATENCY_SECONDS; per delivery, receipt time − the event's `receivedAt` (stamped by the gateway
+ *    when the POST arrived).
+ * 7. The process that took the most CPU in the fan-out-1 capacity run is restarted under
+ *    `--cpu-prof` and driven again; its profile is summarised into the results and kept at
+ *    bench/results/pipeline-<app>.cpuprofile (open it in Chrome DevTools).
+ * Only 127.0.0.1 is targeted; every loop is bounded in count and time.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
+import { Pool } from 'undici';
+import { verify } from '@hookstream/webhooks';
+import { APPS, Pipeline, type AppName } from '../../e2e/support/pipeline';
+import { summariseCpuProfile } from './support/cpu-profile';
+import { machineInfo, round2, waitForQuiet } from './support/machine';
+import { freePort, ROOT, WORK_DIR } from './support/processes';
+
+const CAPACITY_EVENTS = Number(process.env['BENCH_CAPACITY_EVENTS'] ?? 20_000);
+const LATENCY_SECONDS = Number(process.env['BENCH_LATENCY_SECONDS'] ?? 15);
+const FANOUTS = (process.env['BENCH_FANOUTS'] ?? '1,10').split(',').map(Number);
+const CONNECTIONS = 64;
+const LOAD_POINTS = [0.25, 0.5, 0.9];
+const RUN_BUDGET_MS = 180_000;
+const STALL_MS = 30_000;
+const TARGETS = { capacityFanout1: 2000, cpuMsPerEvent: 0.8, deliveriesPerSecondFanout10: 5000, p99At50PercentMs: 250 };
+/** Measured with the same method on this machine kind before the work on issue 13 (issue text). */
+const BEFORE = { capacityFanout1: 410, cpuMsPerEvent: 3.5, deliveriesPerSecondFanout10: 1500, p99At200PerSecondMs: 112 };
+
+// ---------------------------------------------------------------------------------------------
+// Child processes: receivers and the load generator. Messages are plain JSON over IPC.
+// ---------------------------------------------------------------------------------------------
+
+type ReceiverCmd = { type: 'secrets'; secrets: Record<number, string> } | { type: 'reset' } | { type: 'report' };
+interface ReceiverReport { unique: number; duplicates: number; badSignatures: number; firstAt: number; lastAt: number; latencies: number[] }
+
+function receiversMain(count: number): void {
+  const secrets = new Map<number, string>();
+  const seen = new Set<string>();
+  let report: ReceiverReport = { unique: 0, duplicates: 0, badSignatures: 0, firstAt: 0, lastAt: 0, latencies: [] };
+  const servers: Server[] = [];
+  const ports: number[] = [];
+  const listen = (s: Server) => new Promise<number>((r) => s.listen(0, '127.0.0.1', () => r((s.address() as { port: number }).port)));
+  void (async () => {
+    for (let i = 0; i < count; i++) {
+      const s = createServer((req, res) => {
+        const chunks: Buffer[] = [];
+        req.on('data', (c: Buffer) => chunks.push(c));
+        req.on('end', () => {
+          const at = Date.now();
+          const body = Buffer.concat(chunks);
+          const port = (req.socket.localPort ?? 0);
+          const secret = secrets.get(port);
+          if (!secret || !verify(req.headers, body, [secret]).ok) report.badSignatures++;
+          const id = String(req.headers['webhook-id']);
+          if (seen.has(id)) report.duplicates++;
+          else {
+            seen.add(id);
+            report.unique++;
+            if (!report.firstAt) report.firstAt = at;
+            report.lastAt = at;
+            const receivedAt = Date.parse((JSON.parse(body.toString()) as { data: { receivedAt: string } }).data.receivedAt);
+            report.latencies.push(at - receivedAt);
+          }
+          res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+        });
+      });
+      servers.push(s);
+      ports.push(await listen(s));
+    }
+    process.send?.({ type: 'ready', ports });
+  })();
+  process.on('message', (m: ReceiverCmd) => {
+    if (m.type === 'secrets') for (const [p, s] of Object.entries(m.secrets)) secrets.set(Number(p), s);
+    else if (m.type === 'reset') report = { unique: 0, duplicates: 0, badSignatures: 0, firstAt: 0, lastAt: 0, latencies: [] };
+    else if (m.type === 'report') process.send?.({ type: 'report', report });
+  });
+}
+
+interface LoadCmd { type: 'run'; url: string; fromSeq: number; count: number; ratePerSecond: number | null }
+interface LoadReport { accepted: number; other: Record<string, number>; errors: number; startedAt: number; endedAt: number; postLatencies: number[] }
+
+function eventBody(seq: number): string {
+  return JSON.stringify({
+    event: 'purchase', first_name: 'Bench', email: `bench-${seq}@example.com`, city: 'London', country: 'UK',
+    product: 'Running Shoes', amount: 49, currency: 'GBP', timestamp: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+  });
+}
+
+function loadMain(): void {
+  process.on('message', (m: LoadCmd) => {
+    void (async () => {
+      const u = new URL(m.url);
+      const pool = new Pool(u.origin, { connections: CONNECTIONS, pipelining: 1 });
+      const path = u.pathname + u.search;
+      const r: LoadReport = { accepted: 0, other: {}, errors: 0, startedAt: Date.now(), endedAt: 0, postLatencies: [] };
+      const post = async (seq: number) => {
+        const t0 = Date.now();
+        try {
+          const res = await pool.request({ method: 'POST', path, headers: { 'content-type': 'application/json' }, body: eventBody(seq) });
+          await res.body.dump();
+          if (res.statusCode === 202) r.accepted++;
+          else r.other[res.statusCode] = (r.other[res.statusCode] ?? 0) + 1;
+        } catch {
+          r.errors++;
+        }
+        r.postLatencies.push(Date.now() - t0);
+      };
+      if (m.ratePerSecond === null) {
+        let next = m.fromSeq;
+        const end = m.fromSeq + m.count;
+        await Promise.all(Array.from({ length: CONNECTIONS }, async () => {
+          while (next < end) await post(next++);
+        }));
+      } else {
+        // Open loop: requests leave on schedule whether or not earlier ones have been answered.
+        const inFlight: Promise<void>[] = [];
+        const t0 = Date.now();
+        for (let i = 0; i < m.count; i++) {
+          const due = t0 + (i * 1000) / m.ratePerSecond;
+          const wait = due - Date.now();
+          if (wait > 1) await new Promise((res) => setTimeout(res, wait));
+          inFlight.push(post(m.fromSeq + i));
+        }
+        await Promise.all(inFlight);
+      }
+      r.endedAt = Date.now();
+      await pool.close();
+      process.send?.({ type: 'done', report: r });
+    })();
+  });
+  process.send?.({ type: 'ready' });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Process CPU accounting
+// ---------------------------------------------------------------------------------------------
+
+const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+
+function read(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+function jiffies(pid: number): number {
+  const stat = read(`/proc/${pid}/stat`);
+  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(rest[11] ?? 0) + Number(rest[12] ?? 0);
+}
+
+/** The broker whose listener is `port` (a JVM running kafka.Kafka with that port in its server.properties). */
+function kafkaPid(port: string): number | undefined {
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    const cmd = read(`/proc/${d}/cmdline`).split('\0').filter(Boolean);
+    if (!cmd.includes('kafka.Kafka')) continue;
+    const props = cmd[cmd.length - 1] ?? '';
+    if (read(props).includes(`:${port}`)) return Number(d);
+  }
+  return undefined;
+}
+
+/** PostgreSQL backends connected to `database` (their title names it). Shared background workers are not counted. */
+function postgresPids(database: string): number[] {
+  const out: number[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (/^\d+$/.test(d) && read(`/proc/${d}/cmdline`).startsWith('postgres:') && read(`/proc/${d}/cmdline`).includes(` ${database} `)) out.push(Number(d));
+  }
+  return out;
+}
+
+class ProcessCpu {
+  private readonly start = new Map<string, number>();
+  private readonly t0 = Date.now();
+  constructor(private readonly groups: Record<string, number[]>) {
+    for (const [name, pids] of Object.entries(groups)) this.start.set(name, pids.reduce((a, p) => a + jiffies(p), 0));
+  }
+  /** CPU seconds per group since construction. */
+  stop(): { seconds: number; cpuSeconds: Record<string, number> } {
+    const cpuSeconds: Record<string, number> = {};
+    for (const [name, pids] of Object.entries(this.groups)) cpuSeconds[name] = (pids.reduce((a, p) => a + jiffies(p), 0) - (this.start.get(name) ?? 0)) / CLK_TCK;
+    return { seconds: (Date.now() - this.t0) / 1000, cpuSeconds };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The bench
+// ---------------------------------------------------------------------------------------------
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
+}
+
+function latencySummary(values: number[]): { p50: number; p90: number; p99: number; max: number; samples: number } {
+  const s = [...values].sort((a, b) => a - b);
+  return { p50: percentile(s, 50), p90: percentile(s, 90), p99: percentile(s, 99), max: s[s.length - 1] ?? NaN, samples: s.length };
+}
+
+class Rpc<Cmd, Reply extends { type: string }> {
+  constructor(readonly child: ChildProcess) {}
+  next<T extends Reply['type']>(type: T): Promise<Extract<Reply, { type: T }>> {
+    return new Promise((resolve) => {
+      const on = (m: Reply) => {
+        if (m.type === type) {
+          this.child.off('message', on);
+          resolve(m as Extract<Reply, { type: T }>);
+        }
+      };
+      this.child.on('message', on);
+    });
+  }
+  send(cmd: Cmd): void {
+    this.child.send(cmd as unknown as object);
+  }
+}
+
+type ReceiverReply = { type: 'ready'; ports: number[] } | { type: 'report'; report: ReceiverReport };
+type LoadReply = { type: 'ready' } | { type: 'done'; report: LoadReport };
+
+async function main(): Promise<void> {
+  const say = (m: string) => console.log(`[pipeline] ${m}`);
+  const out = execFileSync('bash', [join(ROOT, 'tools/infra/up.sh')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+  for (const line of out.split('\n')) {
+    const m = /^export (\w+)=(.*)$/.exec(line.trim());
+    if (m && !process.env[m[1] as string]) process.env[m[1] as string] = (m[2] as string).replace(/^['"]|['"]$/g, '');
+  }
+  // The Pipeline helper creates its database through the "test" URL; here that is the dev server.
+  process.env['TEST_DATABASE_URL'] ??= process.env['DATABASE_URL'];
+  const quiet = await waitForQuiet({ maxSeconds: Number(process.env['BENCH_QUIET_WAIT'] ?? 120), busyPercent: 25, say });
+  const machine = machineInfo();
+
+  const receiverChild = fork(__filename, ['receivers', String(Math.max(...FANOUTS))], { stdio: 'inherit' });
+  const receivers = new Rpc<ReceiverCmd, ReceiverReply>(receiverChild);
+  const loadChild = fork(__filename, ['load'], { stdio: 'inherit' });
+  const load = new Rpc<LoadCmd, LoadReply>(loadChild);
+  const [{ ports }] = await Promise.all([receivers.next('ready'), load.next('ready')]);
+
+  const pipeline = new Pipeline(await freePort(), { LOG_LEVEL: 'info', KAFKAJS_NO_PARTITIONER_WARNING: '1', ENDPOINT_ALLOWED_CIDRS: '127.0.0.1/32' });
+  const results: Record<string, unknown> = {};
+  try {
+    say('starting the six apps…');
+    await pipeline.start();
+    const demo = JSON.parse(await pipeline.cli(['seed-demo', '--inbox-url', `http://127.0.0.1:${ports[0]}/hooks`, '--public-base-url', pipeline.url('ingest-gateway'), '--json'])) as { apiKey: string; sourceUrl: string; endpointId: string; endpointSecret: string };
+    const api = async (method: string, path: string, body?: unknown) => {
+      const r = await fetch(pipeline.url('control-api', path), { method, headers: { authorization: `Bearer ${demo.apiKey}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+      if (r.status >= 300) throw new Error(`${method} ${path}: ${r.status} ${await r.text()}`);
+      return (await r.json()) as Record<string, unknown>;
+    };
+    await api('PATCH', `/v1/endpoints/${demo.endpointId}`, { eventTypes: ['purchase'] });
+    receivers.send({ type: 'secrets', secrets: { [ports[0] as number]: demo.endpointSecret } });
+    let endpoints = 1;
+
+    const database = new URL(pipeline.env['DATABASE_URL'] as string).pathname.slice(1);
+    const brokerPort = (pipeline.env['KAFKA_BROKERS'] as string).split(',')[0]?.split(':')[1] ?? '9092';
+    const appPid = (a: AppName) => pipeline.pid(a) as number;
+    const groups = (): Record<string, number[]> => ({
+      ...Object.fromEntries(APPS.map((a) => [a, [appPid(a)]])),
+      'kafka broker': [kafkaPid(brokerPort)].filter((p): p is number => p !== undefined),
+      postgresql: postgresPids(database),
+      'load generator (not counted)': [loadChild.pid as number],
+      'receivers (not counted)': [receiverChild.pid as number],
+    });
+
+    let seq = 0;
+    /** Sends `count` events (closed loop when rate is null) and waits until `count × fanout` deliveries arrived. */
+    const drive = async (count: number, rate: number | null, fanout: number) => {
+      receivers.send({ type: 'reset' });
+      const cpu = new ProcessCpu(groups());
+      load.send({ type: 'run', url: demo.sourceUrl, fromSeq: seq, count, ratePerSecond: rate });
+      seq += count;
+      const { report: sent } = await load.next('done');
+      const expected = sent.accepted * fanout;
+      const deadline = Date.now() + RUN_BUDGET_MS;
+      let last = -1;
+      let lastChange = Date.now();
+      let got: ReceiverReport;
+      for (;;) {
+        receivers.send({ type: 'report' });
+        got = (await receivers.next('report')).report;
+        if (got.unique >= expected) break;
+        if (got.unique !== last) { last = got.unique; lastChange = Date.now(); }
+        if (Date.now() > deadline || Date.now() - lastChange > STALL_MS) throw new Error(`only ${got.unique} of ${expected} deliveries arrived (stalled or over budget)`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      const used = cpu.stop();
+      if (got.badSignatures > 0) throw new Error(`${got.badSignatures} deliveries failed signature verification`);
+      return { sent, got, used };
+    };
+
+    say('warm-up: 1,000 events…');
+    await drive(1000, null, 1);
+
+    let biggest: AppName = 'delivery';
+    for (const fanout of FANOUTS) {
+      while (endpoints < fanout) {
+        const port = ports[endpoints] as number;
+        const ep = await api('POST', '/v1/endpoints', { url: `http://127.0.0.1:${port}/hooks`, eventTypes: ['purchase'] });
+        receivers.send({ type: 'secrets', secrets: { [port]: String(ep['secret']) } });
+        endpoints++;
+      }
+      if (fanout > 1) {
+        // The new endpoints reach automation and delivery through the config topic (well under a
+        // second); a probe then proves every endpoint gets its deliveries before the measured run.
+        await new Promise((r) => setTimeout(r, 3000));
+        await drive(100, null, fanout);
+      }
+      const events = fanout === 1 ? CAPACITY_EVENTS : Math.round(CAPACITY_EVENTS / 4);
+      say(`fan-out ${fanout}: capacity run, ${events} events as fast as the gateway takes them…`);
+      const cap = await drive(events, null, fanout);
+      const windowS = (cap.got.lastAt - cap.sent.startedAt) / 1000;
+      const capacity = cap.sent.accepted / windowS;
+      const hookstream = Object.entries(cap.used.cpuSeconds).filter(([k]) => !k.includes('not counted'));
+      const totalCpu = hookstream.reduce((a, [, v]) => a + v, 0);
+      const perProcess = Object.fromEntries(Object.entries(cap.used.cpuSeconds).map(([k, v]) => [k, { cpuMsPerEvent: round2((v * 1000) / cap.sent.accepted), sharePercent: k.includes('not counted') ? null : round2((v / totalCpu) * 100), cores: round2(v / cap.used.seconds) }]));
+      if (fanout === 1) biggest = APPS.reduce((a, b) => ((cap.used.cpuSeconds[b] ?? 0) > (cap.used.cpuSeconds[a] ?? 0) ? b : a));
+      say(`fan-out ${fanout}: ${round2(capacity)} events/s (${round2(capacity * fanout)} deliveries/s), ${round2((totalCpu * 1000) / cap.sent.accepted)} ms CPU per event`);
+
+      const latency: Record<string, unknown> = {};
+      for (const p of LOAD_POINTS) {
+        const rate = Math.max(1, Math.round(capacity * p));
+        say(`fan-out ${fanout}: ${p * 100} % of capacity, ${rate} events/s for ${LATENCY_SECONDS} s…`);
+        const run = await drive(rate * LATENCY_SECONDS, rate, fanout);
+        latency[`${p * 100}%`] = { ratePerSecond: rate, accepted: run.sent.accepted, rejected: run.sent.other, errors: run.sent.errors, postToSignedReceiptMs: latencySummary(run.got.latencies), postAnswerMs: latencySummary(run.sent.postLatencies) };
+      }
+      results[`fanout${fanout}`] = {
+        endpoints: fanout,
+        capacity: { events: cap.sent.accepted, eventsPerSecond: round2(capacity), deliveriesPerSecond: round2(capacity * fanout), windowSeconds: round2(windowS), duplicates: cap.got.duplicates, non202: cap.sent.other, errors: cap.sent.errors },
+        cpu: { totalMsPerEvent: round2((totalCpu * 1000) / cap.sent.accepted), perProcess },
+        latency,
+      };
+    }
+
+    say(`profiling ${biggest} (the process with the most CPU at fan-out 1)…`);
+    const profDir = join(WORK_DIR, `pipeline-prof-${Date.now()}`);
+    mkdirSync(profDir, { recursive: true });
+    pipeline.nodeArgs[biggest] = ['--cpu-prof', `--cpu-prof-dir=${profDir}`, '-r', './tools/bench/support/exit-on-usr2.js'];
+    await pipeline.restart(biggest);
+    await drive(Math.round(CAPACITY_EVENTS / 2), null, endpoints);
+    // SIGUSR2 makes the app exit normally, which is when V8 writes the profile.
+    await pipeline.kill(biggest, 'SIGUSR2');
+    const file = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'));
+    if (file) {
+      const kept = join(ROOT, 'bench/results', `pipeline-${biggest}.cpuprofile`);
+      if (statSync(join(profDir, file)).size < 8 * 1024 * 1024) copyFileSync(join(profDir, file), kept);
+      results['profile'] = { app: biggest, fanout: endpoints, kept: statSync(join(profDir, file)).size < 8 * 1024 * 1024 ? 'bench/results/' + `pipeline-${biggest}.cpuprofile` : join(profDir, file), summary: summariseCpuProfile(join(profDir, file), 25) };
+    }
+  } finally {
+    await pipeline.stopAll().catch(() => undefined);
+    receiverChild.kill();
+    loadChild.kill();
+  }
+
+  const f1 = results['fanout1'] as { capacity: { eventsPerSecond: number }; cpu: { totalMsPerEvent: number }; latency: Record<string, { postToSignedReceiptMs: { p99: number } }> } | undefined;
+  const f10 = results['fanout10'] as { capacity: { deliveriesPerSecond: number } } | undefined;
+  const doc = {
+    bench: 'pipeline', machine, quiet, settings: { CAPACITY_EVENTS, LATENCY_SECONDS, FANOUTS, CONNECTIONS, logLevel: 'info' },
+    targets: TARGETS, before: BEFORE, results,
+    againstTargets: {
+      capacityFanout1: f1 ? { value: f1.capacity.eventsPerSecond, target: TARGETS.capacityFanout1, before: BEFORE.capacityFanout1, met: f1.capacity.eventsPerSecond >= TARGETS.capacityFanout1 } : null,
+      cpuMsPerEvent: f1 ? { value: f1.cpu.totalMsPerEvent, target: TARGETS.cpuMsPerEvent, before: BEFORE.cpuMsPerEvent, met: f1.cpu.totalMsPerEvent <= TARGETS.cpuMsPerEvent } : null,
+      deliveriesPerSecondFanout10: f10 ? { value: f10.capacity.deliveriesPerSecond, target: TARGETS.deliveriesPerSecondFanout10, before: BEFORE.deliveriesPerSecondFanout10, met: f10.capacity.deliveriesPerSecond >= TARGETS.deliveriesPerSecondFanout10 } : null,
+      p99At50Percent: f1 ? { value: f1.latency['50%']?.postToSignedReceiptMs.p99, target: TARGETS.p99At50PercentMs, met: (f1.latency['50%']?.postToSignedReceiptMs.p99 ?? Infinity) < TARGETS.p99At50PercentMs } : null,
+    },
+  };
+  mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
+  writeFileSync(join(ROOT, 'bench/results/pipeline.json'), JSON.stringify(doc, null, 2) + '\n');
+  writeFileSync(join(ROOT, 'bench/results/pipeline.md'), markdown(doc));
+  say('results in bench/results/pipeline.{json,md}');
+}
+
+function markdown(doc: { machine: ReturnType<typeof machineInfo>; quiet: { busyPercent: number }; results: Record<string, unknown>; againstTargets: Record<string, unknown> }): string {
+  const m = doc.machine;
+  const lines = [`# pipeline bench`, '', `Machine: ${m.nproc} cores, ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${m.node}, ${m.date}, load ${m.loadAverage.join(' ')}, busy before start ${doc.quiet.busyPercent} %.`, ''];
+  for (const [k, v] of Object.entries(doc.results)) {
+    if (!k.startsWith('fanout')) continue;
+    const r = v as { endpoints: number; capacity: { eventsPerSecond: number; deliveriesPerSecond: number }; cpu: { totalMsPerEvent: number; perProcess: Record<string, { cpuMsPerEvent: number; sharePercent: number | null }> }; latency: Record<string, { ratePerSecond: number; postToSignedReceiptMs: { p50: number; p90: number; p99: number } }> };
+    lines.push(`## fan-out ${r.endpoints}`, '', `Capacity: **${r.capacity.eventsPerSecond} events/s** (${r.capacity.deliveriesPerSecond} deliveries/s); CPU **${r.cpu.totalMsPerEvent} ms per event** over all Hookstream processes.`, '');
+    lines.push('| process | CPU ms / event | share |', '|---|---|---|');
+    for (const [p, c] of Object.entries(r.cpu.perProcess)) lines.push(`| ${p} | ${c.cpuMsPerEvent} | ${c.sharePercent ?? '–'} % |`);
+    lines.push('', '| load | rate (events/s) | POST → signed receipt p50 / p90 / p99 (ms) |', '|---|---|---|');
+    for (const [p, l] of Object.entries(r.latency)) lines.push(`| ${p} | ${l.ratePerSecond} | ${l.postToSignedReceiptMs.p50} / ${l.postToSignedReceiptMs.p90} / ${l.postToSignedReceiptMs.p99} |`);
+    lines.push('');
+  }
+  lines.push('## against the targets (issue 13)', '', '```json', JSON.stringify(doc.againstTargets, null, 2), '```', '');
+  const prof = doc.results['profile'] as { app: string; kept: string; summary: { topFunctions: { name: string; category: string; percent: number }[]; categories: { category: string; percent: number }[] } } | undefined;
+  if (prof) {
+    lines.push(`## profile of ${prof.app}`, '', `Kept at \`${prof.kept}\`.`, '', '| category | share |', '|---|---|');
+    for (const c of prof.summary.categories.slice(0, 12)) lines.push(`| ${c.category} | ${c.percent} % |`);
+    lines.push('', '| function | category | self share |', '|---|---|---|');
+    for (const f of prof.summary.topFunctions.slice(0, 15)) lines.push(`| ${f.name} | ${f.category} | ${f.percent} % |`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+if (process.argv[2] === 'receivers') receiversMain(Number(process.argv[3]));
+else if (process.argv[2] === 'load') loadMain();
+else main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
