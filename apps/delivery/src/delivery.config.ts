@@ -1,5 +1,6 @@
 import { BaseAppConfig } from '@hookstream/config';
 import { IsIn, IsInt, IsString, Matches, Max, Min } from 'class-validator';
+import { parseSchedule } from './deliveries/attempt-outcome';
 
 export class DeliveryConfig extends BaseAppConfig {
   override HTTP_PORT = 3005;
@@ -44,6 +45,16 @@ export class DeliveryConfig extends BaseAppConfig {
   @IsInt() @Min(0) @Max(86400) RETRY_AFTER_MIN_SECONDS = 1;
   @IsInt() @Min(1) @Max(7 * 86400) RETRY_AFTER_MAX_SECONDS = 86400;
 
+  /**
+   * Deliveries (and their attempts) older than this are deleted, whatever their state — also
+   * the held backlog of an endpoint disabled for that long. Must outlast DELIVERY_SCHEDULE.
+   */
+  @IsInt() @Min(1) @Max(3650) DELIVERY_RETENTION_DAYS = 30;
+
+  /** How often each replica deletes expired deliveries (in batches of DELIVERY_RETENTION_BATCH). */
+  @IsInt() @Min(1000) @Max(86_400_000) DELIVERY_RETENTION_INTERVAL_MS = 600_000;
+  @IsInt() @Min(1) @Max(100_000) DELIVERY_RETENTION_BATCH = 5000;
+
   /** Consecutive failures that open an endpoint's circuit. */
   @IsInt() @Min(1) @Max(10000) CIRCUIT_FAILURE_THRESHOLD = 10;
   @IsInt() @Min(100) @Max(3_600_000) CIRCUIT_COOLDOWN_MS = 30000;
@@ -54,6 +65,10 @@ export function assertDeliveryConfig(c: DeliveryConfig): void {
   const problems: string[] = [];
   if (c.DELIVERY_LEASE_SECONDS * 1000 <= c.DELIVERY_TIMEOUT_MS + c.DELIVERY_CONNECT_TIMEOUT_MS) {
     problems.push('DELIVERY_LEASE_SECONDS must exceed DELIVERY_TIMEOUT_MS + DELIVERY_CONNECT_TIMEOUT_MS, or a slow attempt could be sent twice');
+  }
+  const scheduleMs = parseSchedule(c.DELIVERY_SCHEDULE).reduce((a, b) => a + b, 0);
+  if (c.DELIVERY_RETENTION_DAYS * 86_400_000 <= scheduleMs) {
+    problems.push(`DELIVERY_RETENTION_DAYS must outlast DELIVERY_SCHEDULE (${(scheduleMs / 86_400_000).toFixed(1)} days), or deliveries would be deleted while still retrying`);
   }
   if (c.RETRY_AFTER_MIN_SECONDS > c.RETRY_AFTER_MAX_SECONDS) problems.push('RETRY_AFTER_MIN_SECONDS must not exceed RETRY_AFTER_MAX_SECONDS');
   if (problems.length > 0) throw new Error(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);

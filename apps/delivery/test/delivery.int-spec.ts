@@ -16,6 +16,7 @@ import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { AppModule } from '../src/app.module';
 import { DeliveryConfig } from '../src/delivery.config';
+import { DeliveryRetentionService } from '../src/deliveries/delivery-retention.service';
 import { EndpointCache } from '../src/endpoints/endpoint-cache.service';
 import { DNS_RESOLVER } from '../src/outbound/outbound.module';
 import type { Resolver } from '../src/outbound/safe-lookup';
@@ -86,6 +87,7 @@ const env = {
   DELIVERY_LEASE_SECONDS: '5',
   DELIVERY_POLL_MS: '200',
   CIRCUIT_FAILURE_THRESHOLD: '50',
+  DELIVERY_RETENTION_BATCH: '500',
 };
 const config = loadConfig(DeliveryConfig, env);
 const groupId = `hookstream-delivery${groupSuffix}`;
@@ -183,6 +185,48 @@ describe('delivery (Kafka + PostgreSQL + local receivers)', () => {
       [id],
     );
     return rows[0];
+  }
+
+  /** Open, with no next attempt: held for a disabled endpoint. */
+  async function held(id: string): Promise<boolean> {
+    const rows: { held: boolean }[] = await db.query(
+      `SELECT status IN ('pending', 'failed') AND next_attempt_at IS NULL AS held FROM deliveries WHERE id = $1`,
+      [id],
+    );
+    return rows[0]?.held === true;
+  }
+
+  /**
+   * `n` queued deliveries of one endpoint written straight into the table (as a backlog the
+   * consumer left there), due at `dueIn` from now; `status` pending or failed, alternating.
+   */
+  async function seedBacklog(endpointId: string, n: number, dueIn: string): Promise<string> {
+    const tag = randomBytes(6).toString('hex');
+    const template = request(endpointId);
+    await db.query(
+      `INSERT INTO deliveries (id, webhook_id, account_id, endpoint_id, event_id, event_type, request, status, attempts, next_attempt_at, created_at, updated_at)
+       SELECT 'dlv_' || $1 || g, 'msg_' || $1 || g, $2, $3, 'evt_' || $1 || g, 'purchase',
+              $4::jsonb || jsonb_build_object('id', 'dlv_' || $1 || g, 'webhookId', 'msg_' || $1 || g, 'eventId', 'evt_' || $1 || g),
+              CASE WHEN g % 2 = 0 THEN 'failed' ELSE 'pending' END, CASE WHEN g % 2 = 0 THEN 1 ELSE 0 END,
+              now() + $5::interval, now(), now()
+         FROM generate_series(1, $6::int) g`,
+      [tag, template.accountId, endpointId, JSON.stringify(template), dueIn, n],
+    );
+    return `dlv_${tag}%`;
+  }
+
+  async function statusCounts(idPattern: string): Promise<Record<string, number>> {
+    const rows: { status: string; n: number }[] = await db.query('SELECT status, count(*)::int AS n FROM deliveries WHERE id LIKE $1 GROUP BY status', [idPattern]);
+    return Object.fromEntries(rows.map((r) => [r.status, r.n]));
+  }
+
+  async function setEnabled(ep: { id: string }, enabled: boolean, version: number): Promise<void> {
+    const cache = app.get(EndpointCache);
+    const current = cache.get(ep.id);
+    if (!current) throw new Error(`endpoint ${ep.id} is not in the cache`);
+    const snap: EndpointSnapshot = { ...current.snapshot, enabled, version };
+    await producer.send({ topic: Topics.config, acks: -1, messages: [{ key: configKey('endpoint', ep.id), value: JSON.stringify(snap) }] });
+    await waitFor(() => (cache.get(ep.id)?.snapshot.version === version ? true : undefined), { what: `endpoint ${ep.id} at version ${version}` });
   }
 
   async function attempts(id: string): Promise<{ attempt: number; outcome: string; http_status: number | null; error: string | null; response_body: string | null }[]> {
@@ -339,11 +383,114 @@ describe('delivery (Kafka + PostgreSQL + local receivers)', () => {
     expect(notice.type).toBe('hookstream.endpoint.disabled');
     expect(await row(req.id)).toMatchObject({ status: 'cancelled' });
 
+    // Disabled = held: kept open, never due, no attempt counted, until the endpoint is enabled again.
     const next = request(ep.id);
     await publish(next);
-    await waitFor(async () => ((await row(next.id))?.status === 'cancelled' ? true : undefined), { what: 'second delivery skipped' });
-    expect(await attempts(next.id)).toEqual([expect.objectContaining({ outcome: 'skipped', error: 'endpoint disabled' })]);
+    await waitFor(async () => ((await held(next.id)) ? true : undefined), { what: 'second delivery held' });
+    expect(await row(next.id)).toMatchObject({ status: 'pending', attempts: 0 });
+    expect(await attempts(next.id)).toEqual([]);
     expect(rx.hits).toHaveLength(1);
+  });
+
+  it('deleting an endpoint cancels its whole queued backlog at once, each with an attempt saying why, and nothing churns afterwards', async () => {
+    // The first request is answered; the rest hang (a dead endpoint), so due ones stay in flight or queued.
+    const rx = await receiver((n) => (n === 1 ? 200 : null));
+    const ep = await endpoint(rx.url());
+    const done = request(ep.id);
+    await publish(done);
+    await waitFor(async () => ((await row(done.id))?.status === 'succeeded' ? true : undefined), { what: 'a delivery before the delete' });
+    // A large backlog: retries scheduled later (as a dead endpoint's queue looks) and some due now.
+    const later = await seedBacklog(ep.id, 20_000, '1 hour');
+    const now = await seedBacklog(ep.id, 50, '0 seconds');
+
+    const t0 = Date.now();
+    await producer.send({ topic: Topics.config, acks: -1, messages: [{ key: configKey('endpoint', ep.id), value: null }] });
+    await waitFor(async () => ((await statusCounts(later))['cancelled'] === 20_000 ? true : undefined), { what: '20,000 queued deliveries cancelled', timeoutMs: 60_000 });
+    const tookMs = Date.now() - t0;
+    await waitFor(async () => ((await statusCounts(now))['cancelled'] === 50 ? true : undefined), { what: 'the due ones cancelled too' });
+    expect(await statusCounts(later)).toEqual({ cancelled: 20_000 });
+    expect(await row(done.id)).toMatchObject({ status: 'succeeded' });
+
+    // Every cancelled delivery ends with one attempt row that says why, numbered after its last.
+    const [story]: { rows: number; ok: number; reasons: number }[] = await db.query(
+      `SELECT count(*)::int AS rows,
+              count(*) FILTER (WHERE a.attempt = d.attempts AND a.outcome = 'skipped' AND a.error = 'endpoint_deleted')::int AS ok,
+              count(*) FILTER (WHERE d.last_error = 'endpoint_deleted' AND d.next_attempt_at IS NULL)::int AS reasons
+         FROM deliveries d JOIN delivery_attempts a ON a.delivery_id = d.id WHERE d.id LIKE $1`,
+      [later],
+    );
+    expect(story).toEqual({ rows: 20_000, ok: 20_000, reasons: 20_000 });
+
+    // A request that arrives after the delete is cancelled at once, not deferred as "unknown yet".
+    const straggler = request(ep.id);
+    await publish(straggler);
+    await waitFor(async () => ((await row(straggler.id))?.status === 'cancelled' ? true : undefined), { what: 'late request cancelled' });
+    expect(await attempts(straggler.id)).toEqual([expect.objectContaining({ attempt: 1, outcome: 'skipped', error: 'endpoint_deleted' })]);
+
+    // No churn: nothing of the endpoint is written again over several polls.
+    const [before]: { last: string }[] = await db.query('SELECT max(updated_at)::text AS last FROM deliveries WHERE endpoint_id = $1', [ep.id]);
+    await new Promise((r) => setTimeout(r, 5 * config.DELIVERY_POLL_MS));
+    const [after]: { last: string; open: number }[] = await db.query(
+      `SELECT max(updated_at)::text AS last, count(*) FILTER (WHERE status IN ('pending', 'failed'))::int AS open FROM deliveries WHERE endpoint_id = $1`,
+      [ep.id],
+    );
+    expect(after).toEqual({ last: before.last, open: 0 });
+    // At most the one delivered and the due ones that were in flight (maxConcurrency 4) when it was deleted.
+    expect(rx.hits.length).toBeLessThanOrEqual(5);
+    // Not a timing assertion of the feature (benchmarks measure speed): far below the 24 h of deferrals it replaces.
+    expect(tookMs).toBeLessThan(60_000);
+  }, 120_000);
+
+  it('disabling an endpoint holds its backlog (no attempts, nothing cancelled); enabling it again delivers all of it', async () => {
+    const rx = await receiver();
+    const ep = await endpoint(rx.url());
+    const queued = await seedBacklog(ep.id, 300, '1 hour');
+    await setEnabled(ep, false, 2);
+    await waitFor(async () => {
+      const [r]: { n: number }[] = await db.query(`SELECT count(*)::int AS n FROM deliveries WHERE id LIKE $1 AND next_attempt_at IS NULL`, [queued]);
+      return r.n === 300 ? true : undefined;
+    }, { what: 'backlog held' });
+    expect(await statusCounts(queued)).toEqual({ pending: 150, failed: 150 });
+
+    // New work for the disabled endpoint is held too, never attempted.
+    const fresh = request(ep.id);
+    await publish(fresh);
+    await waitFor(async () => ((await held(fresh.id)) ? true : undefined), { what: 'new delivery held' });
+    await new Promise((r) => setTimeout(r, 3 * config.DELIVERY_POLL_MS));
+    expect(rx.hits).toHaveLength(0);
+    const [counted]: { n: number }[] = await db.query('SELECT count(*)::int AS n FROM delivery_attempts WHERE endpoint_id = $1', [ep.id]);
+    expect(counted.n).toBe(0);
+
+    await setEnabled(ep, true, 3);
+    await waitFor(async () => ((await statusCounts(queued))['succeeded'] === 300 ? true : undefined), { what: 'held backlog delivered after enable', timeoutMs: 60_000 });
+    await waitFor(async () => ((await row(fresh.id))?.status === 'succeeded' ? true : undefined), { what: 'held new delivery delivered' });
+    expect(rx.hits).toHaveLength(301);
+  }, 120_000);
+
+  it('retention deletes deliveries and their attempts older than DELIVERY_RETENTION_DAYS, and keeps the rest', async () => {
+    const ep = await endpoint('http://127.0.0.1:9/never');
+    const old = await seedBacklog(ep.id, 1200, '1 hour');
+    const recent = await seedBacklog(ep.id, 10, '1 hour');
+    await db.query(
+      `UPDATE deliveries SET created_at = now() - make_interval(days => $2 + 1), status = 'succeeded', next_attempt_at = NULL WHERE id LIKE $1`,
+      [old, config.DELIVERY_RETENTION_DAYS],
+    );
+    await db.query(
+      `INSERT INTO delivery_attempts (delivery_id, attempt, endpoint_id, outcome, latency_ms, attempted_at)
+       SELECT id, 1, endpoint_id, 'succeeded', 5, created_at FROM deliveries WHERE id LIKE $1 OR id LIKE $2`,
+      [old, recent],
+    );
+    const retention = app.get(DeliveryRetentionService);
+    const purged = await retention.purge();
+    expect(purged.deliveries).toBeGreaterThanOrEqual(1200);
+    expect(purged.attempts).toBeGreaterThanOrEqual(1200);
+    const [left]: { old: number; oldAttempts: number; recent: number; recentAttempts: number }[] = await db.query(
+      `SELECT (SELECT count(*) FROM deliveries WHERE id LIKE $1)::int AS old, (SELECT count(*) FROM delivery_attempts WHERE delivery_id LIKE $1)::int AS "oldAttempts",
+              (SELECT count(*) FROM deliveries WHERE id LIKE $2)::int AS recent, (SELECT count(*) FROM delivery_attempts WHERE delivery_id LIKE $2)::int AS "recentAttempts"`,
+      [old, recent],
+    );
+    expect(left).toEqual({ old: 0, oldAttempts: 0, recent: 10, recentAttempts: 10 });
+    expect(await retention.purge()).toEqual({ deliveries: 0, attempts: 0 });
   });
 
   it('a black-holed endpoint does not delay deliveries to another endpoint', async () => {

@@ -68,3 +68,6 @@ export function parseSchedule(spec: string): number[] {
     .filter((s) => s !== '')
     .map((item) => (/^\d+(\.\d+)?$/.test(item) ? Math.round(Number(item) * 1000) : parseRetrySchedule(item)[0]));
 }
+
+/** `last_error` of a delivery cancelled because its endpoint was deleted, and its attempt row's error. */
+export const ENDPOINT_DELETED_REASON = 'endpoint_deleted';

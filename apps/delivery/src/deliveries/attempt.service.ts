@@ -7,7 +7,7 @@ import type { DeliveryConfig } from '../delivery.config';
 import { EndpointCache, type EndpointRuntime } from '../endpoints/endpoint-cache.service';
 import { OutboundClient, type OutboundResult } from '../outbound/outbound-client';
 import { buildWebhook, type WebhookContent } from '../outbound/webhook-payload';
-import { decideAttempt, parseSchedule, type AttemptDecision } from './attempt-outcome';
+import { decideAttempt, ENDPOINT_DELETED_REASON, parseSchedule, type AttemptDecision } from './attempt-outcome';
 import { DeliveriesRepository, type ClaimedDelivery, type StartedAttempt } from './deliveries.repository';
 import { ResultsPublisher } from './results.publisher';
 
@@ -70,6 +70,11 @@ export class AttemptService {
     const endpoint = this.endpoints.get(job.endpointId);
 
     if (!endpoint) {
+      if (this.endpoints.isDeleted(job.endpointId)) {
+        // Its backlog was cancelled in bulk; this one came later (or was locked at the time).
+        await this.skip(lease, started, now, ENDPOINT_DELETED_REASON);
+        return 'neutral';
+      }
       if (now.getTime() - started.createdAt.getTime() < UNKNOWN_ENDPOINT_GIVE_UP_MS) {
         await this.repo.defer(lease, new Date(now.getTime() + UNKNOWN_ENDPOINT_RETRY_MS));
         return 'neutral';
@@ -78,7 +83,7 @@ export class AttemptService {
       return 'neutral';
     }
     if (!this.endpoints.isEnabled(endpoint)) {
-      await this.skip(lease, started, now, 'endpoint disabled');
+      await this.hold(lease);
       return 'neutral';
     }
 
@@ -99,6 +104,17 @@ export class AttemptService {
     const worstEnd = performance.now() + this.config.DELIVERY_CONNECT_TIMEOUT_MS + this.config.DELIVERY_TIMEOUT_MS + FRESH_LEASE_MARGIN_MS;
     if (worstEnd >= job.fresh.leaseUntil) return undefined;
     return { request: job.request, attempts: 0, createdAt: job.fresh.insertedAt, leaseToken: job.leaseToken };
+  }
+
+  /**
+   * The endpoint is disabled: the delivery is held (kept open, not due, no attempt counted) until
+   * it is enabled again. If the enable arrived while the hold was being written, the bulk resume
+   * may have run first: this row is resumed here instead.
+   */
+  private async hold(job: DeliveryJob): Promise<void> {
+    if (!(await this.repo.hold(job))) return;
+    const endpoint = this.endpoints.get(job.endpointId);
+    if (endpoint && this.endpoints.isEnabled(endpoint)) await this.repo.resumeEndpoints([job.endpointId], [job.id]);
   }
 
   /** The endpoint's circuit is open: back to the table until the cool-down ends, no attempt counted. */

@@ -6,13 +6,15 @@ import { DeliveriesConsumer } from './deliveries.consumer';
 import { DeliveriesRepository } from './deliveries.repository';
 import { DeliveriesService } from './deliveries.service';
 import { DeliveryDispatcher } from './delivery-dispatcher.service';
+import { DeliveryRetentionService } from './delivery-retention.service';
 import { DeliveryScheduler } from './delivery-scheduler.service';
+import { EndpointBacklogService } from './endpoint-backlog.service';
 import { ResultsPublisher } from './results.publisher';
 
 @Module({
   imports: [EndpointsModule, OutboundModule],
   controllers: [DeliveriesConsumer],
-  providers: [DeliveriesRepository, ResultsPublisher, AttemptService, DeliveryDispatcher, DeliveriesService, DeliveryScheduler],
-  exports: [AttemptService, DeliveriesService, DeliveryDispatcher, DeliveryScheduler],
+  providers: [DeliveriesRepository, ResultsPublisher, AttemptService, DeliveryDispatcher, DeliveriesService, DeliveryScheduler, EndpointBacklogService, DeliveryRetentionService],
+  exports: [AttemptService, DeliveriesService, DeliveryDispatcher, DeliveryScheduler, EndpointBacklogService, DeliveryRetentionService],
 })
 export class DeliveriesModule {}

@@ -228,6 +228,91 @@ export class DeliveriesRepository {
   }
 
   /**
+   * A held row (its endpoint is disabled): `next_attempt_at` NULL keeps it open but never due,
+   * without counting an attempt. Only while this process still holds its lease.
+   */
+  async hold(d: ClaimedDelivery): Promise<boolean> {
+    const rows = await this.rows<{ id: string }>(
+      `UPDATE deliveries SET next_attempt_at = NULL WHERE id = $1 AND updated_at = $2::timestamptz AND ${OPEN} RETURNING id`,
+      [d.id, d.leaseToken],
+    );
+    return rows.length > 0;
+  }
+
+  /**
+   * Holds every open delivery of these (disabled) endpoints. `updated_at` (the lease token) is
+   * left alone, so an attempt already in flight still records its outcome; its row comes back
+   * through the scheduler and is then held on its own.
+   */
+  async holdEndpoints(endpointIds: readonly string[]): Promise<number> {
+    return this.count(
+      `WITH u AS (UPDATE deliveries SET next_attempt_at = NULL
+                   WHERE endpoint_id = ANY($1::text[]) AND ${OPEN} AND next_attempt_at IS NOT NULL RETURNING 1)
+       SELECT count(*)::int AS n FROM u`,
+      [endpointIds],
+    );
+  }
+
+  /** Makes the held deliveries of these (enabled again) endpoints due now; `ids` narrows it to some rows. */
+  async resumeEndpoints(endpointIds: readonly string[], ids?: readonly string[]): Promise<number> {
+    return this.count(
+      `WITH u AS (UPDATE deliveries SET next_attempt_at = now()
+                   WHERE endpoint_id = ANY($1::text[]) AND ${OPEN} AND next_attempt_at IS NULL AND ($2::text[] IS NULL OR id = ANY($2::text[])) RETURNING 1)
+       SELECT count(*)::int AS n FROM u`,
+      [endpointIds, ids ?? null],
+    );
+  }
+
+  /**
+   * Cancels the open deliveries of deleted endpoints, `limit` rows per statement until none is
+   * left: status `cancelled`, `last_error` = `reason`, and an attempt row (outcome `skipped`)
+   * that says why, so each delivery's story ends with the reason. Rows locked by a concurrent
+   * claim are skipped here; their attempt finds the endpoint deleted and cancels them alone.
+   */
+  async cancelEndpoints(endpointIds: readonly string[], reason: string, limit = 5000): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const n = await this.count(
+        `WITH c AS (
+           UPDATE deliveries d SET status = 'cancelled', attempts = d.attempts + 1, next_attempt_at = NULL, last_http_status = NULL,
+                  last_error = $2, updated_at = now()
+            WHERE d.id IN (SELECT id FROM deliveries WHERE endpoint_id = ANY($1::text[]) AND ${OPEN} LIMIT $3 FOR UPDATE SKIP LOCKED)
+            RETURNING d.id, d.endpoint_id, d.attempts),
+         ins AS (
+           INSERT INTO delivery_attempts (delivery_id, attempt, endpoint_id, outcome, http_status, latency_ms, error, attempted_at)
+           SELECT id, attempts, endpoint_id, 'skipped', NULL, 0, $2, now() FROM c
+           ON CONFLICT (delivery_id, attempt) DO NOTHING)
+         SELECT count(*)::int AS n FROM c`,
+        [endpointIds, reason, limit],
+      );
+      total += n;
+      if (n < limit) return total;
+    }
+  }
+
+  /**
+   * Retention: deletes up to `limit` deliveries created before `cutoff` (whatever their status:
+   * a row that old is finished, or held for an endpoint disabled all that time) with their
+   * attempts, oldest first. SKIP LOCKED lets replicas purge side by side.
+   */
+  async purgeCreatedBefore(cutoff: Date, limit: number): Promise<{ deliveries: number; attempts: number }> {
+    const rows = await this.rows<{ deliveries: number; attempts: number }>(
+      `WITH d AS (DELETE FROM deliveries WHERE id IN (
+                    SELECT id FROM deliveries WHERE created_at < $1 ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+                  RETURNING id),
+            a AS (DELETE FROM delivery_attempts x USING d WHERE x.delivery_id = d.id RETURNING 1)
+       SELECT (SELECT count(*) FROM d)::int AS deliveries, (SELECT count(*) FROM a)::int AS attempts`,
+      [cutoff, limit],
+    );
+    return rows[0] ?? { deliveries: 0, attempts: 0 };
+  }
+
+  private async count(sql: string, params: unknown[]): Promise<number> {
+    const rows = await this.rows<{ n: number }>(sql, params);
+    return rows[0]?.n ?? 0;
+  }
+
+  /**
    * "Retry now": the next scheduler poll (any replica) picks it up. An exhausted or cancelled
    * delivery gets one more attempt. control-api runs the same statement on its side.
    */

@@ -38,6 +38,11 @@ export class DeliveryDispatcher implements BeforeApplicationShutdown {
     return this.dispatcher.submit(job);
   }
 
+  /** The endpoint was deleted: its lane, breaker and queued jobs go (the rows are in the table). */
+  forget(endpointId: string): number {
+    return this.dispatcher.forget(endpointId);
+  }
+
   crowdedLanes(threshold: number): { endpointIds: string[]; backlog: number } {
     return this.dispatcher.crowdedLanes(threshold);
   }

@@ -211,4 +211,36 @@ describe('Dispatcher', () => {
     expect(calls).toBe(2);
     expect(errors).toHaveLength(1);
   });
+  it('frees a deleted endpoint\'s lane and breaker, even with its circuit open and jobs queued or in flight', async () => {
+    const sender = new FakeSender();
+    const { d } = make(sender, { gone: { maxConcurrency: 1 } });
+    // Three failures open the circuit: the lane is no longer pristine and would stay forever.
+    for (let i = 0; i < 3; i++) {
+      d.submit({ endpointId: 'gone', n: i });
+      await flush();
+      sender.answer(sender.inFlight('gone')[0], 'failure');
+      await flush();
+    }
+    expect(d.circuitState('gone')).toBe('open');
+    expect(d.stats().lanes).toBe(1);
+
+    // Another dispatcher shows the in-flight case: one job running, two queued behind it.
+    const busy = make(sender, { busy2: { maxConcurrency: 1 } }).d;
+    submitMany(busy, 'busy2', 3);
+    await flush();
+    expect(busy.stats()).toMatchObject({ inFlight: 1, queued: 2, lanes: 1 });
+
+    expect(d.forget('gone')).toBe(0);
+    expect(d.circuitState('gone')).toBe('closed');
+    expect(d.stats().lanes).toBe(0);
+    expect(busy.forget('busy2')).toBe(2);
+    expect(busy.stats()).toMatchObject({ inFlight: 1, queued: 0, lanes: 0 });
+    // The job in flight finishes: nothing of the lane comes back, nothing else is started.
+    sender.answer(sender.inFlight('busy2')[0], 'failure');
+    await flush();
+    expect(busy.stats()).toEqual({ inFlight: 0, queued: 0, lanes: 0 });
+    expect(sender.startedFor('busy2')).toEqual([0]);
+    await expect(busy.idle(100)).resolves.toBe(true);
+    expect(d.forget('never-seen')).toBe(0);
+  });
 });

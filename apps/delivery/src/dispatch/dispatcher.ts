@@ -113,6 +113,26 @@ export class Dispatcher<J extends DispatchJob> {
     return lane ? lane.queue.length - lane.head : 0;
   }
 
+  /**
+   * Frees an endpoint's lane, circuit breaker and rate bucket (the endpoint was deleted), with
+   * the jobs still queued for it: they are durable in the table. Jobs in flight finish and are
+   * not counted against a lane any more. Returns how many queued jobs were dropped.
+   */
+  forget(endpointId: string): number {
+    const lane = this.lanes.get(endpointId);
+    if (!lane) return 0;
+    if (lane.timer) clearTimeout(lane.timer);
+    lane.timer = null;
+    const dropped = lane.queue.length - lane.head;
+    lane.queue = [];
+    lane.head = 0;
+    this.queued -= dropped;
+    this.runnable.delete(endpointId);
+    this.lanes.delete(endpointId);
+    this.notifyIdle();
+    return dropped;
+  }
+
   /** Stops taking work and drops what is queued (it is durable in the table); in-flight jobs finish. */
   stop(): void {
     this.stopped = true;
@@ -254,8 +274,10 @@ export class Dispatcher<J extends DispatchJob> {
       if (verdict === 'success') lane.breaker.onSuccess();
       else if (verdict === 'failure') lane.breaker.onFailure();
       else lane.breaker.onNeutral();
-      if (this.hasQueued(lane) && !lane.timer && !this.stopped) this.runnable.add(lane.id);
-      else if (!this.hasQueued(lane) && lane.active === 0 && !lane.timer && lane.breaker.pristine) this.lanes.delete(lane.id);
+      // A forgotten lane (deleted endpoint) is no longer in the map: it must not come back.
+      const current = this.lanes.get(lane.id) === lane;
+      if (current && this.hasQueued(lane) && !lane.timer && !this.stopped) this.runnable.add(lane.id);
+      else if (current && !this.hasQueued(lane) && lane.active === 0 && !lane.timer && lane.breaker.pristine) this.lanes.delete(lane.id);
       this.pump();
       this.notifyIdle();
     }

@@ -17,6 +17,13 @@ export interface EndpointRuntime {
   disabledLocallyAtVersion: number | null;
 }
 
+/**
+ * What an endpoint's open deliveries must undergo after a config change: `deleted` → cancel them,
+ * `disabled` → hold them, `enabled` → resume the held ones. Told on the first sight of an
+ * endpoint too (the process may have been down when it changed); every action is idempotent.
+ */
+export type EndpointLifecycle = 'deleted' | 'disabled' | 'enabled';
+
 /** Used for an endpoint the cache does not know (yet): one request at a time. */
 const UNKNOWN_LIMITS: EndpointLimits = { maxConcurrency: 1, rateLimitPerSecond: null };
 
@@ -29,6 +36,9 @@ const UNKNOWN_LIMITS: EndpointLimits = { maxConcurrency: 1, rateLimitPerSecond: 
 export class EndpointCache implements OnModuleInit, OnApplicationShutdown {
   private readonly log = new Logger(EndpointCache.name);
   private readonly endpoints = new Map<string, EndpointRuntime>();
+  /** Endpoints whose tombstone this process has seen (and not seen again since). */
+  private readonly deleted = new Set<string>();
+  private readonly lifecycleListeners: ((id: string, change: EndpointLifecycle) => void)[] = [];
   private readonly stream: ConfigStream;
   private readonly box: SecretBox;
   private started = false;
@@ -70,17 +80,31 @@ export class EndpointCache implements OnModuleInit, OnApplicationShutdown {
     return this.stream.isReady;
   }
 
+  /** Registered before the stream starts (a provider's constructor): the replay at boot is told too. */
+  onLifecycle(listener: (id: string, change: EndpointLifecycle) => void): void {
+    this.lifecycleListeners.push(listener);
+  }
+
+  private tell(id: string, change: EndpointLifecycle): void {
+    for (const l of this.lifecycleListeners) l(id, change);
+  }
+
   /** Exposed for tests and the sample path; production input comes from the stream. */
   apply(c: ConfigChange): void {
     if (c.kind !== 'endpoint') return;
     const snap = c.snapshot;
     if (!snap || snap.kind !== 'endpoint') {
+      // A tombstone is a deletion, not "not known yet": remembered, and its backlog cancelled.
       this.endpoints.delete(c.id);
+      this.deleted.add(c.id);
+      this.tell(c.id, 'deleted');
       return;
     }
     const previous = this.endpoints.get(c.id);
     // The compacted topic may replay an older version after a newer one was seen locally.
     if (previous && previous.snapshot.version > snap.version) return;
+    this.deleted.delete(c.id);
+    const wasEnabled = previous === undefined ? undefined : this.isEnabled(previous);
     const runtime: EndpointRuntime = { snapshot: snap, secrets: [], secretError: null, disabledLocallyAtVersion: null };
     if (previous?.disabledLocallyAtVersion !== null && previous?.disabledLocallyAtVersion !== undefined && snap.version <= previous.disabledLocallyAtVersion) {
       runtime.disabledLocallyAtVersion = previous.disabledLocallyAtVersion;
@@ -95,6 +119,13 @@ export class EndpointCache implements OnModuleInit, OnApplicationShutdown {
       this.log.error(`endpoint ${c.id}: ${runtime.secretError}`);
     }
     this.endpoints.set(c.id, runtime);
+    const enabled = this.isEnabled(runtime);
+    if (enabled !== wasEnabled) this.tell(c.id, enabled ? 'enabled' : 'disabled');
+  }
+
+  /** The config topic said this endpoint was deleted. */
+  isDeleted(id: string): boolean {
+    return this.deleted.has(id);
   }
 
   get(id: string): EndpointRuntime | undefined {
@@ -120,7 +151,10 @@ export class EndpointCache implements OnModuleInit, OnApplicationShutdown {
   /** Stops sending to an endpoint that answered 410 until control-api publishes a newer version. */
   markDisabled(id: string): void {
     const e = this.endpoints.get(id);
-    if (e) e.disabledLocallyAtVersion = e.snapshot.version;
+    if (!e) return;
+    const wasEnabled = this.isEnabled(e);
+    e.disabledLocallyAtVersion = e.snapshot.version;
+    if (wasEnabled) this.tell(id, 'disabled');
   }
 
   get size(): number {
