@@ -10,6 +10,7 @@ export const DOCS_PATH = 'docs';
  * large) already reach ApiExceptionFilter: Nest installs Fastify's error handler at init.
  */
 export function configureHttp(app: NestFastifyApplication, opts: { swaggerUi?: boolean; dashboard?: boolean } = {}): void {
+  acceptEmptyBodies(app);
   const doc = new DocumentBuilder()
     .setTitle('Hookstream control API')
     .setDescription(
@@ -26,4 +27,24 @@ export function configureHttp(app: NestFastifyApplication, opts: { swaggerUi?: b
   });
   // The dashboard (apps/control-api/web) at / — also served by @fastify/static, so off wherever the Swagger UI is.
   if (opts.dashboard ?? opts.swaggerUi ?? true) serveDashboard(app);
+}
+
+/**
+ * Many API clients send `Content-Type: application/json` on every request, also on a bodiless
+ * DELETE or POST (enable, rotate-secret, retry …). Fastify then tries to parse an empty body and
+ * answers 400 "Body cannot be empty". A request that carries no body (no Transfer-Encoding, no or
+ * zero Content-Length) has nothing to parse: its content type is dropped before parsing, so every
+ * bodiless route accepts it and a route that needs a body still answers 400 validation_failed.
+ */
+function acceptEmptyBodies(app: NestFastifyApplication): void {
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook('onRequest', (req, _reply, done) => {
+      const h = req.headers;
+      if (h['content-type'] !== undefined && h['transfer-encoding'] === undefined && (h['content-length'] === undefined || h['content-length'] === '0')) {
+        delete h['content-type'];
+      }
+      done();
+    });
 }

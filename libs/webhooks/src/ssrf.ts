@@ -324,3 +324,84 @@ export function checkAddress(ip: string, allowList: AllowList = AllowList.empty)
   if (allowList.allows(ip)) return { ok: true, range, allowListed: true };
   return { ok: false, refused: true, range };
 }
+
+// ---------------------------------------------------------------------------------------------
+// Destination policy: one classifier for save time (control-api) and send time (delivery)
+// ---------------------------------------------------------------------------------------------
+
+/** Everything that decides whether a URL may be delivered to: the URL rules and the address allow list. */
+export interface DestinationPolicy {
+  url: UrlPolicy;
+  allowList: AllowList;
+}
+
+/** `443,8443` or `any`, as the apps' `*_ALLOWED_PORTS` settings are written. */
+export function parseAllowedPorts(spec: string): readonly number[] | 'any' {
+  const s = spec.trim();
+  return s === 'any' ? 'any' : s.split(',').map((p) => Number(p.trim()));
+}
+
+/**
+ * The policy from the settings both apps take (`ENDPOINT_*` in control-api, `DELIVERY_*` in
+ * delivery), so the two read them the same way.
+ */
+export function destinationPolicy(settings: { allowHttp: boolean | string; allowedPorts: string; allowedCidrs: string }): DestinationPolicy {
+  return {
+    url: { allowHttp: settings.allowHttp === true || settings.allowHttp === 'true', allowedPorts: parseAllowedPorts(settings.allowedPorts) },
+    allowList: AllowList.parse(settings.allowedCidrs),
+  };
+}
+
+export type DestinationProblemCode = UrlProblemCode | 'address_not_allowed';
+
+export type DestinationCheck =
+  | { ok: true; url: URL; port: number; literal: string | undefined }
+  | { ok: false; reasons: { code: DestinationProblemCode; message: string }[] };
+
+/**
+ * The checks that need no DNS: the URL rules, and the address when the host is a literal IP.
+ * A host name still has to pass `checkResolved` with what it resolves to.
+ */
+export function checkDestination(raw: string, policy: DestinationPolicy): DestinationCheck {
+  const u = checkUrl(raw, policy.url);
+  if (!u.ok) return u;
+  const literal = literalAddress(u.url);
+  if (literal !== undefined) {
+    const verdict = checkAddress(literal, policy.allowList);
+    if (!verdict.ok) {
+      return { ok: false, reasons: [{ code: 'address_not_allowed', message: `${literal} is a ${verdict.range} address; deliveries only go to public addresses (or allow-listed ranges)` }] };
+    }
+  }
+  return { ok: true, url: u.url, port: u.port, literal };
+}
+
+/** One DNS answer, as `dns.lookup(name, { all: true })` gives it. */
+export interface ResolvedAddress {
+  address: string;
+  family: number;
+}
+
+/** Resolves a host name to every address it has; injectable, so tests can answer anything. */
+export type HostLookup = (hostname: string) => Promise<ResolvedAddress[]>;
+
+export type ResolvedCheck =
+  | { ok: true; answers: ResolvedAddress[] }
+  | { ok: false; answers: ResolvedAddress[]; refused: { address: string; range: AddressClass }[]; message: string };
+
+/**
+ * Every answer must pass: one refused address among public ones refuses the whole name (a
+ * client would connect to whichever answer it likes, and a rebinding DNS chooses for it).
+ * No answer at all is refused too. Errors of the lookup itself are the caller's to handle.
+ */
+export async function checkResolved(hostname: string, lookup: HostLookup, allowList: AllowList): Promise<ResolvedCheck> {
+  const answers = await lookup(hostname);
+  if (answers.length === 0) return { ok: false, answers, refused: [], message: `${hostname} has no addresses` };
+  const refused: { address: string; range: AddressClass }[] = [];
+  for (const a of answers) {
+    const verdict = checkAddress(a.address, allowList);
+    if (!verdict.ok) refused.push({ address: a.address, range: verdict.range });
+  }
+  if (refused.length === 0) return { ok: true, answers };
+  const list = refused.map((r) => `${r.address} (${r.range})`).join(', ');
+  return { ok: false, answers, refused, message: `${hostname} resolves to ${list}, which ${refused.length === 1 ? 'is not a public address' : 'are not public addresses'}` };
+}

@@ -24,7 +24,7 @@ function isFastifyStyleError(e: unknown): e is FastifyStyleError {
 }
 
 /** Turns anything thrown into `{"error": {"code", "message"}}` with the right status. */
-export function toErrorResponse(exception: unknown): { status: number; body: ApiErrorBody; headers?: Record<string, string> } {
+export function toErrorResponse(exception: unknown): { status: number; body: ApiErrorBody | object; headers?: Record<string, string>; deliberate?: boolean } {
   if (exception instanceof ApiError) return { status: exception.getStatus(), body: exception.toBody() };
   if (exception instanceof ProducerUnavailableError) {
     // The change was rolled back (publishing happens before commit), so retrying is safe.
@@ -37,6 +37,9 @@ export function toErrorResponse(exception: unknown): { status: number; body: Api
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
     const res = exception.getResponse();
+    // A body given on purpose (e.g. readiness: `{status: "not_ready", checks}` from @hookstream/platform)
+    // is answered as is, like every other app does; Nest's own `{statusCode, message, error}` is not.
+    if (typeof res === 'object' && res !== null && !('message' in res) && !('statusCode' in res)) return { status, body: res, deliberate: true };
     const message = typeof res === 'string' ? res : typeof (res as { message?: unknown }).message === 'string' ? (res as { message: string }).message : exception.message;
     return { status, body: { error: { code: CODE_BY_STATUS[status] ?? (status >= 500 ? ApiErrorCode.internal : ApiErrorCode.badRequest), message } } };
   }
@@ -53,7 +56,7 @@ export class ApiExceptionFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const out = toErrorResponse(exception);
-    if (out.status >= 500) this.log.error({ err: exception, msg: 'request failed' });
+    if (out.status >= 500 && !out.deliberate) this.log.error({ err: exception, msg: 'request failed' });
     if (out.headers) void reply.headers(out.headers);
     void reply.status(out.status).send(out.body);
   }

@@ -1,11 +1,22 @@
 import { HttpStatus } from '@nestjs/common';
 import { ApiError, ApiErrorCode } from './api-error';
 
-/** Position in a list ordered by (time DESC, id DESC): opaque to clients. */
+/**
+ * Position in a list ordered by (time DESC, id DESC): opaque to clients. `at` keeps PostgreSQL's
+ * full microsecond precision (see `keysetTime`): the rows of one batch insert share one `now()`,
+ * and a cursor rounded to the millisecond would skip the rest of that batch on the next page.
+ */
 export interface KeysetPosition {
   at: string;
   id: string;
 }
+
+/** SQL for a timestamptz column as the cursor keeps it: UTC, every microsecond. */
+export function keysetTime(column: string): string {
+  return `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+}
+
+const CURSOR_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/;
 
 export function encodeKeysetCursor(p: KeysetPosition): string {
   return Buffer.from(JSON.stringify({ t: p.at, id: p.id }), 'utf8').toString('base64url');
@@ -15,8 +26,9 @@ export function decodeKeysetCursor(cursor: string | undefined): KeysetPosition |
   if (cursor === undefined || cursor === '') return undefined;
   try {
     const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { t?: unknown; id?: unknown };
-    if (typeof parsed.t === 'string' && typeof parsed.id === 'string' && /^[a-z]+_[0-9a-z]+$/.test(parsed.id) && !Number.isNaN(Date.parse(parsed.t))) {
-      return { at: new Date(parsed.t).toISOString(), id: parsed.id };
+    if (typeof parsed.t === 'string' && typeof parsed.id === 'string' && /^[a-z]+_[0-9a-z]+$/.test(parsed.id) && CURSOR_TIME.test(parsed.t) && !Number.isNaN(Date.parse(parsed.t))) {
+      // Kept as text: a Date would drop the microseconds.
+      return { at: parsed.t, id: parsed.id };
     }
   } catch {
     // fall through

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from '@hookstream/db';
-import type { KeysetPosition } from '../common/keyset-cursor';
+import { keysetTime, type KeysetPosition } from '../common/keyset-cursor';
 
 export const DELIVERY_STATUSES = ['pending', 'succeeded', 'failed', 'exhausted', 'cancelled'] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
@@ -23,6 +23,8 @@ export interface DeliveryRow {
   last_http_status: number | null;
   last_error: string | null;
   created_at: Date;
+  /** created_at to the microsecond, for the keyset cursor. */
+  cursor_at: string;
   updated_at: Date;
   endpoint_url: string | null;
 }
@@ -45,7 +47,7 @@ export interface DeliveryFilter {
 }
 
 const SELECT_DELIVERY = `SELECT d.id, d.webhook_id, d.account_id, d.endpoint_id, d.event_id, d.event_type, d.status, d.attempts, d.next_attempt_at,
-  d.last_http_status, d.last_error, d.created_at, d.updated_at, e.url AS endpoint_url
+  d.last_http_status, d.last_error, d.created_at, d.updated_at, e.url AS endpoint_url, ${keysetTime('d.created_at')} AS cursor_at
   FROM deliveries d LEFT JOIN endpoints e ON e.id = d.endpoint_id`;
 
 /**

@@ -59,7 +59,7 @@ export class DeliveriesService {
   async list(accountId: string, q: DeliveryQueryDto): Promise<Page<DeliverySummary>> {
     const limit = pageLimit(q);
     const rows = await this.repo.list(accountId, { endpointId: q.endpointId, eventId: q.eventId, status: q.status }, limit + 1, decodeKeysetCursor(q.cursor));
-    return toKeysetPage(rows, limit, (r) => ({ at: new Date(r.created_at).toISOString(), id: r.id }), deliverySummary);
+    return toKeysetPage(rows, limit, (r) => ({ at: r.cursor_at, id: r.id }), deliverySummary);
   }
 
   async get(accountId: string, id: string): Promise<DeliveryDetailView> {

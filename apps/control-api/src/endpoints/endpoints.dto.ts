@@ -59,6 +59,16 @@ export class EndpointSecretView {
   @ApiProperty({ nullable: true, type: String, description: 'null = current secret; otherwise the end of its overlap after a rotation' }) expiresAt!: string | null;
 }
 
+export class UrlWarningView {
+  @ApiProperty({ enum: ['url'] }) field!: 'url';
+  @ApiProperty({ enum: ['resolves_to_refused_address', 'does_not_resolve'] }) code!: 'resolves_to_refused_address' | 'does_not_resolve';
+  @ApiProperty() message!: string;
+}
+
+const WARNINGS_TEXT =
+    "Save-time warnings about the URL's host name: it resolves to a refused (non-public, not allow-listed) address, or does not resolve. " +
+    'The endpoint is saved anyway; delivery refuses to connect while the name resolves that way.';
+
 export class EndpointView {
   @ApiProperty() id!: string;
   @ApiProperty() url!: string;
@@ -76,11 +86,13 @@ export class EndpointView {
   @ApiProperty() version!: number;
   @ApiProperty() createdAt!: string;
   @ApiProperty() updatedAt!: string;
+  @ApiPropertyOptional({ type: [UrlWarningView], description: `${WARNINGS_TEXT} Only in the answer to an update that changed the URL.` }) warnings?: UrlWarningView[];
 }
 
 export class EndpointWithSecretView {
   @ApiProperty({ type: EndpointView }) endpoint!: EndpointView;
   @ApiProperty({ description: 'The whsec_ signing secret. Shown once.' }) secret!: string;
+  @ApiPropertyOptional({ type: [UrlWarningView], description: `${WARNINGS_TEXT} In the answer to a create (empty when all is well).` }) warnings?: UrlWarningView[];
 }
 
 export class EndpointPage {

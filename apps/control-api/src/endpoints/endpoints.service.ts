@@ -29,7 +29,8 @@ export class EndpointsService {
   /** `urlOverride` replaces the configured URL policy (the demo seed points at a local http inbox). */
   async create(accountId: string, dto: CreateEndpointDto, opts: { urlOverride?: { policy: UrlPolicy; anyAddress: boolean } } = {}): Promise<EndpointWithSecretView> {
     const url = this.urls.assertAllowed(dto.url, opts.urlOverride);
-    return this.ds.transaction(async (em) => {
+    const warnings = opts.urlOverride?.anyAddress ? [] : await this.urls.warnings(url);
+    const created = await this.ds.transaction(async (em) => {
       const id = newId(IdPrefix.endpoint);
       const endpoint = this.repo.create(em, {
         id,
@@ -53,6 +54,7 @@ export class EndpointsService {
       await this.publisher.publishEndpoint(em, id);
       return { endpoint: await this.view(em, await this.repo.find(em, accountId, id)), secret };
     });
+    return { ...created, warnings };
   }
 
   async list(accountId: string, q: PageQueryDto): Promise<Page<EndpointView>> {
@@ -69,11 +71,13 @@ export class EndpointsService {
 
   async update(accountId: string, id: string, dto: UpdateEndpointDto): Promise<EndpointView> {
     const url = dto.url !== undefined ? this.urls.assertAllowed(dto.url) : undefined;
-    return this.mutate(accountId, id, (e) => {
+    const warnings = url !== undefined ? await this.urls.warnings(url) : undefined;
+    const updated = await this.mutate(accountId, id, (e) => {
       if (url !== undefined) e.url = url;
       if (dto.eventTypes !== undefined) e.eventTypes = dto.eventTypes;
       this.applySettings(e, dto);
     });
+    return warnings ? { ...updated, warnings } : updated;
   }
 
   setEnabled(accountId: string, id: string, enabled: boolean): Promise<EndpointView> {

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { CanonicalEvent, RawEventDto, ValidationReason } from '@hookstream/contracts';
 import { DataSource } from '@hookstream/db';
-import type { KeysetPosition } from '../common/keyset-cursor';
+import { keysetTime, type KeysetPosition } from '../common/keyset-cursor';
 import type { FeedRow, FeedStatus, StoredSummary } from './feed-rows';
 
 /** A feed row as read back, with its deliveries counted. */
@@ -12,6 +12,8 @@ export interface FeedEventRow {
   status: FeedStatus;
   type: string | null;
   received_at: Date;
+  /** received_at to the microsecond, for the keyset cursor. */
+  cursor_at: string;
   occurred_at: Date | null;
   dialect: string | null;
   summary: StoredSummary;
@@ -41,7 +43,7 @@ export interface FeedFilter {
 const RANK = (s: string) => `(CASE ${s} WHEN 'received' THEN 0 ELSE 1 END)`;
 const WINS = `${RANK('EXCLUDED.status')} >= ${RANK('f.status')}`;
 
-const COLUMNS = `f.id, f.account_id, f.source_id, f.status, f.type, f.received_at, f.occurred_at, f.dialect, f.summary,
+const COLUMNS = `f.id, f.account_id, f.source_id, f.status, f.type, f.received_at, ${keysetTime('f.received_at')} AS cursor_at, f.occurred_at, f.dialect, f.summary,
   COALESCE(ds.total, 0) AS deliveries_total, COALESCE(ds.succeeded, 0) AS deliveries_succeeded, COALESCE(ds.failed, 0) AS deliveries_failed`;
 const DELIVERY_COUNTS = `LEFT JOIN LATERAL (
   SELECT count(*)::int AS total, count(*) FILTER (WHERE d.status = 'succeeded')::int AS succeeded,

@@ -53,7 +53,7 @@ export class FeedService {
       limit + 1,
       decodeKeysetCursor(q.cursor),
     );
-    return toKeysetPage(rows, limit, (r) => ({ at: new Date(r.received_at).toISOString(), id: r.id }), summaryFromDb);
+    return toKeysetPage(rows, limit, (r) => ({ at: r.cursor_at, id: r.id }), summaryFromDb);
   }
 
   async story(accountId: string, id: string): Promise<EventStoryView> {

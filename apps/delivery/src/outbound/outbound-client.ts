@@ -1,5 +1,5 @@
 import { Agent, errors as undiciErrors } from 'undici';
-import { AllowList, checkAddress, checkUrl, literalAddress, type UrlPolicy } from '@hookstream/webhooks';
+import { checkDestination, type AllowList, type UrlPolicy } from '@hookstream/webhooks';
 import { DestinationRefusedError, safeLookup, systemResolver, type Resolver } from './safe-lookup';
 
 export interface OutboundClientOptions {
@@ -53,14 +53,9 @@ export class OutboundClient {
 
   /** Checks URL policy and a literal-IP host; undefined when the URL may be tried. */
   refusal(rawUrl: string): string | undefined {
-    const u = checkUrl(rawUrl, this.opts.policy);
-    if (!u.ok) return `refused: ${u.reasons.map((r) => r.message).join('; ')}`;
-    const literal = literalAddress(u.url);
-    if (literal !== undefined) {
-      const check = checkAddress(literal, this.opts.allowList);
-      if (!check.ok) return `refused: ${literal} (${check.range}) is not a public address`;
-    }
-    return undefined;
+    // The same classifier control-api applies at save time (`@hookstream/webhooks`).
+    const d = checkDestination(rawUrl, { url: this.opts.policy, allowList: this.opts.allowList });
+    return d.ok ? undefined : `refused: ${d.reasons.map((r) => r.message).join('; ')}`;
   }
 
   async post(req: OutboundRequest): Promise<OutboundResult> {

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
 import { APP_CONFIG } from '@hookstream/platform';
-import { AllowList } from '@hookstream/webhooks';
+import { destinationPolicy } from '@hookstream/webhooks';
 import type { DeliveryConfig } from '../delivery.config';
 import { OutboundClient } from './outbound-client';
 import { systemResolver, type Resolver } from './safe-lookup';
@@ -9,13 +9,10 @@ import { systemResolver, type Resolver } from './safe-lookup';
 export const DNS_RESOLVER = Symbol('DNS_RESOLVER');
 
 export function outboundClientFor(config: DeliveryConfig, resolve: Resolver = systemResolver): OutboundClient {
-  const ports = config.DELIVERY_ALLOWED_PORTS.trim();
+  const destination = destinationPolicy({ allowHttp: config.DELIVERY_ALLOW_HTTP, allowedPorts: config.DELIVERY_ALLOWED_PORTS, allowedCidrs: config.DELIVERY_ALLOWED_CIDRS });
   return new OutboundClient({
-    policy: {
-      allowHttp: config.DELIVERY_ALLOW_HTTP === 'true',
-      allowedPorts: ports === 'any' ? 'any' : ports.split(',').map((p) => Number(p)),
-    },
-    allowList: AllowList.parse(config.DELIVERY_ALLOWED_CIDRS),
+    policy: destination.url,
+    allowList: destination.allowList,
     connectTimeoutMs: config.DELIVERY_CONNECT_TIMEOUT_MS,
     timeoutMs: config.DELIVERY_TIMEOUT_MS,
     resolve,

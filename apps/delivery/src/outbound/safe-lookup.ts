@@ -1,9 +1,9 @@
 import { promises as dns, type LookupAddress } from 'node:dns';
 import type { LookupFunction } from 'node:net';
-import { AllowList, checkAddress } from '@hookstream/webhooks';
+import { checkResolved, type AllowList, type HostLookup } from '@hookstream/webhooks';
 
 /** Resolves a host name to every address it has (injectable so tests can point a name anywhere). */
-export type Resolver = (hostname: string) => Promise<LookupAddress[]>;
+export type Resolver = HostLookup;
 
 export const systemResolver: Resolver = (hostname) => dns.lookup(hostname, { all: true, verbatim: true });
 
@@ -18,13 +18,10 @@ export class DestinationRefusedError extends Error {
 
 /** Every answer must pass: one internal address among public ones is enough to refuse the name. */
 export async function resolveChecked(hostname: string, resolve: Resolver, allowList: AllowList): Promise<LookupAddress[]> {
-  const answers = await resolve(hostname);
-  if (answers.length === 0) throw new DestinationRefusedError(`${hostname} has no addresses`);
-  for (const a of answers) {
-    const check = checkAddress(a.address, allowList);
-    if (!check.ok) throw new DestinationRefusedError(`refused: ${hostname} resolves to ${a.address} (${check.range}), which is not a public address`);
-  }
-  return answers;
+  // The same classifier control-api uses at save time (`@hookstream/webhooks`).
+  const verdict = await checkResolved(hostname, resolve, allowList);
+  if (!verdict.ok) throw new DestinationRefusedError(`refused: ${verdict.message}`);
+  return verdict.answers.map((a) => ({ address: a.address, family: a.family }));
 }
 
 /**
