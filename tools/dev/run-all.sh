@@ -19,9 +19,9 @@ if [ -z "${SECRETS_KEY:-}" ]; then
   set -a; source "$STATE/secrets.env"; set +a
 fi
 export PUBLIC_BASE_URL="${PUBLIC_BASE_URL:-http://127.0.0.1:${PORTS[ingest-gateway]}}"
-# The demo inbox runs on loopback: allow exactly that for outbound deliveries, nothing else.
-export DELIVERY_ALLOWED_CIDRS="${DELIVERY_ALLOWED_CIDRS:-127.0.0.1/32}" DELIVERY_ALLOW_HTTP="${DELIVERY_ALLOW_HTTP:-true}" DELIVERY_ALLOWED_PORTS="${DELIVERY_ALLOWED_PORTS:-any}"
-export ENDPOINT_ALLOW_HTTP="${ENDPOINT_ALLOW_HTTP:-true}" ENDPOINT_ALLOWED_PORTS="${ENDPOINT_ALLOWED_PORTS:-any}"
+# The demo inbox and a developer's own receivers run on loopback: allow exactly that, at save time
+# (control-api) and at send time (delivery) alike, nothing else.
+source "$ROOT/tools/dev/dev-endpoints.env.sh"
 export HTTP_HOST="${HTTP_HOST:-127.0.0.1}" LOG_LEVEL="${LOG_LEVEL:-info}"
 
 say "building (tsc)…"

@@ -3,6 +3,11 @@ import {
   AllowList,
   AllowListError,
   checkAddress,
+  checkDestination,
+  checkResolved,
+  destinationPolicy,
+  type HostLookup,
+  parseAllowedPorts,
   checkUrl,
   classifyAddress,
   DEFAULT_URL_POLICY,
@@ -365,5 +370,44 @@ describe('literalAddress', () => {
   it('feeds checkAddress for an early refusal of internal URLs', () => {
     const ip = literalAddress(new URL('https://[::ffff:169.254.169.254]/'))!;
     expect(checkAddress(ip)).toEqual({ ok: false, refused: true, range: 'ipv4Mapped' });
+  });
+});
+
+describe('checkDestination and checkResolved (the classifier shared by save time and send time)', () => {
+  const policy = destinationPolicy({ allowHttp: 'true', allowedPorts: 'any', allowedCidrs: '127.0.0.1/32' });
+
+  it('applies the URL rules and the allow list to literal addresses, leaving names to DNS', () => {
+    expect(checkDestination('http://127.0.0.1:4599/x', policy)).toMatchObject({ ok: true, literal: '127.0.0.1' });
+    expect(checkDestination('http://10.0.0.1/x', policy)).toMatchObject({ ok: false, reasons: [{ code: 'address_not_allowed' }] });
+    expect(checkDestination('http://receiver.example/x', policy)).toMatchObject({ ok: true, literal: undefined });
+    expect(checkDestination('ftp://x', policy)).toMatchObject({ ok: false, reasons: [expect.objectContaining({ code: 'scheme_not_allowed' })] });
+  });
+
+  it('reads the apps\' settings the same way (ports list or any, http flag as text)', () => {
+    expect(destinationPolicy({ allowHttp: 'false', allowedPorts: '443, 8443', allowedCidrs: '' }).url).toEqual({ allowHttp: false, allowedPorts: [443, 8443] });
+    expect(parseAllowedPorts(' any ')).toBe('any');
+  });
+
+  it('refuses a name when any DNS answer is refused, naming every refused answer', async () => {
+    const lookup: HostLookup = async () => [
+      { address: '93.184.215.14', family: 4 },
+      { address: '10.1.2.3', family: 4 },
+      { address: 'fe80::1', family: 6 },
+    ];
+    const v = await checkResolved('mixed.example', lookup, AllowList.empty);
+    expect(v.ok).toBe(false);
+    if (!v.ok) {
+      expect(v.refused).toEqual([
+        { address: '10.1.2.3', range: 'private' },
+        { address: 'fe80::1', range: 'linkLocal' },
+      ]);
+      expect(v.message).toBe('mixed.example resolves to 10.1.2.3 (private), fe80::1 (linkLocal), which are not public addresses');
+    }
+  });
+
+  it('passes a name whose every answer is public or allow-listed, and refuses one with no answer', async () => {
+    expect((await checkResolved('a.example', async () => [{ address: '93.184.215.14', family: 4 }], AllowList.empty)).ok).toBe(true);
+    expect((await checkResolved('localhost', async () => [{ address: '127.0.0.1', family: 4 }], AllowList.parse('127.0.0.1/32'))).ok).toBe(true);
+    expect(await checkResolved('none.example', async () => [], AllowList.empty)).toMatchObject({ ok: false, message: 'none.example has no addresses' });
   });
 });

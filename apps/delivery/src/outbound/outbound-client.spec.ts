@@ -113,6 +113,30 @@ describe('OutboundClient', () => {
     expect(rx.received).toHaveLength(0);
   });
 
+  it('refuses, without opening a connection, a name whose DNS answers include any refused address (mixed public and private, any order, v4 or v6)', async () => {
+    const cases: { name: string; answers: { address: string; family: number }[] }[] = [
+      { name: 'public-then-private', answers: [{ address: '93.184.215.14', family: 4 }, { address: '10.0.0.5', family: 4 }] },
+      { name: 'private-then-public', answers: [{ address: '192.168.1.20', family: 4 }, { address: '93.184.215.14', family: 4 }] },
+      { name: 'public-v4-and-ula-v6', answers: [{ address: '93.184.215.14', family: 4 }, { address: 'fd00::1', family: 6 }] },
+      { name: 'public-v6-and-metadata', answers: [{ address: '2606:2800:220:1:248:1893:25c8:1946', family: 6 }, { address: '169.254.169.254', family: 4 }] },
+      { name: 'public-and-mapped-loopback', answers: [{ address: '93.184.215.14', family: 4 }, { address: '::ffff:127.0.0.1', family: 6 }] },
+      { name: 'only-loopback', answers: [{ address: '127.0.0.1', family: 4 }] },
+    ];
+    for (const c of cases) {
+      // Every answer is pointed at a real local listener that counts connections: a connection to
+      // any of them (or anywhere) would show up here.
+      let connections = 0;
+      const rx = await receiver((_req, res) => res.end('ok'));
+      rx.server.on('connection', () => connections++);
+      const resolve: Resolver = async () => c.answers;
+      const cl = track(client({ allowList: AllowList.empty, resolve }), rx.server);
+      const r = await cl.post({ url: `http://${c.name}.example:${rx.port}/`, headers: {}, body: 'x' });
+      expect({ name: c.name, kind: r.kind, error: r.kind === 'error' ? r.error : undefined }).toEqual({ name: c.name, kind: 'error', error: 'refused' });
+      if (r.kind === 'error') for (const a of c.answers.filter((x) => !/^(93\.|2606:)/.test(x.address))) expect(r.message).toContain(a.address);
+      expect({ name: c.name, connections, received: rx.received.length }).toEqual({ name: c.name, connections: 0, received: 0 });
+    }
+  });
+
   it('connects to the address it vetted, keeping the host name in the request', async () => {
     const calls: string[] = [];
     const resolve: Resolver = async (host) => {
