@@ -36,6 +36,15 @@ export class ControlApiConfig extends BaseAppConfig {
   /** Feed the live stream (SSE) from a per-process tail consumer; off = no /v1/events/stream data. */
   @IsIn(['true', 'false']) FEED_STREAM_ENABLED = 'true';
 
+  /** Open live streams (`/v1/events/stream`) one account may hold per process; beyond it: 429 too_many_streams. */
+  @IsInt() @Min(1) @Max(10_000) FEED_STREAM_MAX_PER_ACCOUNT = 10;
+
+  /** Bytes of frames one stream may hold back while its reader does not keep up; beyond it the reader is dropped. */
+  @IsInt() @Min(1024) FEED_STREAM_MAX_BUFFER_BYTES = 1024 * 1024;
+
+  /** A stream whose socket does not drain for this long is dropped. */
+  @IsInt() @Min(100) FEED_STREAM_MAX_STALL_MS = 30_000;
+
   /** An endpoint whose deliveries have failed continuously for this many days is disabled (Svix's rule). */
   @IsNumber() @Min(0.0001) @Max(365) ENDPOINT_DISABLE_AFTER_FAILING_DAYS = 5;
 

@@ -16,6 +16,7 @@ export const ApiErrorCode = {
   configUnavailable: 'config_unavailable',
   deliveryUnavailable: 'delivery_unavailable',
   eventLogUnavailable: 'event_log_unavailable',
+  tooManyStreams: 'too_many_streams',
   internal: 'internal_error',
 } as const;
 export type ApiErrorCode = (typeof ApiErrorCode)[keyof typeof ApiErrorCode];

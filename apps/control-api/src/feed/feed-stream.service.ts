@@ -11,6 +11,8 @@ import { summaryFromRow } from './feed-view';
 
 export interface FeedListener {
   send(summary: EventSummary): void;
+  /** True while the listener's socket has not drained what it was given (write() answered false). */
+  congested?(): boolean;
   /** The process is shutting down: end the response. */
   close(): void;
 }
@@ -75,7 +77,11 @@ export class FeedStreamService implements OnApplicationBootstrap, OnModuleDestro
       eachMessage: async ({ topic, message }) => {
         // Nobody watching in this process: don't even parse.
         if (this.listenerCount === 0 || !message.value) return;
-        this.onMessage(topic, message.value);
+        const listeners = this.onMessage(topic, message.value);
+        // A fetch hands over up to megabytes at once, in a loop that never lets the event loop turn:
+        // the sockets could not flush, and even a fast reader would look slow. So when a listener
+        // is waiting for 'drain', let I/O run before the next message.
+        if (listeners && [...listeners].some((l) => l.congested?.() === true)) await new Promise<void>((r) => setImmediate(r));
       },
     });
     // Explicit positions, so nothing published after boot is missed while the group forms.
@@ -96,8 +102,20 @@ export class FeedStreamService implements OnApplicationBootstrap, OnModuleDestro
     }
   }
 
-  /** Registers a listener for an account's feed; returns the unsubscribe function. */
-  subscribe(accountId: string, listener: FeedListener): () => void {
+  /** Open streams of an account in this process. */
+  connections(accountId: string): number {
+    return this.listeners.get(accountId)?.size ?? 0;
+  }
+
+  /** Streams dropped because their reader did not keep up, since boot. */
+  droppedSlowReaders = 0;
+
+  /**
+   * Registers a listener for an account's feed; returns the unsubscribe function, or undefined
+   * when the account already holds FEED_STREAM_MAX_PER_ACCOUNT streams here.
+   */
+  subscribe(accountId: string, listener: FeedListener): (() => void) | undefined {
+    if (this.connections(accountId) >= this.config.FEED_STREAM_MAX_PER_ACCOUNT) return undefined;
     const set = this.listeners.get(accountId) ?? new Set<FeedListener>();
     set.add(listener);
     this.listeners.set(accountId, set);
@@ -112,18 +130,19 @@ export class FeedStreamService implements OnApplicationBootstrap, OnModuleDestro
     };
   }
 
-  private onMessage(topic: string, value: Buffer): void {
+  /** Sends the message to the listeners of its account; returns them (undefined if none got it). */
+  private onMessage(topic: string, value: Buffer): Set<FeedListener> | undefined {
     let row;
     try {
       row = feedRowOf(topic, JSON.parse(value.toString('utf8')));
     } catch {
-      return; // the writer dead-letters it; the stream just doesn't show it
+      return undefined; // the writer dead-letters it; the stream just doesn't show it
     }
     const set = this.listeners.get(row.accountId);
-    if (!set) return;
+    if (!set) return undefined;
     const rank = statusRank(row.status);
     const before = this.seen.get(row.id);
-    if (before !== undefined && before > rank) return;
+    if (before !== undefined && before > rank) return undefined;
     this.seen.delete(row.id);
     this.seen.set(row.id, rank);
     if (this.seen.size > SEEN_CAPACITY) this.seen.delete(this.seen.keys().next().value as string);
@@ -135,5 +154,6 @@ export class FeedStreamService implements OnApplicationBootstrap, OnModuleDestro
         this.log.warn({ err, msg: 'SSE write failed; the connection closes itself' });
       }
     }
+    return set;
   }
 }

@@ -1,12 +1,16 @@
-import { Controller, Get, Param, Query, Req, Res, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, HttpStatus, Inject, Logger, Param, Query, Req, Res, UseGuards } from '@nestjs/common';
+import { APP_CONFIG } from '@hookstream/platform';
+import { ApiBearerAuth, ApiOkResponse, ApiProduces, ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiKeyGuard } from '../auth/api-key.guard';
 import { CurrentCaller, type Caller } from '../auth/caller';
+import { ApiError, ApiErrorCode } from '../common/api-error';
 import type { Page } from '../common/pagination';
+import type { ControlApiConfig } from '../control-api.config';
 import { EventPage, EventStoryView, FeedQueryDto, type EventSummary } from './feed.dto';
 import { FeedStreamService } from './feed-stream.service';
 import { FeedService } from './feed.service';
+import { SseConnection } from './sse-connection';
 
 export const SSE_PING_MS = 15_000;
 
@@ -15,9 +19,12 @@ export const SSE_PING_MS = 15_000;
 @UseGuards(ApiKeyGuard)
 @Controller('v1/events')
 export class FeedController {
+  private readonly log = new Logger('FeedController');
+
   constructor(
     private readonly feed: FeedService,
     private readonly stream: FeedStreamService,
+    @Inject(APP_CONFIG) private readonly config: ControlApiConfig,
   ) {}
 
   @Get()
@@ -34,9 +41,38 @@ export class FeedController {
   @Get('stream')
   @ApiProduces('text/event-stream')
   @ApiOkResponse({ description: 'text/event-stream of `event: event` / `data: EventSummary` frames' })
+  @ApiTooManyRequestsResponse({ description: '`too_many_streams`: the account already holds FEED_STREAM_MAX_PER_ACCOUNT streams on this server' })
   live(@CurrentCaller() caller: Caller, @Req() req: FastifyRequest, @Res() reply: FastifyReply): void {
-    reply.hijack();
+    const max = this.config.FEED_STREAM_MAX_PER_ACCOUNT;
     const res = reply.raw;
+    let ping: NodeJS.Timeout | undefined;
+    let unsubscribe: (() => void) | undefined;
+    const cleanup = () => {
+      if (ping) clearInterval(ping);
+      ping = undefined;
+      unsubscribe?.();
+    };
+    const conn = new SseConnection(res, { maxBufferedBytes: this.config.FEED_STREAM_MAX_BUFFER_BYTES, maxStallMs: this.config.FEED_STREAM_MAX_STALL_MS }, (reason) => {
+      this.stream.droppedSlowReaders++;
+      this.log.warn({ accountId: caller.accountId, msg: `live stream dropped: ${reason}` });
+      cleanup();
+    });
+    unsubscribe = this.stream.subscribe(caller.accountId, {
+      send: (summary) => conn.send(`event: event\ndata: ${JSON.stringify(summary)}\n\n`),
+      congested: () => conn.congested,
+      close: () => {
+        cleanup();
+        conn.close();
+      },
+    });
+    if (!unsubscribe) {
+      throw new ApiError(
+        ApiErrorCode.tooManyStreams,
+        `this account already has ${max} live stream(s) open on this server (FEED_STREAM_MAX_PER_ACCOUNT); close one, or reconnect later`,
+        HttpStatus.TOO_MANY_REQUESTS,
+      );
+    }
+    reply.hijack();
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache, no-transform',
@@ -44,26 +80,8 @@ export class FeedController {
       // Proxies (nginx) must not buffer a stream.
       'x-accel-buffering': 'no',
     });
-    res.write(': connected\n\n');
-    let ping: NodeJS.Timeout | undefined;
-    let unsubscribe: () => void = () => undefined;
-    const cleanup = () => {
-      if (ping) clearInterval(ping);
-      ping = undefined;
-      unsubscribe();
-    };
-    unsubscribe = this.stream.subscribe(caller.accountId, {
-      send: (summary) => {
-        if (!res.writableEnded) res.write(`event: event\ndata: ${JSON.stringify(summary)}\n\n`);
-      },
-      close: () => {
-        cleanup();
-        if (!res.writableEnded) res.end();
-      },
-    });
-    ping = setInterval(() => {
-      if (!res.writableEnded) res.write(': ping\n\n');
-    }, SSE_PING_MS);
+    conn.send(': connected\n\n');
+    ping = setInterval(() => conn.send(': ping\n\n'), SSE_PING_MS);
     req.raw.on('close', cleanup);
     res.on('close', cleanup);
     res.on('error', cleanup);
