@@ -41,9 +41,17 @@ export interface Endpoint {
   createdAt: string;
 }
 
+export interface UrlWarning {
+  field: 'url';
+  code: 'resolves_to_refused_address' | 'does_not_resolve';
+  message: string;
+}
+
 export interface EndpointWithSecret {
   endpoint: Endpoint;
   secret: string;
+  /** Save-time warnings about the URL's host name (saved anyway). */
+  warnings?: UrlWarning[];
 }
 
 export interface EndpointHealth {

@@ -35,6 +35,11 @@ export function EndpointsPage() {
       </div>
       {secret && (
         <ShownOnce title={`Endpoint created: ${secret.endpoint.url}`} onClose={() => setSecret(null)}>
+          {(secret.warnings ?? []).map((w) => (
+            <p key={w.code} class="once-warn" data-testid="endpoint-url-warning">
+              Warning: {w.message}
+            </p>
+          ))}
           <CopyField label="Signing secret" value={secret.secret} testId="endpoint-secret" />
           <p class="muted">
             Verify the <code>webhook-signature</code> header of each delivery with this secret (any Standard Webhooks library does it).
