@@ -46,7 +46,6 @@ export class FeedController {
     const max = this.config.FEED_STREAM_MAX_PER_ACCOUNT;
     const res = reply.raw;
     let ping: NodeJS.Timeout | undefined;
-    let unsubscribe: (() => void) | undefined;
     const cleanup = () => {
       if (ping) clearInterval(ping);
       ping = undefined;
@@ -57,7 +56,8 @@ export class FeedController {
       this.log.warn({ accountId: caller.accountId, msg: `live stream dropped: ${reason}` });
       cleanup();
     });
-    unsubscribe = this.stream.subscribe(caller.accountId, {
+    // Only ever called after subscribe() returned (a drop happens on a send, a close at shutdown).
+    const unsubscribe: (() => void) | undefined = this.stream.subscribe(caller.accountId, {
       send: (summary) => conn.send(`event: event\ndata: ${JSON.stringify(summary)}\n\n`),
       congested: () => conn.congested,
       close: () => {
