@@ -39,6 +39,7 @@ export class Pipeline {
       KAFKA_BROKERS: testBrokers().join(','),
       DATABASE_URL: testDatabaseUrl(),
       SECRETS_KEY: randomBytes(32).toString('base64'),
+      EMAIL_KEY_SECRET: randomBytes(32).toString('base64'),
       KAFKA_GROUP_SUFFIX: `-e2e-${randomBytes(4).toString('hex')}`,
       HTTP_HOST: '127.0.0.1',
       LOG_LEVEL: 'info',
@@ -48,7 +49,9 @@ export class Pipeline {
       DELIVERY_ALLOWED_PORTS: 'any',
       ENDPOINT_ALLOW_HTTP: 'true',
       ENDPOINT_ALLOWED_PORTS: 'any',
-      DELIVERY_INTERNAL_URL: `http://127.0.0.1:${this.ports.delivery}`,
+      // The delivery app's internal API has a listener of its own (loopback), next to the six apps' ports.
+      DELIVERY_INTERNAL_PORT: String(basePort + APPS.length),
+      DELIVERY_INTERNAL_URL: `http://127.0.0.1:${basePort + APPS.length}`,
       ...extraEnv,
     };
     if (!existsSync(join(ROOT, 'dist/apps/ingest-gateway/src/main.js'))) {

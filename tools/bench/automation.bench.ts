@@ -211,7 +211,7 @@ async function main(): Promise<void> {
 
   const suffix = `-bench-${tag}`;
   const config = loadConfig(AutomationConfig, {
-    KAFKA_BROKERS: BROKERS.join(','), LOG_LEVEL: 'silent', KAFKA_GROUP_SUFFIX: suffix,
+    KAFKA_BROKERS: BROKERS.join(','), LOG_LEVEL: 'silent', KAFKA_GROUP_SUFFIX: suffix, HOOKSTREAM_DEV_INSECURE_KEYS: 'true',
     ...(process.env['DATABASE_URL'] ? { DATABASE_URL: process.env['DATABASE_URL'] } : {}),
   });
   const groupId = `hookstream-automation${suffix}`;

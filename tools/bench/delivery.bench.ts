@@ -314,6 +314,8 @@ async function driver(): Promise<void> {
     HTTP_PORT: String(httpPort),
     LOG_LEVEL: 'warn',
     DELIVERY_ALLOWED_CIDRS: '127.0.0.1/32',
+    // Not used by the bench; any free port, so it never collides with a running dev stack.
+    DELIVERY_INTERNAL_PORT: '0',
     DELIVERY_ALLOW_HTTP: 'true',
     DELIVERY_ALLOWED_PORTS: 'any',
     KAFKAJS_NO_PARTITIONER_WARNING: '1',

@@ -227,7 +227,8 @@ async function main(): Promise<void> {
     return n;
   };
 
-  const config = loadConfig(EnricherConfig);
+  // A bench run on a development machine: the public development keys are fine unless set.
+  const config = loadConfig(EnricherConfig, { HOOKSTREAM_DEV_INSECURE_KEYS: 'true', ...process.env });
   const bootStart = Date.now();
   const app = await runApp({ appName: 'enricher', module: AppModule.register(config), config, consumer: { groupId: 'hookstream-enricher', maxBatchSize: 1000 } });
   log(`enricher started in ${((Date.now() - bootStart) / 1000).toFixed(1)} s (geo database loaded, migrations checked)`);

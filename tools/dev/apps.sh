@@ -21,3 +21,19 @@ stop_pidfile() {
   fi
   rm -f "$f"
 }
+
+# SECRETS_KEY and EMAIL_KEY_SECRET for this checkout: generated once into $STATE/secrets.env
+# (mode 600, never committed) and exported; a value already in the environment wins.
+load_dev_keys() {
+  local file="$STATE/secrets.env" name value
+  mkdir -p "$STATE"
+  [ -f "$file" ] || (umask 077; : > "$file")
+  for name in SECRETS_KEY EMAIL_KEY_SECRET; do
+    [ -n "${!name:-}" ] && continue
+    if ! grep -q "^$name=" "$file"; then
+      echo "$name=$(node -e 'console.log(require("crypto").randomBytes(32).toString("base64"))')" >> "$file"
+    fi
+    value="$(grep "^$name=" "$file" | tail -n 1 | cut -d= -f2-)"
+    export "$name=$value"
+  done
+}

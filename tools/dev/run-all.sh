@@ -13,11 +13,9 @@ infra_env="$(bash tools/infra/up.sh)"  # fails the script if Kafka or PostgreSQL
 eval "$infra_env"
 export KAFKA_BROKERS DATABASE_URL
 
-# One secrets key per checkout, generated once, never committed.
-if [ -z "${SECRETS_KEY:-}" ]; then
-  [ -f "$STATE/secrets.env" ] || echo "SECRETS_KEY=$(node -e 'console.log(require("crypto").randomBytes(32).toString("base64"))')" > "$STATE/secrets.env"
-  set -a; source "$STATE/secrets.env"; set +a
-fi
+# Keys per checkout, generated once into .local/secrets.env, never committed (the apps refuse the
+# public development defaults). A key already in the environment wins.
+load_dev_keys
 export PUBLIC_BASE_URL="${PUBLIC_BASE_URL:-http://127.0.0.1:${PORTS[ingest-gateway]}}"
 # The demo inbox and a developer's own receivers run on loopback: allow exactly that, at save time
 # (control-api) and at send time (delivery) alike, nothing else.

@@ -15,6 +15,7 @@ import { RulesCache } from '../src/config-cache/rules-cache.service';
 
 const groupSuffix = `-${uniqueName('t')}`;
 const config = loadConfig(AutomationConfig, {
+  HOOKSTREAM_DEV_INSECURE_KEYS: 'true',
   KAFKA_BROKERS: testBrokers().join(','),
   DATABASE_URL: testDatabaseUrl(),
   LOG_LEVEL: 'silent',

@@ -62,7 +62,7 @@ describe('contacts written by two replicas at once (real PostgreSQL)', () => {
     const produced: OutboundMessage[] = [];
     const producer: EventProducer = { send: async (_topic, messages) => void produced.push(...messages) };
     const cache = { subscriptions: new SubscriptionIndex(), automations: new AutomationIndex() } as unknown as RulesCache;
-    const config = loadConfig(AutomationConfig, { KAFKA_BROKERS: '127.0.0.1:9092', DATABASE_URL: testDatabaseUrl() });
+    const config = loadConfig(AutomationConfig, { KAFKA_BROKERS: '127.0.0.1:9092', DATABASE_URL: testDatabaseUrl(), HOOKSTREAM_DEV_INSECURE_KEYS: 'true' });
     const other = new ContactsRepository(ds);
     let loads = 0;
     /** Replica A's repository: right after A's first read, replica B tags the contact "vip". */

@@ -50,7 +50,7 @@ export class ControlApiConfig extends BaseAppConfig {
 
   /** The delivery app's internal HTTP address (send sample data). */
   @Matches(/^https?:\/\/[^\s/]+(\/[^\s]*[^/\s])?$/, { message: 'DELIVERY_INTERNAL_URL must be an http(s) URL without a trailing slash' })
-  DELIVERY_INTERNAL_URL = 'http://127.0.0.1:3005';
+  DELIVERY_INTERNAL_URL = 'http://127.0.0.1:3015';
 
   /** Bound on the sample-data proxy call (the delivery app's own attempt timeout is 15 s). */
   @IsInt() @Min(1000) DELIVERY_SAMPLE_TIMEOUT_MS = 20_000;

@@ -41,6 +41,8 @@ export const CONSUMED_TOPICS = [Topics.eventsRaw, Topics.eventsEnriched, Topics.
 export async function startControlApi(env: Record<string, string> = {}, opts: { consumer?: boolean; listen?: boolean } = {}): Promise<TestApp> {
   process.env['KAFKAJS_NO_PARTITIONER_WARNING'] = '1';
   const config = loadConfig(ControlApiConfig, {
+    // Tests that need a key of their own pass SECRETS_KEY in `env`.
+    HOOKSTREAM_DEV_INSECURE_KEYS: 'true',
     DATABASE_URL: testDatabaseUrl(),
     KAFKA_BROKERS: testBrokers().join(','),
     LOG_LEVEL: 'silent',

@@ -1,9 +1,17 @@
 import { BaseAppConfig } from '@hookstream/config';
-import { IsIn, IsInt, IsString, Matches, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsNotEmpty, IsString, Matches, Max, Min } from 'class-validator';
 import { parseSchedule } from './deliveries/attempt-outcome';
 
 export class DeliveryConfig extends BaseAppConfig {
   override HTTP_PORT = 3005;
+
+  /**
+   * The internal API (send sample data, for control-api) listens here, apart from HTTP_HOST:HTTP_PORT
+   * (health, metrics). Loopback by default; in a cluster, the pod address with the port reachable
+   * only from control-api. Port 0 = any free port (tests).
+   */
+  @IsString() @IsNotEmpty() DELIVERY_INTERNAL_HOST = '127.0.0.1';
+  @IsInt() @Min(0) @Max(65535) DELIVERY_INTERNAL_PORT = 3015;
 
   /** CIDRs that may be reached although not public (tests, private deployments), e.g. `127.0.0.1/32,::1/128`. */
   @IsString() DELIVERY_ALLOWED_CIDRS = '';
@@ -69,6 +77,9 @@ export function assertDeliveryConfig(c: DeliveryConfig): void {
   const scheduleMs = parseSchedule(c.DELIVERY_SCHEDULE).reduce((a, b) => a + b, 0);
   if (c.DELIVERY_RETENTION_DAYS * 86_400_000 <= scheduleMs) {
     problems.push(`DELIVERY_RETENTION_DAYS must outlast DELIVERY_SCHEDULE (${(scheduleMs / 86_400_000).toFixed(1)} days), or deliveries would be deleted while still retrying`);
+  }
+  if (c.DELIVERY_INTERNAL_PORT !== 0 && c.DELIVERY_INTERNAL_PORT === c.HTTP_PORT) {
+    problems.push('DELIVERY_INTERNAL_PORT must differ from HTTP_PORT: the internal API has a listener of its own');
   }
   if (c.RETRY_AFTER_MIN_SECONDS > c.RETRY_AFTER_MAX_SECONDS) problems.push('RETRY_AFTER_MIN_SECONDS must not exceed RETRY_AFTER_MAX_SECONDS');
   if (problems.length > 0) throw new Error(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);

@@ -18,6 +18,7 @@ import { AppModule } from '../src/app.module';
 import { DeliveryConfig } from '../src/delivery.config';
 import { DeliveryRetentionService } from '../src/deliveries/delivery-retention.service';
 import { EndpointCache } from '../src/endpoints/endpoint-cache.service';
+import { InternalServer } from '../src/sample/internal-server';
 import { DNS_RESOLVER } from '../src/outbound/outbound.module';
 import type { Resolver } from '../src/outbound/safe-lookup';
 import { INTERNAL_TOKEN_HEADER, internalToken } from '@hookstream/webhooks';
@@ -88,6 +89,7 @@ const env = {
   DELIVERY_POLL_MS: '200',
   CIRCUIT_FAILURE_THRESHOLD: '50',
   DELIVERY_RETENTION_BATCH: '500',
+  DELIVERY_INTERNAL_PORT: '0',
 };
 const config = loadConfig(DeliveryConfig, env);
 const groupId = `hookstream-delivery${groupSuffix}`;
@@ -540,22 +542,40 @@ describe('delivery (Kafka + PostgreSQL + local receivers)', () => {
     expect(rx.hits.map((h) => h.headers['webhook-id'])).toEqual([req.webhookId]);
   });
 
+  it('serves the internal API on its own loopback listener only, not on the health/metrics port', async () => {
+    const internal = app.get(InternalServer).address();
+    // DELIVERY_INTERNAL_HOST is left at its default here: loopback, never 0.0.0.0.
+    expect(internal.address).toBe('127.0.0.1');
+    expect(internal.port).not.toBe(0);
+    const ep = await endpoint('https://hooks.example.test/in');
+    const publicPort = app.getHttpAdapter().getInstance();
+    const onPublic = await publicPort.inject({
+      method: 'POST', url: `/internal/v1/endpoints/${ep.id}/sample`, headers: { [INTERNAL_TOKEN_HEADER]: internalToken(secretsKey) }, payload: { eventType: 'purchase' },
+    });
+    expect(onPublic.statusCode).toBe(404);
+    const unknown = await fetch(`http://127.0.0.1:${internal.port}/internal/v1/endpoints/ep_nope/sample`, {
+      method: 'POST', headers: { 'content-type': 'application/json', [INTERNAL_TOKEN_HEADER]: internalToken(secretsKey) }, body: JSON.stringify({ eventType: 'purchase' }),
+    });
+    expect(unknown.status).toBe(404);
+    expect(await unknown.json()).toEqual({ error: { code: 'not_found', message: 'endpoint ep_nope is not known to delivery' } });
+    const bad = await fetch(`http://127.0.0.1:${internal.port}/internal/v1/endpoints/${ep.id}/sample`, {
+      method: 'POST', headers: { 'content-type': 'application/json', [INTERNAL_TOKEN_HEADER]: internalToken(secretsKey) }, body: JSON.stringify({ eventType: 'Not A Type' }),
+    });
+    expect(bad.status).toBe(400);
+  });
+
   it('sends sample data synchronously to a caller holding the internal token', async () => {
     const rx = await receiver(() => 202);
     const ep = await endpoint(rx.url(), { format: 'form' });
-    const http = app.getHttpAdapter().getInstance();
-    const denied = await http.inject({ method: 'POST', url: `/internal/v1/endpoints/${ep.id}/sample`, payload: { eventType: 'contact.tag_added' } });
-    expect(denied.statusCode).toBe(401);
+    const url = `http://127.0.0.1:${app.get(InternalServer).address().port}/internal/v1/endpoints/${ep.id}/sample`;
+    const body = JSON.stringify({ eventType: 'contact.tag_added' });
+    const denied = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    expect(denied.status).toBe(401);
     expect(rx.hits).toHaveLength(0);
 
-    const res = await http.inject({
-      method: 'POST',
-      url: `/internal/v1/endpoints/${ep.id}/sample`,
-      headers: { [INTERNAL_TOKEN_HEADER]: internalToken(secretsKey) },
-      payload: { eventType: 'contact.tag_added' },
-    });
-    expect(res.statusCode).toBe(200);
-    expect(res.json()).toMatchObject({ outcome: 'succeeded', httpStatus: 202, error: null });
+    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', [INTERNAL_TOKEN_HEADER]: internalToken(secretsKey) }, body });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ outcome: 'succeeded', httpStatus: 202, error: null });
     expect(rx.hits).toHaveLength(1);
     expect(rx.hits[0].headers['content-type']).toBe('application/x-www-form-urlencoded');
     expect(rx.hits[0].body).toContain('type=contact_tag_added');

@@ -1,11 +1,18 @@
-import { BaseAppConfig } from '@hookstream/config';
+import { BaseAppConfig, NotDevDefault } from '@hookstream/config';
 import { IsOptional, IsString, MinLength } from 'class-validator';
+
+/** Public development default of EMAIL_KEY_SECRET. */
+export const DEV_EMAIL_KEY_SECRET = 'dev-only-email-key-secret-change-me';
 
 export class EnricherConfig extends BaseAppConfig {
   override HTTP_PORT = 3003;
   /** Path to your own GeoIP2/GeoLite2 City .mmdb; empty = the DB-IP City Lite database shipped with the package. */
   @IsOptional() @IsString() GEOIP_DB_PATH = '';
-  /** Keys the hash under which names are remembered per email (emails themselves are never stored). */
+  /**
+   * Keys the hash under which names are remembered per email (emails themselves are never stored).
+   * The default is public: refused unless HOOKSTREAM_DEV_INSECURE_KEYS=true.
+   */
   @IsString() @MinLength(16, { message: 'EMAIL_KEY_SECRET must be at least 16 characters' })
-  EMAIL_KEY_SECRET = 'dev-only-email-key-secret-change-me';
+  @NotDevDefault(DEV_EMAIL_KEY_SECRET, 'openssl rand -base64 32')
+  EMAIL_KEY_SECRET = DEV_EMAIL_KEY_SECRET;
 }

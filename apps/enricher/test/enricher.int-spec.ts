@@ -33,6 +33,7 @@ const secret = randomBytes(24).toString('hex');
 const groupSuffix = `-${uniqueName('t')}`;
 const groupId = `hookstream-enricher${groupSuffix}`;
 const config = loadConfig(EnricherConfig, {
+  HOOKSTREAM_DEV_INSECURE_KEYS: 'true',
   KAFKA_BROKERS: testBrokers().join(','),
   DATABASE_URL: testDatabaseUrl(),
   LOG_LEVEL: 'silent',

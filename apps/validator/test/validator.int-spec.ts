@@ -41,7 +41,7 @@ const JSON_CT = 'application/json';
 /** Every source id of this run starts with this, so our outcomes can be told from other tests'. */
 const RUN = uniqueName('src_valint');
 const ACCOUNT = uniqueName('acc_valint');
-const config = loadConfig(ValidatorConfig, { KAFKA_BROKERS: testBrokers().join(','), DATABASE_URL: testDatabaseUrl(), LOG_LEVEL: 'silent' });
+const config = loadConfig(ValidatorConfig, { KAFKA_BROKERS: testBrokers().join(','), DATABASE_URL: testDatabaseUrl(), LOG_LEVEL: 'silent', HOOKSTREAM_DEV_INSECURE_KEYS: 'true' });
 const validatorGroup = uniqueName('hookstream-validator-int');
 
 function sourceOf(m: OutboundMessage): string | null {

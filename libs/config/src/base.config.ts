@@ -1,4 +1,5 @@
 import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { DEV_SECRETS_KEY, NotDevDefault } from './dev-keys';
 
 /** Settings every Hookstream app shares. Each app's config class extends this. */
 export class BaseAppConfig {
@@ -16,9 +17,16 @@ export class BaseAppConfig {
 
   @IsInt() @Min(1) @Max(65535) HTTP_PORT = 3000;
 
-  /** base64 of 32 bytes; encrypts signing secrets at rest and on the config topic. */
+  /**
+   * base64 of 32 bytes; encrypts signing secrets at rest and on the config topic. The default is
+   * public: refused unless HOOKSTREAM_DEV_INSECURE_KEYS=true.
+   */
   @IsString() @Matches(/^[A-Za-z0-9+/]{43}=$/, { message: 'SECRETS_KEY must be base64 of 32 bytes (generate one: openssl rand -base64 32)' })
-  SECRETS_KEY = 'ZGV2LW9ubHktc2VjcmV0cy1rZXktY2hhbmdlLW1lISE=';
+  @NotDevDefault(DEV_SECRETS_KEY, 'openssl rand -base64 32')
+  SECRETS_KEY = DEV_SECRETS_KEY;
+
+  /** `true` lets the public development defaults of the keys through (local development only). */
+  @IsIn(['true', 'false']) HOOKSTREAM_DEV_INSECURE_KEYS = 'false';
 
   @IsInt() @Min(1) @Max(1000) KAFKA_TOPIC_PARTITIONS = 6;
 

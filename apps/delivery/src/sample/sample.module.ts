@@ -1,12 +1,12 @@
 import { Module } from '@nestjs/common';
 import { DeliveriesModule } from '../deliveries/deliveries.module';
 import { EndpointsModule } from '../endpoints/endpoints.module';
-import { InternalTokenGuard } from './internal-token.guard';
-import { SampleController } from './sample.controller';
+import { InternalServer } from './internal-server';
+import { SampleService } from './sample.service';
 
 @Module({
   imports: [DeliveriesModule, EndpointsModule],
-  controllers: [SampleController],
-  providers: [InternalTokenGuard],
+  providers: [SampleService, InternalServer],
+  exports: [InternalServer],
 })
 export class SampleModule {}

@@ -1,11 +1,17 @@
-import { Body, Controller, HttpCode, HttpException, HttpStatus, Param, Post, UseGuards } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { AttemptService } from '../deliveries/attempt.service';
 import { EndpointCache } from '../endpoints/endpoint-cache.service';
-import { InternalTokenGuard } from './internal-token.guard';
 import { sampleContent } from './sample-event';
 import { SampleRequestDto, type SampleAnswer } from './sample.dto';
+
+/** A refused sample request: HTTP status and the `{"error": {code, message}}` body. */
+export class SampleError extends Error {
+  constructor(readonly status: 400 | 404, readonly code: 'bad_request' | 'not_found', message: string) {
+    super(message);
+  }
+}
 
 /**
  * "Send sample data", called by control-api: one synchronous attempt with a sample event,
@@ -13,22 +19,19 @@ import { SampleRequestDto, type SampleAnswer } from './sample.dto';
  * deliveries; not recorded, not retried, and it bypasses the endpoint's queue and circuit
  * (the user is testing the endpoint right now).
  */
-@Controller('internal/v1/endpoints')
-@UseGuards(InternalTokenGuard)
-export class SampleController {
+@Injectable()
+export class SampleService {
   constructor(
     private readonly endpoints: EndpointCache,
     private readonly attempts: AttemptService,
   ) {}
 
-  @Post(':endpointId/sample')
-  @HttpCode(200)
-  async sample(@Param('endpointId') endpointId: string, @Body() body: unknown): Promise<SampleAnswer> {
+  async send(endpointId: string, body: unknown): Promise<SampleAnswer> {
     const dto = plainToInstance(SampleRequestDto, body ?? {});
     const problems = validateSync(dto).flatMap((e) => Object.values(e.constraints ?? {}));
-    if (problems.length > 0) throw new HttpException({ error: { code: 'bad_request', message: problems.join('; ') } }, HttpStatus.BAD_REQUEST);
+    if (problems.length > 0) throw new SampleError(400, 'bad_request', problems.join('; '));
     const endpoint = this.endpoints.get(endpointId);
-    if (!endpoint) throw new HttpException({ error: { code: 'not_found', message: `endpoint ${endpointId} is not known to delivery` } }, HttpStatus.NOT_FOUND);
+    if (!endpoint) throw new SampleError(404, 'not_found', `endpoint ${endpointId} is not known to delivery`);
 
     const now = new Date();
     const run = await this.attempts.attempt(endpoint, sampleContent(dto.eventType, endpoint.snapshot.accountId, now), 1, now);
