@@ -4,7 +4,7 @@ import { ControlApiConfig } from '../control-api.config';
 import { UrlPolicyService } from './url-policy';
 
 function service(lookup: HostLookup, env: Record<string, string> = {}): UrlPolicyService {
-  return new UrlPolicyService(loadConfig(ControlApiConfig, { ENDPOINT_ALLOW_HTTP: 'true', ENDPOINT_ALLOWED_PORTS: 'any', ...env }), lookup);
+  return new UrlPolicyService(loadConfig(ControlApiConfig, { HOOKSTREAM_DEV_INSECURE_KEYS: 'true', ENDPOINT_ALLOW_HTTP: 'true', ENDPOINT_ALLOWED_PORTS: 'any', ...env }), lookup);
 }
 
 describe('UrlPolicyService save-time warnings', () => {
