@@ -1,3 +1,4 @@
+import { ConsumerGroups } from '@hookstream/contracts';
 import { loadConfig } from '@hookstream/config';
 import { exitOnBootError, runApp } from '@hookstream/platform';
 import { AppModule } from './app.module';
@@ -5,7 +6,7 @@ import { AutomationConfig } from './automation.config';
 
 async function main(): Promise<void> {
   const config = loadConfig(AutomationConfig);
-  await runApp({ appName: 'automation', module: AppModule.register(config), config, consumer: { groupId: 'hookstream-automation', maxBatchSize: 500 } });
+  await runApp({ appName: 'automation', module: AppModule.register(config), config, consumer: { groupId: ConsumerGroups.automation, maxBatchSize: 500 } });
 }
 
 main().catch(exitOnBootError('automation'));

@@ -1,3 +1,4 @@
+import { ConsumerGroups } from '@hookstream/contracts';
 import { loadConfig } from '@hookstream/config';
 import { exitOnBootError, runApp } from '@hookstream/platform';
 import { APP_NAME, AppModule } from './app.module';
@@ -12,7 +13,7 @@ async function main(): Promise<void> {
     config,
     // The grouped consumer writes the feed and applies delivery results (one replica per partition);
     // the live stream has its own per-process tail consumer (FeedStreamService).
-    consumer: { groupId: 'hookstream-control-api', maxBatchSize: 500 },
+    consumer: { groupId: ConsumerGroups.controlApi, maxBatchSize: 500 },
     configure: (app) => configureHttp(app),
   });
 }

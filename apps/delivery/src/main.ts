@@ -1,3 +1,4 @@
+import { ConsumerGroups } from '@hookstream/contracts';
 import { loadConfig } from '@hookstream/config';
 import { exitOnBootError, runApp } from '@hookstream/platform';
 import { AppModule } from './app.module';
@@ -10,7 +11,7 @@ async function main(): Promise<void> {
     appName: 'delivery',
     module: AppModule.register(config),
     config,
-    consumer: { groupId: 'hookstream-delivery', maxBatchSize: 500 },
+    consumer: { groupId: ConsumerGroups.delivery, maxBatchSize: 500 },
   });
 }
 

@@ -1,3 +1,4 @@
+import { ConsumerGroups } from '@hookstream/contracts';
 import { loadConfig } from '@hookstream/config';
 import { exitOnBootError, runApp } from '@hookstream/platform';
 import { AppModule } from './app.module';
@@ -5,7 +6,7 @@ import { EnricherConfig } from './enricher.config';
 
 async function main(): Promise<void> {
   const config = loadConfig(EnricherConfig);
-  await runApp({ appName: 'enricher', module: AppModule.register(config), config, consumer: { groupId: 'hookstream-enricher', maxBatchSize: 1000 } });
+  await runApp({ appName: 'enricher', module: AppModule.register(config), config, consumer: { groupId: ConsumerGroups.enricher, maxBatchSize: 1000 } });
 }
 
 main().catch(exitOnBootError('enricher'));

@@ -1,3 +1,4 @@
+import { ConsumerGroups } from '@hookstream/contracts';
 import { loadConfig } from '@hookstream/config';
 import { exitOnBootError, runApp } from '@hookstream/platform';
 import { AppModule } from './app.module';
@@ -5,7 +6,7 @@ import { ValidatorConfig } from './validator.config';
 
 async function main(): Promise<void> {
   const config = loadConfig(ValidatorConfig);
-  await runApp({ appName: 'validator', module: AppModule.register(config), config, consumer: { groupId: 'hookstream-validator', maxBatchSize: 500 } });
+  await runApp({ appName: 'validator', module: AppModule.register(config), config, consumer: { groupId: ConsumerGroups.validator, maxBatchSize: 500 } });
 }
 
 main().catch(exitOnBootError('validator'));

@@ -5,3 +5,4 @@ export * from './events/canonical-event.dto';
 export * from './events/raw-event.dto';
 export * from './delivery/delivery.dto';
 export * from './config/config-change';
+export * from './topic-contracts';

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { CustomTransportStrategy, Server } from '@nestjs/microservices';
-import { dlqOf } from '@hookstream/contracts';
+import { DLQ_HEADERS, dlqOf } from '@hookstream/contracts';
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { isObservable, lastValueFrom } from 'rxjs';
 import { errorMessage, PermanentMessageError } from './errors';
@@ -32,14 +32,8 @@ export interface KafkaHandlerExtras {
 
 type Handler = (data: unknown, ctx: KafkaBatchContext) => Promise<unknown>;
 
-export const DLQ_HEADERS = {
-  error: 'hookstream_dlq_error',
-  attempts: 'hookstream_dlq_attempts',
-  topic: 'hookstream_dlq_topic',
-  partition: 'hookstream_dlq_partition',
-  offset: 'hookstream_dlq_offset',
-  failedAt: 'hookstream_dlq_failed_at',
-} as const;
+/** Re-exported: the DLQ headers are part of the published contract (@hookstream/contracts). */
+export { DLQ_HEADERS };
 
 /**
  * NestJS transport over kafkajs consumer groups, built for at-least-once with exactly-once effects:

@@ -1,0 +1,4 @@
+export * from './json-schema';
+export * from './asyncapi';
+export * from './compat';
+export * from './published';
