@@ -6,6 +6,7 @@ import { AutomationsModule } from './automations/automations.module';
 import { ApiExceptionFilter } from './common/api-exception.filter';
 import { apiValidationPipe } from './common/validation';
 import { ConfigPublisherModule } from './config-publisher/config-publisher.module';
+import { ContractsModule } from './contracts/contracts.module';
 import type { ControlApiConfig } from './control-api.config';
 import { DeliveriesModule } from './deliveries/deliveries.module';
 import { EndpointHealthModule } from './endpoint-health/endpoint-health.module';
@@ -33,6 +34,7 @@ export class AppModule {
         SourcesModule,
         EndpointsModule,
         AutomationsModule,
+        ContractsModule,
         ...(readSide ? [FeedModule, DeliveriesModule, EndpointHealthModule, TestEventsModule] : []),
       ],
       providers: [

@@ -1,12 +1,13 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { withWebhooks } from './contracts/openapi-webhooks';
 import { serveDashboard } from './dashboard/dashboard.static';
 
 export const DOCS_PATH = 'docs';
 
 /**
- * What both main.ts and the tests apply before init: the OpenAPI document at /docs (JSON at
- * /docs-json). Errors Fastify raises itself (unreadable JSON, wrong content type, body too
+ * What both main.ts and the tests apply before init: the OpenAPI 3.1 document at /docs (JSON at
+ * /docs-json), with the outbound webhooks in its `webhooks` section. Errors Fastify raises itself (unreadable JSON, wrong content type, body too
  * large) already reach ApiExceptionFilter: Nest installs Fastify's error handler at init.
  */
 export function configureHttp(app: NestFastifyApplication, opts: { swaggerUi?: boolean; dashboard?: boolean } = {}): void {
@@ -20,7 +21,7 @@ export function configureHttp(app: NestFastifyApplication, opts: { swaggerUi?: b
     .setVersion('1')
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'An API key (hsk_…)' })
     .build();
-  SwaggerModule.setup(DOCS_PATH, app, () => SwaggerModule.createDocument(app, doc), {
+  SwaggerModule.setup(DOCS_PATH, app, () => withWebhooks(SwaggerModule.createDocument(app, doc)), {
     jsonDocumentUrl: `${DOCS_PATH}-json`,
     // The UI's assets are served by @fastify/static; Jest on Node 20 cannot load it (an ESM-only dependency).
     swaggerUiEnabled: opts.swaggerUi ?? true,

@@ -6,3 +6,4 @@ export * from './events/raw-event.dto';
 export * from './delivery/delivery.dto';
 export * from './config/config-change';
 export * from './topic-contracts';
+export * from './outbound/webhook-events';

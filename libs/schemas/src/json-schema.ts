@@ -1,4 +1,6 @@
-import { validationMetadatasToSchemas } from 'class-validator-jsonschema';
+import { getMetadataStorage } from 'class-validator';
+import type { ValidationMetadata } from 'class-validator/types/metadata/ValidationMetadata';
+import { validationMetadataArrayToSchemas } from 'class-validator-jsonschema';
 import type { DtoClass } from '@hookstream/contracts';
 
 // class-transformer ships its metadata storage only under cjs/ (types apart); it tells the
@@ -18,20 +20,49 @@ export function isSchema(v: JsonValue | undefined): v is JsonSchema {
  * with `$ref`s to `<refPrefix><ClassName>`. Generated from the class-validator decorators, so
  * the published contract and the runtime validation are the same rules.
  *
+ * Only the classes reachable from `roots` are read (an app's own DTOs may share a name with a
+ * contract's; two reachable classes may not).
+ *
  * class-validator's `@IsOptional()` accepts both a missing member and null: such members are
  * not required and allow null here too (the generator alone would reject the nulls producers write).
  */
 export function dtoSchemas(roots: readonly DtoClass[], refPrefix: string): Record<string, JsonSchema> {
-  const all = validationMetadatasToSchemas({ refPointerPrefix: refPrefix, classTransformerMetadataStorage: defaultMetadataStorage }) as Record<string, JsonSchema>;
+  const storage = getMetadataStorage();
+  const classes = new Map<string, DtoClass>();
+  const metas: ValidationMetadata[] = [];
+  const queue = [...roots];
+  for (let cls = queue.shift(); cls; cls = queue.shift()) {
+    const known = classes.get(cls.name);
+    if (known === cls) continue;
+    if (known) throw new Error(`two contract classes are named ${cls.name}: rename one (schema names are class names)`);
+    classes.set(cls.name, cls);
+    // Decorators built on ValidateBy (IsObject, IsISO8601 …) name their rule on the constraint class, as the generator expects.
+    const own = storage.getTargetValidationMetadatas(cls, '', true, false).map((m) => {
+      const constraint = m.constraintCls ? storage.getTargetValidatorConstraints(m.constraintCls)[0] : undefined;
+      return constraint ? { ...m, type: constraint.name } : { ...m };
+    });
+    if (own.length === 0) throw new Error(`no class-validator metadata for ${cls.name}: decorate its members`);
+    metas.push(...own);
+    for (const prop of new Set(own.map((m) => m.propertyName))) {
+      const nested = defaultMetadataStorage.findTypeMetadata(cls, prop)?.typeFunction();
+      if (typeof nested === 'function' && storage.getTargetValidationMetadatas(nested, '', true, false).length > 0) queue.push(nested as DtoClass);
+    }
+  }
+  const all = validationMetadataArrayToSchemas(metas, {
+    refPointerPrefix: refPrefix,
+    classTransformerMetadataStorage: defaultMetadataStorage,
+  }) as Record<string, JsonSchema>;
   const out: Record<string, JsonSchema> = {};
-  const visit = (name: string): void => {
-    if (out[name]) return;
+  for (const name of classes.keys()) {
     const schema = all[name];
-    if (!schema) throw new Error(`no class-validator metadata for ${name}: decorate its members or add it to the contracts`);
+    if (!schema) throw new Error(`no schema generated for ${name}`);
     out[name] = withNullableOptionals(schema);
-    for (const ref of refsIn(schema)) if (ref.startsWith(refPrefix)) visit(ref.slice(refPrefix.length));
-  };
-  for (const cls of roots) visit(cls.name);
+  }
+  for (const ref of refsIn(out)) {
+    if (ref.startsWith(refPrefix) && !out[ref.slice(refPrefix.length)]) {
+      throw new Error(`${ref} is referenced but is not a decorated class: give the member @Type(() => TheClass)`);
+    }
+  }
   return sortKeys(out);
 }
 

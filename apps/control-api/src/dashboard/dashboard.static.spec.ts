@@ -5,7 +5,7 @@ import { isApiPath, locateDashboard } from './dashboard.static';
 
 describe('isApiPath', () => {
   it('keeps API, docs, health and asset paths out of the page fallback', () => {
-    for (const p of ['/v1', '/v1/sources', '/v1/unknown', '/docs', '/docs-json', '/docs/static/x.js', '/health/ready', '/assets/missing.js', '/internal/v1/x']) {
+    for (const p of ['/v1', '/v1/sources', '/v1/unknown', '/docs', '/docs-json', '/docs/static/x.js', '/health/ready', '/assets/missing.js', '/internal/v1/x', '/asyncapi', '/asyncapi.json']) {
       expect(isApiPath(p)).toBe(true);
     }
   });

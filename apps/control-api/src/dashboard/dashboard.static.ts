@@ -9,7 +9,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 const BUILD_DIR = join('apps', 'control-api', 'web', 'dist');
 
 /** Paths that belong to the API: unknown ones answer the API's JSON 404, never the page. */
-const API_PREFIXES = ['/v1/', '/docs', '/health/', '/internal/', '/assets/'];
+const API_PREFIXES = ['/v1/', '/docs', '/health/', '/internal/', '/assets/', '/asyncapi'];
 
 // The page holds an API key: no third-party code, no framing, no referrer leaking URLs.
 const PAGE_HEADERS: Record<string, string> = {

@@ -134,6 +134,9 @@ function Footer() {
       <a href="/docs" target="_blank" rel="noreferrer">
         API reference
       </a>
+      <a href="/asyncapi" target="_blank" rel="noreferrer">
+        Kafka topics (AsyncAPI)
+      </a>
       <a href="https://db-ip.com" target="_blank" rel="noreferrer">
         IP Geolocation by DB-IP
       </a>

@@ -1,10 +1,9 @@
 import { useState } from 'preact/hooks';
 import { api } from '../api';
+import { loadEventTypes, withType, type EventTypeDoc } from '../event-types';
 import { Link } from '../router';
 import type { Endpoint, EndpointHealth, EndpointWithSecret, Page, SampleResult } from '../types';
 import { Badge, CopyField, Empty, LoadState, ShownOnce, ago, toast, toastError, useLoad } from '../ui';
-
-export const SAMPLE_TYPES = ['purchase', 'signup', 'review', 'contact.subscribed', 'contact.updated'];
 
 interface Row {
   endpoint: Endpoint;
@@ -146,6 +145,7 @@ function EndpointRow(props: { row: Row; onChanged: () => void }) {
 export function SampleButton(props: { endpoint: Endpoint; withType?: boolean }) {
   const [busy, setBusy] = useState(false);
   const [type, setType] = useState('purchase');
+  const types = useLoad(() => (props.withType ? loadEventTypes() : Promise.resolve([])), [props.withType]);
   const send = async () => {
     setBusy(true);
     try {
@@ -166,7 +166,7 @@ export function SampleButton(props: { endpoint: Endpoint; withType?: boolean }) 
     <span class="sample">
       {props.withType && (
         <select name="sample-type" value={type} onChange={(ev) => setType(ev.currentTarget.value)}>
-          {SAMPLE_TYPES.map((t) => (
+          {(types.data?.length ? types.data.map((t) => t.type) : ['purchase']).map((t) => (
             <option key={t} value={t}>
               {t}
             </option>
@@ -227,6 +227,60 @@ function CreateEndpoint(props: { onCreated: (r: EndpointWithSecret) => void }) {
       <button type="submit" class="btn btn-primary" disabled={busy || !url.trim()}>
         {busy ? 'Creating…' : 'Create endpoint'}
       </button>
+      <EventTypeCatalog onAdd={(t) => setTypes((cur) => withType(cur, t))} />
     </form>
+  );
+}
+
+/**
+ * What each event type delivers: its description, an example body and its JSON Schema, from the
+ * same catalog as the API reference's webhooks and "Send sample data".
+ */
+export function EventTypeCatalog(props: { onAdd?: (type: string) => void }) {
+  const l = useLoad(loadEventTypes, []);
+  const [selected, setSelected] = useState('purchase');
+  return (
+    <details class="event-types" aria-label="Event types">
+      <summary>What each event type sends (schema and example)</summary>
+      <LoadState l={l}>
+        {(types: EventTypeDoc[]) => {
+          const doc = types.find((t) => t.type === selected) ?? types[0];
+          return (
+            <div class="event-types-body">
+              <label>
+                Event type
+                <select name="catalog-type" value={doc?.type} onChange={(e) => setSelected(e.currentTarget.value)}>
+                  {types.map((t) => (
+                    <option key={t.type} value={t.type}>
+                      {t.type}
+                    </option>
+                  ))}
+                </select>
+              </label>
+              {doc && props.onAdd && (
+                <button type="button" class="btn btn-small" onClick={() => props.onAdd?.(doc.type)}>
+                  Subscribe to {doc.type}
+                </button>
+              )}
+              {doc && (
+                <>
+                  <p class="small">{doc.description}</p>
+                  <div class="event-types-pair">
+                    <section>
+                      <h4>Example body</h4>
+                      <pre class="mono small" data-testid="event-type-example">{JSON.stringify(doc.example, null, 2)}</pre>
+                    </section>
+                    <section>
+                      <h4>JSON Schema</h4>
+                      <pre class="mono small" data-testid="event-type-schema">{JSON.stringify(doc.schema, null, 2)}</pre>
+                    </section>
+                  </div>
+                </>
+              )}
+            </div>
+          );
+        }}
+      </LoadState>
+    </details>
   );
 }
