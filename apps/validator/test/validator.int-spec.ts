@@ -8,12 +8,14 @@ import {
 import { createDataSource, type DataSource } from '@hookstream/db';
 import { parseFormBody } from '@hookstream/dialects';
 import {
-  CoalescingProducer, DLQ_HEADERS, ensureTopics, EVENT_PRODUCER, KafkaBatchTransport, RethrowRpcFilter, type EventProducer, type OutboundMessage,
+  CoalescingProducer, DLQ_HEADERS, ensureTopics, EVENT_PRODUCER, KafkaBatchTransport, RethrowRpcFilter, type EventProducer, type InboundMessage,
+  type OutboundMessage,
 } from '@hookstream/kafka';
 import { KAFKA_CLIENT } from '@hookstream/platform';
 import { testBrokers, testDatabaseUrl, testKafka, uniqueName, waitFor } from '@hookstream/testing';
 import type { Consumer, Kafka, Producer } from 'kafkajs';
 import { AppModule } from '../src/app.module';
+import { ValidationService } from '../src/validation/validation.service';
 import { ValidatorConfig } from '../src/validator.config';
 
 // ---------------------------------------------------------------------------------------------
@@ -57,8 +59,15 @@ function sourceOf(m: OutboundMessage): string | null {
  * events on events.valid next to their own validator's copy.
  */
 class RunScopedProducer extends CoalescingProducer {
-  override send(topic: string, messages: OutboundMessage[]): Promise<void> {
-    return super.send(topic, messages.filter((m) => sourceOf(m)?.startsWith(RUN) ?? false));
+  /** Sources whose events.valid sends fail, as when the broker refuses them (fault injection). */
+  readonly refuseValidFor = new Set<string>();
+
+  override async send(topic: string, messages: OutboundMessage[]): Promise<void> {
+    const ours = messages.filter((m) => sourceOf(m)?.startsWith(RUN) ?? false);
+    if (topic === Topics.eventsValid && ours.some((m) => this.refuseValidFor.has(sourceOf(m) ?? ''))) {
+      throw new Error('KafkaJSError: broker refused the produce (injected)');
+    }
+    return super.send(topic, ours);
   }
 }
 
@@ -447,6 +456,36 @@ describe('validator on the real broker and database', () => {
       expect(validFor(e.id).every((v) => v.value.dedupeKey === 'idem:order-44')).toBe(true);
       const rows = await dedupeRows(src);
       expect(rows.find((r) => r.key === 'idem:order-44')).toEqual({ key: 'idem:order-44', event_id: e.id, duplicate_count: 0 });
+    });
+
+    it('a key claimed for an event whose publish failed is given back: a retry with a new id is valid, not a duplicate', async () => {
+      const src = newSource();
+      const producerInApp = app.get<EventProducer>(EVENT_PRODUCER) as RunScopedProducer;
+      const first = raw(src, ACTIVLY_SEED, { dialect: 'activly', idempotencyKey: 'order-90', headers: { 'idempotency-key': 'order-90' } });
+      const message: InboundMessage<RawEventDto> = {
+        topic: Topics.eventsRaw, partition: 0, offset: '0', key: src, value: first, headers: {}, timestamp: first.receivedAt,
+        envelope: { id: first.id, type: 'hookstream.event.received', source: `/sources/${src}`, time: first.receivedAt },
+      };
+      producerInApp.refuseValidFor.add(src);
+      try {
+        // What the consumer runs for a batch: the claim (real PostgreSQL), then the publish that fails.
+        await expect(app.get(ValidationService).process([message])).rejects.toThrow(/broker refused/);
+      } finally {
+        producerInApp.refuseValidFor.delete(src);
+      }
+      expect(await dedupeRows(src)).toEqual([]);
+
+      // The event never went out (it was dead-lettered, or the sender retries with a new id).
+      const retry = raw(src, ACTIVLY_SEED, { dialect: 'activly', idempotencyKey: 'order-90', headers: { 'idempotency-key': 'order-90' } });
+      await publish(retry);
+      await waitValid(retry.id);
+      expect(duplicates.filter((d) => d.value.raw.id === retry.id)).toHaveLength(0);
+      expect(await dedupeRows(src)).toEqual([{ key: 'idem:order-90', event_id: retry.id, duplicate_count: 0 }]);
+      // The exactly-once effect holds from there: the original, replayed, is now the duplicate.
+      await publish(first);
+      const d = await waitDuplicate(first.id);
+      expect(d.value.originalEventId).toBe(retry.id);
+      expect(validFor(first.id)).toHaveLength(0);
     });
 
     it('window dedupe: person.email + type within an hour → the second, different payload is a duplicate', async () => {

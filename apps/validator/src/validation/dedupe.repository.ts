@@ -12,6 +12,13 @@ export interface DedupeClaim {
   repeats?: number;
 }
 
+export interface DedupeClaimResult {
+  /** Per `sourceId\u0000key`, the event that owns the key. */
+  owners: Map<string, string>;
+  /** The `sourceId\u0000key`s this very statement gave to their claimant (new, or taken over after expiry). */
+  claimed: Set<string>;
+}
+
 /** The dedupe_keys table: claims keys for events in one batched INSERT … ON CONFLICT per batch. */
 @Injectable()
 export class DedupeRepository {
@@ -23,15 +30,17 @@ export class DedupeRepository {
    * redelivery and changes nothing. Keys past their expiry are taken over by the new event (and
    * their count starts again). `repeats` are added to the count: in-batch duplicates.
    */
-  async claim(claims: DedupeClaim[], retentionDays: number): Promise<Map<string, string>> {
+  async claim(claims: DedupeClaim[], retentionDays: number): Promise<DedupeClaimResult> {
     const owners = new Map<string, string>();
-    if (claims.length === 0) return owners;
+    const claimed = new Set<string>();
+    if (claims.length === 0) return { owners, claimed };
     const params: unknown[] = [];
     const rows = claims.map((c, i) => {
       params.push(c.sourceId, c.key, c.eventId, c.repeats ?? 0);
       return `($${i * 4 + 1}, $${i * 4 + 2}, $${i * 4 + 3}, $${i * 4 + 4}::integer, now(), now() + make_interval(days => ${Math.trunc(retentionDays)}))`;
     });
-    const result: { source_id: string; key: string; event_id: string }[] = await this.ds.query(
+    // first_seen_at = now() (the statement's transaction time) only where this statement set it.
+    const result: { source_id: string; key: string; event_id: string; claimed: boolean }[] = await this.ds.query(
       `INSERT INTO dedupe_keys (source_id, key, event_id, duplicate_count, first_seen_at, expires_at) VALUES ${rows.join(',')}
        ON CONFLICT (source_id, key) DO UPDATE SET
          event_id = CASE WHEN dedupe_keys.expires_at < now() THEN EXCLUDED.event_id ELSE dedupe_keys.event_id END,
@@ -39,11 +48,30 @@ export class DedupeRepository {
          expires_at = CASE WHEN dedupe_keys.expires_at < now() THEN EXCLUDED.expires_at ELSE dedupe_keys.expires_at END,
          duplicate_count = CASE WHEN dedupe_keys.expires_at < now() THEN EXCLUDED.duplicate_count
            ELSE dedupe_keys.duplicate_count + EXCLUDED.duplicate_count + CASE WHEN dedupe_keys.event_id <> EXCLUDED.event_id THEN 1 ELSE 0 END END
-       RETURNING source_id, key, event_id`,
+       RETURNING source_id, key, event_id, first_seen_at = now() AS claimed`,
       params,
     );
-    for (const r of result) owners.set(`${r.source_id}\u0000${r.key}`, r.event_id);
-    return owners;
+    for (const r of result) {
+      const k = `${r.source_id}\u0000${r.key}`;
+      owners.set(k, r.event_id);
+      if (r.claimed) claimed.add(k);
+    }
+    return { owners, claimed };
+  }
+
+  /**
+   * Gives keys back (their event could not be published): a retry of the event, with the same id
+   * or — when the sender retries — a new one, must not be taken for a duplicate of an event that
+   * never went out. Only rows still owned by that event are removed.
+   */
+  async release(claims: readonly { sourceId: string; key: string; eventId: string }[]): Promise<number> {
+    if (claims.length === 0) return 0;
+    const rows: unknown[] = await this.ds.query(
+      `DELETE FROM dedupe_keys d USING unnest($1::text[], $2::text[], $3::text[]) AS r(source_id, key, event_id)
+        WHERE d.source_id = r.source_id AND d.key = r.key AND d.event_id = r.event_id RETURNING 1`,
+      [claims.map((c) => c.sourceId), claims.map((c) => c.key), claims.map((c) => c.eventId)],
+    );
+    return rows.length;
   }
 
   /** Expiring storage: removes keys past their retention, in bounded chunks. */

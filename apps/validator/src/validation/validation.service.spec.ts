@@ -11,18 +11,30 @@ class FakeDedupeRepository {
   readonly rows = new Map<string, { eventId: string; duplicateCount: number }>();
   readonly calls: DedupeClaim[][] = [];
 
-  async claim(claims: DedupeClaim[]): Promise<Map<string, string>> {
+  async claim(claims: DedupeClaim[]): Promise<{ owners: Map<string, string>; claimed: Set<string> }> {
     this.calls.push(claims.map((c) => ({ ...c })));
     const keys = claims.map((c) => `${c.sourceId}\u0000${c.key}`);
     if (new Set(keys).size !== keys.length) throw new Error('ON CONFLICT DO UPDATE command cannot affect row a second time');
     const owners = new Map<string, string>();
+    const claimed = new Set<string>();
     claims.forEach((c, i) => {
       const row = this.rows.get(keys[i]);
-      if (!row) this.rows.set(keys[i], { eventId: c.eventId, duplicateCount: c.repeats ?? 0 });
-      else row.duplicateCount += (c.repeats ?? 0) + (row.eventId !== c.eventId ? 1 : 0);
+      if (!row) {
+        this.rows.set(keys[i], { eventId: c.eventId, duplicateCount: c.repeats ?? 0 });
+        claimed.add(keys[i]);
+      } else row.duplicateCount += (c.repeats ?? 0) + (row.eventId !== c.eventId ? 1 : 0);
       owners.set(keys[i], this.rows.get(keys[i])!.eventId);
     });
-    return owners;
+    return { owners, claimed };
+  }
+
+  async release(claims: { sourceId: string; key: string; eventId: string }[]): Promise<number> {
+    let n = 0;
+    for (const c of claims) {
+      const k = `${c.sourceId}\u0000${c.key}`;
+      if (this.rows.get(k)?.eventId === c.eventId && this.rows.delete(k)) n++;
+    }
+    return n;
   }
 
   count(sourceId: string, key: string): number | undefined {
@@ -32,7 +44,10 @@ class FakeDedupeRepository {
 
 class FakeProducer implements EventProducer {
   readonly sent: { topic: string; message: OutboundMessage }[] = [];
+  /** Topics whose sends fail (the broker refused them). */
+  readonly failing = new Set<string>();
   async send(topic: string, messages: OutboundMessage[]): Promise<void> {
+    if (this.failing.has(topic) && messages.length > 0) throw new Error(`broker refused ${topic}`);
     for (const message of messages) this.sent.push({ topic, message });
   }
   on(topic: string): OutboundMessage[] {
@@ -152,5 +167,42 @@ describe('ValidationService', () => {
   it('a failing producer fails the batch (so the transport retries it)', async () => {
     producer.send = () => Promise.reject(new Error('broker down'));
     await expect(service.process([inbound(ACTIVLY)])).rejects.toThrow('broker down');
+  });
+
+  describe('claim and publish stay consistent', () => {
+    const idem = { dialect: 'activly' as const, idempotencyKey: 'order-77', headers: { 'idempotency-key': 'order-77' } };
+
+    it('gives the keys back when events.valid cannot be published, so the retry (new id) is not a duplicate', async () => {
+      producer.failing.add(Topics.eventsValid);
+      const first = inbound(ACTIVLY, idem);
+      await expect(service.process([first])).rejects.toThrow(/broker refused/);
+      expect(repo.rows.size).toBe(0);
+
+      producer.failing.clear();
+      const retry = inbound(ACTIVLY, idem);
+      expect(await service.process([retry])).toEqual({ valid: 1, rejected: 0, duplicates: 0 });
+      expect((producer.on(Topics.eventsValid)[0].value as CanonicalEvent).id).toBe(retry.value.id);
+      // Exactly once from here on: a third copy is a duplicate of the one that went out.
+      const third = inbound(ACTIVLY, idem);
+      expect(await service.process([third])).toEqual({ valid: 0, rejected: 0, duplicates: 1 });
+      expect((producer.on(Topics.eventsDuplicate)[0].value as DuplicateEvent).originalEventId).toBe(retry.value.id);
+    });
+
+    it('keeps keys it did not take in this batch, and keys of events that did go out', async () => {
+      const first = inbound(ACTIVLY, idem);
+      await service.process([first]);
+      // A redelivery of the published event whose publish now fails: its key was not taken now.
+      producer.failing.add(Topics.eventsValid);
+      await expect(service.process([first])).rejects.toThrow(/broker refused/);
+      expect(repo.rows.get(`src_unit\u0000idem:order-77`)?.eventId).toBe(first.value.id);
+
+      // events.valid went out, only events.rejected failed: the valid event keeps its key.
+      producer.failing.clear();
+      producer.failing.add(Topics.eventsRejected);
+      const other = inbound({ ...ACTIVLY, first_name: 'Ann' }, { dialect: 'activly', idempotencyKey: 'order-78' });
+      const bad = inbound({ event: 'purchase' }, { dialect: 'activly' });
+      await expect(service.process([other, bad])).rejects.toThrow(/broker refused/);
+      expect(repo.rows.get(`src_unit\u0000idem:order-78`)?.eventId).toBe(other.value.id);
+    });
   });
 });

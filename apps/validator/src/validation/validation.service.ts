@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
   childTraceparent, Topics, type CanonicalEvent, type DuplicateEvent, type RawEventDto, type RejectedEvent,
 } from '@hookstream/contracts';
@@ -21,6 +21,8 @@ export function personKey(e: CanonicalEvent): string {
 
 @Injectable()
 export class ValidationService {
+  private readonly log = new Logger(ValidationService.name);
+
   constructor(
     private readonly dedupe: DedupeRepository,
     @Inject(EVENT_PRODUCER) private readonly producer: EventProducer,
@@ -76,7 +78,9 @@ export class ValidationService {
         }
       }
     }
-    const owners = await this.dedupe.claim(claims, this.config.DEDUPE_RETENTION_DAYS);
+    const { owners, claimed } = await this.dedupe.claim(claims, this.config.DEDUPE_RETENTION_DAYS);
+    // Keys this batch took for events it is about to publish: given back if that publish fails.
+    const taken: { sourceId: string; key: string; eventId: string }[] = [];
 
     for (const c of candidates) {
       const tp = childTraceparent(c.msg.envelope?.traceparent);
@@ -93,15 +97,36 @@ export class ValidationService {
         const value: DuplicateEvent = { raw: c.msg.value, dedupeKey: original.key, originalEventId: original.owner, seenAt: new Date().toISOString() };
         duplicates.push({ key: c.event.sourceId, value, envelope: { id: c.event.id, type: 'hookstream.event.duplicate', source: `/sources/${c.event.sourceId}`, time: value.seenAt, traceparent: tp } });
       } else {
+        for (const key of c.keys) {
+          if (claimed.has(`${c.event.sourceId}\u0000${key}`)) taken.push({ sourceId: c.event.sourceId, key, eventId: c.event.id });
+        }
         valid.push({ key: personKey(c.event), value: c.event, envelope: { id: c.event.id, type: `hookstream.event.${c.event.type}`, source: `/sources/${c.event.sourceId}`, time: c.event.occurredAt, subject: c.event.accountId, traceparent: tp } });
       }
     }
 
-    await Promise.all([
+    const [sentValid, ...others] = await Promise.allSettled([
       this.producer.send(Topics.eventsValid, valid),
       this.producer.send(Topics.eventsRejected, rejected),
       this.producer.send(Topics.eventsDuplicate, duplicates),
     ]);
+    if (sentValid.status === 'rejected') {
+      // The claim must not outlive a failed publish: the batch is retried (same ids, claimed again)
+      // or dead-lettered, and then a replay or the sender's retry must be accepted, not dropped as
+      // a duplicate of an event that never went out.
+      await this.releaseAfterFailedPublish(taken);
+      throw sentValid.reason;
+    }
+    for (const o of others) if (o.status === 'rejected') throw o.reason;
     return { valid: valid.length, rejected: rejected.length, duplicates: duplicates.length };
+  }
+
+  private async releaseAfterFailedPublish(taken: { sourceId: string; key: string; eventId: string }[]): Promise<void> {
+    try {
+      await this.dedupe.release(taken);
+    } catch (err) {
+      // The publish error is what the transport acts on (retry, then DLQ); a retry with the same
+      // event id still passes (it owns the key), only a new id would be taken for a duplicate.
+      this.log.error(`could not release ${taken.length} dedupe key(s) after a failed publish: ${err instanceof Error ? err.message : String(err)}`);
+    }
   }
 }
