@@ -1,11 +1,17 @@
 import { BaseAppConfig, NotDevDefault } from '@hookstream/config';
-import { IsOptional, IsString, MinLength } from 'class-validator';
+import { IsInt, IsOptional, IsString, Max, Min, MinLength } from 'class-validator';
 
 /** Public development default of EMAIL_KEY_SECRET. */
 export const DEV_EMAIL_KEY_SECRET = 'dev-only-email-key-secret-change-me';
 
 export class EnricherConfig extends BaseAppConfig {
   override HTTP_PORT = 3003;
+  /**
+   * Byte budget of the in-memory cache of normalised country/state names (payload text is
+   * unbounded in variety and length; least recently used entries go first).
+   */
+  @IsInt() @Min(64 * 1024) @Max(1024 * 1024 * 1024) ENRICHER_NAME_CACHE_BYTES = 4 * 1024 * 1024;
+
   /** Path to your own GeoIP2/GeoLite2 City .mmdb; empty = the DB-IP City Lite database shipped with the package. */
   @IsOptional() @IsString() GEOIP_DB_PATH = '';
   /**

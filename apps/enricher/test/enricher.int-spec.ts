@@ -3,7 +3,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { loadConfig } from '@hookstream/config';
 import { envelopeHeaders, IdPrefix, newId, newTraceparent, Topics, type CanonicalEvent, type ProductDto } from '@hookstream/contracts';
 import { DataSource } from '@hookstream/db';
-import { emailKey } from '@hookstream/enrichment';
+import { emailKey, nameCacheStats } from '@hookstream/enrichment';
 import { EVENT_PRODUCER, KafkaBatchTransport, RethrowRpcFilter, type EventProducer } from '@hookstream/kafka';
 import { KAFKA_CLIENT } from '@hookstream/platform';
 import { testBrokers, testDatabaseUrl, testKafka, uniqueName, waitFor } from '@hookstream/testing';
@@ -39,6 +39,7 @@ const config = loadConfig(EnricherConfig, {
   LOG_LEVEL: 'silent',
   KAFKA_GROUP_SUFFIX: groupSuffix,
   EMAIL_KEY_SECRET: secret,
+  ENRICHER_NAME_CACHE_BYTES: String(128 * 1024),
 });
 
 /** A canonical event as the validator emits it; `over` replaces whole sub-objects. */
@@ -201,6 +202,27 @@ describe('enricher on the real broker and database', () => {
     const traceId = (tp: string | undefined): string | undefined => tp?.split('-')[1];
     expect(traceId(got.headers['traceparent'])).toBe(traceId(traceparents.get(later.id)));
     expect(got.headers['traceparent']).not.toBe(traceparents.get(later.id));
+  });
+
+  it('keeps its name cache within ENRICHER_NAME_CACHE_BYTES while events bring long, ever different place names', async () => {
+    expect(nameCacheStats().maxBytes).toBe(128 * 1024);
+    // 400 events, each with a ~300-character country and state never seen before (~500 KB if all were kept).
+    const events = Array.from({ length: 400 }, (_, i) =>
+      canonical({
+        person: person({}),
+        location: { city: null, state: `Province ${i} ${'s'.repeat(150)}`, stateCode: null, country: `Land ${i} ${'c'.repeat(150)}`, countryCode: null, source: 'payload' },
+      }),
+    );
+    await publish(...events);
+    for (const e of events) await enrichedOnce(e.id);
+    const s = nameCacheStats();
+    expect(s.bytes).toBeLessThanOrEqual(128 * 1024);
+    // Full: the long names were cached (and the oldest evicted), not skipped.
+    expect(s.bytes).toBeGreaterThan(100 * 1024);
+    // Known names still resolve while the cache churns.
+    const uk = canonical({ person: person({}), location: { city: null, state: null, stateCode: null, country: 'U.K.', countryCode: null, source: 'payload' } });
+    await publish(uk);
+    expect((await enrichedOnce(uk.id)).value.location.countryCode).toBe('GB');
   });
 
   it('an unseen person gets the name from the email address, and nothing is remembered for it', async () => {

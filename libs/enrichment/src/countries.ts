@@ -21,6 +21,7 @@ import sv from 'i18n-iso-countries/langs/sv.json';
 import tr from 'i18n-iso-countries/langs/tr.json';
 import zh from 'i18n-iso-countries/langs/zh.json';
 import iso31662 from 'iso-3166-2';
+import { LRUCache } from 'lru-cache';
 
 /**
  * Names in the locales below are indexed only for the countries that speak them: a name
@@ -86,16 +87,53 @@ const SUBDIVISION_ALIASES: Readonly<Record<string, Readonly<Record<string, strin
 export function normaliseName(value: string): string {
   let key = normalisedNames.get(value);
   if (key === undefined) {
-    // Bounded: payload text is unbounded in variety; the hot set (geo names) is small.
-    if (normalisedNames.size >= NORMALISED_CACHE_SIZE) normalisedNames.clear();
     key = computeNormalisedName(value);
     normalisedNames.set(value, key);
   }
   return key;
 }
 
-const NORMALISED_CACHE_SIZE = 10_000;
-const normalisedNames = new Map<string, string>();
+/** Default byte budget of the name-normalisation cache. */
+export const DEFAULT_NAME_CACHE_BYTES = 4 * 1024 * 1024;
+/** Smallest budget accepted: below it the cache would hold almost nothing. */
+export const MIN_NAME_CACHE_BYTES = 64 * 1024;
+/** Rough cost of one entry beyond its strings (map node, LRU links). */
+const ENTRY_OVERHEAD_BYTES = 64;
+
+/**
+ * Payload text is unbounded in variety and in length, while the hot set (geo names) is small:
+ * the cache is bounded by bytes — strings cost 2 bytes per UTF-16 unit — and least recently
+ * used entries go first. One entry may take at most 1/64 of the budget, so a huge payload value
+ * is normalised but never cached and cannot flush the geo names.
+ */
+function newNameCache(maxBytes: number): LRUCache<string, string> {
+  return new LRUCache<string, string>({
+    maxSize: maxBytes,
+    sizeCalculation: (value, key) => ENTRY_OVERHEAD_BYTES + 2 * (key.length + value.length),
+    maxEntrySize: Math.floor(maxBytes / 64),
+  });
+}
+
+let normalisedNames = newNameCache(DEFAULT_NAME_CACHE_BYTES);
+
+/** Sets the name cache's byte budget (the enricher's ENRICHER_NAME_CACHE_BYTES); empties it. */
+export function configureNameCache(opts: { maxBytes: number }): void {
+  if (!Number.isInteger(opts.maxBytes) || opts.maxBytes < MIN_NAME_CACHE_BYTES) {
+    throw new RangeError(`the name cache needs a whole number of bytes, at least ${MIN_NAME_CACHE_BYTES}; got ${opts.maxBytes}`);
+  }
+  normalisedNames = newNameCache(opts.maxBytes);
+}
+
+export interface NameCacheStats {
+  entries: number;
+  /** Bytes the entries are counted for (see newNameCache). */
+  bytes: number;
+  maxBytes: number;
+}
+
+export function nameCacheStats(): NameCacheStats {
+  return { entries: normalisedNames.size, bytes: normalisedNames.calculatedSize, maxBytes: normalisedNames.maxSize };
+}
 
 function computeNormalisedName(value: string): string {
   return value

@@ -1,6 +1,11 @@
 export {
+  configureNameCache,
   countryCodeFromName,
   countryNameFromCode,
+  DEFAULT_NAME_CACHE_BYTES,
+  MIN_NAME_CACHE_BYTES,
+  nameCacheStats,
+  type NameCacheStats,
   normaliseName,
   parseCountryCode,
   resolveLocation,

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { childTraceparent, Topics, type CanonicalEvent } from '@hookstream/contracts';
-import { emailKey, enrichEvent, GeoIpLookup, type LearnedName } from '@hookstream/enrichment';
+import { configureNameCache, emailKey, enrichEvent, GeoIpLookup, type LearnedName } from '@hookstream/enrichment';
 import { EVENT_PRODUCER, type EventProducer, type InboundMessage, type OutboundMessage } from '@hookstream/kafka';
 import { APP_CONFIG } from '@hookstream/platform';
 import type { EnricherConfig } from '../enricher.config';
@@ -19,6 +19,7 @@ export class EnrichmentService implements OnModuleInit {
 
   /** The geo database is loaded once per process; without one, geo enrichment is skipped with a warning. */
   async onModuleInit(): Promise<void> {
+    configureNameCache({ maxBytes: this.config.ENRICHER_NAME_CACHE_BYTES });
     try {
       this.geo = await GeoIpLookup.open(this.config.GEOIP_DB_PATH ? { path: this.config.GEOIP_DB_PATH } : {});
       this.log.log('geo-IP database loaded');
