@@ -21,6 +21,8 @@ export const DLQ_HEADERS = {
   partition: 'hookstream_dlq_partition',
   offset: 'hookstream_dlq_offset',
   failedAt: 'hookstream_dlq_failed_at',
+  /** The consumer group that gave up (events.raw and events.enriched are read by two groups each). */
+  group: 'hookstream_dlq_group',
 } as const;
 
 export type DtoClass = new () => object;

@@ -7,3 +7,4 @@ export * from './kafka-batch.transport';
 export * from './topics-admin';
 export * from './config-stream';
 export * from './rethrow-rpc.filter';
+export * from './replay';

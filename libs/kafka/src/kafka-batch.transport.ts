@@ -7,6 +7,7 @@ import { errorMessage, PermanentMessageError } from './errors';
 import type { EventProducer } from './event-producer';
 import { KafkaBatchContext } from './kafka-context';
 import { decodeEnvelope, headersToStrings, RawJson, type InboundMessage } from './messages';
+import { isReplayForAnotherGroup } from './replay';
 
 export interface KafkaBatchTransportOptions {
   kafka: Kafka;
@@ -137,8 +138,12 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
       for (let i = 0; i < batch.messages.length; i += size) {
         if (!isRunning() || isStale()) break;
         const chunk = batch.messages.slice(i, i + size);
-        if (batchMode) await this.runBatch(handler, batch.topic, batch.partition, chunk, heartbeat);
-        else await this.runOne(handler, batch.topic, batch.partition, chunk[0], heartbeat);
+        // A DLQ replay addressed to another group is committed past unread (see replay.ts).
+        const mine = chunk.filter((m) => !isReplayForAnotherGroup(m, this.opts.groupId));
+        if (mine.length === 0) {
+          // nothing of ours in this chunk
+        } else if (batchMode) await this.runBatch(handler, batch.topic, batch.partition, mine, heartbeat);
+        else await this.runOne(handler, batch.topic, batch.partition, mine[0], heartbeat);
         const last = chunk[chunk.length - 1].offset;
         resolveOffset(last);
         // Through the batch payload, not consumer.commitOffsets(): kafkajs silently drops the latter
@@ -246,6 +251,7 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
           [DLQ_HEADERS.partition]: String(partition),
           [DLQ_HEADERS.offset]: m.offset,
           [DLQ_HEADERS.failedAt]: new Date().toISOString(),
+          [DLQ_HEADERS.group]: this.opts.groupId,
         },
       },
     ]);

@@ -158,7 +158,9 @@ function headersSchema(c: TopicContract, dlq: boolean): JsonSchema {
     properties[DLQ_HEADERS.partition] = { type: 'string', pattern: '^[0-9]+$' };
     properties[DLQ_HEADERS.offset] = { type: 'string', pattern: '^[0-9]+$' };
     properties[DLQ_HEADERS.failedAt] = { type: 'string', format: 'date-time' };
-    required.push(...Object.values(DLQ_HEADERS));
+    properties[DLQ_HEADERS.group] = { type: 'string', description: 'The consumer group that gave up (a replay is addressed to it alone with hookstream_replay_group).' };
+    // The group header is optional: dead letters written before it existed lack it.
+    required.push(...Object.values(DLQ_HEADERS).filter((h) => h !== DLQ_HEADERS.group));
   }
   return { type: 'object', required, properties };
 }
