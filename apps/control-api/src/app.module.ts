@@ -9,6 +9,7 @@ import { ConfigPublisherModule } from './config-publisher/config-publisher.modul
 import { ContractsModule } from './contracts/contracts.module';
 import type { ControlApiConfig } from './control-api.config';
 import { DeliveriesModule } from './deliveries/deliveries.module';
+import { DlqModule } from './dlq/dlq.module';
 import { EndpointHealthModule } from './endpoint-health/endpoint-health.module';
 import { EndpointsModule } from './endpoints/endpoints.module';
 import { FeedModule } from './feed/feed.module';
@@ -35,6 +36,7 @@ export class AppModule {
         EndpointsModule,
         AutomationsModule,
         ContractsModule,
+        DlqModule.register({ recorder: readSide }),
         ...(readSide ? [FeedModule, DeliveriesModule, EndpointHealthModule, TestEventsModule] : []),
       ],
       providers: [

@@ -1,9 +1,15 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { loadConfig } from '@hookstream/config';
+import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { AccountsService } from './accounts/accounts.service';
+import { API_KEY_SCOPES, type ApiKeyScope } from './auth/caller';
 import { CliLogger } from './cli/cli-logger';
+import { MAX_PAGE_SIZE } from './common/pagination';
+import type { DlqMessageView } from './dlq/dlq.dto';
+import { DLQ_STATES, type DlqState } from './dlq/dlq.repository';
+import { DlqService, type DlqActor } from './dlq/dlq.service';
 import { CliModule } from './cli/cli.module';
 import { DemoSeed } from './cli/demo-seed';
 import { ConfigPublisherService } from './config-publisher/config-publisher.service';
@@ -17,6 +23,14 @@ Commands:
   seed-demo --inbox-url <url> [--public-base-url <url>] [--json]
       Creates (or reuses) the "Demo" account with an Activly source "Demo shop" and an endpoint
       delivering every event to <url>; prints fresh credentials.
+  create-api-key --account <id> --scope read|write|admin [--name <name>] [--json]
+      Creates an API key for an account (printed once); the way to get a first admin key.
+  dlq-list [--topic <t>] [--group <g>] [--state pending|replayed|discarded] [--account <id>] [--limit <n>] [--json]
+      Lists recorded dead letters (every account, also those whose account is unknown), newest first.
+  dlq-replay <id>... | --all [--topic <t>] [--group <g>] [--account <id>]
+      Sends dead letters back to their original topic for the consumer group that failed, once each.
+  dlq-discard <id>... --reason <text>
+      Marks dead letters discarded (recorded with who, when and why); they can no longer be replayed.
   republish-config
       Re-sends every source, endpoint and automation snapshot to the config topic (disaster recovery),
       and tombstones what the topic still has for this database's accounts but the database does not.
@@ -26,6 +40,27 @@ Configuration comes from the same environment variables as the control-api servi
 `;
 
 class UsageError extends Error {}
+
+/** The CLI acts as an operator: every account (or the one given), recorded as `cli:<user>`. */
+function operator(account: string | undefined): DlqActor {
+  return { accountId: account, by: `cli:${process.env['USER'] ?? userInfo().username}` };
+}
+
+function dlqLine(d: DlqMessageView): string {
+  return `${d.id}  ${d.state}  ${d.topic}  group=${d.group ?? '?'}  attempts=${d.attempts ?? '?'}  ${d.failedAt ?? ''}  ${(d.error ?? '').slice(0, 120)}`;
+}
+
+async function allPending(dlq: DlqService, actor: DlqActor, topic: string | undefined, group: string | undefined): Promise<string[]> {
+  const ids: string[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await dlq.list(actor, { topic, group, state: 'pending', limit: MAX_PAGE_SIZE, cursor });
+    ids.push(...page.data.map((d) => d.id));
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  // Oldest first: the order they failed in.
+  return ids.reverse();
+}
 
 function required(values: Record<string, string | boolean | undefined>, name: string): string {
   const v = values[name];
@@ -43,17 +78,40 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return command ? 0 : 2;
   }
-  const { values } = parseArgs({
+  const { values, positionals } = parseArgs({
     args: rest,
     options: {
       name: { type: 'string' },
       'inbox-url': { type: 'string' },
       'public-base-url': { type: 'string' },
       json: { type: 'boolean', default: false },
+      account: { type: 'string' },
+      scope: { type: 'string' },
+      topic: { type: 'string' },
+      group: { type: 'string' },
+      state: { type: 'string' },
+      limit: { type: 'string' },
+      reason: { type: 'string' },
+      all: { type: 'boolean', default: false },
     },
     strict: true,
+    allowPositionals: true,
   });
-  if (!['create-account', 'seed-demo', 'republish-config'].includes(command)) throw new UsageError(`unknown command "${command}"`);
+  const commands = ['create-account', 'create-api-key', 'seed-demo', 'republish-config', 'dlq-list', 'dlq-replay', 'dlq-discard'];
+  if (!commands.includes(command)) throw new UsageError(`unknown command "${command}"`);
+  const ids = positionals;
+  if (command === 'create-api-key') {
+    required(values, 'account');
+    if (!API_KEY_SCOPES.includes(required(values, 'scope') as ApiKeyScope)) throw new UsageError(`--scope must be one of ${API_KEY_SCOPES.join(', ')}`);
+  }
+  if (command === 'dlq-replay' && ids.length === 0 && values.all !== true) throw new UsageError('dlq-replay needs dead letter ids, or --all (with optional --topic/--group/--account filters)');
+  if (command === 'dlq-discard') {
+    if (ids.length === 0) throw new UsageError('dlq-discard needs dead letter ids');
+    required(values, 'reason');
+  }
+  if (values.state !== undefined && !DLQ_STATES.includes(values.state as DlqState)) throw new UsageError(`--state must be one of ${DLQ_STATES.join(', ')}`);
+  const limit = values.limit === undefined ? 50 : Number(values.limit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) throw new UsageError(`--limit must be 1..${MAX_PAGE_SIZE}`);
   // Check arguments before connecting to anything.
   const name = command === 'create-account' ? required(values, 'name') : '';
   const inboxUrl = command === 'seed-demo' ? required(values, 'inbox-url') : '';
@@ -89,6 +147,33 @@ async function main(argv: string[]): Promise<number> {
           `endpointId      ${r.endpointId}`,
           `endpointSecret  ${r.endpointSecret}`,
         ]);
+        return 0;
+      }
+      case 'create-api-key': {
+        const { apiKey, key } = await app.get(AccountsService).createApiKey(values.account as string, values.name ?? `cli ${values.scope as string}`, values.scope as ApiKeyScope);
+        print(json, { accountId: apiKey.accountId, keyId: apiKey.id, scope: apiKey.scope, apiKey: key }, [`api key  ${key}  (${apiKey.scope}, account ${apiKey.accountId})`, '', 'Shown only now; store it safely.']);
+        return 0;
+      }
+      case 'dlq-list': {
+        const page = await app.get(DlqService).list(operator(values.account), { topic: values.topic, group: values.group, state: values.state as DlqState | undefined, limit });
+        print(json, { ...page }, page.data.length === 0 ? ['no dead letters'] : page.data.map(dlqLine));
+        return 0;
+      }
+      case 'dlq-replay': {
+        const dlq = app.get(DlqService);
+        const actor = operator(values.account);
+        const targets = ids.length > 0 ? ids : await allPending(dlq, actor, values.topic, values.group);
+        const done: DlqMessageView[] = [];
+        for (const id of targets) done.push(await dlq.replay(actor, id));
+        print(json, { replayed: done }, [...done.map((d) => `replayed ${d.id} → ${d.replayedTo ?? d.topic}`), `${done.length} dead letter(s) replayed`]);
+        return 0;
+      }
+      case 'dlq-discard': {
+        const dlq = app.get(DlqService);
+        const actor = operator(values.account);
+        const done: DlqMessageView[] = [];
+        for (const id of ids) done.push(await dlq.discard(actor, id, values.reason as string));
+        print(json, { discarded: done }, [...done.map((d) => `discarded ${d.id} (${d.topic}, group ${d.group ?? '?'})`), `${done.length} dead letter(s) discarded`]);
         return 0;
       }
       default: {

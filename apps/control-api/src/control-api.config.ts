@@ -45,6 +45,9 @@ export class ControlApiConfig extends BaseAppConfig {
   /** A stream whose socket does not drain for this long is dropped. */
   @IsInt() @Min(100) FEED_STREAM_MAX_STALL_MS = 30_000;
 
+  /** Record the `*.dlq` topics in `dlq_messages` (listing, replay, discard); one group per deployment. */
+  @IsIn(['true', 'false']) DLQ_RECORDER_ENABLED = 'true';
+
   /** An endpoint whose deliveries have failed continuously for this many days is disabled (Svix's rule). */
   @IsNumber() @Min(0.0001) @Max(365) ENDPOINT_DISABLE_AFTER_FAILING_DAYS = 5;
 

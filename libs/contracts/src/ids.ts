@@ -29,4 +29,5 @@ export const IdPrefix = {
   apiKey: 'key',
   contact: 'ct',
   attempt: 'att',
+  dlqMessage: 'dlq',
 } as const;

@@ -1,7 +1,8 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Post, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { ApiKeyGuard } from '../auth/api-key.guard';
 import { CurrentCaller, type Caller } from '../auth/caller';
+import { ApiError, ApiErrorCode } from '../common/api-error';
 import { PageQueryDto, type Page } from '../common/pagination';
 import { AccountView, ApiKeyPage, ApiKeyView, CreateApiKeyDto, CreatedApiKeyView } from './accounts.dto';
 import { AccountsService, accountView, apiKeyView } from './accounts.service';
@@ -28,6 +29,9 @@ export class AccountsController {
   @Post('api-keys')
   @ApiCreatedResponse({ type: CreatedApiKeyView })
   async create(@CurrentCaller() caller: Caller, @Body() dto: CreateApiKeyDto): Promise<CreatedApiKeyView> {
+    if (dto.scope === 'admin' && caller.scope !== 'admin') {
+      throw new ApiError(ApiErrorCode.forbidden, 'only an admin-scoped key can create an admin-scoped key (the CLI makes the first: create-api-key --scope admin)', HttpStatus.FORBIDDEN);
+    }
     const { apiKey, key } = await this.accounts.createApiKey(caller.accountId, dto.name, dto.scope ?? 'read');
     return { apiKey: apiKeyView(apiKey), key };
   }

@@ -33,7 +33,7 @@ export class ApiKeyGuard implements CanActivate {
     if (!result.ok || !record || record.revokedAt) {
       throw new ApiError(ApiErrorCode.unauthorized, 'invalid or revoked API key', HttpStatus.UNAUTHORIZED);
     }
-    if (record.scope !== 'write' && !READ_METHODS.has(req.method.toUpperCase())) {
+    if (record.scope === 'read' && !READ_METHODS.has(req.method.toUpperCase())) {
       throw new ApiError(ApiErrorCode.forbidden, 'this API key is read-only; use a write-scoped key to make changes', HttpStatus.FORBIDDEN);
     }
     req.caller = { accountId: record.accountId, keyId: record.id, scope: record.scope };

@@ -1,7 +1,8 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 
-export type ApiKeyScope = 'read' | 'write';
-export const API_KEY_SCOPES: readonly ApiKeyScope[] = ['read', 'write'];
+/** `read`: GET only. `write`: everything of the account but DLQ operations. `admin`: write + DLQ. */
+export type ApiKeyScope = 'read' | 'write' | 'admin';
+export const API_KEY_SCOPES: readonly ApiKeyScope[] = ['read', 'write', 'admin'];
 
 /** Who is calling: every query the API runs is scoped to `accountId`. */
 export interface Caller {

@@ -17,6 +17,7 @@ export const ApiErrorCode = {
   deliveryUnavailable: 'delivery_unavailable',
   eventLogUnavailable: 'event_log_unavailable',
   tooManyStreams: 'too_many_streams',
+  kafkaUnavailable: 'kafka_unavailable',
   internal: 'internal_error',
 } as const;
 export type ApiErrorCode = (typeof ApiErrorCode)[keyof typeof ApiErrorCode];

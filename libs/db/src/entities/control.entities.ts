@@ -16,7 +16,7 @@ export class ApiKeyEntity {
   @Column('text') name!: string;
   /** SHA-256 hex of the key's secret part; the key itself is shown once and never stored. */
   @Column('text', { name: 'secret_hash' }) secretHash!: string;
-  @Column('text') scope!: 'read' | 'write';
+  @Column('text') scope!: 'read' | 'write' | 'admin';
   @Column('timestamptz', { name: 'revoked_at', nullable: true }) revokedAt!: Date | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
 }
