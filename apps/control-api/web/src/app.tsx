@@ -2,6 +2,7 @@ import { useEffect, useMemo, useState } from 'preact/hooks';
 import { api, session, setUnauthorizedHandler } from './api';
 import { LiveFeed, type LiveState } from './live';
 import { AutomationsPage } from './pages/automations';
+import { DeadLettersPage } from './pages/dead-letters';
 import { EndpointDetailPage } from './pages/endpoint-detail';
 import { EndpointsPage } from './pages/endpoints';
 import { EventDetailPage } from './pages/event-detail';
@@ -17,6 +18,7 @@ const NAV = [
   { href: '/feed', label: 'Live feed' },
   { href: '/endpoints', label: 'Endpoints' },
   { href: '/automations', label: 'Automations' },
+  { href: '/dead-letters', label: 'Dead letters' },
 ];
 
 export function App() {
@@ -106,6 +108,7 @@ function Route(props: { path: string; live: LiveFeed }) {
   if (match('/endpoints', path)) return <EndpointsPage />;
   if ((m = match('/endpoints/:id', path))) return <EndpointDetailPage id={m['id'] ?? ''} />;
   if (match('/automations', path)) return <AutomationsPage />;
+  if (match('/dead-letters', path)) return <DeadLettersPage />;
   return (
     <div class="card">
       <h2>Page not found</h2>

@@ -143,3 +143,23 @@ export interface EventDetail {
   duplicate: { originalEventId: string; dedupeKey: string } | null;
   deliveries: DeliveryDetail[];
 }
+
+export type DlqState = 'pending' | 'replayed' | 'discarded';
+
+/** A recorded dead letter (GET /v1/dlq/messages; admin-scoped keys only). */
+export interface DlqMessage {
+  id: string;
+  dlq: { topic: string; partition: number; offset: string };
+  topic: string;
+  group: string | null;
+  error: string | null;
+  attempts: number | null;
+  failedAt: string | null;
+  key: string | null;
+  state: DlqState;
+  handledAt: string | null;
+  handledBy: string | null;
+  reason: string | null;
+  replayedTo: string | null;
+  recordedAt: string;
+}
