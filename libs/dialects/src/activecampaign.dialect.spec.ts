@@ -1,4 +1,6 @@
 import { activecampaignDialect, canonicalActiveCampaignType, splitTags } from './activecampaign.dialect';
+import { AC_EVENTS, AC_FIELDS, acFormBody } from './activecampaign.fixture';
+import { detectDialect } from './detect';
 import { parseFormBody } from './form-body';
 import { rawEvent } from './raw-event.fixture';
 
@@ -117,6 +119,37 @@ describe('activecampaignDialect.normalise', () => {
     const result = activecampaignDialect.normalise(rawEvent({ type: 'contact.*' }));
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.reasons).toEqual([expect.objectContaining({ path: 'type', rule: 'matches', value: '"contact.*"' })]);
+  });
+});
+
+describe('realistic ActiveCampaign form posts', () => {
+  it.each(AC_EVENTS.map((e) => [e.type, e] as const))('%s: accepted, numeric custom-field ids kept as object keys, values as sent', (_type, e) => {
+    const body = parseFormBody(acFormBody(e));
+    expect(detectDialect(body, FORM).dialect).toBe('activecampaign');
+    const event = accept(body);
+    expect(event.type).toBe(canonicalActiveCampaignType(e.type));
+    expect(event.occurredAt).toBe('2026-03-01T15:00:00.000Z');
+    expect(event.initiatedFrom).toBe('admin');
+    if (e.contact) {
+      expect(event.person.email).toBe('jane.doe+ac@example.com');
+      expect(event.attributes['contactId']).toBe('123456');
+      expect(event.attributes['tags']).toEqual(['vip', 'newsletter', 'spring sale']);
+      // Ids up to six digits, an empty value and a `||a||b||` multi-value arrive exactly as posted.
+      expect(event.attributes['fields']).toEqual(AC_FIELDS);
+      expect(event.attributes['contact']).toEqual({ orgname: '', customer_acct_name: 'Acme Inc' });
+    }
+  });
+
+  it('keeps deal custom fields (a 0 … n-1 list) and account fields (ids) as posted', () => {
+    const deal = accept(parseFormBody(acFormBody(AC_EVENTS.find((e) => e.type === 'deal_add')!)));
+    expect((deal.attributes['deal'] as Record<string, unknown>)['fields']).toEqual([
+      { id: '14', key: 'Renewal', value: '||Q1||Q3||' },
+      { id: '100234', key: 'Seats', value: '' },
+    ]);
+    expect(deal.amount).toBe(1299);
+    expect(deal.currency).toBe('USD');
+    const account = accept(parseFormBody(acFormBody(AC_EVENTS.find((e) => e.type === 'account_add')!)));
+    expect(account.attributes['account']).toEqual({ id: '31', name: 'Acme Inc', fields: { '101': 'Enterprise', '2': '' } });
   });
 });
 

@@ -56,7 +56,29 @@ describe('parseFormBody', () => {
     expect(parseFormBody(many, { parameterLimit: 11 })['k10']).toBe('v');
     const array = Array.from({ length: 6 }, () => 'a[]=1').join('&');
     expect(() => parseFormBody(array, { arrayLimit: 5 })).toThrow(FormBodyError);
-    expect(() => parseFormBody('a[500]=1')).toThrow(FormBodyError);
+  });
+
+  it('keeps numeric bracket keys as object keys (ActiveCampaign custom-field ids), at any size', () => {
+    const ids = ['1', '7', '100', '101', '4321', '123456'];
+    const body = parseFormBody(ids.map((id) => `contact%5Bfields%5D%5B${id}%5D=v${id}`).join('&'));
+    expect(body).toEqual({ contact: { fields: Object.fromEntries(ids.map((id) => [id, `v${id}`])) } });
+    expect(parseFormBody('a[500]=1')).toEqual({ a: { '500': '1' } });
+    // Sparse or not starting at 0: an object, never a compacted list that loses the ids.
+    expect(parseFormBody('f[5]=a&f[2]=b')).toEqual({ f: { '5': 'a', '2': 'b' } });
+    expect(parseFormBody('f[1]=a&f[2]=b')).toEqual({ f: { '1': 'a', '2': 'b' } });
+    expect(parseFormBody('f[0]=a&f[name]=b')).toEqual({ f: { '0': 'a', name: 'b' } });
+    expect(parseFormBody('f[00]=a&f[1]=b')).toEqual({ f: { '00': 'a', '1': 'b' } });
+  });
+
+  it('reads indexes exactly 0 … n-1 (any order) as a list, within the array limit', () => {
+    expect(parseFormBody('p[1][name]=y&p[0][name]=x')).toEqual({ p: [{ name: 'x' }, { name: 'y' }] });
+    const many = Array.from({ length: 6 }, (_, i) => `p[${i}]=${i}`).join('&');
+    expect(parseFormBody(many, { arrayLimit: 6 })['p']).toEqual(['0', '1', '2', '3', '4', '5']);
+    expect(parseFormBody(many, { arrayLimit: 5 })['p']).toEqual({ '0': '0', '1': '1', '2': '2', '3': '3', '4': '4', '5': '5' });
+  });
+
+  it('keeps no marker in keys deeper than the depth limit', () => {
+    expect(parseFormBody('a[1][2][3]=x', { depth: 1 })).toEqual({ a: { '1': { '[2][3]': 'x' } } });
   });
 
   it('reads an empty body as an empty object, and decodes + and percent escapes', () => {
