@@ -151,10 +151,27 @@ describe('resolveLocation', () => {
     expect(r.location).toMatchObject({ countryCode: 'GB', country: 'United Kingdom', stateCode: 'SCT', state: 'Scotland' });
   });
 
-  it('does not resolve a state without a country', () => {
+  it('completes the country and the state code of a state name no other country has (state=Texas, no country)', () => {
+    const r = resolveLocation(loc({ city: 'Austin', state: 'Texas' }));
+    expect(r.location).toEqual(loc({ city: 'Austin', state: 'Texas', stateCode: 'TX', country: 'United States', countryCode: 'US' }));
+    expect(r.filled.sort()).toEqual(['country', 'countryCode', 'stateCode']);
+    expect(r.warnings).toEqual([]);
+    expect(resolveLocation(loc({ state: 'new south wales' })).location).toMatchObject({ countryCode: 'AU', stateCode: 'NSW', state: 'new south wales' });
+  });
+
+  it('completes the country from a state code only one country has, or from a name and code that agree', () => {
+    expect(resolveLocation(loc({ stateCode: 'tx' })).location).toMatchObject({ countryCode: 'US', country: 'United States', state: 'Texas', stateCode: 'TX' });
+    expect(resolveLocation(loc({ state: 'TX' })).location).toMatchObject({ countryCode: 'US', stateCode: 'TX' });
+    // "CA" alone is eleven countries' code, with "California" it is one.
+    expect(resolveLocation(loc({ state: 'California', stateCode: 'CA' })).location).toMatchObject({ countryCode: 'US', state: 'California', stateCode: 'CA' });
+  });
+
+  it('leaves an ambiguous state without a country as given, with a warning', () => {
     const r = resolveLocation(loc({ stateCode: 'CA' }));
-    expect(r.location).toMatchObject({ stateCode: 'CA', state: null, country: null });
+    expect(r.location).toMatchObject({ stateCode: 'CA', state: null, country: null, countryCode: null });
     expect(r.filled).toEqual([]);
+    expect(r.warnings).toEqual([expect.stringMatching(/^location\.state_ambiguous: stateCode "CA" without a country matches subdivisions in 11 countries \(.*US.*\); send country or countryCode/)]);
+    expect(resolveLocation(loc({ state: 'Ontario', stateCode: 'TX' })).warnings).toEqual([]);
   });
 
   it('does not mutate its input', () => {

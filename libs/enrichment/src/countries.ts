@@ -266,6 +266,49 @@ export function subdivisionFromName(countryCode: string, name: string): Subdivis
   return /^\s*[A-Za-z0-9]{1,3}\s*$/.test(name) ? subdivisionFromCode(country, name) : null;
 }
 
+interface GlobalSubdivisionIndex {
+  /** Normalised subdivision name → the countries that have a subdivision of that name. */
+  byName: Map<string, Set<string>>;
+  /** Subdivision code ("TX") → the countries that have it. */
+  byCode: Map<string, Set<string>>;
+}
+
+let globalSubdivisions: GlobalSubdivisionIndex | null = null;
+
+function globalSubdivisionIndex(): GlobalSubdivisionIndex {
+  if (globalSubdivisions !== null) return globalSubdivisions;
+  const index: GlobalSubdivisionIndex = { byName: new Map(), byCode: new Map() };
+  const add = (map: Map<string, Set<string>>, key: string, country: string): void => {
+    const set = map.get(key) ?? new Set<string>();
+    set.add(country);
+    map.set(key, set);
+  };
+  for (const country of Object.keys(iso31662.data)) {
+    const sub = subdivisionIndex(country);
+    if (sub === null) continue;
+    for (const key of sub.byName.keys()) add(index.byName, key, country);
+    for (const key of sub.byCode.keys()) add(index.byCode, key, country);
+  }
+  globalSubdivisions = index;
+  return index;
+}
+
+/**
+ * The countries that have a subdivision called `name` and/or coded `stateCode` (both given: those
+ * that match both). "Texas" → [US]; "CA" → US, ES, IT and eight more.
+ */
+export function countriesOfSubdivision(name: string | null, stateCode: string | null): string[] {
+  const index = globalSubdivisionIndex();
+  const byName = present(name) ? (index.byName.get(normaliseName(name)) ?? new Set<string>()) : null;
+  const code = present(stateCode) ? stateCode.trim().toUpperCase() : null;
+  const byCode = code === null ? null : (index.byCode.get(code) ?? new Set<string>());
+  // A name that is short and code-like ("TX") may be the code itself.
+  const nameAsCode = byName !== null && byName.size === 0 && name !== null && /^\s*[A-Za-z0-9]{1,3}\s*$/.test(name) ? index.byCode.get(name.trim().toUpperCase()) : undefined;
+  const fromName = nameAsCode ?? byName;
+  if (fromName !== null && byCode !== null) return [...fromName].filter((c) => byCode.has(c)).sort();
+  return [...(fromName ?? byCode ?? [])].sort();
+}
+
 export interface LocationResolution {
   location: LocationDto;
   /** Fields this resolution filled or corrected. */
@@ -356,10 +399,13 @@ function resolvePair(location: LocationDto, spec: PairSpec, out: LocationResolut
  *   lack) with a `*_unknown` warning;
  * - an unknown code is kept as given with a warning, unless a recognised name gives the code;
  * - codes are canonicalised: "us"/"UK"/"DEU" → "US"/"GB"/"DE", "us-fl"/"fl" → "FL";
- * - states are resolved only within a known country (a bare "CA" is California or Canada).
+ * - a state (name or code) without any country completes the country when exactly one country
+ *   has a subdivision of that name/code ("Texas" → US); when several do ("CA": California,
+ *   Cádiz, Cagliari …) nothing is guessed and a `location.state_ambiguous` warning says so.
  */
 export function resolveLocation(input: LocationDto): LocationResolution {
   const out: LocationResolution = { location: { ...input }, filled: [], warnings: [] };
+  completeCountryFromState(out);
   const country = resolvePair(out.location, {
     kind: 'country',
     nameField: 'country',
@@ -389,4 +435,21 @@ export function resolveLocation(input: LocationDto): LocationResolution {
     byName: (name) => toEntry(subdivisionFromName(country.code, name)),
   }, out);
   return out;
+}
+
+/** A state given without a country: the country, when the state names exactly one (see resolveLocation). */
+function completeCountryFromState(out: LocationResolution): void {
+  const loc = out.location;
+  if (present(loc.country) || present(loc.countryCode) || (!present(loc.state) && !present(loc.stateCode))) return;
+  const candidates = countriesOfSubdivision(loc.state, loc.stateCode);
+  const given = [present(loc.state) ? `state ${quote(loc.state)}` : null, present(loc.stateCode) ? `stateCode ${quote(loc.stateCode)}` : null].filter((x) => x !== null).join(' and ');
+  if (candidates.length === 1) {
+    loc.countryCode = candidates[0];
+    out.filled.push('countryCode');
+    return;
+  }
+  if (candidates.length > 1) {
+    const shown = candidates.length > 12 ? `${candidates.slice(0, 12).join(', ')} and ${candidates.length - 12} more` : candidates.join(', ');
+    out.warnings.push(`location.state_ambiguous: ${given} without a country matches subdivisions in ${candidates.length} countries (${shown}); send country or countryCode to complete it`);
+  }
 }

@@ -70,6 +70,19 @@ describe('enrichEvent — location', () => {
     expect(event.enrichment?.applied).toEqual([]);
   });
 
+  it('completes a US state given by name without a country (ProveSource state=Texas, city=Austin)', () => {
+    const { event } = enrichEvent(makeEvent({ location: { city: 'Austin', state: 'Texas', source: 'payload' } }), deps());
+    expect(event.location).toEqual({ city: 'Austin', state: 'Texas', stateCode: 'TX', country: 'United States', countryCode: 'US', source: 'lookup' });
+    expect(event.enrichment?.applied).toEqual([APPLIED.lookup]);
+    expect(event.enrichment?.warnings).toEqual([]);
+  });
+
+  it('leaves an ambiguous state code without a country as given and says why', () => {
+    const { event } = enrichEvent(makeEvent({ location: { city: 'Springfield', stateCode: 'FL', source: 'payload' } }), deps());
+    expect(event.location).toMatchObject({ stateCode: 'FL', state: null, country: null, countryCode: null });
+    expect(event.enrichment?.warnings).toEqual([expect.stringContaining('location.state_ambiguous: stateCode "FL"')]);
+  });
+
   it('keeps a payload state over the geo-IP one', () => {
     const { event } = enrichEvent(makeEvent({ person: { ip: '141.92.55.102' }, location: { stateCode: 'GA' } }), deps());
     expect(event.location).toMatchObject({ city: 'Miami', countryCode: 'US', stateCode: 'GA', state: 'Georgia', source: 'geoip' });
