@@ -242,7 +242,7 @@ describe.each(targets)('house rules in k8s/%s', (t) => {
     }
   });
 
-  it('has a KafkaTopic for every topic in the contracts topic plan, with its partitions, retention and cleanup policy', () => {
+  it('has a KafkaTopic for every topic in the contracts topic plan, with its partitions, retention, cleanup policy and max.message.bytes', () => {
     const topics = ofKind(objectsOf(t), 'KafkaTopic');
     const plan = topicPlan(k8sPartitions);
     const byName = new Map(topics.map((o) => [(o.spec as KafkaTopicSpec).topicName ?? o.metadata.name, o]));
@@ -252,11 +252,12 @@ describe.each(targets)('house rules in k8s/%s', (t) => {
       expect([spec.name, topic === undefined]).toEqual([spec.name, false]);
       const s = topic?.spec as KafkaTopicSpec;
       const expectedPartitions = spec.name.endsWith('.dlq') || spec.cleanupPolicy === 'compact' ? 1 : k8sPartitions;
-      expect([spec.name, s.partitions, String(s.config['retention.ms']), s.config['cleanup.policy']]).toEqual([
+      expect([spec.name, s.partitions, String(s.config['retention.ms']), s.config['cleanup.policy'], String(s.config['max.message.bytes'])]).toEqual([
         spec.name,
         expectedPartitions,
         String(spec.retentionMs),
         spec.cleanupPolicy,
+        String(spec.maxMessageBytes),
       ]);
       expect(topic?.metadata.labels?.['strimzi.io/cluster']).toBe('hookstream');
       expect(topic?.metadata.name).toMatch(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);

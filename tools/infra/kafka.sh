@@ -124,6 +124,8 @@ transaction.state.log.min.isr=1
 transaction.state.log.num.partitions=1
 group.initial.rebalance.delay.ms=0
 log.retention.hours=24
+# TOPIC_MAX_MESSAGE_BYTES in libs/contracts/src/topics.ts (every topic also sets max.message.bytes).
+message.max.bytes=4194304
 EOF
   if [ "$KAFKA_MAJOR" -ge 4 ]; then
     cat >"$KAFKA_STATE/log4j2.properties" <<'EOF'

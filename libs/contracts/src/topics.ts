@@ -19,6 +19,20 @@ export function dlqOf(topic: string): string {
   return `${topic}${DLQ_SUFFIX}`;
 }
 
+/**
+ * The largest record batch any Hookstream topic accepts (`max.message.bytes` of every topic, and
+ * `message.max.bytes` of the local broker in tools/infra/kafka.sh; the k8s KafkaTopics carry it
+ * too). The one number the other limits derive from; tests keep the copies in step.
+ */
+export const TOPIC_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
+
+/**
+ * The largest `events.raw` record the gateway produces (value + key + headers). Half the topic
+ * limit: the later stages' records carry the body again (the canonical event's attributes, a
+ * rejected event's raw request, a dead letter's original) plus what they add.
+ */
+export const RAW_RECORD_MAX_BYTES = TOPIC_MAX_MESSAGE_BYTES / 2;
+
 export interface TopicSpec {
   name: string;
   partitions: number;
@@ -27,6 +41,8 @@ export interface TopicSpec {
   cleanupPolicy: 'delete' | 'compact';
   /** Topics that are consumed by a Hookstream app get a dead-letter twin. */
   consumed: boolean;
+  /** `max.message.bytes`: TOPIC_MAX_MESSAGE_BYTES for every topic. */
+  maxMessageBytes: number;
 }
 
 const DAY = 24 * 60 * 60 * 1000;
@@ -37,7 +53,7 @@ const DAY = 24 * 60 * 60 * 1000;
  */
 export function topicPlan(defaultPartitions = 6): TopicSpec[] {
   const p = defaultPartitions;
-  const base: TopicSpec[] = [
+  const base: Omit<TopicSpec, 'maxMessageBytes'>[] = [
     { name: Topics.eventsRaw, partitions: p, retentionMs: 7 * DAY, cleanupPolicy: 'delete', consumed: true },
     { name: Topics.eventsValid, partitions: p, retentionMs: 7 * DAY, cleanupPolicy: 'delete', consumed: true },
     { name: Topics.eventsEnriched, partitions: p, retentionMs: 7 * DAY, cleanupPolicy: 'delete', consumed: true },
@@ -50,6 +66,6 @@ export function topicPlan(defaultPartitions = 6): TopicSpec[] {
   ];
   const dlqs = base
     .filter((t) => t.consumed)
-    .map<TopicSpec>((t) => ({ name: dlqOf(t.name), partitions: 1, retentionMs: 30 * DAY, cleanupPolicy: 'delete', consumed: false }));
-  return [...base, ...dlqs];
+    .map<Omit<TopicSpec, 'maxMessageBytes'>>((t) => ({ name: dlqOf(t.name), partitions: 1, retentionMs: 30 * DAY, cleanupPolicy: 'delete', consumed: false }));
+  return [...base, ...dlqs].map((t) => ({ ...t, maxMessageBytes: TOPIC_MAX_MESSAGE_BYTES }));
 }

@@ -8,10 +8,19 @@ export class PermanentMessageError extends Error {
 
 /** Kafka did not acknowledge in time: the caller must not claim durability (the gateway answers 503). */
 export class ProducerUnavailableError extends Error {
-  override readonly name = 'ProducerUnavailableError';
+  override readonly name: string = 'ProducerUnavailableError';
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
   }
+}
+
+/**
+ * The producer refused a send up front because its backlog is at its cap (Kafka stalls or is
+ * slow): nothing was queued, so nothing will be stored. A ProducerUnavailableError, so callers
+ * that only know that one still answer 503.
+ */
+export class ProducerOverloadedError extends ProducerUnavailableError {
+  override readonly name = 'ProducerOverloadedError';
 }
 
 export function errorMessage(err: unknown): string {

@@ -1,5 +1,5 @@
 import type { Kafka, Message, Producer, TopicMessages } from 'kafkajs';
-import { errorMessage, ProducerUnavailableError } from './errors';
+import { errorMessage, ProducerOverloadedError, ProducerUnavailableError } from './errors';
 import { encodeHeaders, encodeValue, type OutboundMessage } from './messages';
 
 /** The one way Hookstream writes to Kafka. `send` resolves only once the broker acknowledged (acks=all). */
@@ -24,12 +24,22 @@ export interface CoalescingProducerOptions {
   maxRequestBytes?: number;
   /** Time to wait for more sends before flushing when the producer is idle; 0 = next tick only. */
   lingerMs?: number;
+  /**
+   * Cap on the encoded bytes waiting in the queue (not yet handed to kafkajs). A send that would
+   * pass it fails at once with ProducerOverloadedError: while the broker stalls, memory stays
+   * bounded instead of growing with every request. Default 64 MiB.
+   */
+  maxQueuedBytes?: number;
+  /** Cap on sends not yet settled (queued or on the wire); past it, ProducerOverloadedError. Default 10,000. */
+  maxPendingSends?: number;
 }
 
 /** One caller's `send`: settled once every part of it is acknowledged, or on the first failure. */
 interface SendCall {
   remaining: number;
   settled: boolean;
+  /** Its parts still in the queue, so a timed-out send can give their bytes back at once. */
+  queued: Set<Part>;
   resolve: () => void;
   reject: (err: Error) => void;
 }
@@ -70,14 +80,20 @@ export class CoalescingProducer implements EventProducer {
   private readonly maxBatchMessages: number;
   private readonly maxRequestBytes: number;
   private readonly lingerMs: number;
+  private readonly maxQueuedBytes: number;
+  private readonly maxPendingSends: number;
+  private queuedBytes = 0;
+  private pendingSends = 0;
   /** Counters for benchmarks and metrics. */
-  readonly stats = { requests: 0, messages: 0, failures: 0, resets: 0 };
+  readonly stats = { requests: 0, messages: 0, failures: 0, resets: 0, overloaded: 0 };
 
   constructor(private readonly kafka: Kafka, opts: CoalescingProducerOptions = {}) {
     this.sendTimeoutMs = opts.sendTimeoutMs ?? 5000;
     this.maxBatchMessages = opts.maxBatchMessages ?? 5000;
     this.maxRequestBytes = opts.maxRequestBytes ?? 900 * 1024;
     this.lingerMs = opts.lingerMs ?? 0;
+    this.maxQueuedBytes = opts.maxQueuedBytes ?? 64 * 1024 * 1024;
+    this.maxPendingSends = opts.maxPendingSends ?? 10_000;
     this.producer = this.newProducer();
   }
 
@@ -105,48 +121,81 @@ export class CoalescingProducer implements EventProducer {
     await this.producer.disconnect();
   }
 
+  /** Bytes waiting in the queue and sends not yet settled, for tests and metrics. */
+  get backlog(): { queuedBytes: number; pendingSends: number } {
+    return { queuedBytes: this.queuedBytes, pendingSends: this.pendingSends };
+  }
+
   send(topic: string, messages: OutboundMessage[]): Promise<void> {
     if (messages.length === 0) return Promise.resolve();
     if (!this.connected) return Promise.reject(new ProducerUnavailableError('producer is not connected'));
+    // Encoded once, here: the size decides the admission and how the send is cut into requests.
+    const encoded: { msg: Message; size: number }[] = [];
+    let total = 0;
+    for (const m of messages) {
+      const msg: Message = { key: m.key, value: encodeValue(m.value), headers: encodeHeaders(m), partition: m.partition };
+      const size = sizeOf(msg);
+      encoded.push({ msg, size });
+      total += size;
+    }
+    if (this.pendingSends >= this.maxPendingSends || (this.queuedBytes > 0 && this.queuedBytes + total > this.maxQueuedBytes)) {
+      this.stats.overloaded++;
+      return Promise.reject(new ProducerOverloadedError(
+        `producer backlog full (${this.pendingSends} sends, ${this.queuedBytes} bytes queued; caps ${this.maxPendingSends} / ${this.maxQueuedBytes}): Kafka is not keeping up`,
+      ));
+    }
+    this.pendingSends++;
     return new Promise<void>((resolve, reject) => {
+      const settle = (): void => {
+        call.settled = true;
+        this.pendingSends--;
+        clearTimeout(timer);
+      };
       const timer = setTimeout(() => {
         if (call.settled) return;
-        call.settled = true;
+        settle();
         this.stats.failures++;
+        // Answered now: its parts still waiting in the queue will never be sent, so free them.
+        for (const p of call.queued) {
+          this.queuedBytes -= p.bytes;
+          p.bytes = 0;
+          p.messages = [];
+        }
+        call.queued.clear();
         reject(new ProducerUnavailableError(`Kafka did not acknowledge within ${this.sendTimeoutMs} ms`));
       }, this.sendTimeoutMs);
       timer.unref();
       const call: SendCall = {
         remaining: 0,
         settled: false,
+        queued: new Set(),
         resolve: () => {
           if (call.settled || --call.remaining > 0) return;
-          clearTimeout(timer);
-          call.settled = true;
+          settle();
           resolve();
         },
         reject: (err) => {
           if (call.settled) return;
-          clearTimeout(timer);
-          call.settled = true;
+          settle();
           reject(err);
         },
       };
-      // Encoded once, here: the size decides how the send is cut into requests.
+      const enqueue = (p: Part): void => {
+        this.queue.push(p);
+        this.queuedBytes += p.bytes;
+        call.queued.add(p);
+        call.remaining++;
+      };
       let part: Part = { topic, messages: [], bytes: 0, call };
-      for (const m of messages) {
-        const msg: Message = { key: m.key, value: encodeValue(m.value), headers: encodeHeaders(m), partition: m.partition };
-        const size = sizeOf(msg);
+      for (const { msg, size } of encoded) {
         if (part.messages.length > 0 && (part.bytes + size > this.maxRequestBytes || part.messages.length >= this.maxBatchMessages)) {
-          this.queue.push(part);
-          call.remaining++;
+          enqueue(part);
           part = { topic, messages: [], bytes: 0, call };
         }
         part.messages.push(msg);
         part.bytes += size;
       }
-      this.queue.push(part);
-      call.remaining++;
+      enqueue(part);
       this.schedule();
     });
   }
@@ -225,6 +274,11 @@ export class CoalescingProducer implements EventProducer {
       bytes += p.bytes;
       i++;
     }
-    return this.queue.splice(0, i);
+    const taken = this.queue.splice(0, i);
+    for (const p of taken) {
+      this.queuedBytes -= p.bytes;
+      p.call.queued.delete(p);
+    }
+    return taken;
   }
 }

@@ -18,6 +18,7 @@ export async function ensureTopics(kafka: Kafka, plan: TopicSpec[], replicationF
           configEntries: [
             { name: 'cleanup.policy', value: t.cleanupPolicy },
             { name: 'retention.ms', value: String(t.retentionMs) },
+            { name: 'max.message.bytes', value: String(t.maxMessageBytes) },
             ...(t.cleanupPolicy === 'compact' ? [{ name: 'min.cleanable.dirty.ratio', value: '0.1' }] : []),
           ],
         })),

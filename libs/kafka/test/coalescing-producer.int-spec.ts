@@ -1,5 +1,5 @@
 import { newTraceparent, type EventEnvelope } from '@hookstream/contracts';
-import { CoalescingProducer, ProducerUnavailableError } from '../src';
+import { CoalescingProducer, ProducerOverloadedError, ProducerUnavailableError } from '../src';
 import { Kafka, logLevel, type Kafka as KafkaClient } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
@@ -135,5 +135,57 @@ describe('CoalescingProducer on a real broker', () => {
     expect(elapsed).toBeGreaterThanOrEqual(950);
     expect(elapsed).toBeLessThan(1500);
     expect(producer.stats.failures).toBe(1);
+  });
+
+  it('while the broker stalls, the backlog stays within its byte and send caps: past them sends fail at once (overloaded), timed-out sends free their bytes', async () => {
+    const topic = await createTopicPair(kafka, 'backlog');
+    const sockets: Socket[] = [];
+    let stalled = false;
+    const stallable = new Kafka({
+      clientId: 'it-backlog',
+      brokers: testBrokers(),
+      connectionTimeout: 1000,
+      logLevel: logLevel.NOTHING,
+      socketFactory: ({ host, port, onConnect }) => {
+        const s = connect({ host, port }, onConnect);
+        sockets.push(s);
+        if (stalled) s.pause();
+        return s;
+      },
+    });
+    const cap = 64 * 1024;
+    const producer = new CoalescingProducer(stallable, { sendTimeoutMs: 1500, maxQueuedBytes: cap, maxPendingSends: 40 });
+    await producer.connect();
+    cleanup.push(async () => {
+      stalled = false;
+      sockets.forEach((s) => s.resume());
+      await producer.disconnect();
+    });
+    await producer.send(topic, [{ key: 'k', value: 'before' }]);
+
+    stalled = true;
+    sockets.forEach((s) => s.pause());
+    const pad = 'x'.repeat(2000);
+    const outcomes: Promise<{ err: unknown; ms: number }>[] = [];
+    let maxQueued = 0;
+    for (let i = 0; i < 200; i++) {
+      const t0 = Date.now();
+      outcomes.push(producer.send(topic, [{ key: 'k', value: { i, pad } }]).then(() => ({ err: null, ms: Date.now() - t0 }), (err: unknown) => ({ err, ms: Date.now() - t0 })));
+      maxQueued = Math.max(maxQueued, producer.backlog.queuedBytes);
+      expect(producer.backlog.pendingSends).toBeLessThanOrEqual(40);
+      // Let the flush loop take the first part onto the (stalled) wire.
+      if (i === 0) await new Promise((r) => setImmediate(r));
+    }
+    expect(maxQueued).toBeLessThanOrEqual(cap);
+    const results = await Promise.all(outcomes);
+    const overloaded = results.filter((r) => r.err instanceof ProducerOverloadedError);
+    const timedOut = results.filter((r) => r.err instanceof ProducerUnavailableError && !(r.err instanceof ProducerOverloadedError));
+    expect(overloaded.length).toBeGreaterThan(100);
+    expect(timedOut.length).toBe(200 - overloaded.length);
+    // Refused up front, not after the send timeout.
+    expect(Math.max(...overloaded.map((r) => r.ms))).toBeLessThan(500);
+    expect(producer.stats.overloaded).toBe(overloaded.length);
+    // Every answered send gave its bytes back, although the broker never answered.
+    expect(producer.backlog).toEqual({ queuedBytes: 0, pendingSends: 0 });
   });
 });

@@ -3,7 +3,7 @@ import type { BaseAppConfig } from '@hookstream/config';
 import { topicPlan } from '@hookstream/contracts';
 import { createDataSource, dbHealth, migrateWithLock, DataSource } from '@hookstream/db';
 import {
-  CoalescingProducer, createKafkaClient, ensureTopics, EVENT_PRODUCER, KafkaHealth, parseBrokers, type EventProducer,
+  CoalescingProducer, createKafkaClient, ensureTopics, EVENT_PRODUCER, KafkaHealth, parseBrokers, type CoalescingProducerOptions, type EventProducer,
 } from '@hookstream/kafka';
 import type { Kafka } from 'kafkajs';
 import { LoggerModule } from 'nestjs-pino';
@@ -20,6 +20,8 @@ export interface CoreModuleOptions {
   logRequests?: boolean;
   /** Bound on how long a produce may wait for acks=all before failing. */
   producerSendTimeoutMs?: number;
+  /** Backlog caps of the producer (bytes queued, sends pending); the library's defaults otherwise. */
+  producerBacklog?: Pick<CoalescingProducerOptions, 'maxQueuedBytes' | 'maxPendingSends'>;
 }
 
 /** Tears down in the right order once the HTTP server and Kafka consumers have drained. */
@@ -73,7 +75,7 @@ export class CoreModule {
         provide: EVENT_PRODUCER,
         inject: [KAFKA_CLIENT],
         useFactory: async (kafka: Kafka): Promise<EventProducer> => {
-          const p = new CoalescingProducer(kafka, { sendTimeoutMs: opts.producerSendTimeoutMs ?? 5000 });
+          const p = new CoalescingProducer(kafka, { sendTimeoutMs: opts.producerSendTimeoutMs ?? 5000, ...opts.producerBacklog });
           await p.connect();
           return p;
         },

@@ -1,7 +1,7 @@
 import { Controller, Module, type INestMicroservice, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
-import { dlqOf, envelopeHeaders, newTraceparent, type TopicSpec } from '@hookstream/contracts';
+import { dlqOf, envelopeHeaders, newTraceparent, TOPIC_MAX_MESSAGE_BYTES, type TopicSpec } from '@hookstream/contracts';
 import {
   CoalescingProducer,
   ensureTopics,
@@ -67,8 +67,8 @@ export async function startConsumer(
 export async function createTopicPair(kafka: Kafka, prefix: string, partitions = 1): Promise<string> {
   const name = uniqueName(`it.kafka.${prefix}`);
   const plan: TopicSpec[] = [
-    { name, partitions, retentionMs: 3_600_000, cleanupPolicy: 'delete', consumed: true },
-    { name: dlqOf(name), partitions: 1, retentionMs: 3_600_000, cleanupPolicy: 'delete', consumed: false },
+    { name, partitions, retentionMs: 3_600_000, cleanupPolicy: 'delete', consumed: true, maxMessageBytes: TOPIC_MAX_MESSAGE_BYTES },
+    { name: dlqOf(name), partitions: 1, retentionMs: 3_600_000, cleanupPolicy: 'delete', consumed: false, maxMessageBytes: TOPIC_MAX_MESSAGE_BYTES },
   ];
   await ensureTopics(kafka, plan);
   return name;
