@@ -13,7 +13,10 @@ export class AppModule {
   static register(config: GatewayConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [CoreModule.forRoot({ appName: 'ingest-gateway', config, database: false, logRequests: false, producerSendTimeoutMs: config.PRODUCE_TIMEOUT_MS })],
+      imports: [CoreModule.forRoot({
+        appName: 'ingest-gateway', config, database: false, logRequests: false, producerSendTimeoutMs: config.PRODUCE_TIMEOUT_MS,
+        producerBacklog: { maxQueuedBytes: config.PRODUCER_MAX_QUEUED_BYTES, maxPendingSends: config.PRODUCER_MAX_PENDING_SENDS },
+      })],
       providers: [SourceCache, IngestService, HooksHandler, { provide: APP_FILTER, useClass: GatewayExceptionFilter }],
     };
   }

@@ -2,7 +2,7 @@ import { loadConfig } from '@hookstream/config';
 import { exitOnBootError, runApp } from '@hookstream/platform';
 import { AppModule } from './app.module';
 import { GatewayConfig } from './gateway.config';
-import { bodyLimitBytes, configureGatewayHttp } from './hooks/hooks.http';
+import { bodyLimitBytes, configureGatewayHttp, gatewayFastifyOptions } from './hooks/hooks.http';
 
 async function main(): Promise<void> {
   const config = loadConfig(GatewayConfig);
@@ -12,6 +12,7 @@ async function main(): Promise<void> {
     config,
     bodyLimitBytes: bodyLimitBytes(config),
     bodyParser: false,
+    fastify: gatewayFastifyOptions(config),
     configure: (app) => configureGatewayHttp(app, config),
   });
 }

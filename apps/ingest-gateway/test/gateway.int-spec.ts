@@ -1,7 +1,7 @@
 import { Module, RequestMethod, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { loadConfig } from '@hookstream/config';
+import { loadConfig, parseTrustProxy } from '@hookstream/config';
 import { configKey, Topics, type RawEventDto, type SourceSnapshot } from '@hookstream/contracts';
 import { testBrokers, testKafka, uniqueName, waitFor } from '@hookstream/testing';
 import { hashToken, newSourceToken, newWebhookSecret, SecretBox, signatureHeader, signHmacHex } from '@hookstream/webhooks';
@@ -12,7 +12,7 @@ import { request as httpRequest } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import { AppModule } from '../src/app.module';
 import { GatewayConfig } from '../src/gateway.config';
-import { configureGatewayHttp } from '../src/hooks/hooks.http';
+import { configureGatewayHttp, gatewayFastifyOptions } from '../src/hooks/hooks.http';
 
 const ACTIVLY = { event: 'purchase', first_name: 'Sarah', city: 'London', country: 'UK', product: 'Running Shoes', timestamp: '2026-02-28T14:30:00Z' };
 
@@ -53,7 +53,7 @@ describe('ingest-gateway on the real broker', () => {
     ];
     const config = loadConfig(GatewayConfig, {
       KAFKA_BROKERS: testBrokers().join(','), SECRETS_KEY: secretsKey, LOG_LEVEL: 'silent', MAX_BODY_BYTES: '2048',
-      BATCH_MAX_EVENTS: '3', BATCH_MAX_BYTES: '8192', PRODUCE_TIMEOUT_MS: '3000', RATE_LIMIT_BURST_SECONDS: '1',
+      BATCH_MAX_EVENTS: '3', BATCH_MAX_BYTES: '8192', PRODUCE_TIMEOUT_MS: '3000', RATE_LIMIT_BURST_SECONDS: '1', TRUST_PROXY: '127.0.0.1',
     });
     @Module({})
     class MiddlewareProbe implements NestModule {
@@ -67,7 +67,7 @@ describe('ingest-gateway on the real broker', () => {
     // Topics exist before the first publish (the app ensures them too, this keeps the order obvious).
     app = await NestFactory.create<NestFastifyApplication>(
       { module: MiddlewareProbe, imports: [AppModule.register(config)] },
-      new FastifyAdapter({ bodyLimit: 8192, trustProxy: true }),
+      new FastifyAdapter({ ...gatewayFastifyOptions(config), bodyLimit: 8192, trustProxy: parseTrustProxy(config.TRUST_PROXY) }),
       { logger: false, bodyParser: false },
     );
     await producer.send({ topic: Topics.config, acks: -1, messages: snapshots.map((s) => ({ key: configKey('source', s.id), value: JSON.stringify(s) })) });
@@ -287,7 +287,7 @@ describe('ingest-gateway on the real broker', () => {
       expect(statuses(r.text)).toEqual([415]);
     });
 
-    it('the client IP honours X-Forwarded-For (trustProxy) and the traceparent is carried on', async () => {
+    it('the client IP honours X-Forwarded-For from a proxy TRUST_PROXY names, and the traceparent is carried on', async () => {
       const tp = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
       const { id } = await new Promise<{ id: string }>((resolve, reject) => {
         const req = httpRequest({ host: '127.0.0.1', port, method: 'POST', path: `/v1/hooks/${ids.plain}?token=${encodeURIComponent(token)}`, headers: { 'content-type': 'application/json', 'x-forwarded-for': '203.0.113.9', traceparent: tp } }, (res) => {

@@ -1,5 +1,6 @@
 import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import { DEV_SECRETS_KEY, NotDevDefault } from './dev-keys';
+import { IsProxyList } from './trust-proxy';
 
 /** Settings every Hookstream app shares. Each app's config class extends this. */
 export class BaseAppConfig {
@@ -16,6 +17,12 @@ export class BaseAppConfig {
   @IsString() HTTP_HOST = '0.0.0.0';
 
   @IsInt() @Min(1) @Max(65535) HTTP_PORT = 3000;
+
+  /**
+   * Proxies whose X-Forwarded-For is believed (client IP for geo-IP and logs): comma-separated
+   * addresses/CIDRs or loopback/linklocal/uniquelocal. Empty: none; the peer address is the client.
+   */
+  @IsProxyList() TRUST_PROXY = '';
 
   /**
    * base64 of 32 bytes; encrypts signing secrets at rest and on the config topic. The default is

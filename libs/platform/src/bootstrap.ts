@@ -2,7 +2,8 @@ import 'reflect-metadata';
 import { Logger as NestLogger, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { BaseAppConfig } from '@hookstream/config';
+import type { FastifyServerOptions } from 'fastify';
+import { parseTrustProxy, type BaseAppConfig } from '@hookstream/config';
 import { EVENT_PRODUCER, KafkaBatchTransport, RethrowRpcFilter, type EventProducer, type KafkaBatchTransportOptions } from '@hookstream/kafka';
 import type { Kafka } from 'kafkajs';
 import { Logger } from 'nestjs-pino';
@@ -18,6 +19,8 @@ export interface RunAppOptions {
   bodyLimitBytes?: number;
   /** false: the app registers its own body parsers in `configure` (the gateway keeps raw bytes). */
   bodyParser?: boolean;
+  /** More Fastify server options (timeouts …); bodyLimit and trustProxy come from the fields above and the config. */
+  fastify?: Omit<FastifyServerOptions, 'bodyLimit' | 'trustProxy' | 'logger'>;
   /** Hook to register content parsers, static files … before listening. */
   configure?: (app: NestFastifyApplication) => void | Promise<void>;
 }
@@ -30,7 +33,8 @@ export interface RunAppOptions {
 export async function createApp(opts: RunAppOptions & { logger?: false }): Promise<NestFastifyApplication> {
   const app = await NestFactory.create<NestFastifyApplication>(
     opts.module as never,
-    new FastifyAdapter({ bodyLimit: opts.bodyLimitBytes ?? 1024 * 1024, trustProxy: true }),
+    // X-Forwarded-For is believed only from the proxies TRUST_PROXY names (none by default).
+    new FastifyAdapter({ ...opts.fastify, bodyLimit: opts.bodyLimitBytes ?? 1024 * 1024, trustProxy: parseTrustProxy(opts.config.TRUST_PROXY) }),
     { bufferLogs: opts.logger !== false, bodyParser: opts.bodyParser ?? true, ...(opts.logger === false ? { logger: false } : {}) },
   );
   if (opts.logger !== false) app.useLogger(app.get(Logger));

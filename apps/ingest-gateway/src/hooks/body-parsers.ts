@@ -2,11 +2,51 @@ import { parseFormBody } from '@hookstream/dialects';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { GatewayError, GatewayErrorCode } from './gateway.errors';
 
-/** Parses the raw bytes of one body; throws a GatewayError (400) when they cannot be read. */
-export type BodyParser = (body: Buffer) => unknown;
+/**
+ * Parses the raw bytes of one body; throws a GatewayError (400) when they cannot be read.
+ * `wrapperDepth` is the nesting the route itself adds (1 for a batch's array).
+ */
+export type BodyParser = (body: Buffer, wrapperDepth?: number) => unknown;
 
-function parseJson(body: Buffer): unknown {
+/**
+ * Deepest nesting of objects/arrays an event may have. Every later stage walks events recursively
+ * (JSON.stringify, the dedupe key's canonical JSON, rule filters); refused here, a deep body
+ * gets a clear 400 instead of a RangeError (stack overflow) somewhere downstream.
+ */
+export const JSON_MAX_DEPTH = 32;
+
+const OPEN_BRACE = 0x7b;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACE = 0x7d;
+const CLOSE_BRACKET = 0x5d;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+/** The nesting depth of a JSON text, from its bytes (strings skipped), stopping early past `max`. */
+export function jsonDepthExceeds(body: Buffer, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i];
+    if (inString) {
+      if (c === BACKSLASH) i++;
+      else if (c === QUOTE) inString = false;
+    } else if (c === QUOTE) {
+      inString = true;
+    } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+      if (++depth > max) return true;
+    } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
+      depth--;
+    }
+  }
+  return false;
+}
+
+function parseJson(body: Buffer, wrapperDepth = 0): unknown {
   if (body.length === 0) throw new GatewayError(400, GatewayErrorCode.InvalidJson, 'The JSON body is empty.');
+  if (jsonDepthExceeds(body, JSON_MAX_DEPTH + wrapperDepth)) {
+    throw new GatewayError(400, GatewayErrorCode.TooDeep, `The JSON body nests objects/arrays deeper than ${JSON_MAX_DEPTH} levels per event; flatten it.`);
+  }
   try {
     return JSON.parse(body.toString('utf8'));
   } catch (err) {

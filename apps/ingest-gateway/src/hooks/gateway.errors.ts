@@ -5,14 +5,17 @@ export enum GatewayErrorCode {
   InvalidJson = 'invalid_json',
   InvalidForm = 'invalid_form',
   InvalidBody = 'invalid_body',
+  TooDeep = 'too_deep',
   Unauthorized = 'unauthorized',
   InvalidSignature = 'invalid_signature',
   StaleSignature = 'stale_signature',
   PayloadTooLarge = 'payload_too_large',
+  RecordTooLarge = 'record_too_large',
   TooManyEvents = 'too_many_events',
   UnsupportedMediaType = 'unsupported_media_type',
   RateLimited = 'rate_limited',
   Unavailable = 'unavailable',
+  Overloaded = 'overloaded',
   NotFound = 'not_found',
   Internal = 'internal_error',
 }
@@ -24,6 +27,8 @@ export class GatewayError extends Error {
     readonly code: GatewayErrorCode,
     message: string,
     readonly retryAfterSeconds?: number,
+    /** Extra members of the error object, e.g. the batch items a 413 refers to. */
+    readonly details?: Record<string, unknown>,
   ) {
     super(message);
   }
@@ -46,7 +51,7 @@ export class GatewayExceptionFilter implements ExceptionFilter {
 /** The one way an error reaches a client: its status, `Retry-After` when it has one, and the JSON body. */
 export function sendGatewayError(reply: FastifyReply, e: GatewayError): void {
   if (e.retryAfterSeconds) void reply.header('retry-after', String(e.retryAfterSeconds));
-  void reply.status(e.status).send({ error: { code: e.code, message: e.message } });
+  void reply.status(e.status).send({ error: { code: e.code, message: e.message, ...e.details } });
 }
 
 export function toGatewayError(exception: unknown): GatewayError {

@@ -1,5 +1,6 @@
+import type { SourceSnapshot } from '@hookstream/contracts';
 import type { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { GatewayConfig } from '../gateway.config';
 import { BODY_PARSERS, mediaTypeOf, registerBodyParsers } from './body-parsers';
@@ -25,9 +26,34 @@ const contentLengthMismatch = () => new GatewayError(400, GatewayErrorCode.Inval
  */
 export function configureGatewayHttp(app: NestFastifyApplication, config: GatewayConfig): void {
   const adapter = app.getHttpAdapter() as unknown as FastifyAdapter;
-  const bodyLimit = bodyLimitBytes(config);
-  registerBodyParsers(adapter.getInstance(), bodyLimit);
-  registerHookRoutes(adapter, app.get(HooksHandler), bodyLimit);
+  registerBodyParsers(adapter.getInstance(), bodyLimitBytes(config));
+  registerHookRoutes(adapter, app.get(HooksHandler), { single: config.MAX_BODY_BYTES, batch: config.BATCH_MAX_BYTES });
+}
+
+/**
+ * The gateway's server timeouts, so a slow client cannot hold a connection: the headers must
+ * arrive within HTTP_HEADERS_TIMEOUT_MS and the whole request within HTTP_REQUEST_TIMEOUT_MS (Node
+ * answers 408 and closes), an idle keep-alive connection closes after HTTP_KEEP_ALIVE_TIMEOUT_MS,
+ * and a connection where nothing moves after HTTP_CONNECTION_TIMEOUT_MS. Node checks the first
+ * two every `connectionsCheckingInterval` (30 s by default), hence the shorter interval.
+ */
+export function gatewayFastifyOptions(config: GatewayConfig): Pick<FastifyServerOptions, 'requestTimeout' | 'connectionTimeout' | 'keepAliveTimeout'> & { http: { headersTimeout: number; requestTimeout: number; connectionsCheckingInterval: number } } {
+  return {
+    requestTimeout: config.HTTP_REQUEST_TIMEOUT_MS,
+    connectionTimeout: config.HTTP_CONNECTION_TIMEOUT_MS,
+    keepAliveTimeout: config.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+    http: {
+      headersTimeout: config.HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeout: config.HTTP_REQUEST_TIMEOUT_MS,
+      connectionsCheckingInterval: Math.min(1000, Math.floor(config.HTTP_HEADERS_TIMEOUT_MS / 2)),
+    },
+  };
+}
+
+/** Bytes a webhook route reads at most, per route. */
+export interface HookBodyLimits {
+  single: number;
+  batch: number;
 }
 
 /** Bytes read for any request body; each route then applies its own limit (single vs batch). */
@@ -50,7 +76,7 @@ export function bodyLimitBytes(config: GatewayConfig): number {
  * which takes Fastify's body parsing and then the handler's 404, as when Nest served the routes.
  * The handler serves the same way from Fastify's parsed body, should a request get past the hook.
  */
-export function registerHookRoutes(adapter: FastifyAdapter, handler: HooksHandler, bodyLimit: number): void {
+export function registerHookRoutes(adapter: FastifyAdapter, handler: HooksHandler, limits: HookBodyLimits): void {
   const answer = (kind: HookKind, call: HookCall): Promise<HookAnswer> => (kind === 'batch' ? handler.receiveBatch(call) : handler.receive(call));
 
   adapter.setOnRequestHook((request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => {
@@ -60,7 +86,7 @@ export function registerHookRoutes(adapter: FastifyAdapter, handler: HooksHandle
       done();
       return;
     }
-    serveFromRaw(kind, request as HookRequest, reply, bodyLimit, answer).catch((err: unknown) => {
+    serveFromRaw(kind, request as HookRequest, reply, limits[kind], handler, answer).catch((err: unknown) => {
       if (!reply.sent) sendGatewayError(reply, toGatewayError(err));
     });
   });
@@ -84,14 +110,28 @@ export function registerHookRoutes(adapter: FastifyAdapter, handler: HooksHandle
   }
 }
 
-/** What Fastify's body handling followed by the handler would do, without its parser machinery. */
-async function serveFromRaw(kind: HookKind, request: HookRequest, reply: FastifyReply, limit: number, answer: (kind: HookKind, call: HookCall) => Promise<HookAnswer>): Promise<void> {
+/**
+ * What Fastify's body handling followed by the handler would do, without its parser machinery —
+ * and authenticated from the URL first: an unknown source or a bad token is answered 401 before a
+ * byte of the body is read, and the connection is closed rather than drained, so an
+ * unauthenticated sender costs no body reading, parsing or memory.
+ */
+async function serveFromRaw(kind: HookKind, request: HookRequest, reply: FastifyReply, limit: number, handler: HooksHandler, answer: (kind: HookKind, call: HookCall) => Promise<HookAnswer>): Promise<void> {
   const headers = request.headers;
+  const hasBody = !isEmptyBody(headers);
+  let source: SourceSnapshot;
+  try {
+    source = handler.authenticate(hookCall(request, EMPTY, undefined));
+  } catch (err) {
+    if (hasBody) closeWithoutReading(request, reply);
+    sendGatewayError(reply, toGatewayError(err));
+    return;
+  }
   const ctHeader = headers['content-type'];
   let rawBody: Buffer;
   let body: unknown;
-  if (ctHeader === undefined && isEmptyBody(headers)) {
-    rawBody = Buffer.alloc(0);
+  if (ctHeader === undefined && !hasBody) {
+    rawBody = EMPTY;
   } else {
     const parse = BODY_PARSERS.get(mediaTypeOf(ctHeader) ?? '');
     if (!parse) {
@@ -101,7 +141,7 @@ async function serveFromRaw(kind: HookKind, request: HookRequest, reply: Fastify
     }
     try {
       rawBody = await readBody(request.raw, limit);
-      body = parse(rawBody);
+      body = parse(rawBody, kind === 'batch' ? 1 : 0);
     } catch (err) {
       // The client may still be sending: close the connection after answering (as Fastify does).
       void reply.header('connection', 'close');
@@ -109,8 +149,18 @@ async function serveFromRaw(kind: HookKind, request: HookRequest, reply: Fastify
       return;
     }
   }
-  const a = await answer(kind, hookCall(request, rawBody, body));
+  const a = await answer(kind, { ...hookCall(request, rawBody, body), source });
   void reply.status(a.status).send(a.body);
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/** Answers with `Connection: close` and drops the socket once the answer is out, leaving the body unread. */
+function closeWithoutReading(request: HookRequest, reply: FastifyReply): void {
+  void reply.header('connection', 'close');
+  reply.raw.once('finish', () => {
+    if (!request.raw.complete) request.raw.socket?.destroy();
+  });
 }
 
 function hookCall(request: HookRequest, rawBody: Buffer, body: unknown): HookCall {
@@ -152,7 +202,14 @@ export function readBody(raw: IncomingMessage, limit: number): Promise<Buffer> {
       raw.removeListener('data', onData);
       raw.removeListener('end', onEnd);
       raw.removeListener('error', onEnd);
+      raw.removeListener('close', onClose);
     };
+    // Closed before the end (client gone, or the server's request timeout): settle, never hang.
+    function onClose(): void {
+      if (raw.complete) return;
+      stop();
+      reject(Object.assign(new Error('The connection closed before the whole body arrived.'), { statusCode: 400 }));
+    }
     function onData(chunk: Buffer): void {
       received += chunk.length;
       if (received > limit) {
@@ -178,6 +235,7 @@ export function readBody(raw: IncomingMessage, limit: number): Promise<Buffer> {
     raw.on('data', onData);
     raw.on('end', onEnd);
     raw.on('error', onEnd);
+    raw.on('close', onClose);
     raw.resume();
   });
 }

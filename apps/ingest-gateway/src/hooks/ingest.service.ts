@@ -1,8 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
-  IdPrefix, newId, Topics, type RawEventDto, type SourceSnapshot, childTraceparent,
+  IdPrefix, newId, stableId, Topics, type RawEventDto, type SourceSnapshot, childTraceparent,
 } from '@hookstream/contracts';
-import { EVENT_PRODUCER, ProducerUnavailableError, type EventProducer } from '@hookstream/kafka';
+import {
+  encodeHeaders, EVENT_PRODUCER, ProducerOverloadedError, ProducerUnavailableError, RawJson, type EventProducer, type OutboundMessage,
+} from '@hookstream/kafka';
 import { APP_CONFIG } from '@hookstream/platform';
 import { matchToken, SecretBox, verify, verifyHmacHex } from '@hookstream/webhooks';
 import type { GatewayConfig } from '../gateway.config';
@@ -74,15 +76,23 @@ export class IngestService {
     if (wait > 0) throw new GatewayError(429, GatewayErrorCode.RateLimited, `Rate limit of ${rate} events/s for this source exceeded; retry after ${wait} s.`, wait);
   }
 
-  toRawEvent(source: SourceSnapshot, hook: IncomingHook, body: unknown, batch = false): RawEventDto {
+  /**
+   * The raw event for one body (or batch item `index`). With an Idempotency-Key / webhook-id the
+   * event id is derived from the source and the key (and the item's index in a batch), so a sender
+   * retrying after an ambiguous 503 gets the id of the event that may already be stored.
+   */
+  toRawEvent(source: SourceSnapshot, hook: IncomingHook, body: unknown, batchIndex: number | null = null): RawEventDto {
     const headers: Record<string, string> = {};
     for (const h of KEPT_HEADERS) {
       const v = hook.headers[h];
       if (typeof v === 'string') headers[h] = v.slice(0, 1000);
     }
-    const idem = headers['idempotency-key'] ?? headers['webhook-id'] ?? null;
+    const given = headers['idempotency-key'] ?? headers['webhook-id'] ?? null;
+    const key = given === null || given.trim() === '' ? null : given.slice(0, 290);
+    // One key names the whole batch; each item gets its own (else items 2… would be duplicates of 1).
+    const idem = key === null ? null : batchIndex === null ? key : `${key}#${batchIndex}`;
     return {
-      id: newId(IdPrefix.event),
+      id: idem === null ? newId(IdPrefix.event) : stableId(IdPrefix.event, 'idempotency-key', source.id, idem),
       accountId: source.accountId,
       sourceId: source.id,
       receivedAt: new Date().toISOString(),
@@ -90,28 +100,49 @@ export class IngestService {
       headers,
       body,
       clientIp: hook.clientIp,
-      idempotencyKey: idem ? idem.slice(0, 300) : null,
+      idempotencyKey: idem,
       dialect: source.dialect,
       initiatedFrom: source.initiatedFrom,
-      batch,
+      batch: batchIndex !== null,
       dedupe: source.dedupe,
     };
   }
 
-  /** Resolves only once Kafka acknowledged every event (acks=all); else a 503 the sender can retry. */
-  async publish(events: RawEventDto[], traceparent: string | undefined): Promise<void> {
+  /**
+   * The events.raw record of `event`, encoded once: its size is checked against MAX_RECORD_BYTES
+   * here and the producer writes these very bytes.
+   */
+  toRecord(event: RawEventDto, traceparent: string | undefined): { message: OutboundMessage; bytes: number } {
+    const value = new RawJson(JSON.stringify(event));
+    const message: OutboundMessage = {
+      key: event.sourceId,
+      value,
+      envelope: { id: event.id, type: 'hookstream.event.received', source: `/sources/${event.sourceId}`, time: event.receivedAt, traceparent: childTraceparent(traceparent) },
+    };
+    let bytes = Buffer.byteLength(event.sourceId) + value.bytes.length;
+    for (const [k, v] of Object.entries(encodeHeaders(message) ?? {})) bytes += Buffer.byteLength(k) + Buffer.byteLength(v);
+    return { message, bytes };
+  }
+
+  /**
+   * Resolves only once Kafka acknowledged every event (acks=all); else a 503 the sender can retry.
+   * Overloaded: refused before queueing, so nothing was stored. A timeout is ambiguous: Kafka may
+   * still have written the events, so the sender must retry with the same Idempotency-Key.
+   */
+  async publish(records: OutboundMessage[]): Promise<void> {
     try {
-      await this.producer.send(
-        Topics.eventsRaw,
-        events.map((e) => ({
-          key: e.sourceId,
-          value: e,
-          envelope: { id: e.id, type: 'hookstream.event.received', source: `/sources/${e.sourceId}`, time: e.receivedAt, traceparent: childTraceparent(traceparent) },
-        })),
-      );
+      await this.producer.send(Topics.eventsRaw, records);
     } catch (err) {
+      if (err instanceof ProducerOverloadedError) {
+        throw new GatewayError(503, GatewayErrorCode.Overloaded, 'Too many events are waiting for the event log; nothing was stored. Retry after the indicated delay.', this.config.RETRY_AFTER_SECONDS);
+      }
       if (err instanceof ProducerUnavailableError) {
-        throw new GatewayError(503, GatewayErrorCode.Unavailable, 'The event log is unavailable; nothing was stored. Retry after the indicated delay.', this.config.RETRY_AFTER_SECONDS);
+        throw new GatewayError(
+          503,
+          GatewayErrorCode.Unavailable,
+          'The event log did not confirm the event in time; it may or may not have been stored. Retry after the indicated delay with the same Idempotency-Key, so a stored event is not counted twice.',
+          this.config.RETRY_AFTER_SECONDS,
+        );
       }
       throw err;
     }
