@@ -1,5 +1,5 @@
 import { activecampaignDialect, canonicalActiveCampaignType, splitTags } from './activecampaign.dialect';
-import { AC_EVENTS, AC_FIELDS, acFormBody } from './activecampaign.fixture';
+import { AC_EVENTS, AC_FIELDS, acFormBody } from './activecampaign.samples';
 import { detectDialect } from './detect';
 import { parseFormBody } from './form-body';
 import { rawEvent } from './raw-event.fixture';

@@ -18,3 +18,4 @@ export * from './generic.dialect';
 export * from './detect';
 export * from './normalise';
 export * from './dedupe-key';
+export * from './activecampaign.samples';
