@@ -9,6 +9,24 @@ function accept(body: unknown) {
 }
 
 describe('genericDialect.normalise', () => {
+  it('caps mapped field lengths like the other dialects: an over-long field is a maxLength reason', () => {
+    const result = genericDialect.normalise(rawEvent({
+      first_name: 'J'.repeat(201), city: 'c'.repeat(201), state_code: 'T'.repeat(17), product_name: 'p'.repeat(501),
+      product_url: `https://x.example/${'u'.repeat(2000)}`, products: [{ name: 'ok' }, { name: 'n'.repeat(501), image: 'i'.repeat(2001) }],
+      note: 'n'.repeat(5000),
+    }, { dialect: 'generic' }));
+    if (result.ok) throw new Error('expected rejection');
+    expect(result.reasons.map((r) => `${r.path}:${r.rule}`).sort()).toEqual([
+      'city:maxLength', 'first_name:maxLength', 'product_name:maxLength', 'product_url:maxLength',
+      'products[1].image:maxLength', 'products[1].name:maxLength', 'state_code:maxLength',
+    ]);
+    expect(result.reasons.find((r) => r.path === 'first_name')?.message).toBe('first_name must be shorter than or equal to 200 characters');
+    // At the bounds, and unmapped fields of any length, are accepted.
+    const ok = accept({ first_name: 'J'.repeat(200), city: 'c'.repeat(200), state_code: 'T'.repeat(16), product_name: 'p'.repeat(500), note: 'n'.repeat(5000) });
+    expect(ok.person.firstName).toHaveLength(200);
+    expect(ok.attributes['note']).toHaveLength(5000);
+  });
+
   it('maps common snake_case names and keeps the rest as attributes', () => {
     const event = accept({
       event_type: 'Order.Created',

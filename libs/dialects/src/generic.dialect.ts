@@ -38,6 +38,15 @@ export const GENERIC_FIELDS = {
 
 type Field = keyof typeof GENERIC_FIELDS;
 
+/** Longest text accepted per mapped field: the same bounds the activly and provesource DTOs set. */
+export const GENERIC_MAX_LENGTHS: Readonly<Partial<Record<Field, number>>> = {
+  firstName: 200, lastName: 200, fullName: 200, type: 100, time: 100, ip: 64, city: 200, state: 200, stateCode: 16, country: 200,
+  countryCode: 16, amount: 64, currency: 16, product: 500, productId: 200, productLink: 2000, productImage: 2000,
+};
+
+/** Bounds of each product of `products[]` (ProveSource's item shape). */
+const PRODUCT_MAX_LENGTHS: Readonly<Record<string, number>> = { id: 200, name: 500, link: 2000, image: 2000 };
+
 /** An event type we pass through: letters, digits, `.`, `_`, `:`, `-`, at most 100. */
 const TYPE_RE = /^[a-z0-9][a-z0-9._:-]{0,99}$/;
 
@@ -74,13 +83,26 @@ export const genericDialect: DialectHandler = {
       if (!index.has(squash(key))) index.set(squash(key), key);
     }
     const used = new Set<string>();
-    const peek = (field: Field): { key: string; value: unknown } | null => lookup(body, index, field);
+    const reasons: ValidationReason[] = [];
+    const tooLong = new Set<string>();
+    // A mapped field over its bound is a reason (once), and counts as not given.
+    const peek = (field: Field): { key: string; value: unknown } | null => {
+      const hit = lookup(body, index, field);
+      const max = GENERIC_MAX_LENGTHS[field];
+      if (hit === null || max === undefined || typeof hit.value !== 'string' || hit.value.length <= max) return hit;
+      if (!tooLong.has(hit.key)) {
+        tooLong.add(hit.key);
+        reasons.push(reason(hit.key, 'maxLength', `${hit.key} must be shorter than or equal to ${max} characters`, hit.value));
+      }
+      return null;
+    };
     const get = (field: Field): { key: string; value: unknown } | null => {
       const hit = peek(field);
       if (hit !== null) used.add(hit.key);
       return hit;
     };
-    const reasons: ValidationReason[] = [];
+    // Every over-long field is reported, also those the mapping below would not look at.
+    for (const field of Object.keys(GENERIC_MAX_LENGTHS) as Field[]) peek(field);
     const event = baseEvent(raw, 'generic');
 
     // Email: an email-named top-level key must hold an address; otherwise search everywhere.
@@ -161,8 +183,16 @@ export const genericDialect: DialectHandler = {
 
     const products = get('products');
     if (products !== null) {
-      if (Array.isArray(products.value)) event.products = normaliseProducts(products.value);
-      else reasons.push(reason(products.key, 'isArray', `${products.key} must be an array of products`, products.value));
+      if (Array.isArray(products.value)) {
+        products.value.forEach((item: unknown, i) => {
+          if (!isPlainObject(item)) return;
+          for (const [k, max] of Object.entries(PRODUCT_MAX_LENGTHS)) {
+            const v = item[k];
+            if (typeof v === 'string' && v.length > max) reasons.push(reason(`${products.key}[${i}].${k}`, 'maxLength', `${products.key}[${i}].${k} must be shorter than or equal to ${max} characters`, v));
+          }
+        });
+        event.products = normaliseProducts(products.value);
+      } else reasons.push(reason(products.key, 'isArray', `${products.key} must be an array of products`, products.value));
     }
     // A single product needs a name or an id; a link or image alone does not make one.
     let product: Product | null = pickProduct(event.products);
