@@ -167,4 +167,10 @@ describe('activlyDialect.detect', () => {
     expect(activlyDialect.detect({ event: 'purchase', first_name: 'Sarah' })).toBe(0);
     expect(activlyDialect.detect('purchase')).toBe(0);
   });
+
+  it('refuses, never throws on, nested constructor/__proto__ keys inside known fields (found by fuzzing)', () => {
+    const result = activlyDialect.normalise(rawEvent({ event: [{ constructor: ' ' }], first_name: { constructor: 'x', __proto__: 'y' } }, { dialect: 'activly' }));
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.reasons.map((r) => r.path)).toEqual(expect.arrayContaining(['event', 'first_name']));
+  });
 });

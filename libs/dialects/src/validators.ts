@@ -112,9 +112,22 @@ export function unknownKeys(source: Record<string, unknown>, known: ReadonlySet<
   return out;
 }
 
+/**
+ * A copy without `__proto__`/`constructor`/`prototype` keys at any depth. class-transformer reads
+ * `value.constructor` of every nested object, so a payload key named `constructor` (say
+ * `{"event":[{"constructor":" "}]}`, found by the fuzz tests) would make it throw a TypeError.
+ */
+function withoutForbiddenKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutForbiddenKeys);
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) if (!FORBIDDEN_KEYS.has(k)) out[k] = withoutForbiddenKeys(v);
+  return out;
+}
+
 /** plainToInstance + validateSync, every failure turned into a reason (all of them, not just the first). */
 export function validateDto<T extends object>(cls: ClassConstructor<T>, plain: Record<string, unknown>): { dto: T; reasons: ValidationReason[] } {
-  const dto = plainToInstance(cls, plain, { enableImplicitConversion: false });
+  const dto = plainToInstance(cls, withoutForbiddenKeys(plain) as Record<string, unknown>, { enableImplicitConversion: false });
   const errors = validateSync(dto, { forbidUnknownValues: false, validationError: { target: false, value: true } });
   // Two decorators can name the same failure (IsPlainObject and ValidateNested on a string): report it once.
   const seen = new Set<string>();
