@@ -4,12 +4,12 @@ import { parseTrustProxy } from './trust-proxy';
 
 describe('TRUST_PROXY', () => {
   it('is off by default: no proxy is trusted', () => {
-    expect(loadConfig(BaseAppConfig, {}).TRUST_PROXY).toBe('');
+    expect(loadConfig(BaseAppConfig, { HOOKSTREAM_DEV_INSECURE_KEYS: 'true' }).TRUST_PROXY).toBe('');
     expect(parseTrustProxy('')).toBe(false);
   });
 
   it('takes the proxy list as addresses, CIDRs and named ranges', () => {
-    const c = loadConfig(BaseAppConfig, { TRUST_PROXY: '10.0.0.0/8, 127.0.0.1,::1,fd00::/8,loopback' });
+    const c = loadConfig(BaseAppConfig, { HOOKSTREAM_DEV_INSECURE_KEYS: 'true', TRUST_PROXY: '10.0.0.0/8, 127.0.0.1,::1,fd00::/8,loopback' });
     expect(parseTrustProxy(c.TRUST_PROXY)).toEqual(['10.0.0.0/8', '127.0.0.1', '::1', 'fd00::/8', 'loopback']);
   });
 
