@@ -1,6 +1,6 @@
-import { ConsumerGroups } from '@hookstream/contracts';
 import { loadConfig } from '@hookstream/config';
 import { exitOnBootError, runApp } from '@hookstream/platform';
+import { ConsumerGroups } from '@hookstream/contracts';
 import { APP_NAME, AppModule } from './app.module';
 import { ControlApiConfig } from './control-api.config';
 import { configureHttp } from './http-setup';

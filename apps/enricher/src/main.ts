@@ -1,6 +1,6 @@
-import { ConsumerGroups } from '@hookstream/contracts';
 import { loadConfig } from '@hookstream/config';
 import { exitOnBootError, runApp } from '@hookstream/platform';
+import { ConsumerGroups } from '@hookstream/contracts';
 import { AppModule } from './app.module';
 import { EnricherConfig } from './enricher.config';
 

@@ -1,3 +1,5 @@
+// Decorator metadata (class-transformer's @Type reads it) must exist before any DTO class loads, whoever imports this first.
+import 'reflect-metadata';
 export * from './topics';
 export * from './envelope';
 export * from './ids';
