@@ -5,7 +5,7 @@ const preset = require('./jest.preset.js');
 const config: Config = {
   ...preset,
   rootDir: '.',
-  testMatch: ['<rootDir>/apps/**/*.spec.ts', '<rootDir>/libs/**/*.spec.ts', '<rootDir>/tools/**/*.spec.ts', '<rootDir>/k8s/**/*.spec.ts'],
+  testMatch: ['<rootDir>/apps/**/*.spec.ts', '<rootDir>/libs/**/*.spec.ts', '<rootDir>/tools/**/*.spec.ts', '<rootDir>/k8s/**/*.spec.ts', '<rootDir>/examples/**/*.spec.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
 };
 export default config;
