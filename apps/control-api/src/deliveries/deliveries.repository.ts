@@ -40,6 +40,18 @@ export interface AttemptRow {
   attempted_at: Date;
 }
 
+const FAILED = `('failed', 'exhausted', 'endpoint_disabled')`;
+
+export interface AttemptHealth {
+  attempts: number;
+  succeeded: number;
+  failed: number;
+  lastSuccessAt: Date | null;
+  lastFailureAt: Date | null;
+  /** The first failure after the last success, while the last attempt failed; else null. */
+  failingSince: Date | null;
+}
+
 export interface DeliveryFilter {
   endpointId?: string;
   eventId?: string;
@@ -113,14 +125,31 @@ export class DeliveriesRepository {
     return count;
   }
 
-  async attemptCounts(endpointId: string, since: Date): Promise<{ attempts: number; succeeded: number; failed: number }> {
-    const rows: { attempts: number; succeeded: number; failed: number }[] = await this.ds.query(
-      `SELECT count(*)::int AS attempts,
-              count(*) FILTER (WHERE outcome = 'succeeded')::int AS succeeded,
-              count(*) FILTER (WHERE outcome IN ('failed', 'exhausted', 'endpoint_disabled'))::int AS failed
-         FROM delivery_attempts WHERE endpoint_id = $1 AND attempted_at >= $2 AND outcome <> 'skipped'`,
+  /**
+   * The endpoint health widget's figures, all from `delivery_attempts` in one statement (one
+   * snapshot): the last 24 h counts and the success/failure times the "failing since" comes from.
+   * (It once mixed these counts with `endpoint_health`, fed by the delivery-results topic, and
+   * could show "100 % of 6" next to "failing since just now".) Every lookup walks the
+   * `(endpoint_id, attempted_at DESC)` index.
+   */
+  async attemptHealth(endpointId: string, since: Date): Promise<AttemptHealth> {
+    const rows: AttemptHealth[] = await this.ds.query(
+      `WITH last_success AS (
+         SELECT max(attempted_at) AS at FROM (SELECT attempted_at FROM delivery_attempts WHERE endpoint_id = $1 AND outcome = 'succeeded' ORDER BY attempted_at DESC LIMIT 1) x),
+       last_failure AS (
+         SELECT max(attempted_at) AS at FROM (SELECT attempted_at FROM delivery_attempts WHERE endpoint_id = $1 AND outcome IN ${FAILED} ORDER BY attempted_at DESC LIMIT 1) x)
+       SELECT c.attempts, c.succeeded, c.failed, s.at AS "lastSuccessAt", f.at AS "lastFailureAt",
+              CASE WHEN f.at IS NOT NULL AND (s.at IS NULL OR f.at > s.at) THEN
+                (SELECT min(attempted_at) FROM delivery_attempts WHERE endpoint_id = $1 AND outcome IN ${FAILED} AND attempted_at > COALESCE(s.at, '-infinity'))
+              END AS "failingSince"
+         FROM last_success s, last_failure f,
+              (SELECT count(*)::int AS attempts,
+                      count(*) FILTER (WHERE outcome = 'succeeded')::int AS succeeded,
+                      count(*) FILTER (WHERE outcome IN ${FAILED})::int AS failed
+                 FROM delivery_attempts WHERE endpoint_id = $1 AND attempted_at >= $2 AND outcome <> 'skipped') c`,
       [endpointId, since],
     );
-    return rows[0] ?? { attempts: 0, succeeded: 0, failed: 0 };
+    return rows[0];
   }
+
 }

@@ -84,14 +84,15 @@ export class DeliveriesService {
 
   async health(accountId: string, endpointId: string, now = new Date()): Promise<EndpointHealthView> {
     const endpoint = await this.endpoints.find(this.ds.manager, accountId, endpointId);
-    const [counts, h] = await Promise.all([this.repo.attemptCounts(endpointId, new Date(now.getTime() - 24 * 3600 * 1000)), this.healthRepo.get(endpointId)]);
+    // Counts and times from the same rows, so the widget cannot contradict itself.
+    const h = await this.repo.attemptHealth(endpointId, new Date(now.getTime() - 24 * 3600 * 1000));
     return {
       enabled: endpoint.enabled,
       disabledReason: endpoint.disabledReason,
-      last24h: counts,
-      lastSuccessAt: iso(h?.last_success_at ?? null),
-      lastFailureAt: iso(h?.last_failure_at ?? null),
-      failingSince: iso(h?.failing_since ?? null),
+      last24h: { attempts: h.attempts, succeeded: h.succeeded, failed: h.failed },
+      lastSuccessAt: iso(h.lastSuccessAt),
+      lastFailureAt: iso(h.lastFailureAt),
+      failingSince: iso(h.failingSince),
     };
   }
 
