@@ -151,6 +151,8 @@ describe('dashboard: a real browser creates a source, sends a test event and wat
     // a second identical test event from the new one would be deduplicated in the next step.)
     await page.locator('[data-testid=source-row]', { hasText: 'Demo shop' }).getByRole('button', { name: 'Send test event' }).click();
     await page.getByText('Test event sent to “Demo shop”').waitFor();
+    // With the dry-run verdict of what was sent (the gateway's ?dry_run=true check).
+    await page.getByTestId('test-event-verdict').getByText(/dry run: valid \(activly/).first().waitFor();
   }));
 
   it('a test event sent from the live feed arrives over the stream, without reloading the list', step('live-feed', async () => {
@@ -206,6 +208,11 @@ describe('dashboard: a real browser creates a source, sends a test event and wat
     await page.getByRole('link', { name: 'Automations', exact: true }).click();
     await page.getByRole('heading', { name: 'New automation' }).waitFor();
     await shot('09-automations');
+
+    // Dead letters need an admin-scoped key: the demo (write) key is told so, with how to get one.
+    await page.getByRole('link', { name: 'Dead letters', exact: true }).click();
+    await page.getByTestId('dlq-forbidden').getByText('admin-scoped API key').waitFor();
+    await shot('10-dead-letters');
     expect(await page.getByRole('link', { name: 'IP Geolocation by DB-IP' }).getAttribute('href')).toBe('https://db-ip.com');
   }));
 

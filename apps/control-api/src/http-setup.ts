@@ -1,6 +1,9 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { APP_CONFIG } from '@hookstream/platform';
+import { withIngest } from './contracts/openapi-ingest';
 import { withWebhooks } from './contracts/openapi-webhooks';
+import type { ControlApiConfig } from './control-api.config';
 import { serveDashboard } from './dashboard/dashboard.static';
 
 export const DOCS_PATH = 'docs';
@@ -21,7 +24,8 @@ export function configureHttp(app: NestFastifyApplication, opts: { swaggerUi?: b
     .setVersion('1')
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'An API key (hsk_…)' })
     .build();
-  SwaggerModule.setup(DOCS_PATH, app, () => withWebhooks(SwaggerModule.createDocument(app, doc)), {
+  const gateway = app.get<ControlApiConfig>(APP_CONFIG).PUBLIC_BASE_URL;
+  SwaggerModule.setup(DOCS_PATH, app, () => withIngest(withWebhooks(SwaggerModule.createDocument(app, doc)), gateway), {
     jsonDocumentUrl: `${DOCS_PATH}-json`,
     // The UI's assets are served by @fastify/static; Jest on Node 20 cannot load it (an ESM-only dependency).
     swaggerUiEnabled: opts.swaggerUi ?? true,

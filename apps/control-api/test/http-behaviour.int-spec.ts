@@ -116,6 +116,39 @@ describe('control-api HTTP behaviour', () => {
   });
 });
 
+describe('dry run: documented, and its verdict given with the dashboard\'s test event', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startControlApi({ FEED_STREAM_ENABLED: 'false', DLQ_RECORDER_ENABLED: 'false' });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('documents the gateway routes in the OpenAPI document: dry_run answers 200 with valid true or false, served by the gateway', async () => {
+    type Op = { parameters: { name: string; description?: string }[]; responses: Record<string, { description: string; content?: Record<string, { schema: { oneOf?: { properties: { valid: { const: boolean } } }[] } }> }> };
+    const doc = (await t.request('GET', '/docs-json')).json<{ paths: Record<string, { servers: { url: string }[]; post: Op }> }>();
+    for (const path of ['/v1/hooks/{sourceId}', '/v1/hooks/{sourceId}/batch']) {
+      const item = doc.paths[path];
+      expect(item.servers[0].url).toBe('https://hooks.example.test');
+      const dryRun = item.post.parameters.find((p) => p.name === 'dry_run');
+      expect(dryRun?.description).toMatch(/200/);
+      const ok = item.post.responses['200'];
+      expect(ok.description).toMatch(/dry_run=true/);
+      expect(ok.content?.['application/json'].schema.oneOf?.map((o) => o.properties.valid.const)).toEqual([true, false]);
+      expect(Object.keys(item.post.responses).sort()).toEqual(['200', '202', '400', '401', '408', '413', '415', '429', '503']);
+    }
+  });
+
+  it('answers "send test event" with the dry-run verdict of the sample it sent', async () => {
+    const acct = await t.newAccount();
+    const src = (await t.request('POST', '/v1/sources', { key: acct.key, body: { name: 'Verdict', dialect: 'activly' } })).json<{ source: { id: string } }>().source.id;
+    const res = await t.request('POST', `/v1/sources/${src}/test-event`, { key: acct.key });
+    expect(res.statusCode).toBe(202);
+    expect(res.json()).toMatchObject({ id: expect.stringMatching(/^evt_/), verdict: { valid: true, dialect: 'activly', type: expect.any(String) } });
+  });
+});
+
 describe('control-api readiness when PostgreSQL refuses connections', () => {
   it('answers 503 not_ready with its checks (postgres failing, kafka fine), like the other apps, not internal_error', async () => {
     const proxy = await pgProxy();

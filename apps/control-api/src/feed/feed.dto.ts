@@ -95,6 +95,21 @@ export class EventStoryView {
   @ApiProperty({ type: [EventDeliveryView] }) deliveries!: EventDeliveryView[];
 }
 
+export class ValidationReasonView {
+  @ApiProperty({ description: 'Dotted path into the payload; empty for the whole body' }) path!: string;
+  @ApiProperty({ description: 'The rule that failed, e.g. required, isIn' }) rule!: string;
+  @ApiProperty() message!: string;
+}
+
+export class DryRunVerdictView {
+  @ApiProperty({ description: 'Whether the validator will accept it (the answer of the gateway\'s `?dry_run=true`)' }) valid!: boolean;
+  @ApiProperty({ description: 'The dialect it was read as' }) dialect!: string;
+  @ApiPropertyOptional({ nullable: true, type: String, description: 'The canonical event type, when valid' }) type?: string | null;
+  @ApiPropertyOptional({ type: [ValidationReasonView], description: 'Why not, when invalid' }) reasons?: ValidationReasonView[];
+}
+
 export class TestEventView {
   @ApiProperty({ description: 'id of the event published to events.raw' }) id!: string;
+  @ApiProperty({ type: DryRunVerdictView, description: "The dry-run verdict of the sample (the same check as the gateway's `?dry_run=true`), computed before it was sent" })
+  verdict!: DryRunVerdictView;
 }

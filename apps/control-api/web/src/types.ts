@@ -163,3 +163,15 @@ export interface DlqMessage {
   replayedTo: string | null;
   recordedAt: string;
 }
+
+/** The dry-run verdict (the gateway's `?dry_run=true` check) of a test event, given with its id. */
+export interface TestEventSent {
+  id: string;
+  verdict: { valid: boolean; dialect: string; type?: string | null; reasons?: { path: string; rule: string; message: string }[] };
+}
+
+export function verdictText(v: TestEventSent['verdict']): string {
+  return v.valid
+    ? `dry run: valid (${v.dialect}${v.type ? `, ${v.type}` : ''})`
+    : `dry run: invalid (${v.dialect}): ${(v.reasons ?? []).map((r) => (r.path ? `${r.path}: ${r.message}` : r.message)).join('; ')}`;
+}

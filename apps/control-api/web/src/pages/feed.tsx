@@ -2,7 +2,7 @@ import { useEffect, useMemo, useState } from 'preact/hooks';
 import { api, qs } from '../api';
 import type { LiveFeed } from '../live';
 import { Link, navigate, useLocation } from '../router';
-import { EVENT_STATUSES, type EventSummary, type Page, type Source } from '../types';
+import { EVENT_STATUSES, verdictText, type EventSummary, type Page, type Source, type TestEventSent } from '../types';
 import { Empty, LoadState, StatusBadge, ago, time, toast, toastError, useLoad } from '../ui';
 
 const MAX_ROWS = 300;
@@ -226,8 +226,13 @@ function FeedTestButton(props: { source: Source | undefined }) {
         onClick={async () => {
           setBusy(true);
           try {
-            await api<{ id: string }>('POST', `/v1/sources/${s.id}/test-event`);
-            toast(`Test event sent to “${s.name}”: watch it arrive below.`);
+            const sent = await api<TestEventSent>('POST', `/v1/sources/${s.id}/test-event`);
+            toast(
+              <span data-testid="test-event-verdict">
+                Test event sent to “{s.name}” — {verdictText(sent.verdict)}. Watch it arrive below.
+              </span>,
+              sent.verdict.valid ? 'ok' : 'error',
+            );
           } catch (err) {
             toastError(err);
           } finally {

@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { api } from '../api';
 import { Link } from '../router';
 import { curlExample } from '../samples';
-import { DIALECTS, type Dialect, type Page, type Source, type SourceWithToken } from '../types';
+import { DIALECTS, verdictText, type Dialect, type Page, type Source, type SourceWithToken, type TestEventSent } from '../types';
 import { Badge, CodeBlock, CopyField, Empty, LoadState, ShownOnce, ago, toast, toastError, useLoad } from '../ui';
 
 const DIALECT_HELP: Record<Dialect, string> = {
@@ -143,11 +143,12 @@ function TestEventButton(props: { source: Source; primary?: boolean }) {
       onClick={async () => {
         setBusy(true);
         try {
-          const { id } = await api<{ id: string }>('POST', `/v1/sources/${props.source.id}/test-event`);
+          const { id, verdict } = await api<TestEventSent>('POST', `/v1/sources/${props.source.id}/test-event`);
           toast(
-            <span>
-              Test event sent to “{props.source.name}”. <Link href={`/events/${id}`}>View it</Link> or watch the <Link href="/feed">live feed</Link>.
+            <span data-testid="test-event-verdict">
+              Test event sent to “{props.source.name}” — {verdictText(verdict)}. <Link href={`/events/${id}`}>View it</Link> or watch the <Link href="/feed">live feed</Link>.
             </span>,
+            verdict.valid ? 'ok' : 'error',
           );
         } catch (err) {
           toastError(err);
