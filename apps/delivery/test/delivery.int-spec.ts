@@ -405,10 +405,8 @@ describe('delivery (Kafka + PostgreSQL + local receivers)', () => {
     const later = await seedBacklog(ep.id, 20_000, '1 hour');
     const now = await seedBacklog(ep.id, 50, '0 seconds');
 
-    const t0 = Date.now();
     await producer.send({ topic: Topics.config, acks: -1, messages: [{ key: configKey('endpoint', ep.id), value: null }] });
     await waitFor(async () => ((await statusCounts(later))['cancelled'] === 20_000 ? true : undefined), { what: '20,000 queued deliveries cancelled', timeoutMs: 60_000 });
-    const tookMs = Date.now() - t0;
     await waitFor(async () => ((await statusCounts(now))['cancelled'] === 50 ? true : undefined), { what: 'the due ones cancelled too' });
     expect(await statusCounts(later)).toEqual({ cancelled: 20_000 });
     expect(await row(done.id)).toMatchObject({ status: 'succeeded' });
@@ -439,8 +437,6 @@ describe('delivery (Kafka + PostgreSQL + local receivers)', () => {
     expect(after).toEqual({ last: before.last, open: 0 });
     // At most the one delivered and the due ones that were in flight (maxConcurrency 4) when it was deleted.
     expect(rx.hits.length).toBeLessThanOrEqual(5);
-    // Not a timing assertion of the feature (benchmarks measure speed): far below the 24 h of deferrals it replaces.
-    expect(tookMs).toBeLessThan(60_000);
   }, 120_000);
 
   it('disabling an endpoint holds its backlog (no attempts, nothing cancelled); enabling it again delivers all of it', async () => {
