@@ -216,6 +216,19 @@ describe('dashboard: a real browser creates a source, sends a test event and wat
     expect(await page.getByRole('link', { name: 'IP Geolocation by DB-IP' }).getAttribute('href')).toBe('https://db-ip.com');
   }));
 
+  it('endpoints: where event types are picked, each type shows its schema and example, and can be added', step('event-types', async () => {
+    await page.getByRole('link', { name: 'Endpoints', exact: true }).click();
+    const form = page.getByRole('form', { name: 'Create an endpoint' });
+    await form.getByText('What each event type sends (schema and example)').click();
+    await form.locator('select[name=catalog-type]').selectOption('contact.tag_added');
+    await form.getByTestId('event-type-example').getByText('"type": "contact.tag_added"').first().waitFor();
+    await form.getByTestId('event-type-schema').getByText('"contact.tag_added"').first().waitFor();
+    await form.getByRole('button', { name: 'Subscribe to contact.tag_added' }).click();
+    expect(await form.locator('input[name=endpoint-types]').inputValue()).toBe('contact.tag_added');
+    await shot('10-event-types');
+    expect(await page.getByRole('link', { name: 'Kafka topics (AsyncAPI)' }).getAttribute('href')).toBe('/asyncapi');
+  }));
+
   it('the page raised no script errors along the way', () => {
     // The refused login answers 401, which Chromium logs as a failed resource load; nothing else may appear.
     expect(pageErrors.filter((e) => !/status of 401/.test(e))).toEqual([]);
