@@ -104,7 +104,7 @@ export class Pipeline {
    * runs' events. Commit the current ends for them first, so each pipeline sees only its own traffic.
    */
   private async positionGroupsAtEnd(apps: readonly AppName[]): Promise<void> {
-    const kafka = testKafka('hookstream-e2e-admin');
+    const kafka = testKafka('hookstream-e2e-admin', (this.env['KAFKA_BROKERS'] ?? '').split(','));
     await Promise.all(apps.map((app) => startGroupAtEnd(kafka, `hookstream-${app}${this.env['KAFKA_GROUP_SUFFIX'] ?? ''}`, CONSUMED[app])));
   }
 

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Local single-node Apache Kafka (KRaft) for Hookstream development, no Docker needed.
-#   tools/infra/kafka.sh start|stop|status
+# Local Apache Kafka (KRaft) for Hookstream development, no Docker needed: one node, or a cluster
+# of KAFKA_CLUSTER_SIZE nodes; plaintext, or (KAFKA_SECURITY=sasl_ssl) a SASL_SSL listener with
+# certificates made by openssl and SCRAM users made by Kafka's own storage tool.
+#   tools/infra/kafka.sh start|stop|status|fetch|client-env|start-node N|stop-node N|pid N
 # See tools/infra/README.md for environment variables.
 set -euo pipefail
 # shellcheck source=lib.sh
@@ -11,20 +13,39 @@ KAFKA_PORT="${KAFKA_PORT:-9092}"
 KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-9093}"
 KAFKA_WAIT_SECONDS="${KAFKA_WAIT_SECONDS:-90}"
 KAFKA_HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xms256m -Xmx768m}"
+KAFKA_CLUSTER_SIZE="${KAFKA_CLUSTER_SIZE:-1}"
+KAFKA_SECURITY="${KAFKA_SECURITY:-plaintext}"
+KAFKA_MTLS_PORT="${KAFKA_MTLS_PORT:-}"
+case "$KAFKA_CLUSTER_SIZE" in [1-9]) ;; *) echo "[infra] ERROR: KAFKA_CLUSTER_SIZE must be 1-9 (got '$KAFKA_CLUSTER_SIZE')" >&2; exit 2 ;; esac
+case "$KAFKA_SECURITY" in plaintext|sasl_ssl) ;; *) echo "[infra] ERROR: KAFKA_SECURITY must be plaintext or sasl_ssl (got '$KAFKA_SECURITY')" >&2; exit 2 ;; esac
 
 KAFKA_HOME="$HOOKSTREAM_CACHE/kafka-$KAFKA_VERSION"
 KAFKA_LIB="$KAFKA_HOME/lib"
 KAFKA_MARKER="$KAFKA_HOME/.fetch-complete"
 KAFKA_STATE="$HOOKSTREAM_STATE/kafka"
-KAFKA_DATA="$KAFKA_STATE/data"
 KAFKA_LOG_DIR="$HOOKSTREAM_STATE/logs"
-KAFKA_LOG="$KAFKA_LOG_DIR/kafka.log"
-KAFKA_PID_FILE="$HOOKSTREAM_STATE/kafka.pid"
-LOCAL_BROKERS="127.0.0.1:$KAFKA_PORT"
+KAFKA_TLS="$KAFKA_STATE/tls"
 KAFKA_MAJOR="${KAFKA_VERSION%%.*}"
 
+# Node n of the cluster (1-based). A single node keeps the historical paths (kafka.pid, kafka/data,
+# logs/kafka.log); node n of a cluster listens on KAFKA_PORT+2(n-1), its controller on
+# KAFKA_CONTROLLER_PORT+2(n-1).
+node_dir() { if [ "$KAFKA_CLUSTER_SIZE" -eq 1 ]; then echo "$KAFKA_STATE"; else echo "$KAFKA_STATE/node$1"; fi; }
+node_data() { echo "$(node_dir "$1")/data"; }
+node_log() { if [ "$KAFKA_CLUSTER_SIZE" -eq 1 ]; then echo "$KAFKA_LOG_DIR/kafka.log"; else echo "$KAFKA_LOG_DIR/kafka-node$1.log"; fi; }
+node_pid_file() { if [ "$KAFKA_CLUSTER_SIZE" -eq 1 ]; then echo "$HOOKSTREAM_STATE/kafka.pid"; else echo "$HOOKSTREAM_STATE/kafka-node$1.pid"; fi; }
+broker_port() { echo $((KAFKA_PORT + 2 * ($1 - 1))); }
+controller_port() { echo $((KAFKA_CONTROLLER_PORT + 2 * ($1 - 1))); }
+nodes() { seq 1 "$KAFKA_CLUSTER_SIZE"; }
+LOCAL_BROKERS="$(for n in $(nodes); do printf '127.0.0.1:%s,' "$(broker_port "$n")"; done)"
+LOCAL_BROKERS="${LOCAL_BROKERS%,}"
+# Compat names used below for the single-node paths.
+KAFKA_DATA="$(node_data 1)"
+KAFKA_LOG="$(node_log 1)"
+KAFKA_PID_FILE="$(node_pid_file 1)"
+
 usage() {
-  echo "usage: $0 {start|stop|status}" >&2
+  echo "usage: $0 {start|stop|status|fetch|client-env|start-node N|stop-node N|pid N}" >&2
   exit 2
 }
 
@@ -99,36 +120,128 @@ fetch_kafka() {
   info "fetched $(find "$KAFKA_LIB" -name '*.jar' | wc -l) jars in $((SECONDS - t0))s"
 }
 
+# ------------------------------------------------------------- security ----
+# KAFKA_SECURITY=sasl_ssl: a CA, a broker certificate (SAN 127.0.0.1, localhost) and a client
+# certificate (for the optional mutual-TLS listener) made with openssl on first start, and SCRAM
+# users written into the cluster metadata by Kafka's storage tool at format time.
+make_certs() {
+  [ -f "$KAFKA_TLS/.complete" ] && return 0
+  command -v openssl >/dev/null 2>&1 || die "openssl not found (apt-get install -y openssl); needed for KAFKA_SECURITY=sasl_ssl"
+  rm -rf "$KAFKA_TLS" && mkdir -p "$KAFKA_TLS"
+  info "making a test CA and certificates in $KAFKA_TLS (openssl)"
+  (
+    cd "$KAFKA_TLS"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=hookstream-local-ca" -keyout ca.key -out ca.pem 2>/dev/null
+    for who in broker client; do
+      openssl req -newkey rsa:2048 -nodes -subj "/CN=hookstream-$who" -keyout "$who.key" -out "$who.csr" 2>/dev/null
+      printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' >"$who.ext"
+      openssl x509 -req -in "$who.csr" -CA ca.pem -CAkey ca.key -CAcreateserial -days 30 -extfile "$who.ext" -out "$who.pem" 2>/dev/null
+    done
+    # Kafka's PEM key store: the PKCS#8 key followed by the certificate chain.
+    cat broker.key broker.pem ca.pem >broker-keystore.pem
+    {
+      echo "KAFKA_ADMIN_PASSWORD=$(openssl rand -hex 12)"
+      echo "KAFKA_SASL_USERNAME=hookstream"
+      echo "KAFKA_SASL_PASSWORD=$(openssl rand -hex 12)"
+    } >credentials.env
+    chmod 600 ./*.key credentials.env
+  ) || die "making certificates in $KAFKA_TLS failed"
+  touch "$KAFKA_TLS/.complete"
+}
+
+load_credentials() {
+  # shellcheck disable=SC1091
+  source "$KAFKA_TLS/credentials.env"
+}
+
+# The variables a Hookstream client needs for this broker (printed by `client-env` and up.sh).
+client_env() {
+  if [ "$KAFKA_SECURITY" = sasl_ssl ]; then
+    load_credentials
+    printf 'KAFKA_SSL=true\nKAFKA_SSL_CA_FILE=%s\nKAFKA_SASL_MECHANISM=scram-sha-512\nKAFKA_SASL_USERNAME=%s\nKAFKA_SASL_PASSWORD=%s\n' \
+      "$KAFKA_TLS/ca.pem" "$KAFKA_SASL_USERNAME" "$KAFKA_SASL_PASSWORD"
+  fi
+  if [ "$KAFKA_CLUSTER_SIZE" -ge 3 ]; then
+    printf 'KAFKA_REPLICATION_FACTOR=3\nKAFKA_MIN_INSYNC_REPLICAS=2\n'
+  elif [ "$KAFKA_CLUSTER_SIZE" -eq 2 ]; then
+    printf 'KAFKA_REPLICATION_FACTOR=2\nKAFKA_MIN_INSYNC_REPLICAS=1\n'
+  fi
+}
+
 # --------------------------------------------------------------- config ----
-write_config() {
-  mkdir -p "$KAFKA_STATE" "$KAFKA_DATA" "$KAFKA_LOG_DIR"
-  cat >"$KAFKA_STATE/server.properties" <<EOF
+write_config() { # node
+  local n="$1" dir port cport voters="" i rf isr listeners advertised protocols
+  dir="$(node_dir "$n")"; port="$(broker_port "$n")"; cport="$(controller_port "$n")"
+  mkdir -p "$dir" "$(node_data "$n")" "$KAFKA_LOG_DIR"
+  for i in $(nodes); do voters="$voters,$i@127.0.0.1:$(controller_port "$i")"; done
+  rf=1; isr=1
+  if [ "$KAFKA_CLUSTER_SIZE" -ge 3 ]; then rf=3; isr=2; elif [ "$KAFKA_CLUSTER_SIZE" -eq 2 ]; then rf=2; fi
+  if [ "$KAFKA_SECURITY" = sasl_ssl ]; then
+    listeners="SASL_SSL://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport"
+    advertised="SASL_SSL://127.0.0.1:$port"
+    protocols="CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL,MTLS:SSL"
+    if [ -n "$KAFKA_MTLS_PORT" ]; then
+      [ "$KAFKA_CLUSTER_SIZE" -eq 1 ] || die "KAFKA_MTLS_PORT is supported on a single node only"
+      listeners="$listeners,MTLS://127.0.0.1:$KAFKA_MTLS_PORT"
+      advertised="$advertised,MTLS://127.0.0.1:$KAFKA_MTLS_PORT"
+    fi
+  else
+    listeners="PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport"
+    advertised="PLAINTEXT://127.0.0.1:$port"
+    protocols="CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT"
+  fi
+  cat >"$dir/server.properties" <<PROPS
 # Generated by tools/infra/kafka.sh -- edits are overwritten on every start.
 process.roles=broker,controller
-node.id=1
-controller.quorum.voters=1@127.0.0.1:$KAFKA_CONTROLLER_PORT
-listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
-advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT
-inter.broker.listener.name=PLAINTEXT
+node.id=$n
+controller.quorum.voters=${voters#,}
+listeners=$listeners
+advertised.listeners=$advertised
+inter.broker.listener.name=${advertised%%:*}
 controller.listener.names=CONTROLLER
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
-log.dirs=$KAFKA_DATA
+listener.security.protocol.map=$protocols
+log.dirs=$(node_data "$n")
 auto.create.topics.enable=false
 num.partitions=3
-default.replication.factor=1
-min.insync.replicas=1
-offsets.topic.replication.factor=1
+default.replication.factor=$rf
+min.insync.replicas=$isr
+offsets.topic.replication.factor=$rf
 offsets.topic.num.partitions=1
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
+transaction.state.log.replication.factor=$rf
+transaction.state.log.min.isr=$isr
 transaction.state.log.num.partitions=1
 group.initial.rebalance.delay.ms=0
 log.retention.hours=24
 # TOPIC_MAX_MESSAGE_BYTES in libs/contracts/src/topics.ts (every topic also sets max.message.bytes).
 message.max.bytes=4194304
-EOF
+PROPS
+  if [ "$KAFKA_CLUSTER_SIZE" -gt 1 ]; then
+    # A follower that stops fetching leaves the ISR after this long; acks=all writes to partitions
+    # it follows wait until then. Kafka's default is 30 s; the local cluster uses 10 s so a paused
+    # broker stalls the producers for less (a production cluster keeps its own setting).
+    cat >>"$dir/server.properties" <<PROPS
+replica.lag.time.max.ms=10000
+unclean.leader.election.enable=false
+PROPS
+  fi
+  if [ "$KAFKA_SECURITY" = sasl_ssl ]; then
+    load_credentials
+    local scram="org.apache.kafka.common.security.scram.ScramLoginModule required"
+    cat >>"$dir/server.properties" <<PROPS
+sasl.enabled.mechanisms=SCRAM-SHA-512,SCRAM-SHA-256,PLAIN
+sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512
+listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=$scram username="admin" password="$KAFKA_ADMIN_PASSWORD";
+listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config=$scram;
+listener.name.sasl_ssl.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="admin" password="$KAFKA_ADMIN_PASSWORD" user_admin="$KAFKA_ADMIN_PASSWORD" user_$KAFKA_SASL_USERNAME="$KAFKA_SASL_PASSWORD";
+ssl.keystore.type=PEM
+ssl.keystore.location=$KAFKA_TLS/broker-keystore.pem
+ssl.truststore.type=PEM
+ssl.truststore.location=$KAFKA_TLS/ca.pem
+listener.name.mtls.ssl.client.auth=required
+PROPS
+  fi
   if [ "$KAFKA_MAJOR" -ge 4 ]; then
-    cat >"$KAFKA_STATE/log4j2.properties" <<'EOF'
+    cat >"$KAFKA_STATE/log4j2.properties" <<'PROPS'
 # Generated by tools/infra/kafka.sh: quiet broker logging (WARN), plus startup lines.
 status = warn
 name = hookstream-kafka
@@ -146,9 +259,9 @@ logger.lifecycle.name = kafka.server.BrokerLifecycleManager
 logger.lifecycle.level = INFO
 logger.storage.name = kafka.tools.StorageTool
 logger.storage.level = INFO
-EOF
+PROPS
   else
-    cat >"$KAFKA_STATE/log4j.properties" <<'EOF'
+    cat >"$KAFKA_STATE/log4j.properties" <<'PROPS'
 # Generated by tools/infra/kafka.sh: quiet broker logging (WARN), plus startup lines.
 log4j.rootLogger=WARN, stdout
 log4j.appender.stdout=org.apache.log4j.ConsoleAppender
@@ -157,7 +270,7 @@ log4j.appender.stdout.layout.ConversionPattern=[%d] %p %m (%c)%n
 log4j.logger.kafka.server.KafkaRaftServer=INFO
 log4j.logger.kafka.server.KafkaServer=INFO
 log4j.logger.kafka.server.BrokerLifecycleManager=INFO
-EOF
+PROPS
   fi
 }
 
@@ -169,33 +282,60 @@ log_opts() {
   fi
 }
 
-format_storage() {
-  if [ -f "$KAFKA_DATA/meta.properties" ]; then
+format_storage() { # node cluster-id
+  local n="$1" cluster_id="$2" data log
+  data="$(node_data "$n")"; log="$(node_log "$n")"
+  if [ -f "$data/meta.properties" ]; then
+    [ "$(cat "$(node_dir "$n")/formatted-security" 2>/dev/null || echo plaintext)" = "$KAFKA_SECURITY" ] ||
+      die "$data was formatted for another KAFKA_SECURITY (SCRAM users are made at format time): stop Kafka and rm -rf '$(node_dir "$n")'"
     return 0
   fi
-  local cluster_id
-  cluster_id="$(java -Xmx256m "$(log_opts)" -cp "$KAFKA_LIB/*" kafka.tools.StorageTool random-uuid 2>/dev/null | tail -n1)"
-  [ -n "$cluster_id" ] || die "could not generate a cluster id with kafka.tools.StorageTool; delete $KAFKA_HOME to re-fetch Kafka."
-  info "formatting KRaft storage in $KAFKA_DATA (cluster id $cluster_id)"
+  local scram=()
+  if [ "$KAFKA_SECURITY" = sasl_ssl ]; then
+    load_credentials
+    scram=(--add-scram "SCRAM-SHA-512=[name=admin,password=$KAFKA_ADMIN_PASSWORD]"
+      --add-scram "SCRAM-SHA-512=[name=$KAFKA_SASL_USERNAME,password=$KAFKA_SASL_PASSWORD]"
+      --add-scram "SCRAM-SHA-256=[name=$KAFKA_SASL_USERNAME,password=$KAFKA_SASL_PASSWORD]")
+  fi
+  info "formatting KRaft storage in $data (cluster id $cluster_id)"
   java -Xmx256m "$(log_opts)" -cp "$KAFKA_LIB/*" kafka.tools.StorageTool format \
-    -t "$cluster_id" -c "$KAFKA_STATE/server.properties" -g >>"$KAFKA_LOG" 2>&1 ||
-    die "formatting storage failed (see $KAFKA_LOG). If $KAFKA_DATA holds stale data, remove it: rm -rf '$KAFKA_DATA'"
-  echo "$KAFKA_VERSION" >"$KAFKA_STATE/formatted-with-version"
+    -t "$cluster_id" -c "$(node_dir "$n")/server.properties" -g "${scram[@]}" >>"$log" 2>&1 ||
+    die "formatting storage failed (see $log). If $data holds stale data, remove it: rm -rf '$data'"
+  echo "$KAFKA_VERSION" >"$(node_dir "$n")/formatted-with-version"
+  echo "$KAFKA_SECURITY" >"$(node_dir "$n")/formatted-security"
+}
+
+cluster_id() {
+  # One id for every node of the cluster, kept beside the nodes' directories.
+  local f="$KAFKA_STATE/cluster-id" n
+  for n in $(nodes); do
+    if [ -f "$(node_data "$n")/meta.properties" ]; then
+      awk -F= '/^cluster.id=/ {print $2}' "$(node_data "$n")/meta.properties"
+      return 0
+    fi
+  done
+  if [ ! -s "$f" ]; then
+    java -Xmx256m "$(log_opts)" -cp "$KAFKA_LIB/*" kafka.tools.StorageTool random-uuid 2>/dev/null | tail -n1 >"$f"
+  fi
+  [ -s "$f" ] || die "could not generate a cluster id with kafka.tools.StorageTool; delete $KAFKA_HOME to re-fetch Kafka."
+  cat "$f"
 }
 
 # ------------------------------------------------------------- process ----
-local_pid() {
-  # Prints the pid of the broker started by this script if it is alive.
-  [ -f "$KAFKA_PID_FILE" ] || return 1
-  local pid
-  pid="$(cat "$KAFKA_PID_FILE" 2>/dev/null || true)"
+node_pid() { # node -> pid of that node's broker if it is alive (and is ours)
+  local f pid
+  f="$(node_pid_file "$1")"
+  [ -f "$f" ] || return 1
+  pid="$(cat "$f" 2>/dev/null || true)"
   [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1
   # Guard against pid reuse: it must be our kafka.Kafka process.
   tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q 'kafka\.Kafka' || return 1
   echo "$pid"
 }
 
-# ready BROKERS [LOG_FROM_LINE] -> 0 if Kafka answers.
+local_pid() { node_pid 1; }
+
+# ready BROKERS [LOG_FROM_LINE] [EXPECTED_BROKERS] -> 0 if Kafka answers (with that many brokers).
 have_kafkajs() {
   [ "${KAFKA_READY_CHECK:-auto}" != "log" ] || return 1
   command -v node >/dev/null 2>&1 || return 1
@@ -203,9 +343,10 @@ have_kafkajs() {
 }
 
 ready_once() {
-  local brokers="$1" from_line="${2:-}"
+  local brokers="$1" from_line="${2:-}" expect="${3:-1}"
   if have_kafkajs; then
-    node "$INFRA_DIR/wait-kafka.js" "$brokers" --once
+    # shellcheck disable=SC2086
+    env $own_client_env node "$INFRA_DIR/wait-kafka.js" "$brokers" --once --brokers="$expect"
     return
   fi
   # Fallback without node_modules: TCP port open (+ startup line in our log).
@@ -217,30 +358,31 @@ ready_once() {
   fi
 }
 
-# wait_ready BROKERS PID LOG_FROM_LINE
+# wait_ready BROKERS PIDS LOG_FROM_LINE [EXPECTED_BROKERS]
 wait_ready() {
-  local brokers="$1" pid="${2:-}" from_line="${3:-}"
-  local start=$SECONDS last=-1 elapsed
+  local brokers="$1" pids="${2:-}" from_line="${3:-}" expect="${4:-1}"
+  local start=$SECONDS last=-1 elapsed pid
   if ! have_kafkajs; then
     info "(kafkajs not available in $REPO_ROOT/node_modules or KAFKA_READY_CHECK=log: checking port + log instead of describeCluster)"
   fi
   while :; do
-    if ready_once "$brokers" "$from_line"; then
+    if ready_once "$brokers" "$from_line" "$expect"; then
       info "Kafka is ready at $brokers ($((SECONDS - start))s)"
       return 0
     fi
     elapsed=$((SECONDS - start))
-    if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then
-      info "Kafka process $pid exited during startup. Last 40 lines of $KAFKA_LOG:"
-      tail -n 40 "$KAFKA_LOG" >&2 || true
-      rm -f "$KAFKA_PID_FILE"
-      die "Kafka failed to start. Fix the error above; if the data dir is corrupt or from another version: rm -rf '$KAFKA_DATA'"
-    fi
+    for pid in $pids; do
+      if ! kill -0 "$pid" 2>/dev/null; then
+        info "Kafka process $pid exited during startup. Last 40 lines of $KAFKA_LOG_DIR/kafka*.log:"
+        tail -n 40 "$KAFKA_LOG_DIR"/kafka*.log >&2 || true
+        die "Kafka failed to start. Fix the error above; if the data dir is corrupt or from another version: rm -rf '$KAFKA_STATE'"
+      fi
+    done
     if [ "$elapsed" -ge "$KAFKA_WAIT_SECONDS" ]; then
-      if [ -n "$pid" ]; then
+      if [ -n "$pids" ]; then
         info "Kafka did not become ready within ${KAFKA_WAIT_SECONDS}s. Last 40 lines of $KAFKA_LOG:"
         tail -n 40 "$KAFKA_LOG" >&2 || true
-        die "Kafka not ready. Check $KAFKA_LOG, run '$0 stop' and retry (raise KAFKA_WAIT_SECONDS on slow machines)."
+        die "Kafka not ready. Check $KAFKA_LOG_DIR/kafka*.log, run '$0 stop' and retry (raise KAFKA_WAIT_SECONDS on slow machines)."
       fi
       die "Kafka at $brokers not reachable after ${KAFKA_WAIT_SECONDS}s. Start it, or unset KAFKA_BROKERS to let this script run a local broker."
     fi
@@ -252,6 +394,52 @@ wait_ready() {
   done
 }
 
+# Our own broker's client settings for the readiness probe (wait-kafka.js reads the apps' variables).
+own_client_env=""
+set_own_client_env() {
+  if [ "$KAFKA_SECURITY" = sasl_ssl ]; then
+    own_client_env="$(client_env | grep -E '^KAFKA_(SSL|SASL)' | tr '\n' ' ')"
+  fi
+}
+
+spawn_node() { # node -> starts it (config and storage must exist)
+  local n="$1" pid log port cport
+  log="$(node_log "$n")"; port="$(broker_port "$n")"; cport="$(controller_port "$n")"
+  if port_open 127.0.0.1 "$port"; then
+    die "port $port (node $n) is already in use by another process. If it is a Kafka you want to use: export KAFKA_BROKERS=127.0.0.1:$port; otherwise stop it or pick another port with KAFKA_PORT=..."
+  fi
+  if port_open 127.0.0.1 "$cport"; then
+    die "controller port $cport (node $n) is already in use. Free it or set KAFKA_CONTROLLER_PORT=..."
+  fi
+  touch "$log"
+  echo "[$(date '+%F %T')] ===== tools/infra/kafka.sh: starting Kafka $KAFKA_VERSION node $n on 127.0.0.1:$port =====" >>"$log"
+  info "starting Kafka $KAFKA_VERSION node $n on 127.0.0.1:$port (controller :$cport, $KAFKA_SECURITY, log $log)"
+  # setsid + nohup: the broker gets its own session and outlives the calling shell.
+  # shellcheck disable=SC2086
+  setsid nohup java $KAFKA_HEAP_OPTS -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:+ExitOnOutOfMemoryError \
+    -Djava.awt.headless=true "$(log_opts)" -cp "$KAFKA_LIB/*" \
+    kafka.Kafka "$(node_dir "$n")/server.properties" >>"$log" 2>&1 </dev/null 9>&- &
+  pid=$!
+  echo "$pid" >"$(node_pid_file "$n")"
+}
+
+prepare() {
+  require_java
+  fetch_kafka
+  if [ "$KAFKA_SECURITY" = sasl_ssl ]; then make_certs; fi
+  local n id dir
+  for n in $(nodes); do write_config "$n"; done
+  id="$(cluster_id)"
+  for n in $(nodes); do
+    dir="$(node_dir "$n")"
+    if [ -f "$dir/formatted-with-version" ] && [ "$(cat "$dir/formatted-with-version")" != "$KAFKA_VERSION" ]; then
+      info "note: $(node_data "$n") was formatted by Kafka $(cat "$dir/formatted-with-version"), starting $KAFKA_VERSION (if it fails: rm -rf '$(node_data "$n")')"
+    fi
+    format_storage "$n" "$id"
+  done
+  set_own_client_env
+}
+
 cmd_start() {
   if [ -n "${KAFKA_BROKERS:-}" ]; then
     info "KAFKA_BROKERS is set: using existing Kafka at $KAFKA_BROKERS (not starting a local broker)"
@@ -259,56 +447,62 @@ cmd_start() {
     echo "$KAFKA_BROKERS"
     return 0
   fi
-  local pid
-  if pid="$(local_pid)"; then
-    if port_open 127.0.0.1 "$KAFKA_PORT"; then
-      info "Kafka already running (pid $pid) at $LOCAL_BROKERS"
-      wait_ready "$LOCAL_BROKERS" "$pid" ""
-      echo "$LOCAL_BROKERS"
-      return 0
-    fi
-    info "Kafka process $pid is alive but port $KAFKA_PORT is not answering yet; waiting for it"
-    wait_ready "$LOCAL_BROKERS" "$pid" ""
+  local n pid pids="" running=0
+  for n in $(nodes); do if node_pid "$n" >/dev/null; then running=$((running + 1)); fi; done
+  if [ "$running" -eq "$KAFKA_CLUSTER_SIZE" ]; then
+    set_own_client_env
+    info "Kafka already running at $LOCAL_BROKERS"
+    wait_ready "$LOCAL_BROKERS" "$(for n in $(nodes); do node_pid "$n"; done | tr '\n' ' ')" "" "$KAFKA_CLUSTER_SIZE"
     echo "$LOCAL_BROKERS"
     return 0
   fi
-  rm -f "$KAFKA_PID_FILE"
-  if port_open 127.0.0.1 "$KAFKA_PORT"; then
-    die "port $KAFKA_PORT is already in use by another process. If it is a Kafka you want to use: export KAFKA_BROKERS=$LOCAL_BROKERS; otherwise stop it or pick another port with KAFKA_PORT=..."
-  fi
-  if port_open 127.0.0.1 "$KAFKA_CONTROLLER_PORT"; then
-    die "controller port $KAFKA_CONTROLLER_PORT is already in use. Free it or set KAFKA_CONTROLLER_PORT=..."
-  fi
-
-  require_java
-  fetch_kafka
-  write_config
-  if [ -f "$KAFKA_STATE/formatted-with-version" ] && [ "$(cat "$KAFKA_STATE/formatted-with-version")" != "$KAFKA_VERSION" ]; then
-    info "note: $KAFKA_DATA was formatted by Kafka $(cat "$KAFKA_STATE/formatted-with-version"), starting $KAFKA_VERSION (if it fails: rm -rf '$KAFKA_DATA')"
-  fi
-  format_storage
-
-  touch "$KAFKA_LOG"
+  prepare
   local from_line
+  touch "$KAFKA_LOG"
   from_line=$(($(wc -l <"$KAFKA_LOG") + 1))
-  echo "[$(date '+%F %T')] ===== tools/infra/kafka.sh: starting Kafka $KAFKA_VERSION on $LOCAL_BROKERS =====" >>"$KAFKA_LOG"
-  info "starting Kafka $KAFKA_VERSION on $LOCAL_BROKERS (controller :$KAFKA_CONTROLLER_PORT, log $KAFKA_LOG)"
-  # setsid + nohup: the broker gets its own session and outlives the calling shell.
-  # shellcheck disable=SC2086
-  setsid nohup java $KAFKA_HEAP_OPTS -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:+ExitOnOutOfMemoryError \
-    -Djava.awt.headless=true "$(log_opts)" -cp "$KAFKA_LIB/*" \
-    kafka.Kafka "$KAFKA_STATE/server.properties" >>"$KAFKA_LOG" 2>&1 </dev/null 9>&- &
-  pid=$!
-  echo "$pid" >"$KAFKA_PID_FILE"
-  info "Kafka pid $pid; waiting up to ${KAFKA_WAIT_SECONDS}s for it to answer"
-  wait_ready "$LOCAL_BROKERS" "$pid" "$from_line"
+  for n in $(nodes); do
+    if pid="$(node_pid "$n")"; then
+      info "node $n already running (pid $pid)"
+    else
+      rm -f "$(node_pid_file "$n")"
+      spawn_node "$n"
+      pid="$(cat "$(node_pid_file "$n")")"
+    fi
+    pids="$pids $pid"
+  done
+  info "Kafka pid(s)$pids; waiting up to ${KAFKA_WAIT_SECONDS}s for $KAFKA_CLUSTER_SIZE broker(s) to answer"
+  wait_ready "$LOCAL_BROKERS" "$pids" "$from_line" "$KAFKA_CLUSTER_SIZE"
   echo "$LOCAL_BROKERS"
 }
 
+stop_pid() { # pid label
+  local pid="$1"
+  info "stopping $2 (pid $pid) ..."
+  kill -TERM "$pid" 2>/dev/null || true
+  kill -CONT "$pid" 2>/dev/null || true # a paused (SIGSTOPped) broker cannot act on SIGTERM
+  for _ in $(seq 1 20); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 1
+  done
+  if kill -0 "$pid" 2>/dev/null; then
+    info "$2 did not stop within 20s; sending SIGKILL"
+    kill -KILL "$pid" 2>/dev/null || true
+    sleep 1
+  fi
+}
+
 cmd_stop() {
-  local pid
-  if ! pid="$(local_pid)"; then
-    rm -f "$KAFKA_PID_FILE"
+  local f pid pids=()
+  # Whatever size was started: the single node's pid file and every cluster node's.
+  for f in "$HOOKSTREAM_STATE"/kafka.pid "$HOOKSTREAM_STATE"/kafka-node*.pid; do
+    [ -f "$f" ] || continue
+    pid="$(cat "$f" 2>/dev/null || true)"
+    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q 'kafka\.Kafka'; then
+      pids+=("$pid")
+    fi
+    rm -f "$f"
+  done
+  if [ "${#pids[@]}" -eq 0 ]; then
     if [ -n "${KAFKA_BROKERS:-}" ]; then
       info "no local Kafka running (KAFKA_BROKERS=$KAFKA_BROKERS is external; not touching it)"
     else
@@ -316,26 +510,44 @@ cmd_stop() {
     fi
     return 0
   fi
-  info "stopping Kafka (pid $pid) ..."
-  kill -TERM "$pid" 2>/dev/null || true
-  for _ in $(seq 1 20); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 1
-  done
-  if kill -0 "$pid" 2>/dev/null; then
-    info "Kafka did not stop within 20s; sending SIGKILL"
-    kill -KILL "$pid" 2>/dev/null || true
-    sleep 1
-  fi
-  rm -f "$KAFKA_PID_FILE"
+  # In parallel: a cluster's last nodes would otherwise wait on a quorum that is already gone.
+  for pid in "${pids[@]}"; do stop_pid "$pid" "Kafka" & done
+  wait
   info "Kafka stopped"
+}
+
+check_node() {
+  case "$1" in ''|*[!0-9]*) die "node must be a number 1..$KAFKA_CLUSTER_SIZE" ;; esac
+  [ "$1" -ge 1 ] && [ "$1" -le "$KAFKA_CLUSTER_SIZE" ] || die "node must be 1..$KAFKA_CLUSTER_SIZE"
+}
+
+cmd_start_node() { # node: (re)start one node of the cluster, e.g. after a kill; waits until every broker is back
+  local n="$1" pid
+  check_node "$n"
+  if pid="$(node_pid "$n")"; then info "node $n already running (pid $pid)"; return 0; fi
+  require_java
+  fetch_kafka
+  write_config "$n"
+  format_storage "$n" "$(cluster_id)"
+  set_own_client_env
+  spawn_node "$n"
+  pid="$(cat "$(node_pid_file "$n")")"
+  wait_ready "127.0.0.1:$(broker_port "$n")" "$pid" "" "$KAFKA_CLUSTER_SIZE"
+}
+
+cmd_stop_node() { # node: graceful stop (SIGTERM: the broker hands its leaderships over first)
+  local n="$1" pid
+  check_node "$n"
+  if pid="$(node_pid "$n")"; then stop_pid "$pid" "Kafka node $n"; fi
+  rm -f "$(node_pid_file "$n")"
 }
 
 cmd_status() {
   local pid
   if pid="$(local_pid)"; then
-    if ready_once "$LOCAL_BROKERS" ""; then
-      info "Kafka $KAFKA_VERSION running (pid $pid) at $LOCAL_BROKERS; data $KAFKA_DATA; log $KAFKA_LOG"
+    set_own_client_env
+    if ready_once "$LOCAL_BROKERS" "" "$KAFKA_CLUSTER_SIZE"; then
+      info "Kafka $KAFKA_VERSION running (node 1 pid $pid, $KAFKA_CLUSTER_SIZE node(s), $KAFKA_SECURITY) at $LOCAL_BROKERS; data $KAFKA_STATE; log $KAFKA_LOG"
       echo "running"
       return 0
     fi
@@ -362,5 +574,12 @@ case "${1:-}" in
   start) with_lock kafka && cmd_start ;;
   stop) with_lock kafka && cmd_stop ;;
   status) cmd_status ;;
+  fetch) require_java && fetch_kafka && echo "$KAFKA_LIB" ;;
+  client-env)
+    if [ "$KAFKA_SECURITY" = sasl_ssl ] && [ ! -f "$KAFKA_TLS/credentials.env" ]; then die "no credentials yet: start the broker first"; fi
+    client_env ;;
+  start-node) [ -n "${2:-}" ] || usage; with_lock kafka && cmd_start_node "$2" ;;
+  stop-node) [ -n "${2:-}" ] || usage; with_lock kafka && cmd_stop_node "$2" ;;
+  pid) [ -n "${2:-}" ] || usage; node_pid "$2" ;;
   *) usage ;;
 esac

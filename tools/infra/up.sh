@@ -13,4 +13,8 @@ kafka_brokers="$("$INFRA_DIR/kafka.sh" start | tail -n1)" ||
 
 echo "[infra] infrastructure up in $((SECONDS - t0))s" >&2
 printf "export KAFKA_BROKERS=%q\n" "$kafka_brokers"
+# A secured (KAFKA_SECURITY=sasl_ssl) or replicated (KAFKA_CLUSTER_SIZE) local Kafka: what clients need.
+if [ -z "${KAFKA_BROKERS:-}" ]; then
+  "$INFRA_DIR/kafka.sh" client-env | while IFS='=' read -r k v; do printf "export %s=%q\n" "$k" "$v"; done
+fi
 printf "export DATABASE_URL=%q\n" "$database_url"

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Readiness probe for Kafka used by tools/infra/kafka.sh.
-//   node tools/infra/wait-kafka.js <brokers> [--once] [--timeout=SECONDS]
-// Exit codes: 0 = an admin describeCluster() succeeded, 1 = not ready (timeout),
+//   node tools/infra/wait-kafka.js <brokers> [--once] [--timeout=SECONDS] [--brokers=N]
+// TLS and SASL come from the apps' variables (KAFKA_SSL, KAFKA_SSL_CA_FILE, KAFKA_SSL_CERT_FILE,
+// KAFKA_SSL_KEY_FILE, KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD).
+// Exit codes: 0 = an admin describeCluster() succeeded (and listed at least N brokers), 1 = not ready (timeout),
 //             3 = kafkajs is not installed (run `npm install` at the repo root).
 'use strict';
 const path = require('path');
@@ -27,6 +29,25 @@ const brokers = (args.find((a) => !a.startsWith('--')) || process.env.KAFKA_BROK
 const once = args.includes('--once');
 const timeoutArg = args.find((a) => a.startsWith('--timeout='));
 const timeoutMs = (timeoutArg ? Number(timeoutArg.split('=')[1]) : 90) * 1000;
+const expectArg = args.find((a) => a.startsWith('--brokers='));
+const expectBrokers = expectArg ? Number(expectArg.split('=')[1]) : 1;
+
+function security() {
+  const env = process.env;
+  const fs = require('fs');
+  const out = {};
+  if (env.KAFKA_SSL === 'true') {
+    out.ssl = { rejectUnauthorized: true };
+    if (env.KAFKA_SSL_CA_FILE) out.ssl.ca = fs.readFileSync(env.KAFKA_SSL_CA_FILE, 'utf8');
+    if (env.KAFKA_SSL_CERT_FILE) out.ssl.cert = fs.readFileSync(env.KAFKA_SSL_CERT_FILE, 'utf8');
+    if (env.KAFKA_SSL_KEY_FILE) out.ssl.key = fs.readFileSync(env.KAFKA_SSL_KEY_FILE, 'utf8');
+    if (env.KAFKA_SSL_KEY_PASSWORD) out.ssl.passphrase = env.KAFKA_SSL_KEY_PASSWORD;
+  }
+  if (env.KAFKA_SASL_MECHANISM) {
+    out.sasl = { mechanism: env.KAFKA_SASL_MECHANISM.toLowerCase(), username: env.KAFKA_SASL_USERNAME, password: env.KAFKA_SASL_PASSWORD };
+  }
+  return out;
+}
 
 async function probe() {
   const kafka = new Kafka({
@@ -36,11 +57,13 @@ async function probe() {
     connectionTimeout: 1500,
     requestTimeout: 3000,
     retry: { retries: 0 },
+    ...security(),
   });
   const admin = kafka.admin();
   try {
     await admin.connect();
     const c = await admin.describeCluster();
+    if (c.brokers.length < expectBrokers) throw new Error(`${c.brokers.length} of ${expectBrokers} brokers registered`);
     return c;
   } finally {
     await admin.disconnect().catch(() => undefined);

@@ -1,14 +1,12 @@
-import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { readFileSync } from 'node:fs';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, registerDecorator, type ValidationArguments } from 'class-validator';
 import { DEV_SECRETS_KEY, NotDevDefault } from './dev-keys';
 import { IsProxyList } from './trust-proxy';
+import { KafkaClientConfig } from './kafka.config';
 
-/** Settings every Hookstream app shares. Each app's config class extends this. */
-export class BaseAppConfig {
-  @IsString() @IsNotEmpty()
-  @Matches(/^[^,\s]+(,[^,\s]+)*$/, { message: 'KAFKA_BROKERS must be a comma-separated host:port list, e.g. 127.0.0.1:9092' })
-  KAFKA_BROKERS = '127.0.0.1:9092';
-
-  @IsString() @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// URL' })
+/** Settings every Hookstream app shares (the Kafka connection ones in KafkaClientConfig). Each app's config class extends this. */
+export class BaseAppConfig extends KafkaClientConfig {
+  @IsString() @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// URL' }) @DatabaseTlsFilesReadable()
   DATABASE_URL = 'postgres://hookstream:hookstream@127.0.0.1:5432/hookstream';
 
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
@@ -45,4 +43,30 @@ export class BaseAppConfig {
   @IsInt() @Min(100) @Max(120000) SHUTDOWN_TIMEOUT_MS = 8000;
 
   @IsOptional() @IsString() KAFKA_GROUP_SUFFIX = '';
+}
+
+/**
+ * TLS to PostgreSQL is set in DATABASE_URL the libpq way (`?sslmode=verify-full&sslrootcert=/ca.pem`,
+ * `sslcert` / `sslkey` for a client certificate); the files it names must be readable at boot.
+ */
+function DatabaseTlsFilesReadable() {
+  const problem = (url: unknown): string | null => {
+    if (typeof url !== 'string' || !URL.canParse(url)) return null;
+    const params = new URL(url).searchParams;
+    for (const name of ['sslrootcert', 'sslcert', 'sslkey']) {
+      const file = params.get(name);
+      if (!file || (name === 'sslrootcert' && file === 'system')) continue;
+      try {
+        readFileSync(file);
+      } catch (err) {
+        return `DATABASE_URL names ${name}=${file}, which cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`;
+      }
+    }
+    return null;
+  };
+  return (target: object, property: string) =>
+    registerDecorator({
+      name: 'databaseTlsFilesReadable', target: target.constructor, propertyName: property,
+      validator: { validate: (v: unknown) => problem(v) === null, defaultMessage: (a: ValidationArguments) => problem(a.value) ?? 'invalid' },
+    });
 }

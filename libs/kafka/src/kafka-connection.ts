@@ -1,6 +1,7 @@
-import { Kafka, logLevel, type LogEntry } from 'kafkajs';
+import { describeKafkaSecurity, kafkaClientSecurity, type KafkaClientConfig, type KafkaClientSecurity } from '@hookstream/config';
+import { Kafka, logLevel, type LogEntry, type SASLOptions } from 'kafkajs';
 
-export interface KafkaConnectionOptions {
+export interface KafkaConnectionOptions extends KafkaClientSecurity {
   brokers: string[];
   clientId: string;
   connectionTimeoutMs?: number;
@@ -21,6 +22,8 @@ export function createKafkaClient(opts: KafkaConnectionOptions): Kafka {
   return new Kafka({
     clientId: opts.clientId,
     brokers: opts.brokers,
+    ...(opts.ssl ? { ssl: opts.ssl } : {}),
+    ...(opts.sasl ? { sasl: opts.sasl as SASLOptions } : {}),
     connectionTimeout: opts.connectionTimeoutMs ?? 3000,
     requestTimeout: opts.requestTimeoutMs ?? 30000,
     retry: { initialRetryTime: 200, retries: 5, maxRetryTime: 5000 },
@@ -33,6 +36,65 @@ export function createKafkaClient(opts: KafkaConnectionOptions): Kafka {
   });
 }
 
+/** Brokers, TLS and SASL from a validated config (apps, CLIs, tools): every client connects the same way. */
+export function kafkaConnectionOptions(cfg: KafkaClientConfig, clientId: string): KafkaConnectionOptions {
+  return { brokers: parseBrokers(cfg.KAFKA_BROKERS), clientId, ...kafkaClientSecurity(cfg) };
+}
+
 export function parseBrokers(value: string): string[] {
   return value.split(',').map((b) => b.trim()).filter(Boolean);
+}
+
+/** Kafka could not be used with the configured connection settings; the message names the variables to fix. */
+export class KafkaAccessError extends Error {
+  override readonly name = 'KafkaAccessError';
+}
+
+/**
+ * Boot-time check: connects an admin client and asks for the cluster. A refused password, an
+ * untrusted certificate or a TLS/plaintext mismatch becomes one message that names the variables
+ * to fix, instead of a retry loop of kafkajs connection errors.
+ */
+export async function verifyKafkaAccess(kafka: Kafka, cfg: KafkaClientConfig, timeoutMs = 20000): Promise<{ brokers: number }> {
+  const admin = kafka.admin();
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, rej) => {
+    timer = setTimeout(() => rej(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+    timer.unref();
+  });
+  try {
+    await Promise.race([admin.connect(), timeout]);
+    const c = await Promise.race([admin.describeCluster(), timeout]);
+    return { brokers: c.brokers.length };
+  } catch (err) {
+    throw new KafkaAccessError(explainKafkaAccessError(err, cfg));
+  } finally {
+    clearTimeout(timer);
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
+/** Turns what kafkajs (or Node's TLS) reports into what the operator should change. */
+export function explainKafkaAccessError(err: unknown, cfg: KafkaClientConfig): string {
+  const name = err instanceof Error ? err.name : '';
+  const msg = err instanceof Error ? err.message : String(err);
+  const cause = err instanceof Error && err.cause instanceof Error && !msg.includes(err.cause.message.trim()) ? ` (${err.cause.message.trim()})` : '';
+  const where = `Kafka at ${cfg.KAFKA_BROKERS} (${describeKafkaSecurity(cfg)})`;
+  if (name === 'KafkaJSSASLAuthenticationError' || /SASL .*authentication failed|Authentication failed/i.test(msg)) {
+    return `${where} refused the SASL login: ${msg.trim()}. Check KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD and KAFKA_SASL_MECHANISM (the user must exist for that mechanism on the cluster).`;
+  }
+  // An alert is the broker's side refusing the handshake (typically: no or an untrusted client certificate).
+  if (/alert|handshake|wrong version number|EPROTO/i.test(msg + cause)) {
+    return `${where}: the broker refused the TLS handshake: ${msg.trim()}${cause}. If it requires a client certificate, set KAFKA_SSL_CERT_FILE and KAFKA_SSL_KEY_FILE (signed by a CA the broker trusts); if its listener is plaintext, set KAFKA_SSL=false.`;
+  }
+  if (/certificate|self[- ]signed|unable to (get|verify)|CERT_|altnames|Hostname\/IP does not match/i.test(msg + cause)) {
+    return `${where}: the TLS certificate was not accepted: ${msg.trim()}${cause}. Set KAFKA_SSL_CA_FILE to the CA bundle that signed the brokers' certificates (and connect by a name or IP the certificate lists).`;
+  }
+  if (/unsupported SASL mechanism|UNSUPPORTED_SASL_MECHANISM|ILLEGAL_SASL_STATE/i.test(msg)) {
+    return `${where}: the broker does not accept KAFKA_SASL_MECHANISM=${cfg.KAFKA_SASL_MECHANISM}: ${msg}. Use a mechanism its listener enables, or unset KAFKA_SASL_MECHANISM for a listener without SASL.`;
+  }
+  const hint = cfg.KAFKA_SSL === 'true'
+    ? 'Check KAFKA_BROKERS, and that those listeners speak TLS (KAFKA_SSL=true)' + (cfg.KAFKA_SASL_MECHANISM ? ' with SASL (SASL_SSL)' : ' without SASL (SSL)')
+    : 'Check KAFKA_BROKERS and that Kafka is running (npm run infra:up); a TLS or SASL listener needs KAFKA_SSL=true (and KAFKA_SASL_MECHANISM)';
+  return `${where} is not usable: ${msg.trim()}${cause}. ${hint}.`;
 }

@@ -1,14 +1,38 @@
 import type { TopicSpec } from '@hookstream/contracts';
 import type { Kafka } from 'kafkajs';
 
-/** Creates missing topics with their partitions, retention and cleanup policy. Existing ones are left alone. */
-export async function ensureTopics(kafka: Kafka, plan: TopicSpec[], replicationFactor = 1): Promise<string[]> {
+export interface TopicReplication {
+  /** Replicas per partition (KAFKA_REPLICATION_FACTOR). */
+  replicationFactor: number;
+  /** `min.insync.replicas` (KAFKA_MIN_INSYNC_REPLICAS): with acks=all a write needs this many in-sync replicas. */
+  minInsyncReplicas: number;
+}
+
+/** From a validated config; the one way apps, the CLI and harnesses read the replication settings. */
+export function topicReplication(cfg: { KAFKA_REPLICATION_FACTOR: number; KAFKA_MIN_INSYNC_REPLICAS: number }): TopicReplication {
+  return { replicationFactor: cfg.KAFKA_REPLICATION_FACTOR, minInsyncReplicas: cfg.KAFKA_MIN_INSYNC_REPLICAS };
+}
+
+/**
+ * Creates missing topics with their partitions, replication, `min.insync.replicas`, retention and
+ * cleanup policy. Existing ones are left alone (changing a live topic is an operator's decision:
+ * `kafka-configs` / Strimzi `KafkaTopic`). A number is the replication factor with min.insync 1.
+ */
+export async function ensureTopics(kafka: Kafka, plan: TopicSpec[], replication: TopicReplication | number = 1): Promise<string[]> {
+  const { replicationFactor, minInsyncReplicas } = typeof replication === 'number' ? { replicationFactor: replication, minInsyncReplicas: 1 } : replication;
+  if (minInsyncReplicas > replicationFactor) {
+    throw new Error(`min.insync.replicas ${minInsyncReplicas} exceeds the replication factor ${replicationFactor}: every acks=all write would be refused (KAFKA_MIN_INSYNC_REPLICAS, KAFKA_REPLICATION_FACTOR)`);
+  }
   const admin = kafka.admin();
   await admin.connect();
   try {
     const existing = new Set(await admin.listTopics());
     const missing = plan.filter((t) => !existing.has(t.name));
     if (missing.length > 0) {
+      const { brokers } = await admin.describeCluster();
+      if (brokers.length < replicationFactor) {
+        throw new Error(`KAFKA_REPLICATION_FACTOR=${replicationFactor} but the cluster at ${brokers.map((b) => `${b.host}:${b.port}`).join(',')} has ${brokers.length} broker(s): lower it or add brokers`);
+      }
       await admin.createTopics({
         waitForLeaders: true,
         topics: missing.map((t) => ({
@@ -19,6 +43,7 @@ export async function ensureTopics(kafka: Kafka, plan: TopicSpec[], replicationF
             { name: 'cleanup.policy', value: t.cleanupPolicy },
             { name: 'retention.ms', value: String(t.retentionMs) },
             { name: 'max.message.bytes', value: String(t.maxMessageBytes) },
+            { name: 'min.insync.replicas', value: String(minInsyncReplicas) },
             ...(t.cleanupPolicy === 'compact' ? [{ name: 'min.cleanable.dirty.ratio', value: '0.1' }] : []),
           ],
         })),

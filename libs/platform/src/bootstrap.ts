@@ -35,7 +35,9 @@ export async function createApp(opts: RunAppOptions & { logger?: false }): Promi
     opts.module as never,
     // X-Forwarded-For is believed only from the proxies TRUST_PROXY names (none by default).
     new FastifyAdapter({ ...opts.fastify, bodyLimit: opts.bodyLimitBytes ?? 1024 * 1024, trustProxy: parseTrustProxy(opts.config.TRUST_PROXY) }),
-    { bufferLogs: opts.logger !== false, bodyParser: opts.bodyParser ?? true, ...(opts.logger === false ? { logger: false } : {}) },
+    // abortOnError false: a failing provider (Kafka refused the login, PostgreSQL unreachable) rejects
+    // here, so exitOnBootError prints one fatal line instead of Nest exiting on its own.
+    { abortOnError: false, bufferLogs: opts.logger !== false, bodyParser: opts.bodyParser ?? true, ...(opts.logger === false ? { logger: false } : {}) },
   );
   if (opts.logger !== false) app.useLogger(app.get(Logger));
   if (opts.configure) await opts.configure(app);

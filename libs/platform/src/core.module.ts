@@ -1,9 +1,10 @@
 import { DynamicModule, Global, Inject, Injectable, Logger, Module, OnApplicationShutdown, Provider } from '@nestjs/common';
-import type { BaseAppConfig } from '@hookstream/config';
+import { describeKafkaSecurity, type BaseAppConfig } from '@hookstream/config';
 import { topicPlan } from '@hookstream/contracts';
 import { createDataSource, dbHealth, migrateWithLock, DataSource } from '@hookstream/db';
 import {
-  CoalescingProducer, createKafkaClient, ensureTopics, EVENT_PRODUCER, KafkaHealth, parseBrokers, type CoalescingProducerOptions, type EventProducer,
+  CoalescingProducer, createKafkaClient, ensureTopics, EVENT_PRODUCER, kafkaConnectionOptions, KafkaHealth, topicReplication, verifyKafkaAccess,
+  type CoalescingProducerOptions, type EventProducer,
 } from '@hookstream/kafka';
 import type { Kafka } from 'kafkajs';
 import { LoggerModule } from 'nestjs-pino';
@@ -57,13 +58,16 @@ export class CoreModule {
         useFactory: async (health: HealthRegistry): Promise<Kafka> => {
           const log = new Logger('kafkajs');
           const kafka = createKafkaClient({
-            brokers: parseBrokers(cfg.KAFKA_BROKERS),
-            clientId: `hookstream-${opts.appName}`,
+            ...kafkaConnectionOptions(cfg, `hookstream-${opts.appName}`),
             // kafkajs retries what it logs as errors; they are warnings until our own code gives up.
             log: (_level, message, extra) => log.warn({ ...extra, msg: message }),
           });
+          // A wrong password, an untrusted certificate or a TLS mismatch stops the boot with one
+          // message naming the variables, before anything else talks to Kafka.
+          const { brokers } = await verifyKafkaAccess(kafka, cfg);
+          new Logger('Kafka').log(`connected to ${brokers} broker(s) at ${cfg.KAFKA_BROKERS} (${describeKafkaSecurity(cfg)})`);
           if (cfg.KAFKA_CREATE_TOPICS === 'true') {
-            const created = await ensureTopics(kafka, topicPlan(cfg.KAFKA_TOPIC_PARTITIONS));
+            const created = await ensureTopics(kafka, topicPlan(cfg.KAFKA_TOPIC_PARTITIONS), topicReplication(cfg));
             if (created.length) new Logger('Topics').log(`created ${created.length} topic(s)`);
           }
           const kh = new KafkaHealth(kafka);

@@ -1,3 +1,4 @@
 export * from './test-env';
 export * from './kafka-positions';
 export * from './databases';
+export * from './local-kafka';

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { Kafka, logLevel } from 'kafkajs';
+import { KafkaClientConfig, kafkaClientSecurity, loadConfig } from '@hookstream/config';
+import { Kafka, logLevel, type SASLOptions } from 'kafkajs';
 
 function parseBrokers(v: string): string[] {
   return v.split(',').map((b) => b.trim()).filter(Boolean);
@@ -13,9 +14,14 @@ export function testDatabaseUrl(): string {
   return process.env['TEST_DATABASE_URL'] ?? 'postgres://hookstream:hookstream@127.0.0.1:5432/hookstream_test';
 }
 
-export function testKafka(clientId = 'hookstream-test'): Kafka {
+export function testKafka(clientId = 'hookstream-test', brokers: string[] = testBrokers()): Kafka {
   // Built here rather than through @hookstream/kafka so the kafka lib's own tests can use this harness.
-  return new Kafka({ brokers: testBrokers(), clientId, logLevel: logLevel.NOTHING, retry: { retries: 5, initialRetryTime: 200 } });
+  // TLS and SASL come from the same variables (and the same validation) as the apps'.
+  const { ssl, sasl } = kafkaClientSecurity(loadConfig(KafkaClientConfig));
+  return new Kafka({
+    brokers, clientId, logLevel: logLevel.NOTHING, retry: { retries: 5, initialRetryTime: 200 },
+    ...(ssl ? { ssl } : {}), ...(sasl ? { sasl: sasl as SASLOptions } : {}),
+  });
 }
 
 /** Unique names so tests never see each other's data on the shared broker. */

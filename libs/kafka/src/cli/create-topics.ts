@@ -1,7 +1,13 @@
 import 'reflect-metadata';
+import { ConfigValidationError, KafkaClientConfig, loadConfig } from '@hookstream/config';
 import { topicPlan } from '@hookstream/contracts';
-import { createKafkaClient, parseBrokers } from '../kafka-connection';
-import { ensureTopics } from '../topics-admin';
+import { IsInt, Max, Min } from 'class-validator';
+import { createKafkaClient, kafkaConnectionOptions, KafkaAccessError, verifyKafkaAccess } from '../kafka-connection';
+import { ensureTopics, topicReplication } from '../topics-admin';
+
+class CreateTopicsConfig extends KafkaClientConfig {
+  @IsInt() @Min(1) @Max(1000) KAFKA_TOPIC_PARTITIONS = 6;
+}
 
 /**
  * Creates every Hookstream topic (and its `.dlq` twin) that does not exist yet, with the project's
@@ -9,15 +15,15 @@ import { ensureTopics } from '../topics-admin';
  * this is for operators preparing a cluster, and for test harnesses that publish before any app runs.
  */
 async function main(): Promise<void> {
-  const brokers = parseBrokers(process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092');
-  const partitions = Number(process.env['KAFKA_TOPIC_PARTITIONS'] ?? 6);
-  const replication = Number(process.env['KAFKA_REPLICATION_FACTOR'] ?? 1);
-  const kafka = createKafkaClient({ brokers, clientId: 'hookstream-create-topics' });
-  const created = await ensureTopics(kafka, topicPlan(partitions), replication);
+  const cfg = loadConfig(CreateTopicsConfig);
+  const kafka = createKafkaClient(kafkaConnectionOptions(cfg, 'hookstream-create-topics'));
+  await verifyKafkaAccess(kafka, cfg);
+  const created = await ensureTopics(kafka, topicPlan(cfg.KAFKA_TOPIC_PARTITIONS), topicReplication(cfg));
   console.log(created.length ? `created ${created.length} topic(s): ${created.join(', ')}` : 'all topics exist');
 }
 
 main().catch((err: unknown) => {
-  console.error(`creating topics failed: ${err instanceof Error ? err.message : String(err)}\nCheck KAFKA_BROKERS and that Kafka is running (npm run infra:up).`);
+  const known = err instanceof ConfigValidationError || err instanceof KafkaAccessError;
+  console.error(`creating topics failed: ${err instanceof Error ? err.message : String(err)}${known ? '' : '\nCheck KAFKA_BROKERS and that Kafka is running (npm run infra:up).'}`);
   process.exit(1);
 });

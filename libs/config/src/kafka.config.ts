@@ -1,0 +1,182 @@
+import { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createSecureContext, type SecureContextOptions } from 'node:tls';
+import {
+  IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, Min, registerDecorator, ValidateIf, type ValidationArguments,
+} from 'class-validator';
+
+export const SASL_MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'] as const;
+export type SaslMechanism = (typeof SASL_MECHANISMS)[number];
+
+/**
+ * How a Kafka client reaches the cluster: brokers, TLS, SASL, and the replication topics get.
+ * Every app's config extends it (through BaseAppConfig); the CLIs, tools and test harness load it
+ * alone with `loadConfig(KafkaClientConfig)`, so every client is configured — and validated — alike.
+ */
+export class KafkaClientConfig {
+  @IsString() @IsNotEmpty()
+  @Matches(/^[^,\s]+(,[^,\s]+)*$/, { message: 'KAFKA_BROKERS must be a comma-separated host:port list, e.g. 127.0.0.1:9092' })
+  KAFKA_BROKERS = '127.0.0.1:9092';
+
+  /** Replicas of every topic the apps (and the create-topics CLI) create. Production: 3. */
+  @IsInt() @Min(1) @Max(32) KAFKA_REPLICATION_FACTOR = 1;
+
+  /** `min.insync.replicas` of those topics: with acks=all a write needs this many replicas. Production: 2. */
+  @IsInt() @Min(1) @Max(32)
+  @AtMostField('KAFKA_REPLICATION_FACTOR', 'KAFKA_MIN_INSYNC_REPLICAS must not exceed KAFKA_REPLICATION_FACTOR (every write would be refused); production uses 3 replicas with min.insync 2')
+  KAFKA_MIN_INSYNC_REPLICAS = 1;
+
+  /** TLS to the brokers (SSL or SASL_SSL listeners). */
+  @IsIn(['true', 'false'], { message: 'KAFKA_SSL must be true or false' }) @TlsMaterialUsable() KAFKA_SSL = 'false';
+
+  /** PEM bundle of the CA(s) that signed the brokers' certificates; empty = the system's trusted CAs. */
+  @IsOptional() @IsString() @IsPemFile('CERTIFICATE') @NeedsSsl()
+  KAFKA_SSL_CA_FILE = '';
+
+  /** Client certificate (PEM) for mutual TLS; needs KAFKA_SSL_KEY_FILE. */
+  @IsOptional() @IsString() @IsPemFile('CERTIFICATE') @NeedsSsl()
+  @BothOrNeither('KAFKA_SSL_KEY_FILE', 'KAFKA_SSL_CERT_FILE and KAFKA_SSL_KEY_FILE go together (mutual TLS): set both or neither')
+  KAFKA_SSL_CERT_FILE = '';
+
+  /** Private key (PEM) of the client certificate. */
+  @IsOptional() @IsString() @IsPemFile('PRIVATE KEY') @NeedsSsl()
+  @BothOrNeither('KAFKA_SSL_CERT_FILE', 'KAFKA_SSL_CERT_FILE and KAFKA_SSL_KEY_FILE go together (mutual TLS): set both or neither')
+  KAFKA_SSL_KEY_FILE = '';
+
+  /** Passphrase of an encrypted KAFKA_SSL_KEY_FILE. */
+  @IsOptional() @IsString() KAFKA_SSL_KEY_PASSWORD = '';
+
+  /** SASL over TLS: plain, scram-sha-256 or scram-sha-512; empty = no SASL. */
+  @IsOptional() @IsIn(['', ...SASL_MECHANISMS], { message: `KAFKA_SASL_MECHANISM must be one of ${SASL_MECHANISMS.join(', ')} (or empty for none)` })
+  @NeedsSsl('SASL sends credentials; it is only supported over TLS: set KAFKA_SSL=true (the broker listener must be SASL_SSL)')
+  KAFKA_SASL_MECHANISM = '';
+
+  @ValidateIf((o: KafkaClientConfig) => o.KAFKA_SASL_MECHANISM !== '')
+  @IsString() @IsNotEmpty({ message: 'KAFKA_SASL_USERNAME is required when KAFKA_SASL_MECHANISM is set' })
+  KAFKA_SASL_USERNAME = '';
+
+  @ValidateIf((o: KafkaClientConfig) => o.KAFKA_SASL_MECHANISM !== '')
+  @IsString() @IsNotEmpty({ message: 'KAFKA_SASL_PASSWORD is required when KAFKA_SASL_MECHANISM is set' })
+  KAFKA_SASL_PASSWORD = '';
+}
+
+/** The TLS and SASL parts of a kafkajs client config (structurally kafkajs' own types; this lib stays framework-free). */
+export interface KafkaClientSecurity {
+  ssl?: SecureContextOptions & { rejectUnauthorized: true };
+  sasl?: { mechanism: SaslMechanism; username: string; password: string };
+}
+
+/** Reads the CA bundle, certificate and key named by the config into the options a kafkajs client takes. */
+export function kafkaClientSecurity(cfg: KafkaClientConfig): KafkaClientSecurity {
+  const out: KafkaClientSecurity = {};
+  if (cfg.KAFKA_SSL === 'true') out.ssl = { ...tlsMaterial(cfg), rejectUnauthorized: true };
+  if (cfg.KAFKA_SASL_MECHANISM) {
+    out.sasl = { mechanism: cfg.KAFKA_SASL_MECHANISM as SaslMechanism, username: cfg.KAFKA_SASL_USERNAME, password: cfg.KAFKA_SASL_PASSWORD };
+  }
+  return out;
+}
+
+/** A one-line description for logs: never the password. */
+export function describeKafkaSecurity(cfg: KafkaClientConfig): string {
+  const tls = cfg.KAFKA_SSL === 'true' ? `TLS${cfg.KAFKA_SSL_CA_FILE ? ' (CA file)' : ' (system CAs)'}${cfg.KAFKA_SSL_CERT_FILE ? ' + client certificate' : ''}` : 'plaintext';
+  return cfg.KAFKA_SASL_MECHANISM ? `SASL ${cfg.KAFKA_SASL_MECHANISM.toUpperCase()} as ${cfg.KAFKA_SASL_USERNAME} over ${tls}` : tls;
+}
+
+function tlsMaterial(cfg: KafkaClientConfig): SecureContextOptions {
+  const read = (f: string) => (f ? readFileSync(f, 'utf8') : undefined);
+  const m: SecureContextOptions = {};
+  const ca = read(cfg.KAFKA_SSL_CA_FILE);
+  if (ca) m.ca = ca;
+  const cert = read(cfg.KAFKA_SSL_CERT_FILE);
+  const key = read(cfg.KAFKA_SSL_KEY_FILE);
+  if (cert) m.cert = cert;
+  if (key) m.key = key;
+  if (cfg.KAFKA_SSL_KEY_PASSWORD) m.passphrase = cfg.KAFKA_SSL_KEY_PASSWORD;
+  return m;
+}
+
+// ---------------------------------------------------------------------------------- validators ----
+
+function fileProblem(path: string, kind: string): string | null {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    return `cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? String(err)}): give the path of a readable PEM file`;
+  }
+  return new RegExp(`-----BEGIN [A-Z ]*${kind}-----`).test(text) ? null : `${path} holds no PEM ${kind} ("-----BEGIN …${kind}-----")`;
+}
+
+function IsPemFile(kind: 'CERTIFICATE' | 'PRIVATE KEY') {
+  return (target: object, property: string) =>
+    registerDecorator({
+      name: 'isPemFile', target: target.constructor, propertyName: property,
+      validator: {
+        validate: (v: unknown) => typeof v !== 'string' || v === '' || fileProblem(v, kind) === null,
+        defaultMessage: (a: ValidationArguments) => fileProblem(String(a.value), kind) ?? 'invalid',
+      },
+    });
+}
+
+function NeedsSsl(message?: string) {
+  return (target: object, property: string) =>
+    registerDecorator({
+      name: 'needsSsl', target: target.constructor, propertyName: property,
+      validator: {
+        validate: (v: unknown, a: ValidationArguments) => !v || (a.object as KafkaClientConfig).KAFKA_SSL === 'true',
+        defaultMessage: (a: ValidationArguments) => message ?? `${a.property} is set but KAFKA_SSL is not true: set KAFKA_SSL=true to use TLS`,
+      },
+    });
+}
+
+function BothOrNeither(other: keyof KafkaClientConfig, message: string) {
+  return (target: object, property: string) =>
+    registerDecorator({
+      name: 'bothOrNeither', target: target.constructor, propertyName: property,
+      validator: { validate: (v: unknown, a: ValidationArguments) => !!v === !!(a.object as KafkaClientConfig)[other], defaultMessage: () => message },
+    });
+}
+
+function AtMostField(other: keyof KafkaClientConfig, message: string) {
+  return (target: object, property: string) =>
+    registerDecorator({
+      name: 'atMostField', target: target.constructor, propertyName: property,
+      validator: {
+        validate: (v: unknown, a: ValidationArguments) => {
+          const limit = (a.object as KafkaClientConfig)[other];
+          return typeof v !== 'number' || typeof limit !== 'number' || v <= limit;
+        },
+        defaultMessage: () => message,
+      },
+    });
+}
+
+/** The CA, certificate and key must also load together (key matches certificate, passphrase right). */
+function TlsMaterialUsable() {
+  return (target: object, property: string) => {
+    const problem = (o: KafkaClientConfig): string | null => {
+      if (o.KAFKA_SSL !== 'true') return null;
+      const files: [string, 'CERTIFICATE' | 'PRIVATE KEY'][] = [[o.KAFKA_SSL_CA_FILE, 'CERTIFICATE'], [o.KAFKA_SSL_CERT_FILE, 'CERTIFICATE'], [o.KAFKA_SSL_KEY_FILE, 'PRIVATE KEY']];
+      // A missing or non-PEM file is reported on its own variable; a lone cert or key likewise.
+      if (files.some(([f, kind]) => f && fileProblem(f, kind) !== null) || !o.KAFKA_SSL_CERT_FILE !== !o.KAFKA_SSL_KEY_FILE) return null;
+      try {
+        // Every certificate of the bundle must parse (createSecureContext skips a broken CA silently).
+        for (const f of [o.KAFKA_SSL_CA_FILE, o.KAFKA_SSL_CERT_FILE].filter(Boolean)) {
+          for (const pem of readFileSync(f, 'utf8').match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? []) new X509Certificate(pem);
+        }
+        createSecureContext(tlsMaterial(o));
+        return null;
+      } catch (err) {
+        const names = o.KAFKA_SSL_CERT_FILE ? 'KAFKA_SSL_CA_FILE / KAFKA_SSL_CERT_FILE / KAFKA_SSL_KEY_FILE / KAFKA_SSL_KEY_PASSWORD' : 'KAFKA_SSL_CA_FILE';
+        return `${names} cannot be loaded as TLS material: ${(err as Error).message} (a CA bundle of PEM certificates; a client key that belongs to its certificate, with KAFKA_SSL_KEY_PASSWORD if it is encrypted)`;
+      }
+    };
+    registerDecorator({
+      name: 'tlsMaterialUsable', target: target.constructor, propertyName: property,
+      validator: {
+        validate: (_v: unknown, a: ValidationArguments) => problem(a.object as KafkaClientConfig) === null,
+        defaultMessage: (a: ValidationArguments) => problem(a.object as KafkaClientConfig) ?? 'invalid',
+      },
+    });
+  };
+}
