@@ -5,6 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { ConfigValidationError, KafkaClientConfig, loadConfig } from '@hookstream/config';
 import { topicPlan } from '@hookstream/contracts';
 
 const repo = join(__dirname, '..', '..');
@@ -48,7 +49,7 @@ interface Container {
     readOnlyRootFilesystem?: boolean;
     capabilities?: { drop?: string[] };
   };
-  volumeMounts?: { name: string; mountPath: string }[];
+  volumeMounts?: { name: string; mountPath: string; readOnly?: boolean }[];
 }
 interface DeploymentSpec {
   replicas?: number;
@@ -60,7 +61,7 @@ interface DeploymentSpec {
       terminationGracePeriodSeconds?: number;
       securityContext?: { runAsNonRoot?: boolean; runAsUser?: number; seccompProfile?: { type: string } };
       containers: Container[];
-      volumes?: { name: string; emptyDir?: object }[];
+      volumes?: { name: string; emptyDir?: object; secret?: { secretName: string; items?: { key: string; path: string }[] } }[];
     };
   };
 }
@@ -309,5 +310,40 @@ describe('overlays', () => {
     const objects = objectsOf('overlays/prod');
     expect(ofKind(objects, 'ConfigMap')[0].data?.DELIVERY_ALLOWED_CIDRS).toBe('');
     for (const d of ofKind(objects, 'Deployment')) expect(appContainer(d).image).toMatch(/^[^:]+\/[^:]+:\d+\.\d+\.\d+$/);
+  });
+
+  it('gives the apps the KafkaTopics\' replication, and in prod TLS + SCRAM-SHA-512 with the password from a Secret and the cluster CA mounted', () => {
+    for (const t of ['overlays/dev', 'overlays/prod', 'overlays/keda'] as const) {
+      const objects = objectsOf(t);
+      const cm = ofKind(objects, 'ConfigMap')[0].data ?? {};
+      const topics = ofKind(objects, 'KafkaTopic').map((o) => o.spec as KafkaTopicSpec);
+      expect([t, new Set(topics.map((s) => `${s.replicas}/${s.config['min.insync.replicas']}`))]).toEqual([t, new Set([`${cm.KAFKA_REPLICATION_FACTOR}/${cm.KAFKA_MIN_INSYNC_REPLICAS}`])]);
+      // The Kafka settings pass the apps' own boot validation (files exist only in the pod).
+      const kafkaEnv = { ...cm, KAFKA_SSL_CA_FILE: '', KAFKA_SASL_PASSWORD: cm.KAFKA_SASL_MECHANISM ? 'from-secret' : '' };
+      expect(() => loadConfig(KafkaClientConfig, kafkaEnv)).not.toThrow(ConfigValidationError);
+    }
+    expect(ofKind(objectsOf('overlays/dev'), 'ConfigMap')[0].data?.KAFKA_SSL).toBeUndefined();
+
+    for (const t of ['overlays/prod', 'overlays/keda'] as const) {
+      const objects = objectsOf(t);
+      const cm = ofKind(objects, 'ConfigMap')[0].data ?? {};
+      expect(cm).toEqual(expect.objectContaining({ KAFKA_SSL: 'true', KAFKA_SASL_MECHANISM: 'scram-sha-512', KAFKA_SASL_USERNAME: 'hookstream', KAFKA_REPLICATION_FACTOR: '3', KAFKA_MIN_INSYNC_REPLICAS: '2' }));
+      expect(cm.KAFKA_SASL_PASSWORD).toBeUndefined();
+      for (const d of ofKind(objects, 'Deployment')) {
+        const c = appContainer(d);
+        const pod = deploymentSpec(d).template.spec;
+        expect([d.metadata.name, c.env?.find((e) => e.name === 'KAFKA_SASL_PASSWORD')?.valueFrom?.secretKeyRef]).toEqual([d.metadata.name, { name: 'hookstream', key: 'password' }]);
+        const mount = c.volumeMounts?.find((m) => cm.KAFKA_SSL_CA_FILE.startsWith(`${m.mountPath}/`));
+        expect([d.metadata.name, mount?.readOnly]).toEqual([d.metadata.name, true]);
+        const volume = pod.volumes?.find((v) => v.name === mount?.name);
+        expect(volume?.secret).toEqual({ secretName: 'hookstream-cluster-ca-cert', items: [{ key: 'ca.crt', path: cm.KAFKA_SSL_CA_FILE.slice((mount?.mountPath.length ?? 0) + 1) }] });
+      }
+    }
+    // KEDA reads lag the way the apps connect.
+    for (const so of ofKind(objectsOf('overlays/keda'), 'ScaledObject')) {
+      const trigger = (so.spec as { triggers: { metadata: Record<string, string>; authenticationRef?: { name: string } }[] }).triggers[0];
+      expect(trigger.metadata).toEqual(expect.objectContaining({ bootstrapServers: 'hookstream-kafka-bootstrap:9093', sasl: 'scram_sha512', tls: 'enable' }));
+      expect(named(objectsOf('overlays/keda'), 'TriggerAuthentication', trigger.authenticationRef?.name ?? '')).toBeDefined();
+    }
   });
 });

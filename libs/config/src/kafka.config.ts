@@ -26,6 +26,14 @@ export class KafkaClientConfig {
   @AtMostField('KAFKA_REPLICATION_FACTOR', 'KAFKA_MIN_INSYNC_REPLICAS must not exceed KAFKA_REPLICATION_FACTOR (every write would be refused); production uses 3 replicas with min.insync 2')
   KAFKA_MIN_INSYNC_REPLICAS = 1;
 
+  /**
+   * How long a request to a broker may take before the client gives up on that connection and
+   * retries elsewhere; bounds how long a hung (paused, partitioned) leader stalls producers.
+   */
+  @IsInt() @Min(1000) @Max(300000) KAFKA_REQUEST_TIMEOUT_MS = 30000;
+
+  @IsInt() @Min(100) @Max(60000) KAFKA_CONNECTION_TIMEOUT_MS = 3000;
+
   /** TLS to the brokers (SSL or SASL_SSL listeners). */
   @IsIn(['true', 'false'], { message: 'KAFKA_SSL must be true or false' }) @TlsMaterialUsable() KAFKA_SSL = 'false';
 

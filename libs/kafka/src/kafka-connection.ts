@@ -38,7 +38,10 @@ export function createKafkaClient(opts: KafkaConnectionOptions): Kafka {
 
 /** Brokers, TLS and SASL from a validated config (apps, CLIs, tools): every client connects the same way. */
 export function kafkaConnectionOptions(cfg: KafkaClientConfig, clientId: string): KafkaConnectionOptions {
-  return { brokers: parseBrokers(cfg.KAFKA_BROKERS), clientId, ...kafkaClientSecurity(cfg) };
+  return {
+    brokers: parseBrokers(cfg.KAFKA_BROKERS), clientId, ...kafkaClientSecurity(cfg),
+    requestTimeoutMs: cfg.KAFKA_REQUEST_TIMEOUT_MS, connectionTimeoutMs: cfg.KAFKA_CONNECTION_TIMEOUT_MS,
+  };
 }
 
 export function parseBrokers(value: string): string[] {

@@ -1,0 +1,156 @@
+import { Topics } from '@hookstream/contracts';
+import { LocalKafka, testKafka, waitFor } from '@hookstream/testing';
+import type { Admin, Kafka } from 'kafkajs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { EventStream, type StreamReport } from './support/event-stream';
+import { Pipeline, ROOT } from './support/pipeline';
+import { Receiver } from './support/receiver';
+
+/** The topics an event crosses on its way to the receiver (plus the config topic the gateway reads). */
+const PATH_TOPICS = [Topics.eventsRaw, Topics.eventsValid, Topics.eventsEnriched, Topics.deliveries, Topics.config];
+const PAUSE_MS = 35_000; // longer than the consumers' session timeout (30 s) and the brokers' (9 s)
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * The six apps on a three-broker KRaft cluster of the test's own (tools/infra/kafka.sh,
+ * KAFKA_CLUSTER_SIZE=3; topics RF 3, min.insync 2), each fault under a stream of sequenced events
+ * through the whole pipeline to a receiver: nothing the gateway acknowledged is lost, the gateway
+ * is unavailable only for a bounded window, consumers resume, and any repeated delivery carries
+ * the same webhook-id. Figures go to test-artifacts/kafka-faults.json (docs/kafka-production.md).
+ */
+describe('three-broker cluster: broker faults under load lose no acknowledged event', () => {
+  const cluster = new LocalKafka({ nodes: 3, heap: '-Xms128m -Xmx320m' });
+  const receiver = new Receiver();
+  const reports: Record<string, StreamReport & { fault: string; faultMs: number }> = {};
+  let pipeline: Pipeline;
+  let kafka: Kafka;
+  let admin: Admin;
+  let sourceUrl = '';
+
+  /** The broker (node id) that leads the most partitions of the event path, and which ones. */
+  async function busiestLeader(): Promise<{ node: number; partitions: string[] }> {
+    const md = await admin.fetchTopicMetadata({ topics: PATH_TOPICS });
+    const led = new Map<number, string[]>();
+    for (const t of md.topics) for (const p of t.partitions) led.set(p.leader, [...(led.get(p.leader) ?? []), `${t.name}[${p.partitionId}]`]);
+    const [node, partitions] = [...led.entries()].sort((a, b) => b[1].length - a[1].length)[0];
+    return { node, partitions };
+  }
+
+  /** Every partition of the path back to three in-sync replicas (a fault must not start on a degraded cluster). */
+  async function fullIsr(): Promise<void> {
+    await waitFor(async () => {
+      const md = await admin.fetchTopicMetadata({ topics: [...PATH_TOPICS, '__consumer_offsets'] }).catch(() => undefined);
+      return md?.topics.every((t) => t.partitions.every((p) => p.isr.length === 3 && p.leader >= 0)) || undefined;
+    }, { timeoutMs: 90_000, intervalMs: 500, what: 'every partition with 3 in-sync replicas' });
+  }
+
+  async function run(name: string, fault: (stream: EventStream) => Promise<void>): Promise<StreamReport> {
+    await fullIsr();
+    const stream = new EventStream(sourceUrl, { senders: 4, gapMs: 40 });
+    const before = receiver.received.length;
+    stream.start();
+    await sleep(4000);
+    const t0 = Date.now();
+    await fault(stream);
+    const faultMs = Date.now() - t0;
+    await sleep(4000);
+    await stream.stop();
+    // Consumers resume: every acknowledged event reaches the receiver.
+    await waitFor(() => stream.missing(receiver.received).length === 0 || undefined, { timeoutMs: 120_000, intervalMs: 500, what: `every acknowledged event of "${name}" at the receiver` })
+      .catch(() => undefined);
+    await sleep(2000); // late repeats, if any, are counted too
+    const report = stream.report(receiver.received.slice(before));
+    reports[name] = { fault: name, faultMs, ...report };
+    process.stdout.write(`[kafka-faults] ${name}: ${JSON.stringify(reports[name])}\n`);
+    return report;
+  }
+
+  function expectNoLoss(r: StreamReport, maxUnavailableMs: number): void {
+    expect(r.accepted).toBeGreaterThan(50);
+    expect(r.lost).toBe(0);
+    // Bounded unavailability: the gateway answers 202 again within this.
+    expect(r.longestUnavailableMs).toBeLessThan(maxUnavailableMs);
+    // At-least-once, deduplicable: an event may be delivered again only under its own webhook-id.
+    expect(r.eventsWithSeveralWebhookIds).toBe(0);
+    expect(r.repeatedDeliveries).toBeLessThanOrEqual(r.accepted * 0.05);
+  }
+
+  beforeAll(async () => {
+    await cluster.start();
+    const clusterEnv = await cluster.clientEnv();
+    expect(clusterEnv).toMatchObject({ KAFKA_REPLICATION_FACTOR: '3', KAFKA_MIN_INSYNC_REPLICAS: '2' });
+    kafka = testKafka('e2e-kafka-faults', cluster.brokers.split(','));
+    admin = kafka.admin();
+    await admin.connect();
+    const inbox = await receiver.start();
+    pipeline = new Pipeline(4400, {
+      ...clusterEnv,
+      KAFKA_BROKERS: cluster.brokers,
+      KAFKA_TOPIC_PARTITIONS: '3',
+      // A paused leader holds a request until this runs out (Kafka clients' default is 30 s).
+      KAFKA_REQUEST_TIMEOUT_MS: '10000',
+      LOG_LEVEL: 'warn',
+    });
+    await pipeline.start();
+    const demo = JSON.parse(await pipeline.cli(['seed-demo', '--inbox-url', `${inbox}/hooks`, '--public-base-url', pipeline.url('ingest-gateway'), '--json'])) as { sourceUrl: string };
+    sourceUrl = demo.sourceUrl;
+    await waitFor(async () => {
+      const r = await fetch(sourceUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"event":"signup","first_name":"W","city":"Berlin","country":"DE","product":"warm-up","timestamp":"2026-02-28T12:00:00Z"}' });
+      return r.status === 202 || undefined;
+    }, { timeoutMs: 30_000, what: 'the gateway to accept the seeded source' });
+  }, 400_000);
+
+  afterAll(async () => {
+    mkdirSync(join(ROOT, 'test-artifacts'), { recursive: true });
+    writeFileSync(join(ROOT, 'test-artifacts', 'kafka-faults.json'), `${JSON.stringify(reports, null, 2)}\n`);
+    await admin?.disconnect().catch(() => undefined);
+    await pipeline?.stopAll();
+    await receiver.stop();
+    await cluster.stop();
+  }, 120_000);
+
+  it('the apps created their topics with RF 3, min.insync.replicas 2, and the plan\'s retention and cleanup policy', async () => {
+    const md = await admin.fetchTopicMetadata({ topics: PATH_TOPICS });
+    for (const t of md.topics) for (const p of t.partitions) expect(p.replicas).toHaveLength(3);
+    const configs = await admin.describeConfigs({
+      resources: [Topics.eventsRaw, Topics.config].map((name) => ({ type: 2, name, configNames: ['min.insync.replicas', 'cleanup.policy', 'retention.ms'] })),
+      includeSynonyms: false,
+    });
+    const byTopic = Object.fromEntries(configs.resources.map((r) => [r.resourceName, Object.fromEntries(r.configEntries.map((e) => [e.configName, e.configValue]))]));
+    expect(byTopic[Topics.eventsRaw]).toEqual({ 'min.insync.replicas': '2', 'cleanup.policy': 'delete', 'retention.ms': String(7 * 24 * 3600 * 1000) });
+    expect(byTopic[Topics.config]).toEqual({ 'min.insync.replicas': '2', 'cleanup.policy': 'compact', 'retention.ms': '-1' });
+  });
+
+  it('SIGKILL of the partition leaders\' broker mid-stream', async () => {
+    const r = await run('broker SIGKILL', async () => {
+      const { node } = await busiestLeader();
+      await cluster.signal(node, 'SIGKILL');
+      await sleep(15_000); // streaming on two brokers
+      await cluster.startNode(node);
+    });
+    expectNoLoss(r, 30_000);
+  }, 400_000);
+
+  it('rolling restart of all three brokers under load', async () => {
+    const r = await run('rolling restart', async () => {
+      for (const node of [1, 2, 3]) {
+        await cluster.stopNode(node);
+        await cluster.startNode(node);
+        await fullIsr();
+      }
+    });
+    expectNoLoss(r, 30_000);
+  }, 600_000);
+
+  it('one broker paused (SIGSTOP) for longer than the session timeout', async () => {
+    const r = await run('broker SIGSTOP 35 s', async () => {
+      const { node } = await busiestLeader();
+      await cluster.signal(node, 'SIGSTOP');
+      await sleep(PAUSE_MS);
+      await cluster.signal(node, 'SIGCONT');
+    });
+    expectNoLoss(r, 40_000);
+  }, 400_000);
+});
