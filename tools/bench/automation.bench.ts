@@ -8,9 +8,9 @@ import { loadConfig } from '@hookstream/config';
 import {
   configKey, emptyLocation, Topics, type AutomationAction, type AutomationSnapshot, type CanonicalEvent, type EndpointSnapshot, type FilterExpr,
 } from '@hookstream/contracts';
-import { EVENT_PRODUCER, KafkaBatchTransport, RethrowRpcFilter, type EventProducer } from '@hookstream/kafka';
+import { EVENT_PRODUCER, KafkaBatchTransport, kafkaClientFromEnv, RethrowRpcFilter, type EventProducer } from '@hookstream/kafka';
 import { KAFKA_CLIENT } from '@hookstream/platform';
-import { Kafka, logLevel, type Admin } from 'kafkajs';
+import type { Admin, Kafka } from 'kafkajs';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -170,7 +170,7 @@ const PRODUCER_WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { Kafka, logLevel, CompressionTypes } = require(workerData.kafkajs);
 (async () => {
-  const kafka = new Kafka({ brokers: workerData.brokers, clientId: 'bench-automation-producer', logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({ brokers: workerData.brokers, clientId: 'bench-automation-producer', logLevel: logLevel.NOTHING, ...require(workerData.securityModule).kafkaSecurityFromEnv() });
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   const msgs = workerData.messages;
@@ -186,7 +186,7 @@ const { Kafka, logLevel, CompressionTypes } = require(workerData.kafkajs);
 
 function produceInWorker(messages: { key: string; value: string }[]): Promise<number> {
   return new Promise((resolve, reject) => {
-    const w = new Worker(PRODUCER_WORKER, { eval: true, workerData: { kafkajs: require.resolve('kafkajs'), brokers: BROKERS, topic: Topics.eventsEnriched, messages } });
+    const w = new Worker(PRODUCER_WORKER, { eval: true, workerData: { kafkajs: require.resolve('kafkajs'), securityModule: require.resolve('../infra/kafka-client-env.js'), brokers: BROKERS, topic: Topics.eventsEnriched, messages } });
     w.once('message', (m: { ms?: number; error?: string }) => (m.error ? reject(new Error(m.error)) : resolve(m.ms ?? 0)));
     w.once('error', reject);
   });
@@ -196,7 +196,7 @@ function produceInWorker(messages: { key: string; value: string }[]): Promise<nu
 
 async function main(): Promise<void> {
   const loadBefore = roundedLoad();
-  const kafka = new Kafka({ brokers: BROKERS, clientId: 'bench-automation', logLevel: logLevel.NOTHING });
+  const kafka = kafkaClientFromEnv('bench-automation', { ...process.env, KAFKA_BROKERS: BROKERS.join(',') });
   const admin = kafka.admin();
   await admin.connect();
 

@@ -29,10 +29,11 @@ import { createWriteStream, mkdirSync, readdirSync, readFileSync, writeFileSync 
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createNetServer, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { Kafka, logLevel, type Producer } from 'kafkajs';
+import type { Producer } from 'kafkajs';
 import { Client } from 'pg';
 import { configKey, IdPrefix, newId, Topics, type DeliveryRequestDto, type EndpointSnapshot } from '@hookstream/contracts';
 import { newWebhookSecret, SecretBox } from '@hookstream/webhooks';
+import { kafkaClientFromEnv } from '@hookstream/kafka';
 import { dropDatabase } from '@hookstream/testing';
 import { summariseCpuProfile } from './support/cpu-profile';
 import { CpuMeter, findKafkaPid, machineInfo, roundedLoad } from './support/machine';
@@ -255,7 +256,7 @@ async function driver(): Promise<void> {
   await admin.end();
   const benchDbUrl = DATABASE_URL.replace(/\/[^/?]+(\?|$)/, `/${dbName}$1`);
 
-  const kafka = new Kafka({ brokers: BROKERS, clientId: 'bench-delivery', logLevel: logLevel.NOTHING });
+  const kafka = kafkaClientFromEnv('bench-delivery', { ...process.env, KAFKA_BROKERS: BROKERS.join(',') });
   const kadmin = kafka.admin();
   await kadmin.connect();
   const topics = await kadmin.listTopics();

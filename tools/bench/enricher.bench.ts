@@ -26,7 +26,8 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
+import { kafkaClientFromEnv } from '@hookstream/kafka';
+import type { Admin, Producer } from 'kafkajs';
 import { groupLag } from './support/kafka-lag';
 
 const ROOT = join(__dirname, '..', '..');
@@ -169,7 +170,7 @@ async function main(): Promise<void> {
   const enricherGroup = `hookstream-enricher${suffix}`;
   const accountId = `acc_bench_${run}`;
 
-  const kafka = new Kafka({ brokers: BROKERS, clientId: 'bench-enricher', logLevel: logLevel.NOTHING });
+  const kafka = kafkaClientFromEnv('bench-enricher', { ...process.env, KAFKA_BROKERS: BROKERS.join(',') });
   const admin = kafka.admin();
   await admin.connect();
   const topics = await admin.listTopics();

@@ -15,7 +15,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { configKey, topicPlan, Topics, type SourceSnapshot } from '@hookstream/contracts';
-import { createKafkaClient, ensureTopics, parseBrokers } from '@hookstream/kafka';
+import { ensureTopics, kafkaClientFromEnv } from '@hookstream/kafka';
 import { hashToken, newSourceToken } from '@hookstream/webhooks';
 import type { Kafka } from 'kafkajs';
 import { summariseCpuProfile, type Layer, type ProfileSummary } from './support/cpu-profile';
@@ -219,7 +219,7 @@ async function main(): Promise<void> {
 
   log('infrastructure: tools/infra/up.sh');
   const brokers = infraUp();
-  const kafka = createKafkaClient({ brokers: parseBrokers(brokers), clientId: 'hookstream-bench' });
+  const kafka = kafkaClientFromEnv('hookstream-bench', { ...process.env, KAFKA_BROKERS: brokers });
   const env: Env = { kafka, brokers };
   await ensureTopics(kafka, topicPlan());
 

@@ -7,13 +7,14 @@
 //   node tools/dev/skip-backlog.js <groupId>...
 'use strict';
 const { Kafka, logLevel } = require('kafkajs');
+const { kafkaSecurityFromEnv } = require('../infra/kafka-client-env');
 
 const LIMIT = Number(process.env.HOOKSTREAM_BACKLOG_LIMIT || 50000);
 const say = (msg) => process.stderr.write(`\x1b[1m[hookstream]\x1b[0m ${msg}\n`);
 
 async function main(groups) {
   const brokers = (process.env.KAFKA_BROKERS || '127.0.0.1:9092').split(',');
-  const admin = new Kafka({ clientId: 'hookstream-dev-skip-backlog', brokers, logLevel: logLevel.NOTHING }).admin();
+  const admin = new Kafka({ clientId: 'hookstream-dev-skip-backlog', brokers, logLevel: logLevel.NOTHING, ...kafkaSecurityFromEnv() }).admin();
   await admin.connect();
   try {
     for (const groupId of groups) {

@@ -20,6 +20,7 @@ try {
   }
 }
 const { Kafka, logLevel } = kafkajs;
+const { kafkaSecurityFromEnv } = require('./kafka-client-env');
 
 const args = process.argv.slice(2);
 const brokers = (args.find((a) => !a.startsWith('--')) || process.env.KAFKA_BROKERS || '127.0.0.1:9092')
@@ -32,22 +33,6 @@ const timeoutMs = (timeoutArg ? Number(timeoutArg.split('=')[1]) : 90) * 1000;
 const expectArg = args.find((a) => a.startsWith('--brokers='));
 const expectBrokers = expectArg ? Number(expectArg.split('=')[1]) : 1;
 
-function security() {
-  const env = process.env;
-  const fs = require('fs');
-  const out = {};
-  if (env.KAFKA_SSL === 'true') {
-    out.ssl = { rejectUnauthorized: true };
-    if (env.KAFKA_SSL_CA_FILE) out.ssl.ca = fs.readFileSync(env.KAFKA_SSL_CA_FILE, 'utf8');
-    if (env.KAFKA_SSL_CERT_FILE) out.ssl.cert = fs.readFileSync(env.KAFKA_SSL_CERT_FILE, 'utf8');
-    if (env.KAFKA_SSL_KEY_FILE) out.ssl.key = fs.readFileSync(env.KAFKA_SSL_KEY_FILE, 'utf8');
-    if (env.KAFKA_SSL_KEY_PASSWORD) out.ssl.passphrase = env.KAFKA_SSL_KEY_PASSWORD;
-  }
-  if (env.KAFKA_SASL_MECHANISM) {
-    out.sasl = { mechanism: env.KAFKA_SASL_MECHANISM.toLowerCase(), username: env.KAFKA_SASL_USERNAME, password: env.KAFKA_SASL_PASSWORD };
-  }
-  return out;
-}
 
 async function probe() {
   const kafka = new Kafka({
@@ -57,7 +42,7 @@ async function probe() {
     connectionTimeout: 1500,
     requestTimeout: 3000,
     retry: { retries: 0 },
-    ...security(),
+    ...kafkaSecurityFromEnv(),
   });
   const admin = kafka.admin();
   try {

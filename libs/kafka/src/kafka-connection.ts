@@ -1,4 +1,4 @@
-import { describeKafkaSecurity, kafkaClientSecurity, type KafkaClientConfig, type KafkaClientSecurity } from '@hookstream/config';
+import { describeKafkaSecurity, KafkaClientConfig, kafkaClientSecurity, loadConfig, type KafkaClientSecurity } from '@hookstream/config';
 import { Kafka, logLevel, type LogEntry, type SASLOptions } from 'kafkajs';
 
 export interface KafkaConnectionOptions extends KafkaClientSecurity {
@@ -100,4 +100,9 @@ export function explainKafkaAccessError(err: unknown, cfg: KafkaClientConfig): s
     ? 'Check KAFKA_BROKERS, and that those listeners speak TLS (KAFKA_SSL=true)' + (cfg.KAFKA_SASL_MECHANISM ? ' with SASL (SASL_SSL)' : ' without SASL (SSL)')
     : 'Check KAFKA_BROKERS and that Kafka is running (npm run infra:up); a TLS or SASL listener needs KAFKA_SSL=true (and KAFKA_SASL_MECHANISM)';
   return `${where} is not usable: ${msg.trim()}${cause}. ${hint}.`;
+}
+
+/** For CLIs and tools: a client from the environment's KAFKA_* variables (validated; throws ConfigValidationError). */
+export function kafkaClientFromEnv(clientId: string, env: NodeJS.ProcessEnv = process.env): Kafka {
+  return createKafkaClient(kafkaConnectionOptions(loadConfig(KafkaClientConfig, env), clientId));
 }
