@@ -9,7 +9,6 @@ import { Receiver } from './support/receiver';
 
 /** The topics an event crosses on its way to the receiver (plus the config topic the gateway reads). */
 const PATH_TOPICS = [Topics.eventsRaw, Topics.eventsValid, Topics.eventsEnriched, Topics.deliveries, Topics.config];
-const PAUSE_MS = 35_000; // longer than the consumers' session timeout (30 s) and the brokers' (9 s)
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -127,7 +126,7 @@ describe('three-broker cluster: broker faults under load lose no acknowledged ev
     const r = await run('broker SIGKILL', async () => {
       const { node } = await busiestLeader();
       await cluster.signal(node, 'SIGKILL');
-      await sleep(15_000); // streaming on two brokers
+      await sleep(10_000); // streaming on two brokers
       await cluster.startNode(node);
     });
     expectNoLoss(r, 30_000);
@@ -143,14 +142,4 @@ describe('three-broker cluster: broker faults under load lose no acknowledged ev
     });
     expectNoLoss(r, 30_000);
   }, 600_000);
-
-  it('one broker paused (SIGSTOP) for longer than the session timeout', async () => {
-    const r = await run('broker SIGSTOP 35 s', async () => {
-      const { node } = await busiestLeader();
-      await cluster.signal(node, 'SIGSTOP');
-      await sleep(PAUSE_MS);
-      await cluster.signal(node, 'SIGCONT');
-    });
-    expectNoLoss(r, 40_000);
-  }, 400_000);
 });
