@@ -73,7 +73,7 @@ describe('PostgreSQL over TLS (sslmode=verify-full with a CA)', () => {
   }, 60_000);
 
   it('the app data source connects with verify-full and a CA, runs the migrations, and the session is encrypted', async () => {
-    const cfg = loadConfig(BaseAppConfig, { DATABASE_URL: url(`sslmode=verify-full&sslrootcert=${join(tls, 'ca.pem')}`) });
+    const cfg = loadConfig(BaseAppConfig, { DATABASE_URL: url(`sslmode=verify-full&sslrootcert=${join(tls, 'ca.pem')}`), HOOKSTREAM_DEV_INSECURE_KEYS: 'true' });
     const ds = createDataSource({ url: cfg.DATABASE_URL, applicationName: 'it-pg-tls' });
     await ds.initialize();
     try {
@@ -99,7 +99,7 @@ describe('PostgreSQL over TLS (sslmode=verify-full with a CA)', () => {
   it('a CA file that cannot be read fails the config at boot, naming DATABASE_URL and sslrootcert', () => {
     let err: unknown;
     try {
-      loadConfig(BaseAppConfig, { DATABASE_URL: url('sslmode=verify-full&sslrootcert=/nonexistent/root.crt') });
+      loadConfig(BaseAppConfig, { DATABASE_URL: url('sslmode=verify-full&sslrootcert=/nonexistent/root.crt'), HOOKSTREAM_DEV_INSECURE_KEYS: 'true' });
     } catch (e) {
       err = e;
     }

@@ -5,6 +5,7 @@ import { topicPlan, type TopicSpec } from '@hookstream/contracts';
 import { freePort, LocalKafka, testDatabaseUrl, uniqueName, waitFor } from '@hookstream/testing';
 import type { Kafka } from 'kafkajs';
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -123,7 +124,7 @@ describe('Kafka over TLS with SASL (SCRAM-SHA-512, SCRAM-SHA-256, PLAIN) and mut
         const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^KAFKA_/.test(k))) as Record<string, string>;
         const p = spawn(process.execPath, ['-r', './tools/runtime/register.js', main], {
           cwd: ROOT,
-          env: { ...base, DATABASE_URL: testDatabaseUrl(), HTTP_PORT: String(port), HTTP_HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
+          env: { ...base, DATABASE_URL: testDatabaseUrl(), SECRETS_KEY: randomBytes(32).toString('base64'), HTTP_PORT: String(port), HTTP_HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
           stdio: ['ignore', 'ignore', 'pipe'],
         });
         let stderr = '';
