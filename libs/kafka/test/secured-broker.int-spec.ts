@@ -1,5 +1,5 @@
 import { ConfigValidationError, KafkaClientConfig, loadConfig } from '@hookstream/config';
-import { topicPlan, type TopicSpec } from '@hookstream/contracts';
+import { TOPIC_MAX_MESSAGE_BYTES, topicPlan, type TopicSpec } from '@hookstream/contracts';
 // The shared integration helpers live in the testing lib, which itself builds on this lib.
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { freePort, LocalKafka, testDatabaseUrl, uniqueName, waitFor } from '@hookstream/testing';
@@ -47,7 +47,7 @@ describe('Kafka over TLS with SASL (SCRAM-SHA-512, SCRAM-SHA-256, PLAIN) and mut
     expect(await verifyKafkaAccess(kafka, cfg)).toEqual({ brokers: 1 });
 
     const topic = uniqueName(`it.secured.${mechanism}`);
-    const plan: TopicSpec[] = [{ name: topic, partitions: 2, retentionMs: 3_600_000, cleanupPolicy: 'delete', consumed: false }];
+    const plan: TopicSpec[] = [{ name: topic, partitions: 2, retentionMs: 3_600_000, cleanupPolicy: 'delete', consumed: false, maxMessageBytes: TOPIC_MAX_MESSAGE_BYTES }];
     expect(await ensureTopics(kafka, plan, topicReplication(cfg))).toEqual([topic]);
     const admin = kafka.admin();
     await admin.connect();
