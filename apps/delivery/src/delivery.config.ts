@@ -66,6 +66,9 @@ export class DeliveryConfig extends BaseAppConfig {
   /** Consecutive failures that open an endpoint's circuit. */
   @IsInt() @Min(1) @Max(10000) CIRCUIT_FAILURE_THRESHOLD = 10;
   @IsInt() @Min(100) @Max(3_600_000) CIRCUIT_COOLDOWN_MS = 30000;
+
+  /** Label delivery metrics with the endpoint id (one series per endpoint: keep off for many endpoints). */
+  @IsIn(['true', 'false']) DELIVERY_METRICS_ENDPOINT_LABELS = 'false';
 }
 
 /** Cross-field rules class-validator cannot express; throws with every problem at once. */

@@ -4,6 +4,7 @@ import { CoreModule } from '@hookstream/platform';
 import type { GatewayConfig } from './gateway.config';
 import { GatewayExceptionFilter } from './hooks/gateway.errors';
 import { HooksHandler } from './hooks/hooks.handler';
+import { IngestMetrics } from './hooks/ingest.metrics';
 import { IngestService } from './hooks/ingest.service';
 import { SourceCache } from './sources/source-cache.service';
 
@@ -17,7 +18,7 @@ export class AppModule {
         appName: 'ingest-gateway', config, database: false, logRequests: false, producerSendTimeoutMs: config.PRODUCE_TIMEOUT_MS,
         producerBacklog: { maxQueuedBytes: config.PRODUCER_MAX_QUEUED_BYTES, maxPendingSends: config.PRODUCER_MAX_PENDING_SENDS },
       })],
-      providers: [SourceCache, IngestService, HooksHandler, { provide: APP_FILTER, useClass: GatewayExceptionFilter }],
+      providers: [SourceCache, IngestMetrics, IngestService, HooksHandler, { provide: APP_FILTER, useClass: GatewayExceptionFilter }],
     };
   }
 }

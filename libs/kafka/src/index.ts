@@ -4,6 +4,7 @@ export * from './messages';
 export * from './event-producer';
 export * from './kafka-context';
 export * from './kafka-batch.transport';
+export * from './consumer-observer';
 export * from './topics-admin';
 export * from './config-stream';
 export * from './rethrow-rpc.filter';

@@ -3,6 +3,7 @@ import { CustomTransportStrategy, Server } from '@nestjs/microservices';
 import { DLQ_HEADERS, dlqOf } from '@hookstream/contracts';
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { isObservable, lastValueFrom } from 'rxjs';
+import type { ConsumerObserver } from './consumer-observer';
 import { errorMessage, PermanentMessageError } from './errors';
 import type { EventProducer } from './event-producer';
 import { KafkaBatchContext } from './kafka-context';
@@ -24,6 +25,8 @@ export interface KafkaBatchTransportOptions {
   sessionTimeoutMs?: number;
   heartbeatIntervalMs?: number;
   fromBeginning?: boolean;
+  /** Metrics hooks (lag, batch size and duration, errors, redeliveries, DLQ writes). */
+  observer?: ConsumerObserver;
 }
 
 /** Extras of `@EventPattern(topic, { batch: true })`: the handler receives `InboundMessage[]`. */
@@ -49,7 +52,7 @@ export { DLQ_HEADERS };
  */
 export class KafkaBatchTransport extends Server implements CustomTransportStrategy {
   private consumer?: Consumer;
-  private readonly opts: Required<Omit<KafkaBatchTransportOptions, 'kafka' | 'producer'>> & Pick<KafkaBatchTransportOptions, 'kafka' | 'producer'>;
+  private readonly opts: Required<Omit<KafkaBatchTransportOptions, 'kafka' | 'producer' | 'observer'>> & Pick<KafkaBatchTransportOptions, 'kafka' | 'producer' | 'observer'>;
   protected override readonly logger = new Logger('KafkaBatchTransport');
   private inFlight = 0;
 
@@ -132,6 +135,10 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
     if (!handler) throw new Error(`no handler for topic ${batch.topic}`);
     const batchMode = (handler as { extras?: KafkaHandlerExtras }).extras?.batch === true;
     this.inFlight++;
+    const obs = this.opts.observer;
+    const t0 = obs ? performance.now() : 0;
+    const hwm = Number(batch.highWatermark);
+    obs?.batchStarted(batch.topic, batch.partition, batch.messages.length, hwm - Number(batch.firstOffset() ?? batch.highWatermark));
     const timer = setInterval(() => void heartbeat().catch(() => undefined), this.opts.heartbeatIntervalMs);
     try {
       const size = batchMode ? this.opts.maxBatchSize : 1;
@@ -148,10 +155,13 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
         resolveOffset(last);
         // Through the batch payload, not consumer.commitOffsets(): kafkajs silently drops the latter
         // once stop() has begun, so the batches a graceful shutdown waits for would never commit.
-        await commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: nextOffset(last) }] }] });
+        const next = nextOffset(last);
+        await commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: next }] }] });
+        obs?.committed(batch.topic, batch.partition, chunk.length, Math.max(0, hwm - Number(next)));
         await heartbeat();
       }
     } finally {
+      obs?.batchFinished(batch.topic, batch.partition, (performance.now() - t0) / 1000);
       clearInterval(timer);
       this.inFlight--;
     }
@@ -198,6 +208,7 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
       return;
     }
     // Isolate the poison message(s): replay the chunk one message at a time.
+    this.opts.observer?.redelivered(topic, decoded.length);
     for (let i = 0; i < decoded.length; i++) {
       const one = [decoded[i]];
       await this.withRetries(
@@ -209,8 +220,15 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
   }
 
   private async invoke(handler: Handler, data: unknown, ctx: KafkaBatchContext): Promise<void> {
-    const result = await handler(data, ctx);
-    if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
+    const obs = this.opts.observer;
+    if (obs && ctx.getAttempt() > 1) obs.redelivered(ctx.getTopic(), Array.isArray(data) ? data.length : 1);
+    try {
+      const result = await handler(data, ctx);
+      if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
+    } catch (err) {
+      obs?.handlerFailed(ctx.getTopic());
+      throw err;
+    }
   }
 
   private async withRetries(
@@ -238,6 +256,7 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
 
   private async deadLetter(topic: string, partition: number, m: KafkaMessage, err: unknown, attempts: number): Promise<void> {
     const dlq = dlqOf(topic);
+    this.opts.observer?.deadLettered(topic);
     this.logger.error(`moving ${topic}[${partition}]@${m.offset} to ${dlq} after ${attempts} attempt(s): ${errorMessage(err)}`);
     await this.opts.producer.send(dlq, [
       {

@@ -8,6 +8,7 @@ import { EVENT_PRODUCER, KafkaBatchTransport, RethrowRpcFilter, type EventProduc
 import type { Kafka } from 'kafkajs';
 import { Logger } from 'nestjs-pino';
 import { HealthRegistry } from './health';
+import { ConsumerMetrics } from './metrics';
 import { KAFKA_CLIENT } from './tokens';
 
 export interface RunAppOptions {
@@ -15,7 +16,7 @@ export interface RunAppOptions {
   module: unknown;
   config: BaseAppConfig;
   /** Kafka consumer group for `@EventPattern` handlers; omit for HTTP-only apps. */
-  consumer?: Omit<KafkaBatchTransportOptions, 'kafka' | 'producer'>;
+  consumer?: Omit<KafkaBatchTransportOptions, 'kafka' | 'producer' | 'observer'>;
   bodyLimitBytes?: number;
   /** false: the app registers its own body parsers in `configure` (the gateway keeps raw bytes). */
   bodyParser?: boolean;
@@ -45,9 +46,11 @@ export async function createApp(opts: RunAppOptions & { logger?: false }): Promi
   // takes a message — a consumer must never match events against a cache that is still filling.
   await app.init();
   if (opts.consumer) {
+    const groupId = `${opts.consumer.groupId}${opts.config.KAFKA_GROUP_SUFFIX}`;
     const transport = new KafkaBatchTransport({
       ...opts.consumer,
-      groupId: `${opts.consumer.groupId}${opts.config.KAFKA_GROUP_SUFFIX}`,
+      groupId,
+      observer: new ConsumerMetrics(groupId),
       kafka: app.get<Kafka>(KAFKA_CLIENT),
       producer: app.get<EventProducer>(EVENT_PRODUCER),
     });

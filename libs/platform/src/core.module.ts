@@ -10,6 +10,7 @@ import type { Kafka } from 'kafkajs';
 import { LoggerModule } from 'nestjs-pino';
 import { HealthController, HealthRegistry } from './health';
 import { loggerParams } from './logging';
+import { enableDefaultMetrics, MetricsController, registerProducerMetrics } from './metrics';
 import { APP_CONFIG, APP_NAME, KAFKA_CLIENT } from './tokens';
 
 export interface CoreModuleOptions {
@@ -48,6 +49,7 @@ class CoreShutdown implements OnApplicationShutdown {
 export class CoreModule {
   static forRoot(opts: CoreModuleOptions): DynamicModule {
     const cfg = opts.config;
+    enableDefaultMetrics();
     const providers: Provider[] = [
       { provide: APP_CONFIG, useValue: cfg },
       { provide: APP_NAME, useValue: opts.appName },
@@ -81,6 +83,7 @@ export class CoreModule {
         useFactory: async (kafka: Kafka): Promise<EventProducer> => {
           const p = new CoalescingProducer(kafka, { sendTimeoutMs: opts.producerSendTimeoutMs ?? 5000, ...opts.producerBacklog });
           await p.connect();
+          registerProducerMetrics(p);
           return p;
         },
       },
@@ -101,7 +104,7 @@ export class CoreModule {
     return {
       module: CoreModule,
       imports: [LoggerModule.forRoot(loggerParams(opts.appName, cfg.LOG_LEVEL, { logRequests: opts.logRequests }))],
-      controllers: [HealthController],
+      controllers: [HealthController, MetricsController],
       providers,
       exports: [APP_CONFIG, APP_NAME, KAFKA_CLIENT, EVENT_PRODUCER, DataSource, HealthRegistry],
     };

@@ -3,3 +3,4 @@ export * from './health';
 export * from './logging';
 export * from './core.module';
 export * from './bootstrap';
+export * from './metrics';

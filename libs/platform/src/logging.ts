@@ -22,7 +22,7 @@ export function loggerParams(appName: string, level: string, opts: { logRequests
       serializers: {
         req: (req: IncomingMessage & { id?: unknown }) => ({ id: req.id, method: req.method, url: redactUrl(req.url) }),
       },
-      autoLogging: opts.logRequests === false ? false : { ignore: (req: IncomingMessage) => (req.url ?? '').startsWith('/health') },
+      autoLogging: opts.logRequests === false ? false : { ignore: (req: IncomingMessage) => (req.url ?? '').startsWith('/health') || req.url === '/metrics' },
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
     },
   };

@@ -6,6 +6,7 @@ import { contactIdFor, normalizeEmail, planEvent, type Contact } from '@hookstre
 import type { AutomationConfig } from '../automation.config';
 import { RulesCache } from '../config-cache/rules-cache.service';
 import { contactKey, ContactsRepository } from './contacts.repository';
+import { PlanTally } from './automation.metrics';
 import { KeyedMutex } from './keyed-mutex';
 
 /**
@@ -74,6 +75,7 @@ export class AutomationService {
     const dataJson = new WeakMap<object, string>();
     const deliveries: OutboundMessage[] = [];
     const contactEvents: OutboundMessage[] = [];
+    const tally = new PlanTally();
 
     // In order: events of one person share a partition, so each sees the contact as left by the previous.
     for (const m of messages) {
@@ -86,6 +88,7 @@ export class AutomationService {
         contact: key ? state.get(key) : undefined,
         maxDepth: this.config.AUTOMATION_MAX_DEPTH,
       });
+      tally.add(plan);
       if (key && plan.contact) {
         state.set(key, plan.contact);
         changed.set(key, plan.contact);
@@ -99,6 +102,7 @@ export class AutomationService {
       }
     }
     await Promise.all([this.producer.send(Topics.deliveries, deliveries), this.producer.send(Topics.contactEvents, contactEvents)]);
+    tally.flush(deliveries.length, contactEvents.length);
     const lost = await this.contacts.save([...changed].map(([key, contact]) => ({ contact, expectedVersion: versions.get(key) ?? null })));
     return { deliveries: deliveries.length, contactEvents: contactEvents.length, lost };
   }

@@ -9,6 +9,7 @@ import { OutboundClient, type OutboundResult } from '../outbound/outbound-client
 import { buildWebhook, type WebhookContent } from '../outbound/webhook-payload';
 import { decideAttempt, ENDPOINT_DELETED_REASON, parseSchedule, type AttemptDecision } from './attempt-outcome';
 import { DeliveriesRepository, type ClaimedDelivery, type StartedAttempt } from './deliveries.repository';
+import { recordAttemptMetrics } from './delivery.metrics';
 import { ResultsPublisher } from './results.publisher';
 
 /** A claimed delivery handed to the dispatcher (the request itself is read when the attempt starts). */
@@ -170,6 +171,7 @@ export class AttemptService {
       },
       job.leaseToken,
     );
+    recordAttemptMetrics(decision, result.latencyMs, job.endpointId, this.config.DELIVERY_METRICS_ENDPOINT_LABELS === 'true');
     if (!kept) this.log.warn(`delivery ${job.id}: lease lost while attempt ${attempt} was in flight; another replica owns it now`);
     if (decision.outcome === 'endpoint_disabled') {
       this.endpoints.markDisabled(job.endpointId);
@@ -188,6 +190,7 @@ export class AttemptService {
       },
       job.leaseToken,
     );
+    recordAttemptMetrics({ outcome: 'skipped', status: 'cancelled' }, 0, job.endpointId, this.config.DELIVERY_METRICS_ENDPOINT_LABELS === 'true');
     await this.publish(
       started.request,
       attempt,

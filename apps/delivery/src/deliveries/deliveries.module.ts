@@ -8,13 +8,14 @@ import { DeliveriesService } from './deliveries.service';
 import { DeliveryDispatcher } from './delivery-dispatcher.service';
 import { DeliveryRetentionService } from './delivery-retention.service';
 import { DeliveryScheduler } from './delivery-scheduler.service';
+import { DeliveryGauges } from './delivery.metrics';
 import { EndpointBacklogService } from './endpoint-backlog.service';
 import { ResultsPublisher } from './results.publisher';
 
 @Module({
   imports: [EndpointsModule, OutboundModule],
   controllers: [DeliveriesConsumer],
-  providers: [DeliveriesRepository, ResultsPublisher, AttemptService, DeliveryDispatcher, DeliveriesService, DeliveryScheduler, EndpointBacklogService, DeliveryRetentionService],
+  providers: [DeliveriesRepository, ResultsPublisher, AttemptService, DeliveryDispatcher, DeliveriesService, DeliveryScheduler, EndpointBacklogService, DeliveryRetentionService, DeliveryGauges],
   exports: [AttemptService, DeliveriesService, DeliveryDispatcher, DeliveryScheduler, EndpointBacklogService, DeliveryRetentionService],
 })
 export class DeliveriesModule {}

@@ -47,6 +47,10 @@ export class DeliveryDispatcher implements BeforeApplicationShutdown {
     return this.dispatcher.crowdedLanes(threshold);
   }
 
+  openCircuits(): number {
+    return this.dispatcher.openCircuits();
+  }
+
   stats(): DispatcherStats {
     return this.dispatcher.stats();
   }

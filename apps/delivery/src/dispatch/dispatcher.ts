@@ -86,6 +86,13 @@ export class Dispatcher<J extends DispatchJob> {
     return { inFlight: this.inFlight, queued: this.queued, lanes: this.lanes.size };
   }
 
+  /** Lanes whose circuit is open or half-open (an open lane is never dropped, so all are counted). */
+  openCircuits(): number {
+    let n = 0;
+    for (const lane of this.lanes.values()) if (lane.breaker.state !== 'closed') n++;
+    return n;
+  }
+
   circuitState(endpointId: string): CircuitState {
     return this.lanes.get(endpointId)?.breaker.state ?? 'closed';
   }

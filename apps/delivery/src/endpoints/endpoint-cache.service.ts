@@ -157,6 +157,13 @@ export class EndpointCache implements OnModuleInit, OnApplicationShutdown {
     if (wasEnabled) this.tell(id, 'disabled');
   }
 
+  /** Endpoints this process will not send to: disabled in the config, or locally after a 410. */
+  disabledCount(): number {
+    let n = 0;
+    for (const e of this.endpoints.values()) if (!this.isEnabled(e)) n++;
+    return n;
+  }
+
   get size(): number {
     return this.endpoints.size;
   }

@@ -4,6 +4,7 @@ import { configureNameCache, emailKey, enrichEvent, GeoIpLookup, type LearnedNam
 import { EVENT_PRODUCER, type EventProducer, type InboundMessage, type OutboundMessage } from '@hookstream/kafka';
 import { APP_CONFIG } from '@hookstream/platform';
 import type { EnricherConfig } from '../enricher.config';
+import { LookupTally } from './enrichment.metrics';
 import { NamesRepository } from './names.repository';
 
 @Injectable()
@@ -48,6 +49,7 @@ export class EnrichmentService implements OnModuleInit {
     const learned: { accountId: string; name: LearnedName }[] = [];
     const out: OutboundMessage[] = [];
     const emailKeyOf = (email: string): string => keys.get(email) ?? emailKey(email, secret);
+    const tally = new LookupTally();
     for (const m of messages) {
       const accountId = m.value.accountId;
       const r = enrichEvent(m.value, {
@@ -62,11 +64,13 @@ export class EnrichmentService implements OnModuleInit {
         history.set(`${accountId}\u0000${r.learnedName.emailKey}`, { firstName: r.learnedName.firstName, lastName: r.learnedName.lastName });
       }
       const e = r.event;
+      tally.add(e.enrichment);
       out.push({ key: m.key, value: e, envelope: { id: e.id, type: `hookstream.event.${e.type}`, source: `/sources/${e.sourceId}`, time: e.occurredAt, subject: e.accountId, traceparent: childTraceparent(m.envelope?.traceparent) } });
     }
     // The producer cuts this into requests the broker accepts (bounded in bytes).
     await this.producer.send(Topics.eventsEnriched, out);
     await this.names.save(learned);
+    tally.flush();
     return out.length;
   }
 }

@@ -14,6 +14,7 @@ import { GatewayError, toGatewayError } from './gateway.errors';
 import { HooksHandler } from './hooks.handler';
 import { readBody } from './hooks.http';
 import { IngestService } from './ingest.service';
+import { IngestMetrics } from './ingest.metrics';
 
 // `npm run fuzz` sets FUZZ_RUNS=100000; the unit run uses a few hundred so CI stays fast.
 const RUNS = Number(process.env['FUZZ_RUNS'] ?? 300);
@@ -27,7 +28,7 @@ const sources = new Map<string, SourceSnapshot>(['activly', 'provesource', 'acti
 }]));
 const cache = { get: (id: string) => sources.get(id.replace(/^src_/, '')) } as unknown as SourceCache;
 const producer: EventProducer = { send: async () => undefined };
-const handler = new HooksHandler(new IngestService(cache, producer, config), config);
+const handler = new HooksHandler(new IngestService(cache, producer, config, new IngestMetrics()), config);
 
 const ACTIVLY = '{"event":"purchase","first_name":"Sarah","city":"London","country":"UK","product":"Running Shoes","timestamp":"2026-02-28T14:30:00Z","email":"a@b.co"}';
 const insert = (text: string) => fc.tuple(fc.nat(10_000), fc.string({ unit: 'binary', maxLength: 8 })).map(([at, junk]) => {

@@ -22,6 +22,8 @@ export interface HookCall {
   clientIp: string | null;
   /** The source, when the caller already authenticated the request (before reading its body). */
   source?: SourceSnapshot;
+  /** Set by the handler once the source is known (the dialect label of the request metric). */
+  dialect?: string;
 }
 
 /** What to answer: the status and the JSON body. Failures are thrown as GatewayError. */
@@ -47,6 +49,7 @@ export class HooksHandler {
   async receive(call: HookCall): Promise<HookAnswer> {
     const hook = incoming(call);
     const source = call.source ?? this.ingest.authenticate(call.sourceId, hook.token);
+    call.dialect = source.dialect;
     this.ingest.verifySignature(source, hook.headers, hook.rawBody);
     if (hook.rawBody.length > this.config.MAX_BODY_BYTES) {
       throw new GatewayError(413, GatewayErrorCode.PayloadTooLarge, `A single event may be at most ${this.config.MAX_BODY_BYTES} bytes; use /batch for more.`);
@@ -66,6 +69,7 @@ export class HooksHandler {
   async receiveBatch(call: HookCall): Promise<HookAnswer> {
     const hook = incoming(call);
     const source = call.source ?? this.ingest.authenticate(call.sourceId, hook.token);
+    call.dialect = source.dialect;
     this.ingest.verifySignature(source, hook.headers, hook.rawBody);
     if (!Array.isArray(hook.body)) throw new GatewayError(400, GatewayErrorCode.InvalidBody, 'A batch body must be a JSON array of event objects.');
     if (hook.rawBody.length > this.config.BATCH_MAX_BYTES) {

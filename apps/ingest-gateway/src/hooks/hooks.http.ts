@@ -6,6 +6,7 @@ import type { GatewayConfig } from '../gateway.config';
 import { BODY_PARSERS, mediaTypeOf, registerBodyParsers } from './body-parsers';
 import { GatewayError, GatewayErrorCode, sendGatewayError, toGatewayError } from './gateway.errors';
 import { HooksHandler, type HookAnswer, type HookCall } from './hooks.handler';
+import { IngestMetrics } from './ingest.metrics';
 
 type HookKind = 'single' | 'batch';
 type HookRequest = FastifyRequest<{ Params: { sourceId: string }; Querystring: { token?: string; dry_run?: string } }> & { rawBody?: Buffer };
@@ -27,7 +28,7 @@ const contentLengthMismatch = () => new GatewayError(400, GatewayErrorCode.Inval
 export function configureGatewayHttp(app: NestFastifyApplication, config: GatewayConfig): void {
   const adapter = app.getHttpAdapter() as unknown as FastifyAdapter;
   registerBodyParsers(adapter.getInstance(), bodyLimitBytes(config));
-  registerHookRoutes(adapter, app.get(HooksHandler), { single: config.MAX_BODY_BYTES, batch: config.BATCH_MAX_BYTES });
+  registerHookRoutes(adapter, app.get(HooksHandler), { single: config.MAX_BODY_BYTES, batch: config.BATCH_MAX_BYTES }, app.get(IngestMetrics));
 }
 
 /**
@@ -76,8 +77,10 @@ export function bodyLimitBytes(config: GatewayConfig): number {
  * which takes Fastify's body parsing and then the handler's 404, as when Nest served the routes.
  * The handler serves the same way from Fastify's parsed body, should a request get past the hook.
  */
-export function registerHookRoutes(adapter: FastifyAdapter, handler: HooksHandler, limits: HookBodyLimits): void {
+export function registerHookRoutes(adapter: FastifyAdapter, handler: HooksHandler, limits: HookBodyLimits, metrics?: IngestMetrics): void {
   const answer = (kind: HookKind, call: HookCall): Promise<HookAnswer> => (kind === 'batch' ? handler.receiveBatch(call) : handler.receive(call));
+  // Once answered: the dialect is known once the source was, the size once the body was read.
+  const record = (kind: HookKind, reply: FastifyReply, seen: Seen) => metrics?.request(kind, seen.dialect, reply.statusCode, seen.bytes ?? 0);
 
   adapter.setOnRequestHook((request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => {
     // A request target that is not a path is left to Nest's own checks (they run next).
@@ -86,9 +89,12 @@ export function registerHookRoutes(adapter: FastifyAdapter, handler: HooksHandle
       done();
       return;
     }
-    serveFromRaw(kind, request as HookRequest, reply, limits[kind], handler, answer).catch((err: unknown) => {
-      if (!reply.sent) sendGatewayError(reply, toGatewayError(err));
-    });
+    const seen: Seen = {};
+    serveFromRaw(kind, request as HookRequest, reply, limits[kind], handler, answer, seen)
+      .catch((err: unknown) => {
+        if (!reply.sent) sendGatewayError(reply, toGatewayError(err));
+      })
+      .then(() => record(kind, reply, seen));
   });
 
   const fastify = adapter.getInstance();
@@ -104,7 +110,10 @@ export function registerHookRoutes(adapter: FastifyAdapter, handler: HooksHandle
           reply.callNotFound();
           return;
         }
-        answer(kind, hookCall(req, req.rawBody ?? Buffer.alloc(0), req.body)).then((a) => reply.status(a.status).send(a.body), (err: unknown) => reply.send(err));
+        const call = hookCall(req, req.rawBody ?? Buffer.alloc(0), req.body);
+        answer(kind, call)
+          .then((a) => reply.status(a.status).send(a.body), (err: unknown) => reply.send(err))
+          .then(() => record(kind, reply, { dialect: call.dialect, bytes: call.rawBody.length }));
       },
     });
   }
@@ -116,12 +125,27 @@ export function registerHookRoutes(adapter: FastifyAdapter, handler: HooksHandle
  * byte of the body is read, and the connection is closed rather than drained, so an
  * unauthenticated sender costs no body reading, parsing or memory.
  */
-async function serveFromRaw(kind: HookKind, request: HookRequest, reply: FastifyReply, limit: number, handler: HooksHandler, answer: (kind: HookKind, call: HookCall) => Promise<HookAnswer>): Promise<void> {
+/** What the request metric learns while a request is served. */
+interface Seen {
+  dialect?: string;
+  bytes?: number;
+}
+
+async function serveFromRaw(
+  kind: HookKind,
+  request: HookRequest,
+  reply: FastifyReply,
+  limit: number,
+  handler: HooksHandler,
+  answer: (kind: HookKind, call: HookCall) => Promise<HookAnswer>,
+  seen: Seen,
+): Promise<void> {
   const headers = request.headers;
   const hasBody = !isEmptyBody(headers);
   let source: SourceSnapshot;
   try {
     source = handler.authenticate(hookCall(request, EMPTY, undefined));
+    seen.dialect = source.dialect;
   } catch (err) {
     if (hasBody) closeWithoutReading(request, reply);
     sendGatewayError(reply, toGatewayError(err));
@@ -149,6 +173,7 @@ async function serveFromRaw(kind: HookKind, request: HookRequest, reply: Fastify
       return;
     }
   }
+  seen.bytes = rawBody.length;
   const a = await answer(kind, { ...hookCall(request, rawBody, body), source });
   void reply.status(a.status).send(a.body);
 }

@@ -10,6 +10,7 @@ import { matchToken, SecretBox, verify, verifyHmacHex } from '@hookstream/webhoo
 import type { GatewayConfig } from '../gateway.config';
 import { SourceCache } from '../sources/source-cache.service';
 import { GatewayError, GatewayErrorCode } from './gateway.errors';
+import { IngestMetrics } from './ingest.metrics';
 import { RateLimiter } from './rate-limiter';
 
 export interface IncomingHook {
@@ -34,6 +35,7 @@ export class IngestService {
     private readonly sources: SourceCache,
     @Inject(EVENT_PRODUCER) private readonly producer: EventProducer,
     @Inject(APP_CONFIG) private readonly config: GatewayConfig,
+    private readonly metrics: IngestMetrics,
   ) {
     this.limiter = new RateLimiter(config.RATE_LIMIT_BURST_SECONDS);
     this.box = SecretBox.fromBase64Key(config.SECRETS_KEY);
@@ -130,8 +132,11 @@ export class IngestService {
    * still have written the events, so the sender must retry with the same Idempotency-Key.
    */
   async publish(records: OutboundMessage[]): Promise<void> {
+    const t0 = performance.now();
     try {
       await this.producer.send(Topics.eventsRaw, records);
+      this.metrics.produceSeconds.observe((performance.now() - t0) / 1000);
+      this.metrics.events.inc(records.length);
     } catch (err) {
       if (err instanceof ProducerOverloadedError) {
         throw new GatewayError(503, GatewayErrorCode.Overloaded, 'Too many events are waiting for the event log; nothing was stored. Retry after the indicated delay.', this.config.RETRY_AFTER_SECONDS);

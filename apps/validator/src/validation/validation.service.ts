@@ -7,6 +7,7 @@ import { EVENT_PRODUCER, type EventProducer, type InboundMessage, type OutboundM
 import { APP_CONFIG } from '@hookstream/platform';
 import type { ValidatorConfig } from '../validator.config';
 import { DedupeRepository, type DedupeClaim } from './dedupe.repository';
+import { VerdictTally } from './validation.metrics';
 
 export interface BatchOutcome {
   valid: number;
@@ -34,6 +35,7 @@ export class ValidationService {
     const rejected: OutboundMessage[] = [];
     const duplicates: OutboundMessage[] = [];
     const candidates: { msg: InboundMessage<RawEventDto>; event: CanonicalEvent; keys: string[] }[] = [];
+    const tally = new VerdictTally();
 
     for (const msg of messages) {
       const raw = msg.value;
@@ -41,6 +43,7 @@ export class ValidationService {
       const r = normaliseRaw(raw);
       if (!r.ok) {
         const value: RejectedEvent = { raw, reasons: r.reasons, dialect: r.dialect ?? null, rejectedAt: new Date().toISOString() };
+        tally.rejected(r.reasons[0]?.rule);
         rejected.push({ key: raw.sourceId, value, envelope: { id: raw.id, type: 'hookstream.event.rejected', source: `/sources/${raw.sourceId}`, time: value.rejectedAt, traceparent: tp } });
         continue;
       }
@@ -95,8 +98,10 @@ export class ValidationService {
       }
       if (original) {
         const value: DuplicateEvent = { raw: c.msg.value, dedupeKey: original.key, originalEventId: original.owner, seenAt: new Date().toISOString() };
+        tally.duplicate(original.key);
         duplicates.push({ key: c.event.sourceId, value, envelope: { id: c.event.id, type: 'hookstream.event.duplicate', source: `/sources/${c.event.sourceId}`, time: value.seenAt, traceparent: tp } });
       } else {
+        tally.valid();
         for (const key of c.keys) {
           if (claimed.has(`${c.event.sourceId}\u0000${key}`)) taken.push({ sourceId: c.event.sourceId, key, eventId: c.event.id });
         }
@@ -117,6 +122,7 @@ export class ValidationService {
       throw sentValid.reason;
     }
     for (const o of others) if (o.status === 'rejected') throw o.reason;
+    tally.flush();
     return { valid: valid.length, rejected: rejected.length, duplicates: duplicates.length };
   }
 

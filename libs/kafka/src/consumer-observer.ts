@@ -1,0 +1,19 @@
+/**
+ * What the consumer transport reports as it works, for metrics. Called a few times per fetched
+ * batch (never per record on the happy path), so an implementation must stay cheap: no I/O, no
+ * per-event labels.
+ */
+export interface ConsumerObserver {
+  /** A fetched batch is about to be handled; `lag` = its high watermark minus its first offset. */
+  batchStarted(topic: string, partition: number, messages: number, lag: number): void;
+  /** Offsets committed after `handled` more messages; `lag` = what is left up to the batch's high watermark. */
+  committed(topic: string, partition: number, handled: number, lag: number): void;
+  /** The fetched batch is done (or left for a rebalance / shutdown). */
+  batchFinished(topic: string, partition: number, seconds: number): void;
+  /** A handler call threw (each attempt counts). */
+  handlerFailed(topic: string): void;
+  /** Messages handed to the handler again: a retry, or a failed batch replayed one message at a time. */
+  redelivered(topic: string, messages: number): void;
+  /** A message written to `<topic>.dlq`. */
+  deadLettered(topic: string): void;
+}

@@ -1,0 +1,41 @@
+import { ConsumerMetrics, counter, gauge, metricsRegistry, scrapeGauge } from './metrics';
+
+async function sample(name: string, labels: Record<string, string>): Promise<number | undefined> {
+  const m = await metricsRegistry.getSingleMetric(name)?.get();
+  return m?.values.find((x) => Object.entries(labels).every(([k, want]) => String(x.labels[k]) === want))?.value;
+}
+
+describe('metrics', () => {
+  it('returns the registered counter for a name instead of throwing on a second registration', () => {
+    const a = counter({ name: 'hookstream_test_twice_total', help: 'x' });
+    const b = counter({ name: 'hookstream_test_twice_total', help: 'x' });
+    expect(b).toBe(a);
+  });
+
+  it('refuses a name registered as another kind', () => {
+    counter({ name: 'hookstream_test_kind', help: 'x' });
+    expect(() => scrapeGauge({ name: 'hookstream_test_other', help: 'x' })).not.toThrow();
+    expect(() => gauge({ name: 'hookstream_test_kind', help: 'x' })).toThrow(/already registered as a Counter/);
+  });
+
+  it('turns transport reports into lag, message, batch, error, redelivery and DLQ series', async () => {
+    const m = new ConsumerMetrics('g1');
+    m.batchStarted('t1', 3, 10, 42);
+    expect(await sample('hookstream_consumer_lag', { group: 'g1', topic: 't1', partition: '3' })).toBe(42);
+    m.committed('t1', 3, 10, 32);
+    m.committed('t1', 3, 32, 0);
+    m.batchFinished('t1', 3, 0.2);
+    m.handlerFailed('t1');
+    m.handlerFailed('t1');
+    m.redelivered('t1', 5);
+    m.deadLettered('t1');
+    expect(await sample('hookstream_consumer_lag', { group: 'g1', topic: 't1', partition: '3' })).toBe(0);
+    expect(await sample('hookstream_consumer_messages_total', { group: 'g1', topic: 't1' })).toBe(42);
+    expect(await sample('hookstream_consumer_handler_errors_total', { group: 'g1', topic: 't1' })).toBe(2);
+    expect(await sample('hookstream_consumer_redeliveries_total', { group: 'g1', topic: 't1' })).toBe(5);
+    expect(await sample('hookstream_consumer_dlq_messages_total', { group: 'g1', topic: 't1' })).toBe(1);
+    const text = await metricsRegistry.metrics();
+    expect(text).toContain('hookstream_consumer_batch_size_count{group="g1",topic="t1"} 1');
+    expect(text).toContain('hookstream_consumer_batch_duration_seconds_sum{group="g1",topic="t1"} 0.2');
+  });
+});

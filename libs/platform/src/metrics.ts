@@ -1,0 +1,173 @@
+import { Controller, Get, Header } from '@nestjs/common';
+import type { ConsumerObserver, CoalescingProducer } from '@hookstream/kafka';
+import {
+  collectDefaultMetrics, Counter, Gauge, Histogram, Registry,
+  type CounterConfiguration, type GaugeConfiguration, type HistogramConfiguration,
+} from 'prom-client';
+
+/**
+ * The process's one Prometheus registry, served at `GET /metrics`. Metrics are created through
+ * `counter` / `gauge` / `histogram` below, which return the existing metric when the name is
+ * already registered (several app instances in one test process share it).
+ */
+export const metricsRegistry = new Registry();
+
+let defaultsOn = false;
+
+/** Process and Node.js metrics (CPU, memory, event-loop lag, GC, handles); once per process. */
+export function enableDefaultMetrics(): void {
+  if (defaultsOn) return;
+  defaultsOn = true;
+  collectDefaultMetrics({ register: metricsRegistry });
+}
+
+function existing<M>(name: string, kind: string): M | undefined {
+  const m = metricsRegistry.getSingleMetric(name);
+  if (!m) return undefined;
+  if (m.constructor.name !== kind) throw new Error(`metric ${name} is already registered as a ${m.constructor.name}, not a ${kind}`);
+  return m as M;
+}
+
+export function counter<L extends string = string>(cfg: Omit<CounterConfiguration<L>, 'registers'>): Counter<L> {
+  return existing<Counter<L>>(cfg.name, 'Counter') ?? new Counter<L>({ ...cfg, registers: [metricsRegistry] });
+}
+
+export function gauge<L extends string = string>(cfg: Omit<GaugeConfiguration<L>, 'registers'>): Gauge<L> {
+  return existing<Gauge<L>>(cfg.name, 'Gauge') ?? new Gauge<L>({ ...cfg, registers: [metricsRegistry] });
+}
+
+export function histogram<L extends string = string>(cfg: Omit<HistogramConfiguration<L>, 'registers'>): Histogram<L> {
+  return existing<Histogram<L>>(cfg.name, 'Histogram') ?? new Histogram<L>({ ...cfg, registers: [metricsRegistry] });
+}
+
+/**
+ * A gauge whose value `collect` reads at scrape time. Registering the name again replaces the
+ * earlier one, so the newest app instance of a process (tests start several) reports.
+ */
+export function scrapeGauge<L extends string = string>(cfg: Omit<GaugeConfiguration<L>, 'registers'>): Gauge<L> {
+  metricsRegistry.removeSingleMetric(cfg.name);
+  return new Gauge<L>({ ...cfg, registers: [metricsRegistry] });
+}
+
+/** Latency buckets (seconds) for anything from a cached lookup to a slow outbound call. */
+export const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+@Controller()
+export class MetricsController {
+  /** Prometheus text exposition format (0.0.4). */
+  @Get('metrics')
+  @Header('Content-Type', metricsRegistry.contentType)
+  @Header('Cache-Control', 'no-store')
+  metrics(): Promise<string> {
+    return metricsRegistry.metrics();
+  }
+}
+
+const consumerMetrics = () => ({
+  lag: gauge<'group' | 'topic' | 'partition'>({
+    name: 'hookstream_consumer_lag',
+    help: 'Records between the committed offset and the high watermark of the last fetch, per partition this process works',
+    labelNames: ['group', 'topic', 'partition'],
+  }),
+  messages: counter<'group' | 'topic'>({ name: 'hookstream_consumer_messages_total', help: 'Messages handled and committed', labelNames: ['group', 'topic'] }),
+  batchSize: histogram<'group' | 'topic'>({
+    name: 'hookstream_consumer_batch_size',
+    help: 'Messages per fetched batch',
+    labelNames: ['group', 'topic'],
+    buckets: [1, 5, 10, 50, 100, 250, 500, 1000, 2500, 5000, 10000],
+  }),
+  batchDuration: histogram<'group' | 'topic'>({
+    name: 'hookstream_consumer_batch_duration_seconds',
+    help: 'Time to handle and commit one fetched batch',
+    labelNames: ['group', 'topic'],
+    buckets: LATENCY_BUCKETS,
+  }),
+  errors: counter<'group' | 'topic'>({ name: 'hookstream_consumer_handler_errors_total', help: 'Handler calls that threw (every attempt)', labelNames: ['group', 'topic'] }),
+  redeliveries: counter<'group' | 'topic'>({
+    name: 'hookstream_consumer_redeliveries_total',
+    help: 'Messages handed to a handler again (retries, and failed batches replayed one by one)',
+    labelNames: ['group', 'topic'],
+  }),
+  dlq: counter<'group' | 'topic'>({ name: 'hookstream_consumer_dlq_messages_total', help: 'Messages written to the dead-letter topic', labelNames: ['group', 'topic'] }),
+});
+
+interface TopicChildren {
+  messages: Counter.Internal;
+  batchSize: Histogram.Internal<string>;
+  batchDuration: Histogram.Internal<string>;
+}
+
+/** `ConsumerObserver` on prom-client: what `createApp` gives the Kafka transport. */
+export class ConsumerMetrics implements ConsumerObserver {
+  private readonly m = consumerMetrics();
+  private readonly perTopic = new Map<string, TopicChildren>();
+  private readonly lagChildren = new Map<string, Gauge.Internal<string>>();
+
+  constructor(private readonly group: string) {}
+
+  private topic(topic: string): TopicChildren {
+    let t = this.perTopic.get(topic);
+    if (!t) {
+      const labels = { group: this.group, topic };
+      t = {
+        messages: this.m.messages.labels(labels),
+        batchSize: this.m.batchSize.labels(labels),
+        batchDuration: this.m.batchDuration.labels(labels),
+      };
+      this.perTopic.set(topic, t);
+    }
+    return t;
+  }
+
+  private lag(topic: string, partition: number, value: number): void {
+    const key = `${topic}\u0000${partition}`;
+    let g = this.lagChildren.get(key);
+    if (!g) {
+      g = this.m.lag.labels({ group: this.group, topic, partition: String(partition) });
+      this.lagChildren.set(key, g);
+    }
+    g.set(value);
+  }
+
+  batchStarted(topic: string, partition: number, messages: number, lag: number): void {
+    this.topic(topic).batchSize.observe(messages);
+    this.lag(topic, partition, lag);
+  }
+
+  committed(topic: string, partition: number, handled: number, lag: number): void {
+    this.topic(topic).messages.inc(handled);
+    this.lag(topic, partition, lag);
+  }
+
+  batchFinished(topic: string, _partition: number, seconds: number): void {
+    this.topic(topic).batchDuration.observe(seconds);
+  }
+
+  handlerFailed(topic: string): void {
+    this.m.errors.inc({ group: this.group, topic });
+  }
+
+  redelivered(topic: string, messages: number): void {
+    this.m.redeliveries.inc({ group: this.group, topic }, messages);
+  }
+
+  deadLettered(topic: string): void {
+    this.m.dlq.inc({ group: this.group, topic });
+  }
+}
+
+/** The producer's own counters, read at scrape time (nothing on the send path). */
+export function registerProducerMetrics(producer: CoalescingProducer): void {
+  const read = (field: keyof CoalescingProducer['stats']) =>
+    function (this: Counter) {
+      this.reset();
+      this.inc(producer.stats[field]);
+    };
+  // Replaced on every app start (tests start several apps in one process): the newest producer counts.
+  for (const name of ['hookstream_producer_requests_total', 'hookstream_producer_messages_total', 'hookstream_producer_failures_total']) {
+    metricsRegistry.removeSingleMetric(name);
+  }
+  new Counter({ name: 'hookstream_producer_requests_total', help: 'Produce requests acknowledged by Kafka (acks=all)', registers: [metricsRegistry], collect: read('requests') });
+  new Counter({ name: 'hookstream_producer_messages_total', help: 'Messages acknowledged by Kafka', registers: [metricsRegistry], collect: read('messages') });
+  new Counter({ name: 'hookstream_producer_failures_total', help: 'Sends that failed or timed out', registers: [metricsRegistry], collect: read('failures') });
+}
