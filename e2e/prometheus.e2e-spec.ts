@@ -8,7 +8,7 @@ interface Demo {
   sourceUrl: string;
 }
 
-const N = 2000;
+const N = 1000;
 
 function activly(i: number): Record<string, unknown> {
   return { event: 'purchase', first_name: `Prom${i}`, city: 'London', country: 'UK', product: 'Running Shoes', timestamp: new Date().toISOString() };

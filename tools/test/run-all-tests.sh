@@ -42,6 +42,15 @@ else
   echo "chromium installed: $(command -v chromium)"
 fi
 
+step "Prometheus for the metrics e2e test (Debian package)"
+if command -v prometheus >/dev/null; then
+  echo "prometheus present: $(command -v prometheus)"
+else
+  echo "installing Debian's prometheus (apt-get, as root)…"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus
+  echo "prometheus installed: $(command -v prometheus)"
+fi
+
 step "integration + e2e tests (real Kafka + PostgreSQL)"
 npx jest -c jest.int.config.ts --ci
 

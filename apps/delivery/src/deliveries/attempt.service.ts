@@ -9,7 +9,7 @@ import { OutboundClient, type OutboundResult } from '../outbound/outbound-client
 import { buildWebhook, type WebhookContent } from '../outbound/webhook-payload';
 import { decideAttempt, ENDPOINT_DELETED_REASON, parseSchedule, type AttemptDecision } from './attempt-outcome';
 import { DeliveriesRepository, type ClaimedDelivery, type StartedAttempt } from './deliveries.repository';
-import { recordAttemptMetrics } from './delivery.metrics';
+import { recordAttemptMetrics } from './attempt.metrics';
 import { ResultsPublisher } from './results.publisher';
 
 /** A claimed delivery handed to the dispatcher (the request itself is read when the attempt starts). */
