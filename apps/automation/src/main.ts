@@ -1,3 +1,4 @@
+import './tracing';
 import { loadConfig } from '@hookstream/config';
 import { exitOnBootError, runApp } from '@hookstream/platform';
 import { ConsumerGroups } from '@hookstream/contracts';

@@ -1,5 +1,7 @@
 import type { Kafka, Message, Producer, TopicMessages } from 'kafkajs';
+import type { Span } from '@opentelemetry/api';
 import { errorMessage, ProducerOverloadedError, ProducerUnavailableError } from './errors';
+import { endProducerSpans, kafkaTracingEnabled, startProducerSpan } from './kafka-tracing';
 import { encodeHeaders, encodeValue, type OutboundMessage } from './messages';
 
 /** The one way Hookstream writes to Kafka. `send` resolves only once the broker acknowledged (acks=all). */
@@ -145,6 +147,15 @@ export class CoalescingProducer implements EventProducer {
       ));
     }
     this.pendingSends++;
+    // Producer spans (tracing on only): one per record, ended when the send settles.
+    let spans: Span[] | undefined;
+    if (kafkaTracingEnabled()) {
+      spans = [];
+      for (const { msg } of encoded) {
+        const span = msg.headers ? startProducerSpan(topic, msg.headers as Record<string, string>) : undefined;
+        if (span) spans.push(span);
+      }
+    }
     return new Promise<void>((resolve, reject) => {
       const settle = (): void => {
         call.settled = true;
@@ -162,7 +173,9 @@ export class CoalescingProducer implements EventProducer {
           p.messages = [];
         }
         call.queued.clear();
-        reject(new ProducerUnavailableError(`Kafka did not acknowledge within ${this.sendTimeoutMs} ms`));
+        const err = new ProducerUnavailableError(`Kafka did not acknowledge within ${this.sendTimeoutMs} ms`);
+        endProducerSpans(spans, err);
+        reject(err);
       }, this.sendTimeoutMs);
       timer.unref();
       const call: SendCall = {
@@ -172,11 +185,13 @@ export class CoalescingProducer implements EventProducer {
         resolve: () => {
           if (call.settled || --call.remaining > 0) return;
           settle();
+          endProducerSpans(spans);
           resolve();
         },
         reject: (err) => {
           if (call.settled) return;
           settle();
+          endProducerSpans(spans, err);
           reject(err);
         },
       };

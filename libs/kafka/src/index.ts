@@ -9,3 +9,4 @@ export * from './topics-admin';
 export * from './config-stream';
 export * from './rethrow-rpc.filter';
 export * from './replay';
+export * from './kafka-tracing';

@@ -7,6 +7,7 @@ import type { ConsumerObserver } from './consumer-observer';
 import { errorMessage, PermanentMessageError } from './errors';
 import type { EventProducer } from './event-producer';
 import { KafkaBatchContext } from './kafka-context';
+import { endConsumerSpans, inConsumerSpan, kafkaTracingEnabled, startConsumerSpans } from './kafka-tracing';
 import { decodeEnvelope, headersToStrings, RawJson, type InboundMessage } from './messages';
 import { isReplayForAnotherGroup } from './replay';
 
@@ -222,11 +223,15 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
   private async invoke(handler: Handler, data: unknown, ctx: KafkaBatchContext): Promise<void> {
     const obs = this.opts.observer;
     if (obs && ctx.getAttempt() > 1) obs.redelivered(ctx.getTopic(), Array.isArray(data) ? data.length : 1);
+    // One consumer span per message and attempt when tracing is on (see kafka-tracing.ts).
+    const spans = kafkaTracingEnabled() ? startConsumerSpans(ctx.getTopic(), ctx.getPartition(), (Array.isArray(data) ? data : [data]) as InboundMessage[]) : undefined;
     try {
-      const result = await handler(data, ctx);
+      const result = await inConsumerSpan(spans, async () => handler(data, ctx));
       if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
+      endConsumerSpans(spans);
     } catch (err) {
       obs?.handlerFailed(ctx.getTopic());
+      endConsumerSpans(spans, err);
       throw err;
     }
   }

@@ -4,7 +4,8 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyServerOptions } from 'fastify';
 import { parseTrustProxy, type BaseAppConfig } from '@hookstream/config';
-import { EVENT_PRODUCER, KafkaBatchTransport, RethrowRpcFilter, type EventProducer, type KafkaBatchTransportOptions } from '@hookstream/kafka';
+import { EVENT_PRODUCER, enableKafkaTracing, KafkaBatchTransport, RethrowRpcFilter, type EventProducer, type KafkaBatchTransportOptions } from '@hookstream/kafka';
+import { tracingEnabled } from '@hookstream/telemetry';
 import type { Kafka } from 'kafkajs';
 import { Logger } from 'nestjs-pino';
 import { HealthRegistry } from './health';
@@ -32,6 +33,7 @@ export interface RunAppOptions {
  * process signals. `runApp` uses it; integration tests use it to run a real app in-process.
  */
 export async function createApp(opts: RunAppOptions & { logger?: false }): Promise<NestFastifyApplication> {
+  if (tracingEnabled()) enableKafkaTracing();
   const app = await NestFactory.create<NestFastifyApplication>(
     opts.module as never,
     // X-Forwarded-For is believed only from the proxies TRUST_PROXY names (none by default).

@@ -7,6 +7,7 @@ import {
   type CoalescingProducerOptions, type EventProducer,
 } from '@hookstream/kafka';
 import type { Kafka } from 'kafkajs';
+import { stopTracing, tracingEnabled } from '@hookstream/telemetry';
 import { LoggerModule } from 'nestjs-pino';
 import { HealthController, HealthRegistry } from './health';
 import { loggerParams } from './logging';
@@ -40,6 +41,8 @@ class CoreShutdown implements OnApplicationShutdown {
     this.health.shuttingDown = true;
     if (this.producer instanceof CoalescingProducer) await this.producer.disconnect().catch((e: unknown) => this.log.warn(`producer: ${String(e)}`));
     if (this.ds?.isInitialized) await this.ds.destroy().catch((e: unknown) => this.log.warn(`database: ${String(e)}`));
+    // Spans still batched in memory are exported before the process goes.
+    await stopTracing().catch((e: unknown) => this.log.warn(`tracing: ${String(e)}`));
     this.log.log(`stopped${signal ? ` on ${signal}` : ''}`);
   }
 }
@@ -103,7 +106,7 @@ export class CoreModule {
     ];
     return {
       module: CoreModule,
-      imports: [LoggerModule.forRoot(loggerParams(opts.appName, cfg.LOG_LEVEL, { logRequests: opts.logRequests }))],
+      imports: [LoggerModule.forRoot(loggerParams(opts.appName, cfg.LOG_LEVEL, { logRequests: opts.logRequests, traceIds: tracingEnabled() }))],
       controllers: [HealthController, MetricsController],
       providers,
       exports: [APP_CONFIG, APP_NAME, KAFKA_CLIENT, EVENT_PRODUCER, DataSource, HealthRegistry],

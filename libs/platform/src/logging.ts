@@ -1,3 +1,4 @@
+import { activeTraceIds } from '@hookstream/telemetry';
 import type { Params } from 'nestjs-pino';
 import type { IncomingMessage } from 'node:http';
 
@@ -7,7 +8,7 @@ export function redactUrl(url: string | undefined): string | undefined {
   return url.replace(/([?&](?:token|api_key|key)=)[^&#]*/gi, '$1[redacted]');
 }
 
-export function loggerParams(appName: string, level: string, opts: { logRequests?: boolean } = {}): Params {
+export function loggerParams(appName: string, level: string, opts: { logRequests?: boolean; traceIds?: boolean } = {}): Params {
   return {
     // Without request logging, the per-request pino-http middleware (a child logger and async
     // context for every request, ~12 % of the gateway's CPU) is not mounted at all.
@@ -16,6 +17,8 @@ export function loggerParams(appName: string, level: string, opts: { logRequests
       level,
       base: { app: appName },
       messageKey: 'msg',
+      // With tracing on, every line logged inside a span carries its trace_id and span_id.
+      ...(opts.traceIds ? { mixin: activeTraceIds } : {}),
       timestamp: () => `,"time":"${new Date().toISOString()}"`,
       formatters: { level: (label: string) => ({ level: label }) },
       redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]'], censor: '[redacted]' },

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { DeliveryRequestDto } from '@hookstream/contracts';
 import { errorMessage } from '@hookstream/kafka';
 import { APP_CONFIG } from '@hookstream/platform';
+import { inSpan } from '@hookstream/telemetry';
 import type { RunVerdict } from '../dispatch/dispatcher';
 import type { DeliveryConfig } from '../delivery.config';
 import { EndpointCache, type EndpointRuntime } from '../endpoints/endpoint-cache.service';
@@ -62,7 +63,12 @@ export class AttemptService {
     this.leaseSeconds = config.DELIVERY_LEASE_SECONDS;
   }
 
-  async run(job: DeliveryJob): Promise<RunVerdict> {
+  /** One attempt, traced as a child of the delivery request's consumer span when tracing is on. */
+  run(job: DeliveryJob): Promise<RunVerdict> {
+    return inSpan('delivery attempt', job.traceparent, { 'hookstream.delivery.id': job.id, 'hookstream.endpoint.id': job.endpointId }, () => this.runAttempt(job));
+  }
+
+  private async runAttempt(job: DeliveryJob): Promise<RunVerdict> {
     const started = this.freshStart(job) ?? (await this.repo.startAttempt(job, this.leaseSeconds, job.request));
     // Finished meanwhile, or the lease ran out and another replica owns it now.
     if (!started) return 'neutral';
