@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parse } from 'yaml';
 import { waitFor } from '@hookstream/testing';
-import { APPS, Pipeline } from './support/pipeline';
+import { APPS, Pipeline, ROOT } from './support/pipeline';
 import { Prometheus } from './support/prometheus';
 import { Receiver } from './support/receiver';
 
@@ -26,6 +28,8 @@ describe('observability: a real Prometheus scrapes the pipeline (real Kafka + Po
     Object.fromEntries(APPS.map((a) => [a, `127.0.0.1:${pipeline.ports[a]}`])),
     '100ms',
     join(pipeline.logDir, 'prometheus.log'),
+    // The alert rules shipped for Kubernetes, evaluated against the live pipeline.
+    { groups: (parse(readFileSync(join(ROOT, 'k8s/monitoring/prometheus-rule.yaml'), 'utf8')) as { spec: { groups: unknown[] } }).spec.groups },
   );
   let demo: Demo;
 
@@ -54,8 +58,19 @@ describe('observability: a real Prometheus scrapes the pipeline (real Kafka + Po
     }
   });
 
-  it('Prometheus scrapes all six apps', async () => {
+  it('Prometheus scrapes all six apps, each ready', async () => {
     await waitFor(async () => ((await prom.scalar('count(up == 1)')) === APPS.length ? true : undefined), { timeoutMs: 20_000, what: 'six targets up' });
+    await waitFor(async () => ((await prom.scalar('sum(hookstream_ready)')) === APPS.length ? true : undefined), { timeoutMs: 10_000, what: 'hookstream_ready = 1 on all six' });
+  });
+
+  it('evaluates the shipped alert rules (k8s/monitoring) without errors', async () => {
+    const rules = await waitFor(async () => {
+      const r = await prom.rules();
+      return r.length > 0 && r.every((x) => x.health === 'ok') ? r : undefined;
+    }, { timeoutMs: 15_000, what: 'every rule evaluated' });
+    expect(rules.filter((r) => r.type === 'alerting').map((r) => r.name).sort()).toEqual([
+      'HookstreamAppNotReady', 'HookstreamConsumerLagGrowing', 'HookstreamDeadLetters', 'HookstreamDeliveryFailureRatio', 'HookstreamEndpointDisabled',
+    ]);
   });
 
   it('sees webhooks delivered, and consumer lag rise while the validator is down and return to zero', async () => {

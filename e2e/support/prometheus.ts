@@ -39,7 +39,8 @@ export class Prometheus {
   private dir?: string;
   port = 0;
 
-  constructor(private readonly targets: Record<string, string>, private readonly scrapeInterval = '200ms', private readonly logFile?: string) {}
+  /** `rules`: Prometheus rule groups (`{ groups: [...] }`), loaded and evaluated every second. */
+  constructor(private readonly targets: Record<string, string>, private readonly scrapeInterval = '200ms', private readonly logFile?: string, private readonly ruleGroups?: unknown) {}
 
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
@@ -52,7 +53,12 @@ export class Prometheus {
     const jobs = Object.entries(this.targets)
       .map(([job, target]) => `  - job_name: ${job}\n    static_configs:\n      - targets: ['${target}']`)
       .join('\n');
-    const config = `global:\n  scrape_interval: ${this.scrapeInterval}\n  scrape_timeout: ${this.scrapeInterval}\n  evaluation_interval: 1s\nscrape_configs:\n${jobs}\n`;
+    let ruleFiles = '';
+    if (this.ruleGroups) {
+      writeFileSync(join(this.dir, 'rules.json'), JSON.stringify(this.ruleGroups));
+      ruleFiles = `rule_files:\n  - ${join(this.dir, 'rules.json')}\n`;
+    }
+    const config = `global:\n  scrape_interval: ${this.scrapeInterval}\n  scrape_timeout: ${this.scrapeInterval}\n  evaluation_interval: 1s\n${ruleFiles}scrape_configs:\n${jobs}\n`;
     writeFileSync(join(this.dir, 'prometheus.yml'), config);
     this.proc = spawn(bin, [
       `--config.file=${join(this.dir, 'prometheus.yml')}`,
@@ -90,6 +96,12 @@ export class Prometheus {
   async scalar(promql: string): Promise<number | undefined> {
     const r = await this.query(promql);
     return r.length === 0 ? undefined : r[0].value;
+  }
+
+  /** The loaded rules as Prometheus evaluates them: name, health ("ok" once evaluated without error), last error. */
+  async rules(): Promise<{ name: string; type: string; health: string; lastError?: string }[]> {
+    const r = (await (await fetch(`${this.url}/api/v1/rules`)).json()) as { data: { groups: { rules: { name: string; type: string; health: string; lastError?: string }[] }[] } };
+    return r.data.groups.flatMap((g) => g.rules);
   }
 
   async stop(): Promise<void> {

@@ -11,7 +11,7 @@ import { stopTracing, tracingEnabled } from '@hookstream/telemetry';
 import { LoggerModule } from 'nestjs-pino';
 import { HealthController, HealthRegistry } from './health';
 import { loggerParams } from './logging';
-import { enableDefaultMetrics, MetricsController, registerProducerMetrics } from './metrics';
+import { enableDefaultMetrics, MetricsController, registerProducerMetrics, registerReadinessMetric } from './metrics';
 import { APP_CONFIG, APP_NAME, KAFKA_CLIENT } from './tokens';
 
 export interface CoreModuleOptions {
@@ -56,7 +56,14 @@ export class CoreModule {
     const providers: Provider[] = [
       { provide: APP_CONFIG, useValue: cfg },
       { provide: APP_NAME, useValue: opts.appName },
-      HealthRegistry,
+      {
+        provide: HealthRegistry,
+        useFactory: () => {
+          const health = new HealthRegistry();
+          registerReadinessMetric(health);
+          return health;
+        },
+      },
       {
         provide: KAFKA_CLIENT,
         inject: [HealthRegistry],

@@ -1,5 +1,6 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import type { ConsumerObserver, CoalescingProducer } from '@hookstream/kafka';
+import type { HealthRegistry } from './health';
 import {
   collectDefaultMetrics, Counter, Gauge, Histogram, Registry,
   type CounterConfiguration, type GaugeConfiguration, type HistogramConfiguration,
@@ -170,4 +171,15 @@ export function registerProducerMetrics(producer: CoalescingProducer): void {
   new Counter({ name: 'hookstream_producer_requests_total', help: 'Produce requests acknowledged by Kafka (acks=all)', registers: [metricsRegistry], collect: read('requests') });
   new Counter({ name: 'hookstream_producer_messages_total', help: 'Messages acknowledged by Kafka', registers: [metricsRegistry], collect: read('messages') });
   new Counter({ name: 'hookstream_producer_failures_total', help: 'Sends that failed or timed out', registers: [metricsRegistry], collect: read('failures') });
+}
+
+/** `hookstream_ready`: 1 while `/health/ready` would answer 200 (checked at scrape time). */
+export function registerReadinessMetric(health: HealthRegistry): void {
+  scrapeGauge({
+    name: 'hookstream_ready',
+    help: 'Whether the app is ready (every dependency it needs answers, caches caught up, not draining)',
+    async collect() {
+      this.set((await health.evaluate()).ok ? 1 : 0);
+    },
+  });
 }
