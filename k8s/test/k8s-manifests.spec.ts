@@ -3,6 +3,7 @@
 // house rules. kustomize comes from KUSTOMIZE_BIN, PATH or the project cache, else it is built
 // once with Go by tools/k8s/ensure-kustomize.sh (about a minute).
 import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { ConfigValidationError, KafkaClientConfig, loadConfig } from '@hookstream/config';
@@ -87,7 +88,7 @@ function ensureKustomize(): string {
   return lines[lines.length - 1];
 }
 
-function render(kustomize: string, target: Target): K8sObject[] {
+function render(kustomize: string, target: Target | 'monitoring'): K8sObject[] {
   const yamlText = execFileSync(kustomize, ['build', join(repo, 'k8s', target)], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   return parseAllDocuments(yamlText).map((doc) => {
     if (doc.errors.length > 0) throw new Error(`kustomize output for ${target} is not valid YAML: ${doc.errors[0].message}`);
@@ -344,6 +345,83 @@ describe('overlays', () => {
       const trigger = (so.spec as { triggers: { metadata: Record<string, string>; authenticationRef?: { name: string } }[] }).triggers[0];
       expect(trigger.metadata).toEqual(expect.objectContaining({ bootstrapServers: 'hookstream-kafka-bootstrap:9093', sasl: 'scram_sha512', tls: 'enable' }));
       expect(named(objectsOf('overlays/keda'), 'TriggerAuthentication', trigger.authenticationRef?.name ?? '')).toBeDefined();
+    }
+  });
+});
+
+/** Every `hookstream_*` metric name the code registers (`name: 'hookstream_…'`). */
+function definedMetricNames(): Set<string> {
+  const names = new Set<string>();
+  const walk = (dir: string): void => {
+    for (const entry of readdirSync(dir)) {
+      const path = join(dir, entry);
+      if (statSync(path).isDirectory()) walk(path);
+      else if (entry.endsWith('.ts') && !entry.endsWith('.spec.ts')) {
+        for (const m of readFileSync(path, 'utf8').matchAll(/name: '(hookstream_[a-z_]+)'/g)) names.add(m[1]);
+      }
+    }
+  };
+  for (const root of ['apps', 'libs']) {
+    for (const project of readdirSync(join(repo, root))) {
+      const src = join(repo, root, project, 'src');
+      try {
+        if (statSync(src).isDirectory()) walk(src);
+      } catch {
+        // a project without src/
+      }
+    }
+  }
+  return names;
+}
+
+/** The metric names an expression reads (histogram series map back to their histogram). */
+function metricsIn(expr: string): string[] {
+  return [...expr.matchAll(/\b(hookstream_[a-z_]+)\b/g)].map((m) => m[1].replace(/_(bucket|sum|count)$/, ''));
+}
+
+describe('monitoring kit (k8s/monitoring)', () => {
+  let objects: K8sObject[] = [];
+  beforeAll(() => {
+    objects = render(kustomize || ensureKustomize(), 'monitoring');
+  });
+
+  it('renders a PodMonitor, a PrometheusRule and the Grafana dashboard ConfigMap, each valid against its schema', () => {
+    expect(objects.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual(['ConfigMap/hookstream-grafana-dashboard', 'PodMonitor/hookstream', 'PrometheusRule/hookstream']);
+    const { report } = validate(objects);
+    expect(report.filter((r) => r.errors.length > 0)).toEqual([]);
+    for (const o of objects) expect(o.metadata.namespace).toBe('hookstream');
+  });
+
+  it('scrapes /metrics on the port every app Deployment names http, selecting the pods by their part-of label', () => {
+    const pm = named(objects, 'PodMonitor', 'hookstream')?.spec as { selector: { matchLabels: Record<string, string> }; podMetricsEndpoints: { port: string; path: string }[] };
+    expect(pm.podMetricsEndpoints).toEqual([expect.objectContaining({ port: 'http', path: '/metrics' })]);
+    for (const d of ofKind(objectsOf('base'), 'Deployment')) {
+      expect(deploymentSpec(d).template.metadata.labels).toEqual(expect.objectContaining(pm.selector.matchLabels));
+      expect(appContainer(d).ports?.map((p) => p.name)).toContain('http');
+    }
+  });
+
+  it('alerts on lag, dead letters, delivery failures, disabled endpoints and readiness, reading only metrics the apps export', () => {
+    const rule = named(objects, 'PrometheusRule', 'hookstream')?.spec as { groups: { rules: { alert?: string; record?: string; expr: string }[] }[] };
+    const rules = rule.groups.flatMap((g) => g.rules);
+    expect(rules.filter((r) => r.alert).map((r) => r.alert).sort()).toEqual([
+      'HookstreamAppNotReady', 'HookstreamConsumerLagGrowing', 'HookstreamDeadLetters', 'HookstreamDeliveryFailureRatio', 'HookstreamEndpointDisabled',
+    ]);
+    const defined = definedMetricNames();
+    expect(defined.has('hookstream_consumer_lag')).toBe(true);
+    for (const r of rules) for (const m of metricsIn(r.expr)) expect([r.alert ?? r.record, m, defined.has(m)]).toEqual([r.alert ?? r.record, m, true]);
+  });
+
+  it('ships a Grafana dashboard whose panels query only metrics the apps export', () => {
+    const cm = named(objects, 'ConfigMap', 'hookstream-grafana-dashboard') as K8sObject & { metadata: { labels?: Record<string, string> } };
+    expect(cm.metadata.labels?.['grafana_dashboard']).toBe('1');
+    const dashboard = JSON.parse(cm.data?.['hookstream.json'] ?? '') as { uid: string; panels: { title: string; targets: { expr: string }[] }[] };
+    expect(dashboard.uid).toBe('hookstream');
+    expect(dashboard.panels.length).toBeGreaterThanOrEqual(8);
+    const defined = definedMetricNames();
+    for (const p of dashboard.panels) {
+      expect(p.targets.length).toBeGreaterThan(0);
+      for (const t of p.targets) for (const m of metricsIn(t.expr)) expect([p.title, m, defined.has(m)]).toEqual([p.title, m, true]);
     }
   });
 });

@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as kubernetes from 'kubernetes-models';
 import * as keda from '@kubernetes-models/keda';
+import * as prometheusOperator from '@kubernetes-models/prometheus-operator';
 import Ajv from 'ajv';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -22,7 +23,7 @@ function collectModels(ns, into) {
   return into;
 }
 
-const models = collectModels(keda, collectModels(kubernetes, new Map()));
+const models = collectModels(prometheusOperator, collectModels(keda, collectModels(kubernetes, new Map())));
 const ajv = new Ajv.default({ allErrors: true, strict: true, allowUnionTypes: true });
 const customValidators = new Map([
   ['kafka.strimzi.io/v1beta2/KafkaTopic', ajv.compile(JSON.parse(readFileSync(join(here, 'strimzi-kafkatopic.schema.json'), 'utf8')))],
