@@ -21,6 +21,8 @@
  *    handled in it (ours plus any foreign ones that arrived meanwhile, reported).
  * Only 127.0.0.1 is targeted (KAFKA_BROKERS / DATABASE_URL default to the local ones).
  */
+// First: with OTEL_* set, the OpenTelemetry SDK starts before the app's modules load (as in main.ts).
+import '../../apps/enricher/src/tracing';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
