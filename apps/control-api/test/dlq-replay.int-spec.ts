@@ -4,7 +4,10 @@ import { EventPattern, Payload, type MicroserviceOptions } from '@nestjs/microse
 import { IdPrefix, newId, Topics, type RawEventDto } from '@hookstream/contracts';
 import { DataSource } from '@hookstream/db';
 import { CoalescingProducer, KafkaBatchTransport, type InboundMessage } from '@hookstream/kafka';
-import { startGroupAtEnd, testKafka, uniqueName, waitFor } from '@hookstream/testing';
+import { startGroupAtEnd, testBrokers, testDatabaseUrl, testKafka, uniqueName, waitFor } from '@hookstream/testing';
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import type { INestMicroservice } from '@nestjs/common';
 import type { Producer } from 'kafkajs';
 import { AccountsService } from '../src/accounts/accounts.service';
@@ -158,6 +161,39 @@ describe('DLQ: dead-lettered for real → listed → replayed to the right group
     const pending = (await list(a.admin)).json<{ data: DlqMessage[] }>().data.map((d) => d.id);
     expect(pending).not.toContain(deadE1.id);
     expect(pending).not.toContain(deadF1.id);
+  });
+
+  it('CLI: dlq-list shows an operator every account\'s dead letters; dlq-replay --all replays the pending ones of a topic, once', async () => {
+    const h1 = rawEvent(a.accountId);
+    await ds.query('ALTER TABLE feed_events RENAME TO feed_events_dlq_test');
+    try {
+      await producer.send({ topic: Topics.eventsRaw, messages: [{ key: h1.sourceId, value: JSON.stringify(h1) }] });
+      await waitFor(async () => ((await list(a.admin)).json<{ data: DlqMessage[] }>().data.length >= 1 ? true : undefined), { timeoutMs: 60_000, what: 'the dead letter to be recorded' });
+    } finally {
+      await ds.query('ALTER TABLE feed_events_dlq_test RENAME TO feed_events');
+    }
+    const root = join(__dirname, '../../..');
+    const cli = (...args: string[]) =>
+      promisify(execFile)(process.execPath, ['-r', 'reflect-metadata', '-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'apps/control-api/src/cli.ts', ...args], {
+        cwd: root,
+        env: { ...process.env, DATABASE_URL: testDatabaseUrl(), KAFKA_BROKERS: testBrokers().join(','), HOOKSTREAM_DEV_INSECURE_KEYS: 'true', LOG_LEVEL: 'info', KAFKA_GROUP_SUFFIX: t.config.KAFKA_GROUP_SUFFIX },
+      });
+
+    const listed = JSON.parse((await cli('dlq-list', '--account', a.accountId, '--json')).stdout) as { data: DlqMessage[] };
+    const dead = listed.data.find((d) => d.state === 'pending');
+    expect(dead).toMatchObject({ topic: Topics.eventsRaw, attempts: 3 });
+    // Account B's pending dead letter (g1, from the first test) is there for an operator too.
+    const all = JSON.parse((await cli('dlq-list', '--json', '--limit', '200')).stdout) as { data: DlqMessage[] };
+    expect(all.data.some((d) => d.id === dead?.id)).toBe(true);
+
+    const out = await cli('dlq-replay', '--all', '--account', a.accountId, '--topic', Topics.eventsRaw);
+    expect(out.stdout).toContain('1 dead letter(s) replayed');
+    await waitFor(async () => ((await t.request('GET', `/v1/events/${h1.id}`, { key: a.key })).statusCode === 200 ? true : undefined), { timeoutMs: 30_000, what: 'the event replayed by the CLI in the feed' });
+    const record = (await t.request('GET', `/v1/dlq/messages/${dead?.id}`, { key: a.admin })).json<DlqMessage>();
+    expect(record.state).toBe('replayed');
+    expect(record.handledBy).toMatch(/^cli:/);
+    // Nothing pending left for the account: a second --all replays nothing.
+    expect((await cli('dlq-replay', '--all', '--account', a.accountId)).stdout).toContain('0 dead letter(s) replayed');
   });
 
   it('lets only an admin key create an admin key', async () => {
