@@ -53,12 +53,13 @@ export function renderAsyncApiHtml(doc: JsonSchema, jsonHref = '/asyncapi.json')
   const channels = Object.entries(obj(doc['channels']));
   const messages = obj(obj(doc['components'])['messages']);
   const schemas = Object.entries(obj(obj(doc['components'])['schemas']));
-  const operations = Object.values(obj(doc['operations'])).map(obj);
+  // Operation ids are `<app>.<action>.<channel>` (asyncapi.ts).
+  const operations = Object.entries(obj(doc['operations'])).map(([id, o]) => ({ app: id.split('.')[0] ?? id, op: obj(o) }));
 
   const opsFor = (id: string, action: string): string[] =>
-    operations.filter((o) => o['action'] === action && refName(o['channel']) === id).map((o) => {
-      const group = obj(obj(obj(o['bindings'])['kafka'])['groupId'])['enum'];
-      return Array.isArray(group) ? `<code>${esc(str(group[0]))}</code>` : esc(str(o['description']).split(' ')[0] ?? '');
+    operations.filter(({ op }) => op['action'] === action && refName(op['channel']) === id).map((o) => {
+      const group = obj(obj(obj(o.op['bindings'])['kafka'])['groupId'])['enum'];
+      return Array.isArray(group) ? `<code>${esc(str(group[0]))}</code>` : esc(o.app);
     });
 
   const rows = channels.map(([id, chv]) => {

@@ -264,7 +264,7 @@ export function EventTypeCatalog(props: { onAdd?: (type: string) => void }) {
               )}
               {doc && (
                 <>
-                  <p class="small">{doc.description}</p>
+                  <p class="small">{doc.description.split('`').map((part, i) => (i % 2 ? <code key={i}>{part}</code> : part))}</p>
                   <div class="event-types-pair">
                     <section>
                       <h4>Example body</h4>
