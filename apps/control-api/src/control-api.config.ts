@@ -48,6 +48,9 @@ export class ControlApiConfig extends BaseAppConfig {
   /** Record the `*.dlq` topics in `dlq_messages` (listing, replay, discard); one group per deployment. */
   @IsIn(['true', 'false']) DLQ_RECORDER_ENABLED = 'true';
 
+  /** Days `dlq_messages` keeps a record (pending or handled); older ones are deleted by the maintenance sweep. */
+  @IsInt() @Min(1) @Max(3650) DLQ_RECORD_RETENTION_DAYS = 90;
+
   /** An endpoint whose deliveries have failed continuously for this many days is disabled (Svix's rule). */
   @IsNumber() @Min(0.0001) @Max(365) ENDPOINT_DISABLE_AFTER_FAILING_DAYS = 5;
 

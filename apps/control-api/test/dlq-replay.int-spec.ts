@@ -11,6 +11,7 @@ import { promisify } from 'node:util';
 import type { INestMicroservice } from '@nestjs/common';
 import type { Producer } from 'kafkajs';
 import { AccountsService } from '../src/accounts/accounts.service';
+import { DlqRecorderService } from '../src/dlq/dlq-recorder.service';
 import { startControlApi, type TestApp } from './control-api.harness';
 
 interface DlqMessage {
@@ -194,6 +195,18 @@ describe('DLQ: dead-lettered for real → listed → replayed to the right group
     expect(record.handledBy).toMatch(/^cli:/);
     // Nothing pending left for the account: a second --all replays nothing.
     expect((await cli('dlq-replay', '--all', '--account', a.accountId)).stdout).toContain('0 dead letter(s) replayed');
+  });
+
+  it('keeps dead-letter records DLQ_RECORD_RETENTION_DAYS (90), then deletes them', async () => {
+    const ins = (id: string, offset: number, age: string) =>
+      ds.query(`INSERT INTO dlq_messages (id, dlq_topic, dlq_partition, dlq_offset, source_topic, recorded_at) VALUES ($1, 'it.retention.dlq', 0, $2, 'it.retention', now() - $3::interval)`, [id, offset, age]);
+    const old = uniqueName('dlq_old').replace(/-/g, '_');
+    const recent = uniqueName('dlq_recent').replace(/-/g, '_');
+    await ins(old, Date.now(), '91 days');
+    await ins(recent, Date.now() + 1, '89 days');
+    expect(await t.app.get(DlqRecorderService).sweep()).toBeGreaterThanOrEqual(1);
+    const left: { id: string }[] = await ds.query('SELECT id FROM dlq_messages WHERE id = ANY($1::text[])', [[old, recent]]);
+    expect(left.map((r) => r.id)).toEqual([recent]);
   });
 
   it('lets only an admin key create an admin key', async () => {

@@ -27,6 +27,7 @@ export class DlqRecorderService implements OnApplicationBootstrap, OnModuleDestr
   private readonly log = new Logger('DlqRecorder');
   private consumer?: Consumer;
   private joined = false;
+  private sweepTimer?: NodeJS.Timeout;
 
   constructor(
     @Inject(KAFKA_CLIENT) private readonly kafka: Kafka,
@@ -39,8 +40,17 @@ export class DlqRecorderService implements OnApplicationBootstrap, OnModuleDestr
     return `${DLQ_RECORDER_GROUP}${this.config.KAFKA_GROUP_SUFFIX}`;
   }
 
+  /** Deletes records past DLQ_RECORD_RETENTION_DAYS (the `*.dlq` topics themselves keep 30 days). */
+  async sweep(): Promise<number> {
+    const n = await this.repo.deleteOlderThan(this.config.DLQ_RECORD_RETENTION_DAYS);
+    if (n > 0) this.log.log(`deleted ${n} dead-letter record(s) older than ${this.config.DLQ_RECORD_RETENTION_DAYS} days`);
+    return n;
+  }
+
   async onApplicationBootstrap(): Promise<void> {
     if (this.config.DLQ_RECORDER_ENABLED !== 'true') return;
+    this.sweepTimer = setInterval(() => void this.sweep().catch((err: unknown) => this.log.error({ err, msg: 'dead-letter retention sweep failed; retried next interval' })), this.config.FEED_MAINTENANCE_INTERVAL_MS);
+    this.sweepTimer.unref();
     this.health.add({ name: 'dlq-recorder', check: async () => ({ ok: this.joined, detail: this.joined ? `group ${this.groupId}` : 'joining' }) });
     const consumer = this.kafka.consumer({ groupId: this.groupId, maxWaitTimeInMs: 500, allowAutoTopicCreation: false });
     this.consumer = consumer;
@@ -70,6 +80,7 @@ export class DlqRecorderService implements OnApplicationBootstrap, OnModuleDestr
   }
 
   async onModuleDestroy(): Promise<void> {
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
     const c = this.consumer;
     this.consumer = undefined;
     this.joined = false;

@@ -64,6 +64,12 @@ export class DlqRepository {
     );
   }
 
+  /** Deletes the records older than the retention; returns how many. */
+  async deleteOlderThan(days: number): Promise<number> {
+    const [, count] = (await this.ds.query(`DELETE FROM dlq_messages WHERE recorded_at < now() - make_interval(days => $1)`, [days])) as [unknown, number];
+    return count;
+  }
+
   list(f: DlqFilter, limit: number, after?: KeysetPosition): Promise<DlqRow[]> {
     const where: string[] = ['true'];
     const params: unknown[] = [];
