@@ -1,27 +1,20 @@
 import { configKey, Topics, type SourceSnapshot } from '@hookstream/contracts';
-import { testKafka, uniqueName, waitFor } from '@hookstream/testing';
+import { startPrivateKafka, uniqueName, waitFor, type KafkaInstance } from '@hookstream/testing';
 import { hashToken, newSourceToken } from '@hookstream/webhooks';
-import type { Consumer, Kafka } from 'kafkajs';
-import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
-import { Pipeline, ROOT } from './support/pipeline';
-
-// The local broker itself is stopped and started (KAFKA_BROKERS would make the script wait for an external one).
-function kafkaScript(cmd: 'start' | 'stop'): void {
-  const env = { ...process.env };
-  delete env['KAFKA_BROKERS'];
-  execFileSync('bash', [join(ROOT, 'tools/infra/kafka.sh'), cmd], { stdio: ['ignore', 'ignore', 'inherit'], env });
-}
+import { Kafka, logLevel, type Consumer } from 'kafkajs';
+import { Pipeline } from './support/pipeline';
 
 const ACTIVLY = { event: 'signup', first_name: 'Alex', city: 'Berlin', country: 'DE', product: 'Pro Plan', timestamp: '2026-02-28T12:00:00Z' };
 
 /**
  * Nothing is "accepted, then lost": with the real broker stopped the gateway answers 503 with
  * Retry-After; once it is back, 202 again; and every event that got a 202 comes out of the
- * validator process on events.valid or events.rejected.
+ * validator process on events.valid or events.rejected. The broker taken down is this test's own
+ * (a container or process like the run's), so nothing else loses its broker.
  */
 describe('broker outage: 503 while down, 202 when back, nothing acknowledged is lost', () => {
-  const pipeline = new Pipeline(4200, { PRODUCE_TIMEOUT_MS: '2000', RETRY_AFTER_SECONDS: '3' });
+  const pipeline = new Pipeline({ PRODUCE_TIMEOUT_MS: '2000', RETRY_AFTER_SECONDS: '3' });
+  let broker: KafkaInstance | undefined;
   const token = newSourceToken();
   const sourceId = uniqueName('src');
   const url = () => pipeline.url('ingest-gateway', `/v1/hooks/${sourceId}?token=${encodeURIComponent(token)}`);
@@ -35,7 +28,9 @@ describe('broker outage: 503 while down, 202 when back, nothing acknowledged is 
   const post = () => fetch(url(), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...ACTIVLY, first_name: `Alex${++seq}` }) });
 
   beforeAll(async () => {
-    kafka = testKafka();
+    broker = await startPrivateKafka();
+    pipeline.useBrokers(broker.brokers);
+    kafka = new Kafka({ brokers: [broker.brokers], clientId: 'e2e-broker-outage', logLevel: logLevel.NOTHING, retry: { retries: 5, initialRetryTime: 200 } });
     const p = kafka.producer();
     await p.connect();
     const snap: SourceSnapshot = {
@@ -54,13 +49,13 @@ describe('broker outage: 503 while down, 202 when back, nothing acknowledged is 
     }
     await admin.disconnect();
     await pipeline.start(['ingest-gateway', 'validator']);
-  }, 120_000);
+  }, 180_000);
 
   afterAll(async () => {
-    kafkaScript('start');
     await consumer?.disconnect().catch(() => undefined);
     await pipeline.stopAll();
-  }, 60_000);
+    await broker?.destroy();
+  }, 90_000);
 
   it('answers 503 + Retry-After while the broker is down, 202 once it is back, and loses nothing it acknowledged', async () => {
     const accepted: string[] = [];
@@ -68,13 +63,13 @@ describe('broker outage: 503 while down, 202 when back, nothing acknowledged is 
     expect(before.status).toBe(202);
     accepted.push(((await before.json()) as { id: string }).id);
 
-    kafkaScript('stop');
+    await broker?.stop();
     const during = await post();
     expect(during.status).toBe(503);
     expect(during.headers.get('retry-after')).toBe('3');
     expect(await during.json()).toMatchObject({ error: { code: 'unavailable' } });
 
-    kafkaScript('start');
+    await broker?.start();
     const after = await waitFor(async () => {
       const r = await post();
       return r.status === 202 ? r : undefined;

@@ -10,8 +10,6 @@ interface Demo {
   endpointId: string;
 }
 
-const BASE_PORT = 4500;
-
 /**
  * Acceptance of issue 7: "a config change (e.g. disabling an endpoint) stops deliveries to it
  * within 1 s, tested end to end". All apps run as processes. The demo endpoint's inbox is unused (a re-run reuses a demo endpoint sealed with another run's SECRETS_KEY);
@@ -19,7 +17,7 @@ const BASE_PORT = 4500;
  * under test is disabled and re-enabled.
  */
 describe('config change: disabling an endpoint stops deliveries to it within 1 s (whole pipeline)', () => {
-  const pipeline = new Pipeline(BASE_PORT, {
+  const pipeline = new Pipeline({
     ENDPOINT_ALLOWED_CIDRS: '127.0.0.1/32',
   });
   /** A second endpoint that stays enabled: proof the pipeline did deliver the event. */

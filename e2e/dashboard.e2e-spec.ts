@@ -28,7 +28,7 @@ class DashboardPipeline extends Pipeline {
 
 describe('dashboard: a real browser creates a source, sends a test event and watches it arrive', () => {
   // "Send sample data" goes control-api → the delivery app's internal API, on its e2e port.
-  const pipeline = new DashboardPipeline(4400);
+  const pipeline = new DashboardPipeline();
   const receiver = new Receiver();
   let demo: Demo;
   let browser: Browser;

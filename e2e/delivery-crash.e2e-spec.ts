@@ -25,7 +25,7 @@ interface DeliveryRow {
  */
 describe('delivery crash: a retry pending when the process is killed is delivered after restart', () => {
   // A short schedule: the retry is due ~3 s (±10 %) after the failed first attempt.
-  const pipeline = new Pipeline(4300, { DELIVERY_SCHEDULE: '0,3', DELIVERY_POLL_MS: '200' });
+  const pipeline = new Pipeline({ DELIVERY_SCHEDULE: '0,3', DELIVERY_POLL_MS: '200' });
   const receiver = new Receiver();
   let kafka: Kafka;
   let db: Client;

@@ -24,7 +24,7 @@ interface Demo {
 }
 
 describe('walking skeleton: one webhook through the whole pipeline (real Kafka + PostgreSQL)', () => {
-  const pipeline = new Pipeline(4100);
+  const pipeline = new Pipeline();
   const receiver = new Receiver();
   let demo: Demo;
 

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Topics } from '@hookstream/contracts';
-import { dropDatabase, startGroupAtEnd, testDatabaseUrl, testBrokers, testKafka, waitFor } from '@hookstream/testing';
+import { dropDatabase, freePorts, startGroupAtEnd, testDatabaseUrl, testBrokers, testKafka, waitFor } from '@hookstream/testing';
 import { Client } from 'pg';
 
 export const ROOT = join(__dirname, '..', '..');
@@ -22,36 +22,31 @@ const CONSUMED: Record<AppName, string[]> = {
 
 /**
  * Runs the compiled apps (dist/, built by `npm test` before this suite) as real processes on
- * their own ports and consumer-group suffix, against the real broker and the test database.
+ * free ports and their own consumer-group suffix, against the run's broker and a database of their own.
+ * Ports are chosen when the pipeline first starts (`start` or `cli`), so `url()` works from then on.
  */
 export class Pipeline {
-  readonly ports: Record<AppName, number>;
+  private assigned?: Record<AppName, number>;
   readonly env: NodeJS.ProcessEnv;
   private readonly procs = new Map<AppName, ChildProcess>();
   /** Node flags per app for its next (re)start, e.g. `--cpu-prof` (not allowed in NODE_OPTIONS). */
   readonly nodeArgs: Partial<Record<AppName, string[]>> = {};
   readonly logDir = join(ROOT, 'test-artifacts', 'e2e-logs');
 
-  constructor(basePort = 4100, extraEnv: NodeJS.ProcessEnv = {}) {
-    this.ports = Object.fromEntries(APPS.map((a, i) => [a, basePort + i])) as Record<AppName, number>;
+  /** `extraEnv` overrides the defaults below (e.g. KAFKA_BROKERS of a broker the test owns). */
+  constructor(private readonly extraEnv: NodeJS.ProcessEnv = {}) {
     this.env = {
       ...process.env,
-      KAFKA_BROKERS: testBrokers().join(','),
-      DATABASE_URL: testDatabaseUrl(),
       SECRETS_KEY: randomBytes(32).toString('base64'),
       EMAIL_KEY_SECRET: randomBytes(32).toString('base64'),
       KAFKA_GROUP_SUFFIX: `-e2e-${randomBytes(4).toString('hex')}`,
       HTTP_HOST: '127.0.0.1',
       LOG_LEVEL: 'info',
-      PUBLIC_BASE_URL: `http://127.0.0.1:${this.ports['ingest-gateway']}`,
       DELIVERY_ALLOWED_CIDRS: '127.0.0.1/32',
       DELIVERY_ALLOW_HTTP: 'true',
       DELIVERY_ALLOWED_PORTS: 'any',
       ENDPOINT_ALLOW_HTTP: 'true',
       ENDPOINT_ALLOWED_PORTS: 'any',
-      // The delivery app's internal API has a listener of its own (loopback), next to the six apps' ports.
-      DELIVERY_INTERNAL_PORT: String(basePort + APPS.length),
-      DELIVERY_INTERNAL_URL: `http://127.0.0.1:${basePort + APPS.length}`,
       ...extraEnv,
     };
     if (!existsSync(join(ROOT, 'dist/apps/ingest-gateway/src/main.js'))) {
@@ -59,8 +54,34 @@ export class Pipeline {
     }
   }
 
+  get ports(): Record<AppName, number> {
+    if (!this.assigned) throw new Error('Pipeline ports are chosen when it starts: call start() or cli() first.');
+    return this.assigned;
+  }
+
   url(app: AppName, path = ''): string {
     return `http://127.0.0.1:${this.ports[app]}${path}`;
+  }
+
+  /** Free ports for every app (once), and the settings that name them. */
+  private async assignPorts(): Promise<void> {
+    if (this.assigned) return;
+    // One more than the apps: the delivery app's internal API has a listener of its own (loopback).
+    const free = await freePorts(APPS.length + 1);
+    this.assigned = Object.fromEntries(APPS.map((a, i) => [a, free[i]])) as Record<AppName, number>;
+    const internal = free[APPS.length];
+    this.env['PUBLIC_BASE_URL'] = this.extraEnv['PUBLIC_BASE_URL'] ?? `http://127.0.0.1:${this.assigned['ingest-gateway']}`;
+    this.env['DELIVERY_INTERNAL_PORT'] = this.extraEnv['DELIVERY_INTERNAL_PORT'] ?? String(internal);
+    this.env['DELIVERY_INTERNAL_URL'] = this.extraEnv['DELIVERY_INTERNAL_URL'] ?? `http://127.0.0.1:${this.env['DELIVERY_INTERNAL_PORT']}`;
+    // Resolved here, not at construction: the broker of the test's own may start in its beforeAll.
+    this.env['KAFKA_BROKERS'] = this.extraEnv['KAFKA_BROKERS'] ?? testBrokers().join(',');
+    this.env['DATABASE_URL'] = testDatabaseUrl();
+  }
+
+  /** A broker the test owns (e.g. one it takes down); call before start(). */
+  useBrokers(brokers: string): void {
+    this.extraEnv['KAFKA_BROKERS'] = brokers;
+    this.env['KAFKA_BROKERS'] = brokers;
   }
 
   private database?: string;
@@ -90,6 +111,7 @@ export class Pipeline {
   }
 
   async start(apps: readonly AppName[] = APPS): Promise<void> {
+    await this.assignPorts();
     await this.createDatabase();
     await this.positionGroupsAtEnd(apps);
     mkdirSync(this.logDir, { recursive: true });
@@ -182,6 +204,7 @@ export class Pipeline {
 
   /** Runs the control-api CLI (compiled) and returns its stdout. */
   async cli(args: string[]): Promise<string> {
+    await this.assignPorts();
     await this.createDatabase();
     return new Promise((resolve, reject) => {
       const p = spawn(process.execPath, ['-r', './tools/runtime/register.js', 'dist/apps/control-api/src/cli.js', ...args], { cwd: ROOT, env: this.env });

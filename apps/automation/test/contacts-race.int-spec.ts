@@ -3,7 +3,7 @@ import { emptyLocation, newId, type CanonicalEvent } from '@hookstream/contracts
 import { createDataSource, migrateWithLock, type DataSource } from '@hookstream/db';
 import type { EventProducer, InboundMessage, OutboundMessage } from '@hookstream/kafka';
 import { AutomationIndex, contactIdFor, SubscriptionIndex } from '@hookstream/rules';
-import { testDatabaseUrl, uniqueName } from '@hookstream/testing';
+import { testBrokers, testDatabaseUrl, uniqueName } from '@hookstream/testing';
 import { AutomationService } from '../src/automation/automation.service';
 import { ContactsRepository, type LoadedContacts } from '../src/automation/contacts.repository';
 import { AutomationConfig } from '../src/automation.config';
@@ -62,7 +62,7 @@ describe('contacts written by two replicas at once (real PostgreSQL)', () => {
     const produced: OutboundMessage[] = [];
     const producer: EventProducer = { send: async (_topic, messages) => void produced.push(...messages) };
     const cache = { subscriptions: new SubscriptionIndex(), automations: new AutomationIndex() } as unknown as RulesCache;
-    const config = loadConfig(AutomationConfig, { KAFKA_BROKERS: '127.0.0.1:9092', DATABASE_URL: testDatabaseUrl(), HOOKSTREAM_DEV_INSECURE_KEYS: 'true' });
+    const config = loadConfig(AutomationConfig, { KAFKA_BROKERS: testBrokers().join(','), DATABASE_URL: testDatabaseUrl(), HOOKSTREAM_DEV_INSECURE_KEYS: 'true' });
     const other = new ContactsRepository(ds);
     let loads = 0;
     /** Replica A's repository: right after A's first read, replica B tags the contact "vip". */

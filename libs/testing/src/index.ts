@@ -2,3 +2,4 @@ export * from './test-env';
 export * from './kafka-positions';
 export * from './databases';
 export * from './local-kafka';
+export { freePorts, startPrivateKafka, type KafkaInstance } from './test-infra';

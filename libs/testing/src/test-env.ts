@@ -6,12 +6,18 @@ function parseBrokers(v: string): string[] {
   return v.split(',').map((b) => b.trim()).filter(Boolean);
 }
 
+/** The run's broker, set by the global setup (never a default: that would be the dev stack's). */
 export function testBrokers(): string[] {
-  return parseBrokers(process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092');
+  const v = process.env['KAFKA_BROKERS'];
+  if (!v) throw new Error('KAFKA_BROKERS is not set: run integration tests with `jest -c jest.int.config.ts` (its global setup starts a broker for the run).');
+  return parseBrokers(v);
 }
 
+/** The run's test database, set by the global setup. */
 export function testDatabaseUrl(): string {
-  return process.env['TEST_DATABASE_URL'] ?? 'postgres://hookstream:hookstream@127.0.0.1:5432/hookstream_test';
+  const v = process.env['TEST_DATABASE_URL'];
+  if (!v) throw new Error('TEST_DATABASE_URL is not set: run integration tests with `jest -c jest.int.config.ts` (its global setup starts a database server for the run).');
+  return v;
 }
 
 export function testKafka(clientId = 'hookstream-test', brokers: string[] = testBrokers()): Kafka {
