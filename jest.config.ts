@@ -1,6 +1,6 @@
 // Unit tests: *.spec.ts beside the code. Fakes allowed; no broker, no database.
 import type { Config } from 'jest';
-const preset = require('./jest.preset.js');
+import preset from './jest.preset.js';
 
 const config: Config = {
   ...preset,

@@ -1,6 +1,6 @@
 // Integration and e2e tests: real Kafka and PostgreSQL of the run's own, started once per run by globalSetup.
 import type { Config } from 'jest';
-const preset = require('./jest.preset.js');
+import preset from './jest.preset.js';
 
 const config: Config = {
   ...preset,

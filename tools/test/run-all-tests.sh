@@ -1,12 +1,18 @@
 #!/usr/bin/env bash
 # `npm test`: every check the project has, in order of cost — lint, types, unit tests, then the
-# integration and e2e suites against a real local Kafka and PostgreSQL (started if needed).
+# integration and e2e suites against a Kafka broker and a PostgreSQL server of this run's own
+# (containers when a Docker engine can be had, else private local processes), never the dev stack's.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
 export NX_DAEMON=false NX_NO_CLOUD=true NX_SKIP_NX_CACHE=true
 t0=$SECONDS
 step() { printf '\n\033[1m[test] %s (%ss elapsed)\033[0m\n' "$*" $((SECONDS - t0)); }
+
+step "Node.js 24 (the machine's when it is 24+, else fetched once from the npm registry)"
+NODE_BIN="$(bash tools/dev/ensure-node.sh)"
+export PATH="$NODE_BIN:$PATH"
+echo "node $(node --version) ($(command -v node))"
 
 step "dependencies"
 bash tools/dev/ensure-deps.sh
@@ -28,10 +34,15 @@ export KUSTOMIZE_BIN
 step "unit tests"
 npx jest -c jest.config.ts --ci
 
-step "local Kafka + PostgreSQL"
-infra_env="$(bash tools/infra/up.sh)"  # fails the script if Kafka or PostgreSQL does not come up
-eval "$infra_env"
-export KAFKA_BROKERS DATABASE_URL
+step "Docker engine + the Kafka and PostgreSQL images (the suites' own broker and database)"
+# Installs docker.io and starts dockerd when missing (root); without an engine the suites fall back
+# to private local processes (libs/testing/src/test-infra.ts). HOOKSTREAM_DOCKER=0 skips Docker.
+if bash tools/docker/ensure-docker.sh; then
+  bash tools/docker/build-images.sh kafka postgres
+else
+  echo "no Docker engine: the suites use private local Kafka and PostgreSQL processes"
+  export HOOKSTREAM_TEST_INFRA=processes
+fi
 
 step "Chromium for the dashboard browser test (Debian package; no browser download)"
 if command -v chromium >/dev/null; then
@@ -51,7 +62,7 @@ else
   echo "prometheus installed: $(command -v prometheus)"
 fi
 
-step "integration + e2e tests (real Kafka + PostgreSQL)"
+step "integration + e2e tests (real Kafka + PostgreSQL of this run's own)"
 npx jest -c jest.int.config.ts --ci
 
 step "all tests passed in $((SECONDS - t0)) s"

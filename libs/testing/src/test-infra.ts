@@ -1,4 +1,5 @@
 import { execFile, execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -98,6 +99,13 @@ export function chooseInfraMode(): { mode: InfraMode; reason: string } {
   }
   if (want === 'processes') return { mode: 'processes', reason: 'HOOKSTREAM_TEST_INFRA=processes' };
   let why: string;
+  const [major, minor] = process.versions.node.split('.').map(Number);
+  if (major < 22 || (major === 22 && minor < 19)) {
+    // testcontainers 12 (its undici) needs Node 22.19+; npm test runs on Node 24 (tools/dev/ensure-node.sh).
+    why = `testcontainers needs Node 22.19+, this is ${process.version} (PATH="$(bash tools/dev/ensure-node.sh):$PATH" gives Node 24)`;
+    if (want === 'containers') throw new Error(`HOOKSTREAM_TEST_INFRA=containers, but ${why}`);
+    return { mode: 'processes', reason: why };
+  }
   try {
     docker(['info', '--format', '{{.ServerVersion}}'], 8_000);
     try {
@@ -235,6 +243,9 @@ async function startKafkaProcess(dir: string): Promise<KafkaInstance> {
 async function testcontainers(): Promise<typeof import('testcontainers')> {
   // Ryuk's image cannot be pulled here; cleanup is ours (teardown + cleanStaleRuns).
   process.env['TESTCONTAINERS_RYUK_DISABLED'] = 'true';
+  // Host networking only: every container is on 127.0.0.1. (Without this, testcontainers running
+  // inside a container looks for the `bridge` network's gateway, and there is no bridge here.)
+  process.env['TESTCONTAINERS_HOST_OVERRIDE'] ??= '127.0.0.1';
   return import('testcontainers');
 }
 
@@ -254,6 +265,8 @@ async function startKafkaContainer(run: RunDir): Promise<KafkaInstance> {
       KAFKA_PORT: String(port),
       KAFKA_CONTROLLER_PORT: String(controllerPort),
       KAFKA_HEAP_OPTS: process.env['KAFKA_HEAP_OPTS'] ?? '-Xms128m -Xmx512m',
+      // Given, so the entrypoint need not start a JVM only to make one up.
+      KAFKA_CLUSTER_ID: randomBytes(16).toString('base64url'),
     })
     .withLabels(labels(run))
     .withWaitStrategy(Wait.forLogMessage(/Kafka Server started/))
