@@ -147,6 +147,16 @@ export function cleanStaleRuns(): void {
   }
   const stale = rows.map((r) => r.split(' ')).filter(([, pid]) => !pidAlive(Number(pid))).map(([id]) => id);
   if (stale.length > 0) docker(['rm', '-f', '-v', ...stale], 60_000);
+  // Projects of the compose e2e (hookstream-e2e-<jest pid>) whose run was killed before `down -v`.
+  const projects = new Set(docker(['ps', '-a', '--filter', 'label=com.docker.compose.project', '--format', '{{.Label "com.docker.compose.project"}}']).split('\n'));
+  for (const p of projects) {
+    const m = /^hookstream-e2e-(\d+)$/.exec(p);
+    if (!m || pidAlive(Number(m[1]))) continue;
+    const ids = docker(['ps', '-a', '-q', '--filter', `label=com.docker.compose.project=${p}`]).split('\n').filter(Boolean);
+    if (ids.length > 0) docker(['rm', '-f', '-v', ...ids], 60_000);
+    const vols = docker(['volume', 'ls', '-q', '--filter', `label=com.docker.compose.project=${p}`]).split('\n').filter(Boolean);
+    if (vols.length > 0) docker(['volume', 'rm', '-f', ...vols], 60_000);
+  }
 }
 
 export interface RunDir {
