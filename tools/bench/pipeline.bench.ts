@@ -38,7 +38,7 @@ import { verify } from '@hookstream/webhooks';
 import { APPS, Pipeline, type AppName } from '../../e2e/support/pipeline';
 import { summariseCpuProfile } from './support/cpu-profile';
 import { machineInfo, round2, waitForQuiet } from './support/machine';
-import { freePort, ROOT, WORK_DIR } from './support/processes';
+import { ROOT, WORK_DIR } from './support/processes';
 
 const CAPACITY_EVENTS = Number(process.env['BENCH_CAPACITY_EVENTS'] ?? 20_000);
 const LATENCY_SECONDS = Number(process.env['BENCH_LATENCY_SECONDS'] ?? 15);
@@ -264,7 +264,7 @@ async function main(): Promise<void> {
   const load = new Rpc<LoadCmd, LoadReply>(loadChild);
   const [{ ports }] = await Promise.all([receivers.next('ready'), load.next('ready')]);
 
-  const pipeline = new Pipeline(await freePort(), { LOG_LEVEL: 'info', KAFKAJS_NO_PARTITIONER_WARNING: '1', ENDPOINT_ALLOWED_CIDRS: '127.0.0.1/32' });
+  const pipeline = new Pipeline({ LOG_LEVEL: 'info', KAFKAJS_NO_PARTITIONER_WARNING: '1', ENDPOINT_ALLOWED_CIDRS: '127.0.0.1/32' });
   const results: Record<string, unknown> = {};
   try {
     say('starting the six apps…');

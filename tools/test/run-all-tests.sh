@@ -13,6 +13,9 @@ step "Node.js 24 (the machine's when it is 24+, else fetched once from the npm r
 NODE_BIN="$(bash tools/dev/ensure-node.sh)"
 export PATH="$NODE_BIN:$PATH"
 echo "node $(node --version) ($(command -v node))"
+# kafkajs 2.2.4 sets negative timeouts, which Node 23+ reports on stderr. patches/ fixes it on a
+# fresh install; this also covers a node_modules patched before that fix.
+export NODE_OPTIONS="--disable-warning=TimeoutNegativeWarning${NODE_OPTIONS:+ $NODE_OPTIONS}"
 
 step "dependencies"
 bash tools/dev/ensure-deps.sh
