@@ -27,8 +27,10 @@ export async function startGroupAtEnd(kafka: Kafka, groupId: string, topics: str
   try {
     await c.subscribe({ topics, fromBeginning: false });
     await c.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: async () => undefined });
-    c.pause(topics.map((topic) => ({ topic })));
+    // Only once joined: on a new broker the group coordinator is still loading when run() returns,
+    // and pause() before the group exists throws. (Nothing fetched meanwhile is resolved or committed.)
     await joined;
+    c.pause(topics.map((topic) => ({ topic })));
     await c.commitOffsets(ends);
   } finally {
     await c.disconnect();
