@@ -25,7 +25,7 @@ const TOPIC = 'hookstream.events.enriched.v1';
  * value against the published schema.
  */
 describe('example subscriber on the real pipeline', () => {
-  const pipeline = new Pipeline(4600);
+  const pipeline = new Pipeline();
   const inbox = new Receiver();
   let demo: Demo;
   let sub: ChildProcess;
