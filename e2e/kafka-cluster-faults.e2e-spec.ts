@@ -84,7 +84,7 @@ describe('three-broker cluster: broker faults under load lose no acknowledged ev
     admin = kafka.admin();
     await admin.connect();
     const inbox = await receiver.start();
-    pipeline = new Pipeline(4400, {
+    pipeline = new Pipeline({
       ...clusterEnv,
       KAFKA_BROKERS: cluster.brokers,
       KAFKA_TOPIC_PARTITIONS: '3',
