@@ -22,26 +22,28 @@ function activly(i: number): Record<string, unknown> {
  * rises while a stage is down and falls back to zero once it caught up.
  */
 describe('observability: a real Prometheus scrapes the pipeline (real Kafka + PostgreSQL)', () => {
-  const pipeline = new Pipeline(4600, { RATE_LIMIT_PER_SECOND: '100000' });
+  const pipeline = new Pipeline({ RATE_LIMIT_PER_SECOND: '100000' });
   const receiver = new Receiver();
-  const prom = new Prometheus(
-    Object.fromEntries(APPS.map((a) => [a, `127.0.0.1:${pipeline.ports[a]}`])),
-    '100ms',
-    join(pipeline.logDir, 'prometheus.log'),
-    // The alert rules shipped for Kubernetes, evaluated against the live pipeline.
-    { groups: (parse(readFileSync(join(ROOT, 'k8s/monitoring/prometheus-rule.yaml'), 'utf8')) as { spec: { groups: unknown[] } }).spec.groups },
-  );
+  // Created once the pipeline has started: its ports are free ones, chosen then.
+  let prom: Prometheus;
   let demo: Demo;
 
   beforeAll(async () => {
     const inbox = await receiver.start();
     await pipeline.start();
     demo = JSON.parse(await pipeline.cli(['seed-demo', '--inbox-url', `${inbox}/hooks`, '--public-base-url', pipeline.url('ingest-gateway'), '--json'])) as Demo;
+    prom = new Prometheus(
+      Object.fromEntries(APPS.map((a) => [a, `127.0.0.1:${pipeline.ports[a]}`])),
+      '100ms',
+      join(pipeline.logDir, 'prometheus.log'),
+      // The alert rules shipped for Kubernetes, evaluated against the live pipeline.
+      { groups: (parse(readFileSync(join(ROOT, 'k8s/monitoring/prometheus-rule.yaml'), 'utf8')) as { spec: { groups: unknown[] } }).spec.groups },
+    );
     await prom.start();
   }, 180_000);
 
   afterAll(async () => {
-    await prom.stop();
+    await prom?.stop();
     await pipeline.stopAll();
     await receiver.stop();
   });

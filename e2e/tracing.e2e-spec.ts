@@ -31,7 +31,7 @@ describe('observability: one trace from the gateway to the delivery attempt (rea
   beforeAll(async () => {
     const inbox = await receiver.start();
     await otlp.start();
-    pipeline = new Pipeline(4700, {
+    pipeline = new Pipeline({
       OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
       OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
       OTEL_BSP_SCHEDULE_DELAY: '200',
