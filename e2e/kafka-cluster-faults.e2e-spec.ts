@@ -1,6 +1,7 @@
 import { Topics } from '@hookstream/contracts';
 import { LocalKafka, testKafka, waitFor } from '@hookstream/testing';
 import type { Admin, Kafka } from 'kafkajs';
+import { Client } from 'pg';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EventStream, type StreamReport } from './support/event-stream';
@@ -57,13 +58,29 @@ describe('three-broker cluster: broker faults under load lose no acknowledged ev
     await sleep(4000);
     await stream.stop();
     // Consumers resume: every acknowledged event reaches the receiver.
-    await waitFor(() => stream.missing(receiver.received).length === 0 || undefined, { timeoutMs: 120_000, intervalMs: 500, what: `every acknowledged event of "${name}" at the receiver` })
+    await waitFor(() => stream.missing(receiver.received).length === 0 || undefined, { timeoutMs: 180_000, intervalMs: 500, what: `every acknowledged event of "${name}" at the receiver` })
       .catch(() => undefined);
+    const missing = stream.missing(receiver.received);
+    if (missing.length > 0) process.stdout.write(`[kafka-faults] ${name}: not delivered: ${JSON.stringify(await whereAre(missing.map((s) => stream.accepted.get(s) ?? '')))}\n`);
     await sleep(2000); // late repeats, if any, are counted too
     const report = stream.report(receiver.received.slice(before));
     reports[name] = { fault: name, faultMs, ...report };
     process.stdout.write(`[kafka-faults] ${name}: ${JSON.stringify(reports[name])}\n`);
     return report;
+  }
+
+  /** Where undelivered events got to (feed status, delivery rows, dead letters), for the failure message. */
+  async function whereAre(eventIds: string[]): Promise<unknown> {
+    const db = new Client({ connectionString: pipeline.env['DATABASE_URL'] });
+    await db.connect();
+    try {
+      const feed = await db.query('SELECT id, status FROM feed_events WHERE id = ANY($1)', [eventIds]);
+      const deliveries = await db.query('SELECT event_id, status, attempts, last_error FROM deliveries WHERE event_id = ANY($1)', [eventIds]);
+      const dlq = await db.query('SELECT source_topic, consumer_group, error FROM dlq_messages ORDER BY recorded_at DESC LIMIT 5').catch(() => ({ rows: [] }));
+      return { eventIds, feed: feed.rows, deliveries: deliveries.rows, recentDeadLetters: dlq.rows };
+    } finally {
+      await db.end();
+    }
   }
 
   function expectNoLoss(r: StreamReport, maxUnavailableMs: number): void {
