@@ -10,7 +10,7 @@ interface Demo {
   sourceUrl: string;
 }
 
-const N = 1000;
+const N = 1500;
 
 function activly(i: number): Record<string, unknown> {
   return { event: 'purchase', first_name: `Prom${i}`, city: 'London', country: 'UK', product: 'Running Shoes', timestamp: new Date().toISOString() };
@@ -34,7 +34,9 @@ describe('observability: a real Prometheus scrapes the pipeline (real Kafka + Po
     demo = JSON.parse(await pipeline.cli(['seed-demo', '--inbox-url', `${inbox}/hooks`, '--public-base-url', pipeline.url('ingest-gateway'), '--json'])) as Demo;
     prom = new Prometheus(
       Object.fromEntries(APPS.map((a) => [a, `127.0.0.1:${pipeline.ports[a]}`])),
-      '100ms',
+      // Frequent enough to see a stage's lag while it works off a backlog; as long a timeout, so a
+      // slow answer on a loaded machine is still a sample, not a failed scrape (which drops the series).
+      '200ms',
       join(pipeline.logDir, 'prometheus.log'),
       // The alert rules shipped for Kubernetes, evaluated against the live pipeline.
       { groups: (parse(readFileSync(join(ROOT, 'k8s/monitoring/prometheus-rule.yaml'), 'utf8')) as { spec: { groups: unknown[] } }).spec.groups },
@@ -88,7 +90,7 @@ describe('observability: a real Prometheus scrapes the pipeline (real Kafka + Po
     // The validator stops; events pile up on events.raw.
     await pipeline.kill('validator');
     const batchUrl = demo.sourceUrl.replace('?', '/batch?');
-    for (let b = 0; b < N / 500; b++) {
+    for (let b = 0; b < Math.ceil(N / 500); b++) {
       const events = Array.from({ length: 500 }, (_, i) => activly(b * 500 + i));
       const r = await fetch(batchUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(events) });
       expect(r.status).toBe(202);
@@ -103,7 +105,7 @@ describe('observability: a real Prometheus scrapes the pipeline (real Kafka + Po
       const final = await prom.scalar('sum(hookstream_delivery_deliveries_total{status="succeeded"})');
       return (delivered ?? 0) >= N + 1 && (final ?? 0) >= N + 1 ? true : undefined;
     }, { timeoutMs: 15_000, what: 'delivered webhooks in Prometheus' });
-    expect(await prom.scalar('sum(hookstream_ingest_requests_total{kind="batch",dialect="activly",status="202"})')).toBe(N / 500);
+    expect(await prom.scalar('sum(hookstream_ingest_requests_total{kind="batch",dialect="activly",status="202"})')).toBe(Math.ceil(N / 500));
     expect(await prom.scalar('sum(hookstream_ingest_events_total)')).toBeGreaterThanOrEqual(N + 1);
     expect(await prom.scalar('sum(hookstream_validator_verdicts_total{verdict="valid"})')).toBeGreaterThanOrEqual(N);
     expect(await prom.scalar('sum(hookstream_automation_produced_total{kind="delivery_request"})')).toBeGreaterThanOrEqual(N + 1);

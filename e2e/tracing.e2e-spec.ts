@@ -60,21 +60,22 @@ describe('observability: one trace from the gateway to the delivery attempt (rea
     // The outbound request itself carries the trace (undici instrumentation), so a receiver can join it.
     expect(String(delivered.headers['traceparent'])).toContain(traceId);
 
-    const spans = await waitFor(() => {
+    // Each app exports on its own schedule: wait until the outbound call's ancestry is complete.
+    const found = await waitFor(() => {
       const t = otlp.trace(traceId);
-      const attempt = t.find((s) => s.service === 'hookstream-delivery' && s.kind === SPAN_KIND.client);
-      return attempt && t.some((s) => s.service === 'hookstream-delivery' && s.name === 'delivery attempt') ? t : undefined;
-    }, { timeoutMs: 20_000, intervalMs: 200, what: 'the delivery attempt span in the trace' });
-    const byId = new Map(spans.map((s) => [s.spanId, s]));
-
-    const gateway = spans.find((s) => s.service === 'hookstream-ingest-gateway' && s.kind === SPAN_KIND.server);
-    expect(gateway).toBeDefined();
-    expect(gateway?.parentSpanId).toBe(callerSpan);
-
-    // The outbound HTTP call's ancestry reaches the gateway's request span without a gap.
-    const client = spans.find((s) => s.service === 'hookstream-delivery' && s.kind === SPAN_KIND.client) as ReceivedSpan;
-    const chain = ancestors(client, byId);
-    expect(chain[chain.length - 1]).toBe(gateway);
+      const byId = new Map(t.map((s) => [s.spanId, s]));
+      const gateway = t.find((s) => s.service === 'hookstream-ingest-gateway' && s.kind === SPAN_KIND.server);
+      const client = t.find((s) => s.service === 'hookstream-delivery' && s.kind === SPAN_KIND.client);
+      if (!gateway || !client) return undefined;
+      const chain = ancestors(client, byId);
+      return chain[chain.length - 1] === gateway ? { spans: t, byId, gateway, chain } : undefined;
+    }, { timeoutMs: 30_000, intervalMs: 200, what: 'an unbroken chain of spans from the delivery attempt\'s HTTP call up to the gateway request' }).catch((err: unknown) => {
+      const got = otlp.trace(traceId).map((x) => `${x.service} ${x.name} kind=${x.kind} ${x.spanId}<-${x.parentSpanId}`);
+      throw new Error(`${String(err)}\nspans of the trace:\n${got.join('\n')}`);
+    });
+    const { spans, byId, gateway, chain } = found;
+    expect(gateway.parentSpanId).toBe(callerSpan);
+    expect(chain[0]).toEqual(expect.objectContaining({ service: 'hookstream-delivery', name: 'delivery attempt' }));
     const hops = chain.filter((s) => s.kind === SPAN_KIND.consumer).map((s) => `${s.service} ${s.name}`).reverse();
     expect(hops).toEqual([
       'hookstream-validator hookstream.events.raw.v1 process',

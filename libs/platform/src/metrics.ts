@@ -173,13 +173,36 @@ export function registerProducerMetrics(producer: CoalescingProducer): void {
   new Counter({ name: 'hookstream_producer_failures_total', help: 'Sends that failed or timed out', registers: [metricsRegistry], collect: read('failures') });
 }
 
-/** `hookstream_ready`: 1 while `/health/ready` would answer 200 (checked at scrape time). */
-export function registerReadinessMetric(health: HealthRegistry): void {
+/**
+ * `hookstream_ready`: 1 while `/health/ready` would answer 200. The checks (a Kafka and a
+ * PostgreSQL round trip) run at most every 5 s, in the background of a scrape: a scrape answers
+ * at once with the last result, so a frequent or slow scraper never waits on them.
+ */
+export function registerReadinessMetric(health: HealthRegistry, refreshMs = 5000): void {
+  let last: number | undefined;
+  let at = 0;
+  let running: Promise<void> | undefined;
+  const refresh = (): Promise<void> =>
+    (running ??= health
+      .evaluate()
+      .then((r) => {
+        last = r.ok ? 1 : 0;
+      })
+      .catch(() => {
+        last = 0;
+      })
+      .finally(() => {
+        at = Date.now();
+        running = undefined;
+      }));
   scrapeGauge({
     name: 'hookstream_ready',
-    help: 'Whether the app is ready (every dependency it needs answers, caches caught up, not draining)',
+    help: 'Whether the app is ready (every dependency it needs answers, caches caught up, not draining); checked at most every 5 s',
     async collect() {
-      this.set((await health.evaluate()).ok ? 1 : 0);
+      if (last === undefined) await refresh();
+      else if (Date.now() - at >= refreshMs) void refresh();
+      // Draining shows at once, without waiting for the next check.
+      this.set(health.shuttingDown ? 0 : (last ?? 0));
     },
   });
 }
