@@ -65,7 +65,8 @@ describe('observability: one trace from the gateway to the delivery attempt (rea
       const t = otlp.trace(traceId);
       const byId = new Map(t.map((s) => [s.spanId, s]));
       const gateway = t.find((s) => s.service === 'hookstream-ingest-gateway' && s.kind === SPAN_KIND.server);
-      const client = t.find((s) => s.service === 'hookstream-delivery' && s.kind === SPAN_KIND.client);
+      // The outbound call (undici); PostgreSQL statements are client spans too.
+      const client = t.find((s) => s.service === 'hookstream-delivery' && s.kind === SPAN_KIND.client && s.scope.includes('instrumentation-undici'));
       if (!gateway || !client) return undefined;
       const chain = ancestors(client, byId);
       return chain[chain.length - 1] === gateway ? { spans: t, byId, gateway, chain } : undefined;
