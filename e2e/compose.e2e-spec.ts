@@ -68,6 +68,7 @@ describe('compose: the images run the whole pipeline under docker-compose (host 
       ...process.env,
       COMPOSE_PROJECT_NAME: project,
       HOOKSTREAM_COMPOSE_ENV: join(envDir, 'compose.env'),
+      HOOKSTREAM_STATE: envDir,
       HOOKSTREAM_COMPOSE_NETWORK: 'host',
       // npm test builds the images first (tools/docker/build-images.sh); compose only runs them.
       HOOKSTREAM_COMPOSE_BUILD: '0',

@@ -307,6 +307,30 @@ describe('overlays', () => {
     }
   });
 
+  it('runs the image docker/ builds, with the APP and the secrets docker/compose.yaml gives each app', () => {
+    const compose = parseAllDocuments(readFileSync(join(repo, 'docker/compose.yaml'), 'utf8'), { merge: true })[0].toJS({ maxAliasCount: -1 }) as {
+      services: Record<string, { image?: string; environment?: Record<string, string> }>;
+    };
+    // The same repository as compose's default image (hookstream:local); dev runs that local build.
+    const composeImage = String(compose.services['ingest-gateway']?.image).replace(/^\$\{[A-Z_]+:-(.+)\}$/, '$1');
+    expect(composeImage).toBe('hookstream:local');
+    for (const d of ofKind(objectsOf('overlays/dev'), 'Deployment')) expect(appContainer(d).image).toBe(composeImage);
+    for (const t of targets) {
+      for (const d of ofKind(objectsOf(t), 'Deployment')) {
+        const app = d.metadata.name;
+        const env = compose.services[app]?.environment ?? {};
+        const c = appContainer(d);
+        expect([t, app, c.image?.replace(/:[^:/]+$/, '').split('/').pop()]).toEqual([t, app, 'hookstream']);
+        expect([t, app, c.env?.find((e) => e.name === 'APP')?.value]).toEqual([t, app, env['APP']]);
+        // What compose passes as a secret, k8s takes from the Secret (never a literal).
+        const fromSecret = new Set((c.env ?? []).filter((e) => e.valueFrom?.secretKeyRef).map((e) => e.name));
+        for (const name of ['SECRETS_KEY', 'DATABASE_URL']) {
+          expect([t, app, name, name in env, fromSecret.has(name)]).toEqual([t, app, name, true, true]);
+        }
+      }
+    }
+  });
+
   it('keeps the delivery SSRF allow-list empty and the image pinned in prod', () => {
     const objects = objectsOf('overlays/prod');
     expect(ofKind(objects, 'ConfigMap')[0].data?.DELIVERY_ALLOWED_CIDRS).toBe('');

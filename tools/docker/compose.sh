@@ -50,7 +50,14 @@ if [ -z "$network" ]; then
   if docker network inspect bridge >/dev/null 2>&1; then network=bridge; else network=host; fi
 fi
 files=(-f "$ROOT/docker/compose.yaml")
-[ "$network" = bridge ] || files+=(-f "$ROOT/docker/compose.host.yaml")
+if [ "$network" = host ]; then
+  # Published ports mean nothing on the host network, and docker-compose 1.29 refuses them there
+  # (an override cannot remove a key before Compose v2's !reset): use compose.yaml without them.
+  mkdir -p "$HOOKSTREAM_STATE"
+  base="$HOOKSTREAM_STATE/compose.${COMPOSE_PROJECT_NAME:-hookstream}.no-ports.yaml"
+  awk '/^    ports:[[:space:]]*$/ { skip = 1; next } skip && /^      - / { next } { skip = 0; print }' "$ROOT/docker/compose.yaml" >"$base"
+  files=(-f "$base" -f "$ROOT/docker/compose.host.yaml")
+fi
 
 if [ "${1:-}" = up ] && [ "${HOOKSTREAM_COMPOSE_BUILD:-1}" = 1 ]; then
   bash "$ROOT/tools/docker/build-images.sh" app kafka postgres

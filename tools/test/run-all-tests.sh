@@ -37,11 +37,12 @@ export KUSTOMIZE_BIN
 step "unit tests"
 npx jest -c jest.config.ts --ci
 
-step "Docker engine + the Kafka and PostgreSQL images (the suites' own broker and database)"
+step "Docker engine + images: Kafka and PostgreSQL (the suites' own), the app (compose e2e)"
 # Installs docker.io and starts dockerd when missing (root); without an engine the suites fall back
-# to private local processes (libs/testing/src/test-infra.ts). HOOKSTREAM_DOCKER=0 skips Docker.
+# to private local processes (libs/testing/src/test-infra.ts). HOOKSTREAM_DOCKER=0 skips Docker
+# (and the compose e2e). Images whose inputs did not change are not rebuilt.
 if bash tools/docker/ensure-docker.sh; then
-  bash tools/docker/build-images.sh kafka postgres
+  bash tools/docker/build-images.sh kafka postgres app
 else
   echo "no Docker engine: the suites use private local Kafka and PostgreSQL processes"
   export HOOKSTREAM_TEST_INFRA=processes
