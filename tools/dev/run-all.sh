@@ -5,6 +5,12 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/apps.sh"
 cd "$ROOT"
 mkdir -p "$LOGS" "$PIDS"
+# Node 24 LTS for the apps, as in the images and `npm test` (Node 20 is past its end of life): the
+# machine's when it is 24+, else fetched once from the npm registry (tools/dev/ensure-node.sh).
+NODE_BIN="$(bash tools/dev/ensure-node.sh)"
+export PATH="$NODE_BIN:$PATH"
+# kafkajs 2.2.4's negative timeouts warn on Node 23+; patches/ fixes it, this covers older installs.
+export NODE_OPTIONS="--disable-warning=TimeoutNegativeWarning${NODE_OPTIONS:+ $NODE_OPTIONS}"
 
 own_broker=$([ -z "${KAFKA_BROKERS:-}" ] && echo 1 || echo 0)
 bash tools/dev/ensure-deps.sh
