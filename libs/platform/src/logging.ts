@@ -8,6 +8,12 @@ export function redactUrl(url: string | undefined): string | undefined {
   return url.replace(/([?&](?:token|api_key|key)=)[^&#]*/gi, '$1[redacted]');
 }
 
+/** `/health/*` and `/metrics`: polled every few seconds, never worth a log line. */
+export function isQuietPath(url: string | undefined): boolean {
+  const path = (url ?? '').split('?')[0];
+  return path.startsWith('/health/') || path === '/metrics';
+}
+
 export function loggerParams(appName: string, level: string, opts: { logRequests?: boolean; traceIds?: boolean } = {}): Params {
   return {
     // Without request logging, the per-request pino-http middleware (a child logger and async
@@ -25,7 +31,9 @@ export function loggerParams(appName: string, level: string, opts: { logRequests
       serializers: {
         req: (req: IncomingMessage & { id?: unknown }) => ({ id: req.id, method: req.method, url: redactUrl(req.url) }),
       },
-      autoLogging: opts.logRequests === false ? false : { ignore: (req: IncomingMessage) => (req.url ?? '').startsWith('/health') || req.url === '/metrics' },
+      // Probes and scrapes are not traffic. Nest mounts this middleware per route through middie,
+      // which rewrites req.url relative to the mount point; originalUrl is the request's own.
+      autoLogging: opts.logRequests === false ? false : { ignore: (req: IncomingMessage & { originalUrl?: string }) => isQuietPath(req.originalUrl ?? req.url) },
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
     },
   };
