@@ -33,8 +33,12 @@ export class Pipeline {
   readonly nodeArgs: Partial<Record<AppName, string[]>> = {};
   readonly logDir = join(ROOT, 'test-artifacts', 'e2e-logs');
 
+  /** The PostgreSQL server this pipeline's database is created on (a test's private one, or the test server). */
+  private readonly databaseServerUrl: string;
+
   /** `extraEnv` overrides the defaults below (e.g. KAFKA_BROKERS of a broker the test owns). */
-  constructor(private readonly extraEnv: NodeJS.ProcessEnv = {}) {
+  constructor(private readonly extraEnv: NodeJS.ProcessEnv = {}, opts: { databaseServerUrl?: string } = {}) {
+    this.databaseServerUrl = opts.databaseServerUrl ?? testDatabaseUrl();
     this.env = {
       ...process.env,
       SECRETS_KEY: randomBytes(32).toString('base64'),
@@ -75,7 +79,7 @@ export class Pipeline {
     this.env['DELIVERY_INTERNAL_URL'] = this.extraEnv['DELIVERY_INTERNAL_URL'] ?? `http://127.0.0.1:${this.env['DELIVERY_INTERNAL_PORT']}`;
     // Resolved here, not at construction: the broker of the test's own may start in its beforeAll.
     this.env['KAFKA_BROKERS'] = this.extraEnv['KAFKA_BROKERS'] ?? testBrokers().join(',');
-    this.env['DATABASE_URL'] = testDatabaseUrl();
+    this.env['DATABASE_URL'] = this.databaseServerUrl;
   }
 
   /** A broker the test owns (e.g. one it takes down); call before start(). */
@@ -93,7 +97,7 @@ export class Pipeline {
   private async createDatabase(): Promise<void> {
     if (this.database) return;
     const name = `hookstream_e2e_${randomBytes(5).toString('hex')}`;
-    const admin = new Client({ connectionString: testDatabaseUrl() });
+    const admin = new Client({ connectionString: this.databaseServerUrl });
     await admin.connect();
     try {
       await admin.query(`CREATE DATABASE ${name}`);
@@ -101,12 +105,12 @@ export class Pipeline {
       await admin.end();
     }
     this.database = name;
-    this.env['DATABASE_URL'] = testDatabaseUrl().replace(/\/[^/?]+(\?|$)/, `/${name}$1`);
+    this.env['DATABASE_URL'] = this.databaseServerUrl.replace(/\/[^/?]+(\?|$)/, `/${name}$1`);
   }
 
   private async dropDatabase(): Promise<void> {
     if (!this.database) return;
-    await dropDatabase(testDatabaseUrl(), this.database);
+    await dropDatabase(this.databaseServerUrl, this.database);
     this.database = undefined;
   }
 

@@ -1,5 +1,6 @@
-import { IdPrefix, newId, Topics, type CanonicalEvent, type DeliveryResultDto, type DuplicateEvent, type RawEventDto, type RejectedEvent } from '@hookstream/contracts';
+import { dlqOf, IdPrefix, newId, Topics, type CanonicalEvent, type DeliveryResultDto, type DuplicateEvent, type RawEventDto, type RejectedEvent } from '@hookstream/contracts';
 import { DataSource } from '@hookstream/db';
+import { DLQ_HEADERS } from '@hookstream/kafka';
 import { testKafka, uniqueName, waitFor } from '@hookstream/testing';
 import type { Producer } from 'kafkajs';
 import { createHmac } from 'node:crypto';
@@ -120,6 +121,35 @@ describe('control-api read side: feed, stream, deliveries, endpoint health (real
     await reader?.stop();
     await t?.close();
     await new Promise<void>((r) => (fakeDelivery ? fakeDelivery.close(() => r()) : r()));
+  });
+
+  it('an invalid message on events.duplicate goes to its DLQ, naming the feed writer’s group (it was dropped before)', async () => {
+    const dlq = dlqOf(Topics.eventsDuplicate);
+    const admin = testKafka(uniqueName('feed-dlq-admin')).admin();
+    await admin.connect();
+    const start = await admin.fetchTopicOffsets(dlq);
+    await admin.disconnect();
+    const marker = uniqueName('not-a-duplicate');
+    await publish(Topics.eventsDuplicate, srcA, { marker, raw: 'not a raw event' });
+    const found: Record<string, string>[] = [];
+    const c = testKafka(uniqueName('feed-dlq-reader')).consumer({ groupId: uniqueName('feed-dlq-reader'), maxWaitTimeInMs: 100 });
+    await c.connect();
+    try {
+      await c.subscribe({ topics: [dlq] });
+      await c.run({
+        eachMessage: async ({ message }) => {
+          if (!message.value?.toString().includes(marker)) return;
+          found.push(Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(Array.isArray(v) ? v[0] : v)])));
+        },
+      });
+      for (const o of start) c.seek({ topic: dlq, partition: o.partition, offset: o.high });
+      await waitFor(() => found.length > 0 || undefined, { timeoutMs: 20_000, what: 'the invalid duplicate on its DLQ' });
+    } finally {
+      await c.disconnect();
+    }
+    expect(found[0][DLQ_HEADERS.topic]).toBe(Topics.eventsDuplicate);
+    expect(found[0][DLQ_HEADERS.group]).toMatch(/^ctl-feed-/);
+    expect(found[0][DLQ_HEADERS.attempts]).toBe('1');
   });
 
   it('lists the events with the right statuses, newest first, whatever order the topics arrived in', async () => {

@@ -43,6 +43,17 @@ export class BaseAppConfig extends KafkaClientConfig {
   @IsInt() @Min(100) @Max(120000) SHUTDOWN_TIMEOUT_MS = 8000;
 
   @IsOptional() @IsString() KAFKA_GROUP_SUFFIX = '';
+
+  /**
+   * Consumer group session: after a crash (SIGKILL, OOM) the group waits this long for the dead
+   * member before its partitions move — the restart-to-consuming time. kafkajs 2.2.4 has no static
+   * membership (group.instance.id), so this is the lever. The broker refuses < 6000
+   * (group.min.session.timeout.ms); heartbeats go every KAFKA_HEARTBEAT_INTERVAL_MS, also while a
+   * handler runs.
+   */
+  @IsInt() @Min(6000) @Max(300000) KAFKA_SESSION_TIMEOUT_MS = 10000;
+
+  @IsInt() @Min(100) @Max(60000) KAFKA_HEARTBEAT_INTERVAL_MS = 1000;
 }
 
 /**

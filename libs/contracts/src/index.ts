@@ -9,3 +9,4 @@ export * from './delivery/delivery.dto';
 export * from './config/config-change';
 export * from './topic-contracts';
 export * from './outbound/webhook-events';
+export * from './failures/failure-classifier';

@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import type { Kafka, Message, Producer, TopicMessages } from 'kafkajs';
 import type { Span } from '@opentelemetry/api';
 import { errorMessage, ProducerOverloadedError, ProducerUnavailableError } from './errors';
@@ -34,6 +35,9 @@ export interface CoalescingProducerOptions {
   maxQueuedBytes?: number;
   /** Cap on sends not yet settled (queued or on the wire); past it, ProducerOverloadedError. Default 10,000. */
   maxPendingSends?: number;
+  /** Backoff between attempts to connect a replacement producer (doubling, capped), retried until it connects. */
+  reconnectBaseMs?: number;
+  reconnectMaxMs?: number;
 }
 
 /** One caller's `send`: settled once every part of it is acknowledged, or on the first failure. */
@@ -77,7 +81,12 @@ export class CoalescingProducer implements EventProducer {
   private queue: Part[] = [];
   private flushing = false;
   private scheduled = false;
-  private connected = false;
+  /** `reconnecting`: the producer was replaced and the new one is not connected yet; sends fail fast meanwhile. */
+  private state: 'new' | 'connected' | 'reconnecting' | 'closed' = 'new';
+  private lastError = '';
+  private readonly reconnectBaseMs: number;
+  private readonly reconnectMaxMs: number;
+  private readonly log = new Logger('CoalescingProducer');
   private readonly sendTimeoutMs: number;
   private readonly maxBatchMessages: number;
   private readonly maxRequestBytes: number;
@@ -87,7 +96,7 @@ export class CoalescingProducer implements EventProducer {
   private queuedBytes = 0;
   private pendingSends = 0;
   /** Counters for benchmarks and metrics. */
-  readonly stats = { requests: 0, messages: 0, failures: 0, resets: 0, overloaded: 0 };
+  readonly stats = { requests: 0, messages: 0, failures: 0, resets: 0, overloaded: 0, reconnects: 0 };
 
   constructor(private readonly kafka: Kafka, opts: CoalescingProducerOptions = {}) {
     this.sendTimeoutMs = opts.sendTimeoutMs ?? 5000;
@@ -96,6 +105,8 @@ export class CoalescingProducer implements EventProducer {
     this.lingerMs = opts.lingerMs ?? 0;
     this.maxQueuedBytes = opts.maxQueuedBytes ?? 64 * 1024 * 1024;
     this.maxPendingSends = opts.maxPendingSends ?? 10_000;
+    this.reconnectBaseMs = opts.reconnectBaseMs ?? 200;
+    this.reconnectMaxMs = opts.reconnectMaxMs ?? 5000;
     this.producer = this.newProducer();
   }
 
@@ -110,7 +121,14 @@ export class CoalescingProducer implements EventProducer {
 
   async connect(): Promise<void> {
     await this.producer.connect();
-    this.connected = true;
+    this.state = 'connected';
+  }
+
+  /** Readiness: not ok while the producer is not connected (e.g. reconnecting after a reset). */
+  async health(): Promise<{ ok: boolean; detail: string }> {
+    if (this.state === 'connected') return { ok: true, detail: 'connected' };
+    if (this.state === 'reconnecting') return { ok: false, detail: `reconnecting to Kafka since a reset${this.lastError ? ` (last error: ${this.lastError})` : ''}` };
+    return { ok: false, detail: this.state === 'closed' ? 'disconnected (shutting down)' : 'not connected yet' };
   }
 
   /** Waits for queued sends (bounded by their own timeouts), then disconnects. */
@@ -119,7 +137,7 @@ export class CoalescingProducer implements EventProducer {
     while ((this.queue.length > 0 || this.flushing) && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 10));
     }
-    this.connected = false;
+    this.state = 'closed';
     await this.producer.disconnect();
   }
 
@@ -130,7 +148,9 @@ export class CoalescingProducer implements EventProducer {
 
   send(topic: string, messages: OutboundMessage[]): Promise<void> {
     if (messages.length === 0) return Promise.resolve();
-    if (!this.connected) return Promise.reject(new ProducerUnavailableError('producer is not connected'));
+    // While a replacement producer connects, sends queue (bounded by the backlog caps and their
+    // own timeout) and go out once it is connected: a reset costs no 503 if it is quick.
+    if (this.state !== 'connected' && this.state !== 'reconnecting') return Promise.reject(new ProducerUnavailableError('producer is not connected'));
     // Encoded once, here: the size decides the admission and how the send is cut into requests.
     const encoded: { msg: Message; size: number }[] = [];
     let total = 0;
@@ -173,7 +193,8 @@ export class CoalescingProducer implements EventProducer {
           p.messages = [];
         }
         call.queued.clear();
-        const err = new ProducerUnavailableError(`Kafka did not acknowledge within ${this.sendTimeoutMs} ms`);
+        const reconnecting = this.state === 'reconnecting' ? ` (the producer is reconnecting to Kafka: ${this.lastError})` : '';
+        const err = new ProducerUnavailableError(`Kafka did not acknowledge within ${this.sendTimeoutMs} ms${reconnecting}`);
         endProducerSpans(spans, err);
         reject(err);
       }, this.sendTimeoutMs);
@@ -231,6 +252,8 @@ export class CoalescingProducer implements EventProducer {
     this.flushing = true;
     try {
       while (this.queue.length > 0) {
+        // Queued before a reset: sent once the new producer is connected (or answered by their timeout).
+        if (this.state === 'reconnecting') break;
         // Sends that already timed out were answered 503; still write the rest.
         const live = this.take().filter((p) => !p.call.settled);
         if (live.length === 0) continue;
@@ -254,7 +277,7 @@ export class CoalescingProducer implements EventProducer {
           this.stats.failures += live.length;
           const e = new ProducerUnavailableError(`Kafka produce failed: ${errorMessage(err)}`, { cause: err });
           for (const p of live) p.call.reject(e);
-          await this.resetIfDesynchronised(err);
+          this.resetIfStuck(err);
         }
       }
     } finally {
@@ -265,17 +288,50 @@ export class CoalescingProducer implements EventProducer {
   /**
    * After a request the broker refused for good (too large, out-of-order sequence …) the
    * idempotent producer's sequence numbers no longer match the broker's, and every later send
-   * would fail too. A new producer (new producer id) starts clean.
+   * would fail too. A new producer (new producer id) starts clean. A producer that reports itself
+   * disconnected is replaced too: kafkajs never reconnects it by itself.
    */
-  private async resetIfDesynchronised(err: unknown): Promise<void> {
+  private resetIfStuck(err: unknown): void {
     const type = (err as { type?: string; cause?: { type?: string } }).type ?? (err as { cause?: { type?: string } }).cause?.type ?? '';
     const text = errorMessage(err);
-    if (!/OUT_OF_ORDER_SEQUENCE|INVALID_PRODUCER_EPOCH|UNKNOWN_PRODUCER_ID|MESSAGE_TOO_LARGE|RECORD_LIST_TOO_LARGE|out of order sequence/i.test(`${type} ${text}`)) return;
+    if (!/OUT_OF_ORDER_SEQUENCE|INVALID_PRODUCER_EPOCH|UNKNOWN_PRODUCER_ID|MESSAGE_TOO_LARGE|RECORD_LIST_TOO_LARGE|out of order sequence|producer is disconnected/i.test(`${type} ${text}`)) return;
+    if (this.state !== 'connected') return;
     this.stats.resets++;
+    this.state = 'reconnecting';
+    this.lastError = text;
+    void this.reconnect();
+  }
+
+  /**
+   * Replaces the producer and connects the new one, retrying with capped backoff until it
+   * connects (or `disconnect()` is called): a broker that refuses at reset time must not leave a
+   * producer that is dead for good while the app reports ready.
+   */
+  private async reconnect(): Promise<void> {
     const old = this.producer;
-    this.producer = this.newProducer();
     await old.disconnect().catch(() => undefined);
-    await this.producer.connect().catch(() => undefined);
+    for (let attempt = 0; this.state === 'reconnecting'; attempt++) {
+      const next = this.newProducer();
+      try {
+        await next.connect();
+        if (this.state !== 'reconnecting') {
+          await next.disconnect().catch(() => undefined);
+          return;
+        }
+        this.producer = next;
+        this.state = 'connected';
+        this.stats.reconnects++;
+        this.log.log(`reconnected to Kafka after ${attempt + 1} attempt(s)`);
+        if (this.queue.length > 0) this.schedule();
+        return;
+      } catch (err) {
+        this.lastError = errorMessage(err);
+        await next.disconnect().catch(() => undefined);
+        const delay = Math.min(this.reconnectMaxMs, this.reconnectBaseMs * 2 ** Math.min(attempt, 20));
+        if (attempt % 10 === 0) this.log.warn(`could not connect a new producer (${this.lastError}); retrying in ${delay} ms`);
+        await new Promise((r) => setTimeout(r, delay).unref());
+      }
+    }
   }
 
   private take(): Part[] {

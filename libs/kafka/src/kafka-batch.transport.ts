@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { CustomTransportStrategy, Server } from '@nestjs/microservices';
-import { DLQ_HEADERS, dlqOf } from '@hookstream/contracts';
+import { classifyFailure, DLQ_HEADERS, dlqOf, type FailureClass } from '@hookstream/contracts';
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { isObservable, lastValueFrom } from 'rxjs';
 import type { ConsumerObserver } from './consumer-observer';
@@ -24,10 +24,37 @@ export interface KafkaBatchTransportOptions {
   /** Handlers declared with `{ batch: true }` receive at most this many messages per call. */
   maxBatchSize?: number;
   sessionTimeoutMs?: number;
+  /** How long the coordinator waits for members to rejoin during a rebalance. */
+  rebalanceTimeoutMs?: number;
   heartbeatIntervalMs?: number;
+  /**
+   * A consumer that neither fetches nor works on a batch for this long has stopped (kafkajs stays
+   * stopped after some crashes, or never finishes rejoining): it is reported not ready and replaced.
+   */
+  stallTimeoutMs?: number;
   fromBeginning?: boolean;
   /** Metrics hooks (lag, batch size and duration, errors, redeliveries, DLQ writes). */
   observer?: ConsumerObserver;
+  /**
+   * Backoff while a dependency is down (a transient error, see `classifyFailure`): the batch is
+   * held and retried without limit, from `transientRetryBaseMs` doubling up to `transientRetryMaxMs`.
+   */
+  transientRetryBaseMs?: number;
+  transientRetryMaxMs?: number;
+  /**
+   * Asked before a message is dead-lettered: a message is the culprit only if it fails while the
+   * infrastructure is healthy. When this answers not ok, the message is held like a transient error.
+   */
+  dependenciesHealthy?: () => Promise<{ ok: boolean; detail: string }>;
+}
+
+/** What the transport is waiting for while it holds a partition. */
+export interface BlockedPartition {
+  topic: string;
+  partition: number;
+  dependency: string;
+  reason: string;
+  since: Date;
 }
 
 /** Extras of `@EventPattern(topic, { batch: true })`: the handler receives `InboundMessage[]`. */
@@ -40,6 +67,27 @@ type Handler = (data: unknown, ctx: KafkaBatchContext) => Promise<unknown>;
 /** Re-exported: the DLQ headers are part of the published contract (@hookstream/contracts). */
 export { DLQ_HEADERS };
 
+/** One batch being worked on: where it is from, and whether this member still owns it. */
+interface BatchScope {
+  topic: string;
+  partition: number;
+  heartbeat: () => Promise<void>;
+  /** false once the consumer stops or the partition was revoked: give the batch up, commit nothing. */
+  active: () => boolean;
+}
+
+/** The batch was given up (shutdown, rebalance): nothing after this point is committed. */
+class BatchAbandoned extends Error {
+  override readonly name = 'BatchAbandoned';
+}
+
+/** Heartbeat answers that mean this member no longer owns its partitions as they were. */
+const GROUP_CHANGED = new Set(['REBALANCE_IN_PROGRESS', 'NOT_COORDINATOR_FOR_GROUP', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'FENCED_INSTANCE_ID']);
+
+function isGroupChange(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && GROUP_CHANGED.has(String((err as { type?: unknown }).type));
+}
+
 /**
  * NestJS transport over kafkajs consumer groups, built for at-least-once with exactly-once effects:
  *
@@ -47,15 +95,30 @@ export { DLQ_HEADERS };
  *   on a timer while a handler runs;
  * - an offset is committed only after its handler resolved — and handlers await everything they
  *   produce or write — so a crash redelivers, never loses;
- * - a failing message is retried `maxAttempts` times with exponential backoff, then written to
- *   `<topic>.dlq` with its error and attempt count, and the partition moves on;
+ * - a transient infrastructure error (PostgreSQL or Kafka unreachable, see `classifyFailure`) holds
+ *   the partition: the same message is retried with capped backoff, without limit, no offset is
+ *   committed, and `health()` reports the blocked dependency until it recovers;
+ * - a message that fails on its own is retried `maxAttempts` times with exponential backoff, then —
+ *   if the dependencies are healthy — written to `<topic>.dlq` with its error, attempt count and
+ *   consumer group, and the partition moves on;
  * - batch handlers that fail are retried whole, then split so only the poison message goes to the DLQ.
  */
 export class KafkaBatchTransport extends Server implements CustomTransportStrategy {
   private consumer?: Consumer;
-  private readonly opts: Required<Omit<KafkaBatchTransportOptions, 'kafka' | 'producer' | 'observer'>> & Pick<KafkaBatchTransportOptions, 'kafka' | 'producer' | 'observer'>;
+  private readonly opts: Required<Omit<KafkaBatchTransportOptions, 'kafka' | 'producer' | 'observer' | 'dependenciesHealthy'>> &
+    Pick<KafkaBatchTransportOptions, 'kafka' | 'producer' | 'observer' | 'dependenciesHealthy'>;
   protected override readonly logger = new Logger('KafkaBatchTransport');
   private inFlight = 0;
+  private closing = false;
+  private readonly blocked = new Map<string, BlockedPartition>();
+  private state: 'idle' | 'joining' | 'consuming' = 'idle';
+  private progressAt = Date.now();
+  private restarting = false;
+  private lastCrash = '';
+  private restartReason = '';
+  private watchdog?: NodeJS.Timeout;
+  /** Consumers replaced after a crash or a stall (for tests and metrics). */
+  restarts = 0;
 
   constructor(options: KafkaBatchTransportOptions) {
     super();
@@ -67,7 +130,11 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
       maxBatchSize: 500,
       sessionTimeoutMs: 30000,
       heartbeatIntervalMs: 3000,
+      rebalanceTimeoutMs: 60000,
+      stallTimeoutMs: 60000,
       fromBeginning: true,
+      transientRetryBaseMs: 250,
+      transientRetryMaxMs: 5000,
       ...options,
     };
   }
@@ -86,22 +153,10 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
           throw new Error(`KafkaBatchTransport: topic ${t} has more than one @EventPattern handler; exactly one is allowed`);
         }
       }
-      this.consumer = this.opts.kafka.consumer({
-        groupId: this.opts.groupId,
-        sessionTimeout: this.opts.sessionTimeoutMs,
-        heartbeatInterval: this.opts.heartbeatIntervalMs,
-        allowAutoTopicCreation: false,
-        maxWaitTimeInMs: 500,
-        retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 5000 },
-      });
-      await this.consumer.connect();
-      await this.consumer.subscribe({ topics, fromBeginning: this.opts.fromBeginning });
-      await this.consumer.run({
-        autoCommit: false,
-        eachBatchAutoResolve: false,
-        partitionsConsumedConcurrently: this.opts.partitionsConsumedConcurrently,
-        eachBatch: (payload) => this.onBatch(payload),
-      });
+      this.state = 'joining';
+      await this.startConsumer(topics);
+      this.watchdog = setInterval(() => this.checkProgress(), Math.min(5000, Math.max(100, this.opts.stallTimeoutMs / 4)));
+      this.watchdog.unref();
       this.logger.log(`consuming ${topics.join(', ')} as group ${this.opts.groupId}`);
       callback();
     } catch (err) {
@@ -109,8 +164,95 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
     }
   }
 
+  /** Builds, connects and runs a consumer; resolves once it has joined the group (kafkajs' run()). */
+  private async startConsumer(topics: string[]): Promise<void> {
+    const consumer = this.opts.kafka.consumer({
+      groupId: this.opts.groupId,
+      sessionTimeout: this.opts.sessionTimeoutMs,
+      rebalanceTimeout: this.opts.rebalanceTimeoutMs,
+      heartbeatInterval: this.opts.heartbeatIntervalMs,
+      allowAutoTopicCreation: false,
+      maxWaitTimeInMs: 500,
+      retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 5000 },
+    });
+    this.consumer = consumer;
+    consumer.on(consumer.events.FETCH, () => this.progress());
+    consumer.on(consumer.events.REBALANCING, () => this.progress());
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      this.state = 'consuming';
+      this.progress();
+    });
+    consumer.on(consumer.events.CRASH, (e) => {
+      // kafkajs restarts by itself after a retriable crash; after any other it stays stopped.
+      this.lastCrash = errorMessage(e.payload.error);
+      if (e.payload.restart) {
+        this.logger.warn(`consumer crashed (${this.lastCrash}); kafkajs restarts it`);
+        return;
+      }
+      if (this.consumer === consumer) void this.restart(`crashed without restarting: ${this.lastCrash}`);
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topics, fromBeginning: this.opts.fromBeginning });
+    this.progress();
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.opts.partitionsConsumedConcurrently,
+      eachBatch: (payload) => this.onBatch(payload),
+    });
+  }
+
+  /**
+   * Replaces a consumer that stopped (a crash kafkajs does not restart, or no fetch for
+   * `stallTimeoutMs`): disconnect it, start a new one, with capped backoff until one runs.
+   */
+  private async restart(why: string): Promise<void> {
+    if (this.restarting || this.closing) return;
+    this.restarting = true;
+    this.restartReason = why;
+    this.state = 'joining';
+    this.logger.error(`consumer of group ${this.opts.groupId} ${why}; restarting it`);
+    try {
+      for (let attempt = 0; !this.closing; attempt++) {
+        const old = this.consumer;
+        this.consumer = undefined;
+        await old?.disconnect().catch(() => undefined);
+        try {
+          await this.startConsumer(this.topics());
+          this.restarts++;
+          this.logger.log(`consumer of group ${this.opts.groupId} restarted`);
+          return;
+        } catch (err) {
+          const delay = Math.min(30_000, 1000 * 2 ** Math.min(attempt, 10));
+          this.logger.error(`restarting the consumer failed (${errorMessage(err)}); again in ${delay} ms`);
+          await new Promise((r) => setTimeout(r, delay).unref());
+        }
+      }
+    } finally {
+      this.restarting = false;
+    }
+  }
+
+  private progress(): void {
+    this.progressAt = Date.now();
+  }
+
+  /** Stalled: running, nothing in flight, and neither a fetch nor a batch for `stallTimeoutMs`. */
+  private stalledForMs(): number {
+    if (this.closing || this.restarting || this.state === 'idle' || this.inFlight > 0) return 0;
+    const idle = Date.now() - this.progressAt;
+    return idle > this.opts.stallTimeoutMs ? idle : 0;
+  }
+
+  private checkProgress(): void {
+    const stalled = this.stalledForMs();
+    if (stalled > 0) void this.restart(`made no progress (no fetch) for ${Math.round(stalled / 1000)} s${this.lastCrash ? ` after "${this.lastCrash}"` : ''}`);
+  }
+
   /** Stops fetching, lets the in-flight batches finish and commit, then leaves the group. */
   async close(): Promise<void> {
+    this.closing = true;
+    if (this.watchdog) clearInterval(this.watchdog);
     if (!this.consumer) return;
     const c = this.consumer;
     this.consumer = undefined;
@@ -120,6 +262,34 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
 
   get busy(): number {
     return this.inFlight;
+  }
+
+  /** Partitions held because a dependency is down. */
+  blockedPartitions(): BlockedPartition[] {
+    return [...this.blocked.values()];
+  }
+
+  /** Readiness: not ok while any partition is held on a transient error; the detail names the dependency. */
+  async health(): Promise<{ ok: boolean; detail: string }> {
+    const held = this.blockedPartitions();
+    if (held.length === 0) {
+      if (this.restarting) return { ok: false, detail: `restarting the consumer of group ${this.opts.groupId}: ${this.restartReason}` };
+      if (this.state !== 'consuming') return { ok: false, detail: `joining group ${this.opts.groupId}${this.lastCrash ? ` (after a crash: ${this.lastCrash})` : ''}` };
+      const stalled = this.stalledForMs();
+      if (stalled > 0) return { ok: false, detail: `group ${this.opts.groupId}: no fetch for ${Math.round(stalled / 1000)} s; restarting the consumer` };
+      return { ok: true, detail: `group ${this.opts.groupId} consuming` };
+    }
+    const first = held.reduce((a, b) => (a.since <= b.since ? a : b));
+    let deps = [...new Set(held.map((b) => b.dependency))].join(', ');
+    // A refused socket does not say whose it was: name the dependency whose own check fails.
+    if (held.some((b) => b.dependency === 'network')) {
+      const d = await this.dependencies();
+      if (!d.ok) deps = d.detail;
+    }
+    return {
+      ok: false,
+      detail: `blocked on ${deps}: ${held.length} partition(s) held since ${first.since.toISOString()}, retrying (${first.reason})`,
+    };
   }
 
   on(): never {
@@ -135,6 +305,12 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
     const handler = this.getHandlerByPattern(batch.topic) as Handler | null;
     if (!handler) throw new Error(`no handler for topic ${batch.topic}`);
     const batchMode = (handler as { extras?: KafkaHandlerExtras }).extras?.batch === true;
+    const scope: BatchScope = {
+      topic: batch.topic,
+      partition: batch.partition,
+      heartbeat,
+      active: () => !this.closing && isRunning() && !isStale(),
+    };
     this.inFlight++;
     const obs = this.opts.observer;
     const t0 = obs ? performance.now() : 0;
@@ -150,40 +326,48 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
         const mine = chunk.filter((m) => !isReplayForAnotherGroup(m, this.opts.groupId));
         if (mine.length === 0) {
           // nothing of ours in this chunk
-        } else if (batchMode) await this.runBatch(handler, batch.topic, batch.partition, mine, heartbeat);
-        else await this.runOne(handler, batch.topic, batch.partition, mine[0], heartbeat);
+        } else if (batchMode) await this.runBatch(handler, scope, mine);
+        else await this.runOne(handler, scope, mine[0]);
         const last = chunk[chunk.length - 1].offset;
         resolveOffset(last);
         // Through the batch payload, not consumer.commitOffsets(): kafkajs silently drops the latter
         // once stop() has begun, so the batches a graceful shutdown waits for would never commit.
         const next = nextOffset(last);
-        await commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: next }] }] });
+        await this.retryTransient(scope, () =>
+          commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: next }] }] }));
         obs?.committed(batch.topic, batch.partition, chunk.length, Math.max(0, hwm - Number(next)));
         await heartbeat();
       }
+    } catch (err) {
+      // Given up while held (shutdown, revoked partition): the uncommitted rest is redelivered.
+      if (!(err instanceof BatchAbandoned)) throw err;
     } finally {
       obs?.batchFinished(batch.topic, batch.partition, (performance.now() - t0) / 1000);
       clearInterval(timer);
+      this.blocked.delete(`${scope.topic}[${scope.partition}]`);
       this.inFlight--;
+      this.progress();
     }
   }
 
-  private async runOne(handler: Handler, topic: string, partition: number, m: KafkaMessage, heartbeat: () => Promise<void>): Promise<void> {
+  private async runOne(handler: Handler, scope: BatchScope, m: KafkaMessage): Promise<void> {
+    const { topic, partition, heartbeat } = scope;
     let decoded: InboundMessage;
     try {
       decoded = decode(topic, partition, m);
     } catch (err) {
-      await this.deadLetter(topic, partition, m, err, 1);
+      await this.deadLetter(scope, m, err, 1);
       return;
     }
     await this.withRetries(
       (attempt) => this.invoke(handler, decoded, new KafkaBatchContext([topic, partition, attempt, heartbeat])),
-      async (err, attempts) => this.deadLetter(topic, partition, m, err, attempts),
-      heartbeat,
+      async (err, attempts) => this.deadLetter(scope, m, err, attempts),
+      scope,
     );
   }
 
-  private async runBatch(handler: Handler, topic: string, partition: number, msgs: KafkaMessage[], heartbeat: () => Promise<void>): Promise<void> {
+  private async runBatch(handler: Handler, scope: BatchScope, msgs: KafkaMessage[]): Promise<void> {
+    const { topic, partition, heartbeat } = scope;
     const decoded: InboundMessage[] = [];
     const decodedRaw: KafkaMessage[] = [];
     for (const m of msgs) {
@@ -191,7 +375,7 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
         decoded.push(decode(topic, partition, m));
         decodedRaw.push(m);
       } catch (err) {
-        await this.deadLetter(topic, partition, m, err, 1);
+        await this.deadLetter(scope, m, err, 1);
       }
     }
     if (decoded.length === 0) return;
@@ -201,11 +385,11 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
       async (err, attempts) => {
         failure = { err, attempts };
       },
-      heartbeat,
+      scope,
     );
     if (!failure) return;
     if (decoded.length === 1) {
-      await this.deadLetter(topic, partition, decodedRaw[0], failure.err, failure.attempts);
+      await this.deadLetter(scope, decodedRaw[0], failure.err, failure.attempts);
       return;
     }
     // Isolate the poison message(s): replay the chunk one message at a time.
@@ -214,8 +398,8 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
       const one = [decoded[i]];
       await this.withRetries(
         (attempt) => this.invoke(handler, one, new KafkaBatchContext([topic, partition, attempt, heartbeat])),
-        async (err, attempts) => this.deadLetter(topic, partition, decodedRaw[i], err, attempts),
-        heartbeat,
+        async (err, attempts) => this.deadLetter(scope, decodedRaw[i], err, attempts),
+        scope,
       );
     }
   }
@@ -236,49 +420,135 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
     }
   }
 
+  /**
+   * Runs a handler until it succeeds. A transient infrastructure error holds the partition and
+   * retries without limit (the attempt count starts again once it passes); any other error counts
+   * as an attempt, and after `maxAttempts` (at once for `PermanentMessageError`) the message is
+   * handed to `onExhausted` — unless the dependencies are unhealthy right then, in which case the
+   * failure is not the message's and it is held like a transient error.
+   */
   private async withRetries(
     run: (attempt: number) => Promise<void>,
     onExhausted: (err: unknown, attempts: number) => Promise<void>,
-    heartbeat: () => Promise<void>,
+    scope: BatchScope,
   ): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
+    let failures = 0;
+    let held = 0;
+    for (;;) {
       try {
-        await run(attempt);
+        await run(failures + 1);
+        this.unblock(scope);
         return;
       } catch (err) {
+        if (err instanceof BatchAbandoned) throw err;
+        const verdict = classifyFailure(err);
+        if (verdict.transient) {
+          failures = 0;
+          await this.hold(scope, verdict, held++);
+          continue;
+        }
+        failures++;
         const permanent = err instanceof PermanentMessageError;
-        if (permanent || attempt >= this.opts.maxAttempts) {
-          await onExhausted(err, attempt);
+        if (permanent || failures >= this.opts.maxAttempts) {
+          if (!permanent) {
+            const deps = await this.dependencies();
+            if (!deps.ok) {
+              failures = 0;
+              await this.hold(scope, { transient: true, dependency: 'network', reason: `dependencies unhealthy (${deps.detail}); last error: ${errorMessage(err)}` }, held++);
+              continue;
+            }
+          }
+          await onExhausted(err, failures);
           return;
         }
-        const delay = Math.min(this.opts.retryMaxMs, this.opts.retryBaseMs * 2 ** (attempt - 1));
-        this.logger.warn(`handler failed (attempt ${attempt}/${this.opts.maxAttempts}), retrying in ${delay} ms: ${errorMessage(err)}`);
-        await new Promise((r) => setTimeout(r, delay));
-        await heartbeat().catch(() => undefined);
+        const delay = Math.min(this.opts.retryMaxMs, this.opts.retryBaseMs * 2 ** (failures - 1));
+        this.logger.warn(`handler failed (attempt ${failures}/${this.opts.maxAttempts}), retrying in ${delay} ms: ${errorMessage(err)}`);
+        await this.sleep(delay, scope);
       }
     }
   }
 
-  private async deadLetter(topic: string, partition: number, m: KafkaMessage, err: unknown, attempts: number): Promise<void> {
+  /** Retries `op` while it fails with a transient error (a DLQ write or a commit while Kafka is down). */
+  private async retryTransient(scope: BatchScope, op: () => Promise<void>): Promise<void> {
+    for (let held = 0; ; held++) {
+      try {
+        await op();
+        return;
+      } catch (err) {
+        if (isGroupChange(err)) throw new BatchAbandoned(errorMessage(err));
+        const verdict = classifyFailure(err);
+        if (!verdict.transient) throw err;
+        await this.hold(scope, verdict, held);
+      }
+    }
+  }
+
+  private async dependencies(): Promise<{ ok: boolean; detail: string }> {
+    if (!this.opts.dependenciesHealthy) return { ok: true, detail: 'not checked' };
+    return this.opts.dependenciesHealthy().catch((e: unknown) => ({ ok: false, detail: errorMessage(e) }));
+  }
+
+  /** Marks the partition blocked and waits out the backoff (capped, doubling), heartbeating. */
+  private async hold(scope: BatchScope, verdict: Extract<FailureClass, { transient: true }>, held: number): Promise<void> {
+    const key = `${scope.topic}[${scope.partition}]`;
+    const delay = Math.min(this.opts.transientRetryMaxMs, this.opts.transientRetryBaseMs * 2 ** Math.min(held, 20));
+    const prev = this.blocked.get(key);
+    this.blocked.set(key, { topic: scope.topic, partition: scope.partition, dependency: verdict.dependency, reason: verdict.reason, since: prev?.since ?? new Date() });
+    if (!prev || held % 12 === 0) {
+      this.logger.warn(`${key} held: ${verdict.dependency} unavailable (${verdict.reason}); nothing committed, retry ${held + 1} in ${delay} ms`);
+    }
+    await this.sleep(delay, scope);
+  }
+
+  private unblock(scope: BatchScope): void {
+    const key = `${scope.topic}[${scope.partition}]`;
+    const b = this.blocked.get(key);
+    if (!b) return;
+    this.blocked.delete(key);
+    this.logger.log(`${key} resumed after ${Date.now() - b.since.getTime()} ms held on ${b.dependency}`);
+  }
+
+  /**
+   * Waits `ms` in short slices so a shutdown or a rebalance is noticed at once, heartbeating so
+   * the group keeps this member while it holds a partition.
+   */
+  private async sleep(ms: number, scope: BatchScope): Promise<void> {
+    const end = Date.now() + ms;
+    for (;;) {
+      if (!scope.active()) throw new BatchAbandoned('consumer stopping or partition revoked');
+      try {
+        await scope.heartbeat();
+      } catch (err) {
+        if (isGroupChange(err)) throw new BatchAbandoned(errorMessage(err));
+        // Broker unreachable: the held message is retried anyway; the session may lapse, which the
+        // next heartbeat reports as a group change.
+      }
+      const left = end - Date.now();
+      if (left <= 0) return;
+      await new Promise((r) => setTimeout(r, Math.min(200, left)));
+    }
+  }
+
+  private async deadLetter(scope: BatchScope, m: KafkaMessage, err: unknown, attempts: number): Promise<void> {
+    const { topic, partition } = scope;
     const dlq = dlqOf(topic);
     this.opts.observer?.deadLettered(topic);
     this.logger.error(`moving ${topic}[${partition}]@${m.offset} to ${dlq} after ${attempts} attempt(s): ${errorMessage(err)}`);
-    await this.opts.producer.send(dlq, [
-      {
-        key: m.key ? m.key.toString() : null,
-        value: m.value ? new RawJson(m.value) : null,
-        headers: {
-          ...headersToStrings(m.headers),
-          [DLQ_HEADERS.error]: errorMessage(err).slice(0, 2000),
-          [DLQ_HEADERS.attempts]: String(attempts),
-          [DLQ_HEADERS.topic]: topic,
-          [DLQ_HEADERS.partition]: String(partition),
-          [DLQ_HEADERS.offset]: m.offset,
-          [DLQ_HEADERS.failedAt]: new Date().toISOString(),
-          [DLQ_HEADERS.group]: this.opts.groupId,
-        },
+    const record = {
+      key: m.key ? m.key.toString() : null,
+      value: m.value ? new RawJson(m.value) : null,
+      headers: {
+        ...headersToStrings(m.headers),
+        [DLQ_HEADERS.error]: errorMessage(err).slice(0, 2000),
+        [DLQ_HEADERS.attempts]: String(attempts),
+        [DLQ_HEADERS.topic]: topic,
+        [DLQ_HEADERS.partition]: String(partition),
+        [DLQ_HEADERS.offset]: m.offset,
+        [DLQ_HEADERS.failedAt]: new Date().toISOString(),
+        [DLQ_HEADERS.group]: this.opts.groupId,
       },
-    ]);
+    };
+    await this.retryTransient(scope, () => this.opts.producer.send(dlq, [record]));
   }
 }
 

@@ -1,9 +1,9 @@
-import { newTraceparent, type EventEnvelope } from '@hookstream/contracts';
+import { newTraceparent, TOPIC_MAX_MESSAGE_BYTES, type EventEnvelope } from '@hookstream/contracts';
 import { CoalescingProducer, ProducerOverloadedError, ProducerUnavailableError } from '../src';
 import { Kafka, logLevel, type Kafka as KafkaClient } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
-import { createTopicPair, readTopic, testBrokers, testKafka } from './support/kafka-harness';
+import { createTopicPair, readTopic, testBrokers, testKafka, waitFor } from './support/kafka-harness';
 
 describe('CoalescingProducer on a real broker', () => {
   let kafka: KafkaClient;
@@ -187,5 +187,47 @@ describe('CoalescingProducer on a real broker', () => {
     expect(producer.stats.overloaded).toBe(overloaded.length);
     // Every answered send gave its bytes back, although the broker never answered.
     expect(producer.backlog).toEqual({ queuedBytes: 0, pendingSends: 0 });
+  });
+
+  it('reconnects after a reset whose connect the broker refused, reports not ready meanwhile, and sends what waited', async () => {
+    const topic = await createTopicPair(kafka, 'reset-refused');
+    let refusing = false;
+    // New connections go to a port nothing listens on while `refusing`: a broker that refuses at reset time.
+    const flaky = new Kafka({
+      clientId: 'it-reset-refused',
+      brokers: testBrokers(),
+      connectionTimeout: 500,
+      logLevel: logLevel.NOTHING,
+      retry: { retries: 1, initialRetryTime: 100 },
+      socketFactory: ({ host, port, onConnect }) => (refusing ? connect({ host: '127.0.0.1', port: 1 }, onConnect) : connect({ host, port }, onConnect)),
+    });
+    const producer = new CoalescingProducer(flaky, { sendTimeoutMs: 5000, reconnectBaseMs: 100, reconnectMaxMs: 500 });
+    await producer.connect();
+    cleanup.push(() => producer.disconnect());
+    await producer.send(topic, [{ key: 'k', value: 'before' }]);
+    expect(await producer.health()).toEqual({ ok: true, detail: 'connected' });
+
+    // A record over the topic's max.message.bytes: refused for good (MESSAGE_TOO_LARGE), which
+    // resets the idempotent producer — and the new producer's connect is refused.
+    refusing = true;
+    const tooLarge = await producer.send(topic, [{ key: 'k', value: 'x'.repeat(TOPIC_MAX_MESSAGE_BYTES + 100_000) }]).catch((e: unknown) => e);
+    expect(tooLarge).toBeInstanceOf(ProducerUnavailableError);
+    await waitFor(() => producer.stats.resets === 1 || undefined, { what: 'the reset' });
+
+    // While the broker refuses: not ready, naming why; sends wait (bounded by their timeout).
+    await new Promise((r) => setTimeout(r, 1500));
+    const h = await producer.health();
+    expect(h.ok).toBe(false);
+    expect(h.detail).toMatch(/reconnecting.*(ECONNREFUSED|Connection)/i);
+    const during = producer.send(topic, [{ key: 'k', value: 'during' }]);
+
+    // The broker accepts connections again: the producer comes back by itself, and the waiting send goes out.
+    refusing = false;
+    await waitFor(async () => ((await producer.health()).ok ? true : undefined), { timeoutMs: 10_000, what: 'the producer to reconnect' });
+    await during;
+    await producer.send(topic, [{ key: 'k', value: 'after' }]);
+    expect(producer.stats.reconnects).toBe(1);
+    const values = (await readTopic(kafka, topic, 3)).map((r) => JSON.parse(r.value!) as string);
+    expect(values).toEqual(['before', 'during', 'after']);
   });
 });

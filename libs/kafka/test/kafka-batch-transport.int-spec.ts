@@ -85,6 +85,7 @@ describe('KafkaBatchTransport on a real broker', () => {
     expect(f.headers[DLQ_HEADERS.attempts]).toBe('3');
     expect(f.headers[DLQ_HEADERS.topic]).toBe(topic);
     expect(f.headers[DLQ_HEADERS.partition]).toBe('0');
+    expect(f.headers[DLQ_HEADERS.group]).toBe(groupId);
     expect(Number.isNaN(Date.parse(f.headers[DLQ_HEADERS.failedAt]))).toBe(false);
     // The original CloudEvents headers travel with the dead letter.
     expect(f.headers['ce_id']).toBe(String(failing.headers!['ce_id']));

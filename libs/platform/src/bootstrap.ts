@@ -7,6 +7,7 @@ import { parseTrustProxy, type BaseAppConfig } from '@hookstream/config';
 import { EVENT_PRODUCER, enableKafkaTracing, KafkaBatchTransport, RethrowRpcFilter, type EventProducer, type KafkaBatchTransportOptions } from '@hookstream/kafka';
 import { tracingEnabled } from '@hookstream/telemetry';
 import type { Kafka } from 'kafkajs';
+import { createServer, type Server } from 'node:http';
 import { Logger } from 'nestjs-pino';
 import { HealthRegistry } from './health';
 import { ConsumerMetrics } from './metrics';
@@ -32,7 +33,7 @@ export interface RunAppOptions {
  * up), then the Kafka transport with the RPC filter — without listening on a port or touching
  * process signals. `runApp` uses it; integration tests use it to run a real app in-process.
  */
-export async function createApp(opts: RunAppOptions & { logger?: false }): Promise<NestFastifyApplication> {
+export async function createApp(opts: RunAppOptions & { logger?: false; deferConsumer?: boolean }): Promise<NestFastifyApplication> {
   if (tracingEnabled()) enableKafkaTracing();
   const app = await NestFactory.create<NestFastifyApplication>(
     opts.module as never,
@@ -49,21 +50,50 @@ export async function createApp(opts: RunAppOptions & { logger?: false }): Promi
   await app.init();
   if (opts.consumer) {
     const groupId = `${opts.consumer.groupId}${opts.config.KAFKA_GROUP_SUFFIX}`;
+    const health = app.get(HealthRegistry);
     const transport = new KafkaBatchTransport({
+      ...(opts.config.KAFKA_SESSION_TIMEOUT_MS ? { sessionTimeoutMs: opts.config.KAFKA_SESSION_TIMEOUT_MS } : {}),
+      ...(opts.config.KAFKA_HEARTBEAT_INTERVAL_MS ? { heartbeatIntervalMs: opts.config.KAFKA_HEARTBEAT_INTERVAL_MS } : {}),
       ...opts.consumer,
       groupId,
       observer: new ConsumerMetrics(groupId),
       kafka: app.get<Kafka>(KAFKA_CLIENT),
       producer: app.get<EventProducer>(EVENT_PRODUCER),
+      // A message is dead-lettered only if it fails while PostgreSQL and Kafka answer.
+      dependenciesHealthy: async () => {
+        const r = await health.evaluate({ only: ['postgres', 'kafka'] });
+        return { ok: r.ok, detail: Object.entries(r.checks).filter(([, c]) => !c.ok).map(([n, c]) => `${n}: ${c.detail}`).join('; ') || 'ok' };
+      },
     });
+    // Not ready while a partition is held on a dependency outage; the detail names the dependency.
+    health.add({ name: 'consumer', check: () => transport.health() });
     // Deferred so the RPC filter is registered before the listeners are bound (else Nest ignores it).
     const ms = app.connectMicroservice({ strategy: transport }, { deferInitialization: true });
     // The shared container's init hooks already ran in app.init(); don't run them twice.
     (ms as unknown as { setIsInitHookCalled(v: boolean): void }).setIsInitHookCalled(true);
     ms.useGlobalFilters(new RethrowRpcFilter());
-    await app.startAllMicroservices();
+    // runApp starts it after the HTTP server listens: joining the group can take a session timeout.
+    if (!opts.deferConsumer) await app.startAllMicroservices();
   }
   return app;
+}
+
+/**
+ * Answers the probes while the app is still connecting (Kafka, PostgreSQL, migrations, caches):
+ * `/health/live` 200 at once, so an orchestrator does not kill a process that is only starting;
+ * `/health/ready` and everything else 503 with Retry-After. Closed just before the app listens.
+ */
+async function startBootProbe(host: string, port: number): Promise<Server> {
+  const server = createServer((req, res) => {
+    const live = (req.url ?? '').split('?')[0] === '/health/live';
+    res.writeHead(live ? 200 : 503, { 'content-type': 'application/json', connection: 'close', ...(live ? {} : { 'retry-after': '1' }) });
+    res.end(JSON.stringify(live ? { status: 'ok' } : { status: 'starting' }));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  return server;
 }
 
 /**
@@ -73,7 +103,14 @@ export async function createApp(opts: RunAppOptions & { logger?: false }): Promi
  * SHUTDOWN_TIMEOUT_MS so a stuck dependency cannot hold a rollout.
  */
 export async function runApp(opts: RunAppOptions): Promise<INestApplication> {
-  const app = await createApp(opts);
+  const probe = await startBootProbe(opts.config.HTTP_HOST, opts.config.HTTP_PORT);
+  let app: NestFastifyApplication;
+  try {
+    app = await createApp({ ...opts, deferConsumer: true });
+  } finally {
+    probe.closeAllConnections();
+    await new Promise<void>((r) => probe.close(() => r()));
+  }
   app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
   const log = new NestLogger('Bootstrap');
   for (const sig of ['SIGTERM', 'SIGINT'] as const) {
@@ -88,6 +125,8 @@ export async function runApp(opts: RunAppOptions): Promise<INestApplication> {
   }
   await app.listen(opts.config.HTTP_PORT, opts.config.HTTP_HOST);
   log.log(`${opts.appName} listening on ${opts.config.HTTP_HOST}:${opts.config.HTTP_PORT}`);
+  // Not ready until the consumer has joined its group (the 'consumer' readiness check).
+  if (opts.consumer) await app.startAllMicroservices();
   return app;
 }
 

@@ -89,11 +89,13 @@ export class CoreModule {
       },
       {
         provide: EVENT_PRODUCER,
-        inject: [KAFKA_CLIENT],
-        useFactory: async (kafka: Kafka): Promise<EventProducer> => {
+        inject: [KAFKA_CLIENT, HealthRegistry],
+        useFactory: async (kafka: Kafka, health: HealthRegistry): Promise<EventProducer> => {
           const p = new CoalescingProducer(kafka, { sendTimeoutMs: opts.producerSendTimeoutMs ?? 5000, ...opts.producerBacklog });
           await p.connect();
           registerProducerMetrics(p);
+          // A producer that lost its connection for good must not leave the app "ready".
+          health.add({ name: 'producer', check: () => p.health() });
           return p;
         },
       },

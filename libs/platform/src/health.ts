@@ -15,8 +15,10 @@ export class HealthRegistry {
     this.checks.push(check);
   }
 
-  async evaluate(): Promise<{ ok: boolean; checks: Record<string, { ok: boolean; detail: string }> }> {
-    const results = await Promise.all(this.checks.map(async (c) => [c.name, await c.check().catch((e: unknown) => ({ ok: false, detail: String(e) }))] as const));
+  /** `only`: evaluate just these checks (the consumer asks about its dependencies before dead-lettering). */
+  async evaluate(opts: { only?: string[] } = {}): Promise<{ ok: boolean; checks: Record<string, { ok: boolean; detail: string }> }> {
+    const selected = opts.only ? this.checks.filter((c) => opts.only?.includes(c.name)) : this.checks;
+    const results = await Promise.all(selected.map(async (c) => [c.name, await c.check().catch((e: unknown) => ({ ok: false, detail: String(e) }))] as const));
     const checks = Object.fromEntries(results);
     const ok = !this.shuttingDown && results.every(([, r]) => r.ok);
     if (this.shuttingDown) checks['shutdown'] = { ok: false, detail: 'draining' };

@@ -3,3 +3,4 @@ export * from './kafka-positions';
 export * from './databases';
 export * from './local-kafka';
 export { freePorts, startPrivateKafka, type KafkaInstance } from './test-infra';
+export * from './private-postgres';

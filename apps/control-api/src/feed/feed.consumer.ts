@@ -1,4 +1,4 @@
-import { Controller, Logger } from '@nestjs/common';
+import { Controller } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import { Topics } from '@hookstream/contracts';
 import { PermanentMessageError, type InboundMessage } from '@hookstream/kafka';
@@ -13,8 +13,6 @@ import { FeedService } from './feed.service';
  */
 @Controller()
 export class FeedConsumer {
-  private readonly log = new Logger('FeedConsumer');
-
   constructor(private readonly feed: FeedService) {}
 
   @EventPattern(Topics.eventsRaw, { batch: true })
@@ -34,23 +32,18 @@ export class FeedConsumer {
 
   @EventPattern(Topics.eventsDuplicate, { batch: true })
   async onDuplicate(@Payload() messages: InboundMessage[]): Promise<void> {
-    await this.feed.write(this.rows(Topics.eventsDuplicate, messages, { skipInvalid: true }));
+    await this.feed.write(this.rows(Topics.eventsDuplicate, messages));
   }
 
-  /**
-   * An invalid message goes to the DLQ (the transport isolates it from its batch). events.duplicate
-   * has no DLQ topic in the topic plan (nothing consumed it before), so there an invalid message is
-   * skipped with an error log instead of blocking the partition.
-   */
-  private rows(topic: string, messages: InboundMessage[], opts: { skipInvalid?: boolean } = {}): FeedRow[] {
+  /** An invalid message goes to its topic's DLQ (the transport isolates it from its batch), events.duplicate's too. */
+  private rows(topic: string, messages: InboundMessage[]): FeedRow[] {
     const rows: FeedRow[] = [];
     for (const m of messages) {
       try {
         rows.push(feedRowOf(topic, m.value));
       } catch (err) {
         if (!(err instanceof InvalidFeedMessage)) throw err;
-        if (!opts.skipInvalid) throw new PermanentMessageError(`${topic}[${m.partition}]@${m.offset}: ${err.message}`);
-        this.log.error(`skipping invalid ${topic}[${m.partition}]@${m.offset} (no DLQ topic): ${err.message}`);
+        throw new PermanentMessageError(`${topic}[${m.partition}]@${m.offset}: ${err.message}`);
       }
     }
     return rows;

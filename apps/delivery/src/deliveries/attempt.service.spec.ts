@@ -1,4 +1,5 @@
 import type { DeliveryRequestDto } from '@hookstream/contracts';
+import { ProducerUnavailableError } from '@hookstream/kafka';
 import { newWebhookSecret } from '@hookstream/webhooks';
 import type { DeliveryConfig } from '../delivery.config';
 import type { EndpointCache, EndpointRuntime } from '../endpoints/endpoint-cache.service';
@@ -36,7 +37,7 @@ function setup() {
     RETRY_AFTER_MIN_SECONDS: 1, RETRY_AFTER_MAX_SECONDS: 86_400,
   } as DeliveryConfig;
   const service = new AttemptService(repo as unknown as DeliveriesRepository, endpoints, client, results, config);
-  return { service, repo, request, client };
+  return { service, repo, request, client, results: results as unknown as { publish: jest.Mock } };
 }
 
 describe('AttemptService: first attempts of fresh rows', () => {
@@ -62,5 +63,39 @@ describe('AttemptService: first attempts of fresh rows', () => {
     const t = setup();
     await t.service.run({ id: 'dlv_1', endpointId: 'ep_1', leaseToken: 'lease-from-claim' });
     expect(t.repo.startAttempt).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('AttemptService: the result is durable before the attempt is recorded', () => {
+  const fresh = (t: ReturnType<typeof setup>): DeliveryJob => ({ id: 'dlv_1', endpointId: 'ep_1', leaseToken: 'l', request: t.request, fresh: { leaseUntil: performance.now() + 60_000, insertedAt: new Date() } });
+
+  it('publishes (acknowledged) before it records, for a 410 too', async () => {
+    const t = setup();
+    (t.client.post as jest.Mock).mockResolvedValue({ kind: 'response', status: 410, headers: {}, body: '', latencyMs: 2 });
+    await t.service.run(fresh(t));
+    expect(t.results.publish).toHaveBeenCalledWith(expect.objectContaining({ outcome: 'endpoint_disabled', attempt: 1 }), undefined);
+    expect(t.results.publish.mock.invocationCallOrder[0]).toBeLessThan(t.repo.recordAttempt.mock.invocationCallOrder[0]);
+  });
+
+  it('a 410 whose result Kafka does not acknowledge is retried, and recorded only once it is', async () => {
+    const t = setup();
+    (t.client.post as jest.Mock).mockResolvedValue({ kind: 'response', status: 410, headers: {}, body: '', latencyMs: 2 });
+    t.results.publish
+      .mockRejectedValueOnce(new ProducerUnavailableError('Kafka did not acknowledge within 5000 ms'))
+      .mockRejectedValueOnce(new ProducerUnavailableError('producer is reconnecting to Kafka'))
+      .mockResolvedValue(undefined);
+    await t.service.run(fresh(t));
+    expect(t.results.publish).toHaveBeenCalledTimes(3);
+    expect(t.repo.recordAttempt).toHaveBeenCalledTimes(1);
+    expect(t.results.publish.mock.invocationCallOrder[2]).toBeLessThan(t.repo.recordAttempt.mock.invocationCallOrder[0]);
+  });
+
+  it('a result that cannot be published leaves the attempt unrecorded (made again when the lease ends) and says so', async () => {
+    const t = setup();
+    (t.client.post as jest.Mock).mockResolvedValue({ kind: 'response', status: 410, headers: {}, body: '', latencyMs: 2 });
+    t.results.publish.mockRejectedValue(new Error('MESSAGE_TOO_LARGE'));
+    await expect(t.service.run(fresh(t))).rejects.toThrow(/could not be published, so the attempt is not recorded and will be made again/);
+    expect(t.repo.recordAttempt).not.toHaveBeenCalled();
+    await expect(t.service.drain(100)).resolves.toBe(true);
   });
 });

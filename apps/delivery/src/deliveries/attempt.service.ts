@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { DeliveryRequestDto } from '@hookstream/contracts';
+import { isTransientFailure, type DeliveryRequestDto, type DeliveryResultDto } from '@hookstream/contracts';
 import { errorMessage } from '@hookstream/kafka';
 import { APP_CONFIG } from '@hookstream/platform';
 import { inSpan } from '@hookstream/telemetry';
@@ -29,6 +29,9 @@ export interface DeliveryJob extends ClaimedDelivery {
 /** Slack between an attempt's worst-case end and its lease's end, for a first attempt that skips the start statement. */
 const FRESH_LEASE_MARGIN_MS = 5_000;
 
+/** How long an attempt keeps retrying its result's publish while Kafka is unavailable. */
+const RESULT_PUBLISH_BOUND_MS = 30_000;
+
 /** How long to wait for an endpoint the config cache does not know yet (created moments ago). */
 const UNKNOWN_ENDPOINT_RETRY_MS = 30_000;
 /** After this, an endpoint that never appeared is taken to be deleted. */
@@ -43,7 +46,7 @@ export interface AttemptRun {
 
 /**
  * One attempt of one delivery: build and sign the body, send it, decide what happens next,
- * record it (attempt row + delivery state, one statement) and publish the result.
+ * publish the result (acknowledged by Kafka), then record it (attempt row + delivery state, one statement).
  */
 @Injectable()
 export class AttemptService {
@@ -160,6 +163,10 @@ export class AttemptService {
   private async record(job: DeliveryJob, started: StartedAttempt, run: AttemptRun, attemptedAt: Date): Promise<void> {
     const { result, decision } = run;
     const attempt = started.attempts + 1;
+    // The result is on Kafka before the attempt is recorded: a result that cannot be published
+    // leaves the attempt unrecorded, so the delivery is attempted again once its lease ends —
+    // a 410's disable can never be lost between the two.
+    await this.publish(started.request, attempt, decision, result.latencyMs, attemptedAt, job.traceparent);
     const kept = await this.repo.recordAttempt(
       {
         deliveryId: job.id,
@@ -183,20 +190,11 @@ export class AttemptService {
       this.endpoints.markDisabled(job.endpointId);
       this.log.warn(`endpoint ${job.endpointId} answered 410 Gone: disabled (control-api applies it from delivery-results)`);
     }
-    await this.publish(started.request, attempt, decision, result.latencyMs, attemptedAt, job.traceparent);
   }
 
   /** Cancelled without sending; still an attempt on record so the delivery's story says why. */
   private async skip(job: DeliveryJob, started: StartedAttempt, now: Date, reason: string): Promise<void> {
     const attempt = started.attempts + 1;
-    await this.repo.recordAttempt(
-      {
-        deliveryId: job.id, endpointId: job.endpointId, attempt, outcome: 'skipped', status: 'cancelled', httpStatus: null,
-        latencyMs: 0, error: reason, responseHeaders: null, responseBody: null, attemptedAt: now, nextAttemptAt: null,
-      },
-      job.leaseToken,
-    );
-    recordAttemptMetrics({ outcome: 'skipped', status: 'cancelled' }, 0, job.endpointId, this.config.DELIVERY_METRICS_ENDPOINT_LABELS === 'true');
     await this.publish(
       started.request,
       attempt,
@@ -205,11 +203,22 @@ export class AttemptService {
       now,
       job.traceparent,
     );
+    await this.repo.recordAttempt(
+      {
+        deliveryId: job.id, endpointId: job.endpointId, attempt, outcome: 'skipped', status: 'cancelled', httpStatus: null,
+        latencyMs: 0, error: reason, responseHeaders: null, responseBody: null, attemptedAt: now, nextAttemptAt: null,
+      },
+      job.leaseToken,
+    );
+    recordAttemptMetrics({ outcome: 'skipped', status: 'cancelled' }, 0, job.endpointId, this.config.DELIVERY_METRICS_ENDPOINT_LABELS === 'true');
   }
 
   /**
-   * After the row is written: the table is the record of truth, the topic its feed. A failed
-   * publish is logged; the attempt stays on record (and in the API/feed via the table).
+   * Publishes the attempt's result and resolves once Kafka acknowledged it (acks=all). While Kafka
+   * is unavailable (a transient error) it is retried with backoff for up to
+   * RESULT_PUBLISH_BOUND_MS; then, or on any other error, it throws: the caller records nothing,
+   * and the delivery is attempted again when its lease ends (same webhook-id, receivers dedupe).
+   * A republished result has the same ce_id, so its consumers drop the duplicate.
    */
   private async publish(
     req: DeliveryRequestDto,
@@ -219,8 +228,6 @@ export class AttemptService {
     attemptedAt: Date,
     traceparent: string | undefined,
   ): Promise<void> {
-    // Not awaited by the attempt: the endpoint's slot is free once the row is written, instead
-    // of also waiting for the broker's acks=all round trip. Tracked, so shutdown waits for it.
     const result = {
       deliveryId: req.id,
       webhookId: req.webhookId,
@@ -236,16 +243,35 @@ export class AttemptService {
       nextAttemptAt: d.nextAttemptAt ? d.nextAttemptAt.toISOString() : null,
       attemptedAt: attemptedAt.toISOString(),
     };
-    const sent = this.results.publish(result, traceparent).catch((err: unknown) => {
-      this.log.error(`delivery ${req.id}: attempt ${attempt} is recorded but its result could not be published: ${errorMessage(err)}`);
-    });
+    const sent = this.publishAcknowledged(result, traceparent);
+    // Tracked so shutdown waits for results still on their way.
     this.publishing.add(sent);
-    void sent.finally(() => this.publishing.delete(sent));
+    const untrack = () => this.publishing.delete(sent);
+    sent.then(untrack, untrack);
+    await sent;
+  }
+
+  private async publishAcknowledged(result: DeliveryResultDto, traceparent: string | undefined): Promise<void> {
+    const deadline = Date.now() + RESULT_PUBLISH_BOUND_MS;
+    for (let i = 0; ; i++) {
+      try {
+        await this.results.publish(result, traceparent);
+        return;
+      } catch (err) {
+        if (!isTransientFailure(err) || Date.now() >= deadline) {
+          throw new Error(
+            `delivery ${result.deliveryId}: the result of attempt ${result.attempt} (${result.outcome}) could not be published, so the attempt is not recorded and will be made again when its lease ends: ${errorMessage(err)}`,
+            { cause: err },
+          );
+        }
+        await new Promise((r) => setTimeout(r, Math.min(2_000, 100 * 2 ** i)));
+      }
+    }
   }
 
   /** Resolves once every result published so far is acknowledged (or failed), or after `timeoutMs`. */
   async drain(timeoutMs: number): Promise<boolean> {
-    const all = Promise.all([...this.publishing]).then(() => true);
+    const all = Promise.all([...this.publishing].map((p) => p.catch(() => undefined))).then(() => true);
     const timer = new Promise<boolean>((r) => setTimeout(() => r(false), timeoutMs).unref());
     return Promise.race([all, timer]);
   }

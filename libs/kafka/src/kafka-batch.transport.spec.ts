@@ -1,0 +1,321 @@
+import { Logger } from '@nestjs/common';
+import type { EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import { KafkaJSConnectionError } from 'kafkajs';
+import { DLQ_HEADERS, KafkaBatchTransport, type KafkaBatchTransportOptions } from './kafka-batch.transport';
+import type { EventProducer } from './event-producer';
+import type { OutboundMessage } from './messages';
+import { PermanentMessageError, ProducerUnavailableError } from './errors';
+
+/** The error node-postgres gives when nothing listens on the server's port. */
+function refused(): Error {
+  return Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED', errno: -111, syscall: 'connect', address: '127.0.0.1', port: 5432 });
+}
+
+class FakeProducer implements EventProducer {
+  readonly sent: { topic: string; messages: OutboundMessage[] }[] = [];
+  failNext = 0;
+  async send(topic: string, messages: OutboundMessage[]): Promise<void> {
+    if (this.failNext > 0) {
+      this.failNext--;
+      throw new ProducerUnavailableError('Kafka did not acknowledge within 5000 ms');
+    }
+    this.sent.push({ topic, messages });
+  }
+}
+
+function message(offset: number, value: unknown = { n: offset }): KafkaMessage {
+  return { key: Buffer.from('k'), value: Buffer.from(JSON.stringify(value)), headers: {}, offset: String(offset), timestamp: String(Date.now()), attributes: 0 };
+}
+
+/** Drives the transport's batch path exactly as kafkajs' runner calls `eachBatch`. */
+function payload(topic: string, messages: KafkaMessage[], opts: { running?: () => boolean; heartbeat?: () => Promise<void> } = {}) {
+  const resolved: string[] = [];
+  const commits: string[] = [];
+  const p = {
+    batch: { topic, partition: 0, highWatermark: '100', messages, isEmpty: () => messages.length === 0, firstOffset: () => messages[0]?.offset ?? null, lastOffset: () => messages[messages.length - 1]?.offset ?? '0', offsetLag: () => '0', offsetLagLow: () => '0' },
+    resolveOffset: (o: string) => resolved.push(o),
+    heartbeat: opts.heartbeat ?? (async () => undefined),
+    commitOffsetsIfNecessary: async (o?: { topics: { partitions: { offset: string }[] }[] }) => {
+      commits.push(o?.topics[0].partitions[0].offset ?? '?');
+    },
+    uncommittedOffsets: () => ({ topics: [] }),
+    isRunning: opts.running ?? (() => true),
+    isStale: () => false,
+    pause: () => () => undefined,
+  } as unknown as EachBatchPayload;
+  return { p, resolved, commits };
+}
+
+type Internals = { onBatch(p: EachBatchPayload): Promise<void> };
+
+function transport(producer: FakeProducer, handler: (data: unknown) => Promise<void>, extra: Partial<KafkaBatchTransportOptions> = {}, batch = false): KafkaBatchTransport {
+  const t = new KafkaBatchTransport({
+    kafka: {} as Kafka, producer, groupId: 'hookstream-test-group', maxAttempts: 3, retryBaseMs: 1, retryMaxMs: 2,
+    transientRetryBaseMs: 1, transientRetryMaxMs: 5, heartbeatIntervalMs: 1000, ...extra,
+  });
+  t.addHandler('topic.a', handler, true, { batch });
+  return t;
+}
+
+const run = (t: KafkaBatchTransport, p: EachBatchPayload) => (t as unknown as Internals).onBatch(p);
+
+describe('KafkaBatchTransport: transient errors hold the partition, poison goes to the DLQ', () => {
+  beforeAll(() => Logger.overrideLogger(false));
+  afterAll(() => Logger.overrideLogger(['log', 'error', 'warn']));
+
+  it('a dependency outage (ECONNREFUSED) is retried past maxAttempts, without a dead letter, committed only after success', async () => {
+    const producer = new FakeProducer();
+    let calls = 0;
+    const seen: { ok: boolean; detail: string }[] = [];
+    const t = transport(producer, async () => {
+      calls++;
+      if (calls === 8) seen.push(await t.health());
+      if (calls <= 10) throw refused();
+    });
+    const { p, resolved, commits } = payload('topic.a', [message(7)]);
+    await run(t, p);
+    expect(calls).toBe(11);
+    expect(producer.sent).toHaveLength(0);
+    expect(resolved).toEqual(['7']);
+    expect(commits).toEqual(['8']);
+    // while held: not ready, and why
+    expect(seen[0].ok).toBe(false);
+    expect(seen[0].detail).toMatch(/blocked on network: 1 partition\(s\) held .*ECONNREFUSED 127\.0\.0\.1:5432/);
+    expect(t.blockedPartitions()).toEqual([]);
+  });
+
+  it('while held, readiness names the dependency whose own check fails', async () => {
+    const producer = new FakeProducer();
+    let calls = 0;
+    let detail = '';
+    const t = transport(producer, async () => {
+      calls++;
+      if (calls === 3) detail = (await t.health()).detail;
+      if (calls <= 3) throw refused();
+    }, { dependenciesHealthy: async () => ({ ok: calls > 3, detail: 'postgres: connect ECONNREFUSED 127.0.0.1:5432' }) });
+    await run(t, payload('topic.a', [message(0)]).p);
+    expect(detail).toMatch(/^blocked on postgres: connect ECONNREFUSED/);
+  });
+
+  it('a Kafka outage inside the handler (produce not acknowledged, broker refused) is held too', async () => {
+    const producer = new FakeProducer();
+    const errors = [new ProducerUnavailableError('Kafka did not acknowledge within 5000 ms'), new KafkaJSConnectionError('Connection error: connect ECONNREFUSED 127.0.0.1:9092'), refused(), refused()];
+    const t = transport(producer, async () => {
+      const e = errors.shift();
+      if (e) throw e;
+    });
+    const { p, resolved } = payload('topic.a', [message(0)]);
+    await run(t, p);
+    expect(errors).toHaveLength(0);
+    expect(producer.sent).toHaveLength(0);
+    expect(resolved).toEqual(['0']);
+  });
+
+  it('a message that fails on its own with healthy dependencies is dead-lettered after maxAttempts, naming the consumer group', async () => {
+    const producer = new FakeProducer();
+    let calls = 0;
+    const t = transport(producer, async () => {
+      calls++;
+      throw new TypeError("Cannot read properties of undefined (reading 'email')");
+    }, { dependenciesHealthy: async () => ({ ok: true, detail: 'ok' }) });
+    const { p, resolved } = payload('topic.a', [message(3)]);
+    await run(t, p);
+    expect(calls).toBe(3);
+    expect(producer.sent).toHaveLength(1);
+    expect(producer.sent[0].topic).toBe('topic.a.dlq');
+    const h = producer.sent[0].messages[0].headers!;
+    expect(h[DLQ_HEADERS.group]).toBe('hookstream-test-group');
+    expect(h[DLQ_HEADERS.attempts]).toBe('3');
+    expect(h[DLQ_HEADERS.offset]).toBe('3');
+    expect(resolved).toEqual(['3']);
+  });
+
+  it('an unrecognised error while a dependency is unhealthy is held, and dead-lettered only once it fails with the dependency healthy', async () => {
+    const producer = new FakeProducer();
+    let healthy = false;
+    let calls = 0;
+    const t = transport(producer, async () => {
+      calls++;
+      if (calls === 7) healthy = true;
+      throw new Error('could not save the contact'); // a wrapper that hid its cause
+    }, { dependenciesHealthy: async () => ({ ok: healthy, detail: healthy ? 'ok' : 'postgres: no answer within 2000 ms' }) });
+    await run(t, payload('topic.a', [message(0)]).p);
+    // 3 calls, deps down → held; 3 more, still down → held; then healthy from call 7: 3 more → DLQ
+    expect(calls).toBe(9);
+    expect(producer.sent).toHaveLength(1);
+    expect(producer.sent[0].messages[0].headers![DLQ_HEADERS.attempts]).toBe('3');
+  });
+
+  it('PermanentMessageError skips the retries and the health check', async () => {
+    const producer = new FakeProducer();
+    let probed = 0;
+    const t = transport(producer, async () => {
+      throw new PermanentMessageError('invalid contract');
+    }, { dependenciesHealthy: async () => ({ ok: ++probed > 0 && false, detail: 'down' }) });
+    await run(t, payload('topic.a', [message(0)]).p);
+    expect(producer.sent).toHaveLength(1);
+    expect(probed).toBe(0);
+  });
+
+  it('a held batch given up on shutdown commits nothing and dead-letters nothing', async () => {
+    const producer = new FakeProducer();
+    let running = true;
+    let calls = 0;
+    const t = transport(producer, async () => {
+      calls++;
+      if (calls === 4) running = false;
+      throw refused();
+    });
+    const { p, resolved, commits } = payload('topic.a', [message(0), message(1)], { running: () => running });
+    await run(t, p);
+    expect(calls).toBe(4);
+    expect(resolved).toEqual([]);
+    expect(commits).toEqual([]);
+    expect(producer.sent).toHaveLength(0);
+    expect(t.blockedPartitions()).toEqual([]);
+  });
+
+  it('a held batch is given up when the group rebalances (heartbeat says so), so kafkajs can rejoin', async () => {
+    const producer = new FakeProducer();
+    let calls = 0;
+    const t = transport(producer, async () => {
+      calls++;
+      throw refused();
+    });
+    const heartbeat = async () => {
+      if (calls >= 2) throw Object.assign(new Error('The group is rebalancing, so a rejoin is needed'), { type: 'REBALANCE_IN_PROGRESS' });
+    };
+    const { p, resolved } = payload('topic.a', [message(0)], { heartbeat });
+    await run(t, p);
+    expect(calls).toBe(2);
+    expect(resolved).toEqual([]);
+  });
+
+  it('a DLQ write that Kafka does not acknowledge is retried, and the offset committed only after it', async () => {
+    const producer = new FakeProducer();
+    producer.failNext = 3;
+    const t = transport(producer, async () => {
+      throw new PermanentMessageError('bad');
+    });
+    const { p, commits } = payload('topic.a', [message(5)]);
+    await run(t, p);
+    expect(producer.sent).toHaveLength(1);
+    expect(commits).toEqual(['6']);
+  });
+
+  it('batch handlers: a transient error holds the whole chunk; poison is still isolated to one message', async () => {
+    const producer = new FakeProducer();
+    let calls = 0;
+    const handled: number[] = [];
+    const t = transport(producer, async (data) => {
+      calls++;
+      const msgs = data as { value: { n: number } }[];
+      if (calls <= 4) throw refused();
+      if (msgs.some((m) => m.value.n === 2)) throw new Error('poison 2');
+      handled.push(...msgs.map((m) => m.value.n));
+    }, { dependenciesHealthy: async () => ({ ok: true, detail: 'ok' }) }, true);
+    const { p, resolved } = payload('topic.a', [message(1), message(2), message(3)]);
+    await run(t, p);
+    expect(handled).toEqual([1, 3]);
+    expect(producer.sent).toHaveLength(1);
+    expect(producer.sent[0].messages[0].headers![DLQ_HEADERS.offset]).toBe('2');
+    expect(resolved).toEqual(['3']);
+  });
+});
+
+/** A kafkajs consumer stand-in: joins at once, and emits what the test tells it to. */
+class FakeConsumer {
+  readonly events = { FETCH: 'fetch', REBALANCING: 'rebalancing', GROUP_JOIN: 'join', CRASH: 'crash' } as const;
+  private readonly listeners = new Map<string, ((e: { payload: Record<string, unknown> }) => void)[]>();
+  disconnected = false;
+  on(event: string, fn: (e: { payload: Record<string, unknown> }) => void): void {
+    this.listeners.set(event, [...(this.listeners.get(event) ?? []), fn]);
+  }
+  emit(event: string, payload: Record<string, unknown> = {}): void {
+    for (const fn of this.listeners.get(event) ?? []) fn({ payload });
+  }
+  async connect(): Promise<void> {
+    return undefined;
+  }
+  async subscribe(): Promise<void> {
+    return undefined;
+  }
+  async run(): Promise<void> {
+    this.emit('join');
+  }
+  async stop(): Promise<void> {
+    return undefined;
+  }
+  async disconnect(): Promise<void> {
+    this.disconnected = true;
+  }
+}
+
+describe('KafkaBatchTransport: a consumer that stops is noticed and replaced', () => {
+  beforeAll(() => Logger.overrideLogger(false));
+  afterAll(() => Logger.overrideLogger(['log', 'error', 'warn']));
+
+  function setup(stallTimeoutMs = 60_000) {
+    const consumers: FakeConsumer[] = [];
+    const kafka = { consumer: () => { const c = new FakeConsumer(); consumers.push(c); return c; } } as unknown as Kafka;
+    const t = new KafkaBatchTransport({ kafka, producer: new FakeProducer(), groupId: 'g', stallTimeoutMs });
+    t.addHandler('topic.a', async () => undefined, true, {});
+    return { t, consumers };
+  }
+  const listen = (t: KafkaBatchTransport) => new Promise<void>((resolve, reject) => void t.listen((err) => (err ? reject(err) : resolve())));
+
+  it('not ready before it has joined its group, ready once it has', async () => {
+    const { t } = setup();
+    expect(await t.health()).toEqual({ ok: false, detail: 'joining group g' });
+    await listen(t);
+    expect(await t.health()).toEqual({ ok: true, detail: 'group g consuming' });
+    await t.close();
+  });
+
+  it('a crash kafkajs does not restart from (restart: false) is restarted with a new consumer', async () => {
+    const { t, consumers } = setup();
+    await listen(t);
+    consumers[0].emit('crash', { error: new Error('The coordinator is loading and hence can\'t process requests'), groupId: 'g', restart: false });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(consumers).toHaveLength(2);
+    expect(consumers[0].disconnected).toBe(true);
+    expect(t.restarts).toBe(1);
+    expect((await t.health()).ok).toBe(true);
+    await t.close();
+  });
+
+  it('a crash kafkajs restarts from itself is left to kafkajs', async () => {
+    const { t, consumers } = setup();
+    await listen(t);
+    consumers[0].emit('crash', { error: new Error('Connection error'), groupId: 'g', restart: true });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(consumers).toHaveLength(1);
+    await t.close();
+  });
+
+  it('no fetch for stallTimeoutMs: not ready, naming it, and the consumer is replaced', async () => {
+    const { t, consumers } = setup(200);
+    await listen(t);
+    consumers[0].emit('fetch');
+    expect((await t.health()).ok).toBe(true);
+    await new Promise((r) => setTimeout(r, 450));
+    expect(consumers.length).toBeGreaterThanOrEqual(2);
+    expect(consumers[0].disconnected).toBe(true);
+    expect(t.restarts).toBeGreaterThanOrEqual(1);
+    await t.close();
+  });
+
+  it('while the replacement cannot join, readiness says why it is restarting', async () => {
+    const { t, consumers } = setup(200);
+    await listen(t);
+    consumers[0].emit('fetch');
+    // the replacement's connect never completes (the coordinator keeps loading)
+    FakeConsumer.prototype.connect = () => new Promise<void>(() => undefined);
+    try {
+      await new Promise((r) => setTimeout(r, 450));
+      expect(await t.health()).toEqual({ ok: false, detail: expect.stringMatching(/^restarting the consumer of group g: made no progress \(no fetch\) for 0 s$/) });
+    } finally {
+      FakeConsumer.prototype.connect = async () => undefined;
+    }
+  });
+});
