@@ -395,4 +395,37 @@ describe('control-api read side: feed, stream, deliveries, endpoint health (real
     expect(names).toContain(partitionName(utcDay(new Date(Date.now() - 2 * HOUR))));
     expect(await ds.query('SELECT 1 FROM feed_events WHERE id = $1', [oldId])).toHaveLength(0);
   });
+  it('shows an event once when it comes again with the same id and a later received_at (a retry with the same Idempotency-Key)', async () => {
+    const c = await t.newAccount();
+    const src = uniqueName('src').replace(/-/g, '_');
+    const email = `${uniqueName('retry')}@example.com`;
+    // First seen yesterday (another daily partition), retried now: the gateway derived the same id from source + key.
+    const first = rawEvent(c.accountId, src, new Date(now.getTime() - 25 * HOUR), activly(email));
+    const retry: RawEventDto = { ...first, receivedAt: new Date(now.getTime() - HOUR).toISOString() };
+    const sentinel = rawEvent(c.accountId, src, now, activly(email));
+    const enrichedKey = `${c.accountId}:${email}`;
+    await publish(Topics.eventsRaw, src, first);
+    await publish(Topics.eventsEnriched, enrichedKey, canonicalOf(first, email));
+    await waitFor(async () => {
+      const rows: { status: string }[] = await ds.query('SELECT status FROM feed_events WHERE id = $1', [first.id]);
+      return rows[0]?.status === 'accepted' ? true : undefined;
+    }, { timeoutMs: 30000, what: 'the first delivery of the event to be in the feed' });
+    // The validator processes the retry again (a redelivery for it, not a duplicate).
+    await publish(Topics.eventsRaw, src, retry);
+    await publish(Topics.eventsEnriched, enrichedKey, canonicalOf(retry, email));
+    // Same keys, so the same Kafka partitions: once the sentinel is in, the retry has been consumed.
+    await publish(Topics.eventsRaw, src, sentinel);
+    await publish(Topics.eventsEnriched, enrichedKey, canonicalOf(sentinel, email));
+    await waitFor(async () => {
+      const rows: { status: string; has_raw: boolean }[] = await ds.query('SELECT status, raw IS NOT NULL AS has_raw FROM feed_events WHERE id = $1', [sentinel.id]);
+      return rows[0]?.status === 'accepted' && rows[0].has_raw ? true : undefined;
+    }, { timeoutMs: 30000, what: 'the sentinel event, published after the retry, to be in the feed' });
+
+    const rows: { received_at: Date; status: string }[] = await ds.query('SELECT received_at, status FROM feed_events WHERE id = $1', [first.id]);
+    expect(rows).toHaveLength(1);
+    expect(rows[0].status).toBe('accepted');
+    expect(rows[0].received_at.toISOString()).toBe(first.receivedAt);
+    const page = await feed(c.key);
+    expect(page.data.map((e) => e.id)).toEqual([sentinel.id, first.id]);
+  });
 });

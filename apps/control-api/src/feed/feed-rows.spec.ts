@@ -39,6 +39,13 @@ describe('feed rows', () => {
     expect(rows).toHaveLength(1);
     expect(rows[0].status).toBe('accepted');
   });
+
+  it("keeps a retried event (same id, later received_at) at its first-seen received_at", () => {
+    const retry = { ...raw, receivedAt: '2026-03-02T08:00:00.000Z' };
+    const rows = dedupeRows([rowFromRaw(raw), rowFromEnriched({ ...canonical, receivedAt: retry.receivedAt }), rowFromRaw(retry)]);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ status: 'accepted', receivedAt: raw.receivedAt });
+  });
 });
 
 describe('EmailHasher', () => {

@@ -140,13 +140,19 @@ export function rowFromDuplicate(d: DuplicateEvent): FeedRow {
 
 /**
  * Rows for one upsert statement must have distinct keys (Postgres refuses to update a row twice
- * in one statement): keep one per event, the highest status, the later one on a tie.
+ * in one statement): keep one per event, the highest status, the later one on a tie, at the
+ * earliest received_at of the batch.
  */
 export function dedupeRows(rows: FeedRow[]): FeedRow[] {
   const byId = new Map<string, FeedRow>();
   for (const r of rows) {
     const prev = byId.get(r.id);
-    if (!prev || statusRank(r.status) >= statusRank(prev.status)) byId.set(r.id, r);
+    if (!prev) byId.set(r.id, r);
+    else {
+      // One row per event id, at its first-seen received_at (a sender's retry has a later one).
+      const first = Date.parse(prev.receivedAt) <= Date.parse(r.receivedAt) ? prev.receivedAt : r.receivedAt;
+      byId.set(r.id, { ...(statusRank(r.status) >= statusRank(prev.status) ? r : prev), receivedAt: first });
+    }
   }
   return [...byId.values()];
 }
