@@ -86,6 +86,8 @@ apt_mirror() {
 
 # Debian trixie, minbase, trimmed like the official slim image (no docs, man pages, locales, apt lists).
 build_local_debian() {
+  [ -z "${LOCAL_DEBIAN_DONE:-}" ] || return 0
+  LOCAL_DEBIAN_DONE=1
   have_image "$LOCAL_DEBIAN" && [ "${HOOKSTREAM_REBUILD:-0}" != "1" ] && return 0
   command -v debootstrap >/dev/null 2>&1 || {
     log "installing debootstrap (apt-get)"
