@@ -1,0 +1,351 @@
+// How the per-operation cost grows with the data (issue 13, "Scale"): dedupe keys, contacts, feed
+// partitions, endpoints in memory. Each dimension is filled step by step to growing sizes in a
+// database of its own (dropped at the end) and, at each size, the project's own code is timed on
+// the path that dimension touches. The machine is shared: read the ratios (cost at N / cost at the
+// smallest size, same run), not the absolute milliseconds.
+// Run: npm run bench -- scale
+// Env: DATABASE_URL (the local hookstream database; a bench database is created next to it),
+//      BENCH_DEDUPE_SIZES (100000,1000000,5000000), BENCH_CONTACT_SIZES (10000,100000,1000000),
+//      BENCH_FEED_DAYS (1,7,30), BENCH_FEED_ROWS_PER_DAY (20000), BENCH_ENDPOINT_SIZES (100,1000,10000),
+//      BENCH_REPS (15: timed batches per size; the median is reported).
+import { createDataSource, migrateWithLock, type DataSource } from '@hookstream/db';
+import { emptyLocation, type CanonicalEvent, type EndpointSnapshot } from '@hookstream/contracts';
+import { SubscriptionIndex } from '@hookstream/rules';
+import type { Contact } from '@hookstream/rules';
+import { Client } from 'pg';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { DedupeRepository } from '../../apps/validator/src/validation/dedupe.repository';
+import { ContactsRepository, type ContactWrite } from '../../apps/automation/src/automation/contacts.repository';
+import { FeedRepository } from '../../apps/control-api/src/feed/feed.repository';
+import { emptySummary, type FeedRow } from '../../apps/control-api/src/feed/feed-rows';
+import { partitionName, utcDay } from '../../apps/control-api/src/feed/feed-partitions.service';
+import { machineInfo, roundedLoad, round2 } from './support/machine';
+
+const DATABASE_URL = process.env['DATABASE_URL'] ?? 'postgres://hookstream:hookstream@127.0.0.1:5432/hookstream';
+const sizes = (name: string, dflt: number[]): number[] => (process.env[name] ? process.env[name].split(',').map(Number) : dflt).sort((a, b) => a - b);
+const DEDUPE_SIZES = sizes('BENCH_DEDUPE_SIZES', [100_000, 1_000_000, 5_000_000]);
+const CONTACT_SIZES = sizes('BENCH_CONTACT_SIZES', [10_000, 100_000, 1_000_000]);
+const FEED_DAYS = sizes('BENCH_FEED_DAYS', [1, 7, 30]);
+const FEED_ROWS_PER_DAY = Number(process.env['BENCH_FEED_ROWS_PER_DAY'] ?? 20_000);
+const ENDPOINT_SIZES = sizes('BENCH_ENDPOINT_SIZES', [100, 1_000, 10_000]);
+const REPS = Number(process.env['BENCH_REPS'] ?? 15);
+const BATCH = 500;
+const ROOT = join(__dirname, '..', '..');
+const tag = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+const log = (msg: string): void => console.log(`[scale.bench] ${msg}`);
+
+interface Point { size: number; msPerOp: number; ratio: number; note?: string }
+interface Series { dimension: string; operation: string; unit: string; points: Point[] }
+interface Explain { what: string; plan: string }
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+async function timed(reps: number, op: (i: number) => Promise<unknown> | unknown): Promise<number> {
+  await op(-1); // warm the plan and the pages
+  const ms: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const t0 = performance.now();
+    await op(i);
+    ms.push(performance.now() - t0);
+  }
+  return round2(median(ms));
+}
+
+function withRatios(points: Omit<Point, 'ratio'>[]): Point[] {
+  const base = points[0]?.msPerOp || 1;
+  return points.map((p) => ({ ...p, ratio: round2(p.msPerOp / base) }));
+}
+
+async function relationSize(ds: DataSource, rel: string): Promise<string> {
+  const [r] = await ds.query<{ s: string }[]>(`SELECT pg_size_pretty(pg_total_relation_size($1::regclass)) AS s`, [rel]);
+  return r.s;
+}
+
+async function explain(ds: DataSource, sql: string, params: unknown[]): Promise<string> {
+  const rows = await ds.query<{ 'QUERY PLAN': string }[]>(`EXPLAIN (ANALYZE, BUFFERS, COSTS OFF, TIMING OFF, SUMMARY OFF) ${sql}`, params);
+  return rows.map((r) => r['QUERY PLAN']).join('\n');
+}
+
+// ------------------------------------------------------------------------------------------------
+// Dedupe keys: the validator's DedupeRepository.claim (one INSERT … ON CONFLICT per batch)
+// ------------------------------------------------------------------------------------------------
+async function dedupe(ds: DataSource, explains: Explain[]): Promise<Series> {
+  const repo = new DedupeRepository(ds);
+  const points: Omit<Point, 'ratio'>[] = [];
+  let have = 0;
+  let fresh = 0;
+  for (const size of DEDUPE_SIZES) {
+    const t0 = performance.now();
+    // 40 sources, content keys as the validator makes them (a hash), first seen over the last 4 days.
+    await ds.query(
+      `INSERT INTO dedupe_keys (source_id, key, event_id, duplicate_count, first_seen_at, expires_at)
+       SELECT 'src_' || (g % 40), 'content:' || md5(g::text), 'evt_' || g, 0, now() - (g % 345600) * interval '1 second', now() + interval '4 days'
+         FROM generate_series($1::bigint, $2::bigint) g`,
+      [have + 1, size],
+    );
+    await ds.query('ANALYZE dedupe_keys');
+    const fillS = (performance.now() - t0) / 1000;
+    have = size;
+    // A batch as the validator sends it: mostly new keys, 5 % repeats of stored ones (duplicates).
+    const ms = await timed(REPS, () => {
+      const claims = Array.from({ length: BATCH }, (_, i) => {
+        if (i % 20 === 0) {
+          const g = 1 + Math.floor(Math.random() * have);
+          return { sourceId: `src_${g % 40}`, key: `content:${md5Hex(g)}`, eventId: `evt_dup_${tag}_${fresh++}` };
+        }
+        fresh++;
+        return { sourceId: `src_${fresh % 40}`, key: `content:new_${tag}_${fresh}`, eventId: `evt_new_${fresh}` };
+      });
+      // The validator claims each key once per batch (repeats are counted, not claimed twice).
+      const once = [...new Map(claims.map((c) => [`${c.sourceId}\u0000${c.key}`, c])).values()];
+      return repo.claim(once, 4);
+    });
+    const bytes = await relationSize(ds, 'dedupe_keys');
+    points.push({ size, msPerOp: ms, note: `table+indexes ${bytes}; filled in ${fillS.toFixed(0)} s` });
+    log(`dedupe ${size.toLocaleString('en-US')} keys: claim(${BATCH}) ${ms} ms (${bytes})`);
+  }
+  explains.push({
+    what: `dedupe_keys at ${have.toLocaleString('en-US')} rows: the lookup ON CONFLICT (source_id, key) does (primary key probe)`,
+    plan: await explain(ds, 'SELECT event_id FROM dedupe_keys WHERE source_id = $1 AND key = $2', ['src_7', `content:${md5Hex(7)}`]),
+  });
+  return { dimension: 'dedupe keys', operation: `DedupeRepository.claim, batch of ${BATCH} (5 % stored keys)`, unit: 'ms per batch', points: withRatios(points) };
+}
+
+function md5Hex(g: number): string {
+  // Same as PostgreSQL's md5(g::text).
+  return createHash('md5').update(String(g)).digest('hex');
+}
+
+// ------------------------------------------------------------------------------------------------
+// Contacts: automation's ContactsRepository.load + save (compare-and-set) per batch
+// ------------------------------------------------------------------------------------------------
+async function contacts(ds: DataSource, explains: Explain[]): Promise<Series[]> {
+  const repo = new ContactsRepository(ds);
+  const account = (g: number) => `acc_${g % 100}`;
+  const email = (g: number) => `person${g}@scale.example`;
+  const loadPts: Omit<Point, 'ratio'>[] = [];
+  const savePts: Omit<Point, 'ratio'>[] = [];
+  let have = 0;
+  for (const size of CONTACT_SIZES) {
+    const t0 = performance.now();
+    await ds.query(
+      `INSERT INTO contacts (id, account_id, email_norm, first_name, last_name, tags, lists, fields, created_from_event_id, version)
+       SELECT 'ct_' || g, 'acc_' || (g % 100), 'person' || g || '@scale.example', 'First' || g, 'Last', ARRAY['buyer'], ARRAY['1'], '{"plan":"pro"}', 'evt_' || g, 1
+         FROM generate_series($1::bigint, $2::bigint) g`,
+      [have + 1, size],
+    );
+    await ds.query('ANALYZE contacts');
+    const fillS = (performance.now() - t0) / 1000;
+    have = size;
+    const keysOf = () => Array.from({ length: BATCH }, () => 1 + Math.floor(Math.random() * have)).filter((g, i, xs) => xs.indexOf(g) === i);
+    const loadMs = await timed(REPS, () => repo.load(keysOf().map((g) => ({ accountId: account(g), emailNorm: email(g) }))));
+    const saveMs = await timed(REPS, async () => {
+      const loaded = await repo.load(keysOf().map((g) => ({ accountId: account(g), emailNorm: email(g) })));
+      const writes: ContactWrite[] = [...loaded.contacts.entries()].map(([k, c]): ContactWrite => ({
+        contact: { ...c, tags: [...c.tags, 'vip'] } satisfies Contact, expectedVersion: loaded.versions.get(k) ?? null,
+      }));
+      const lost = await repo.save(writes);
+      if (lost.length) throw new Error(`${lost.length} compare-and-set losses with no concurrent writer`);
+    });
+    const bytes = await relationSize(ds, 'contacts');
+    loadPts.push({ size, msPerOp: loadMs, note: `table+indexes ${bytes}; filled in ${fillS.toFixed(0)} s` });
+    savePts.push({ size, msPerOp: saveMs, note: 'load + save of the same batch' });
+    log(`contacts ${size.toLocaleString('en-US')}: load(${BATCH}) ${loadMs} ms, load+save ${saveMs} ms (${bytes})`);
+  }
+  explains.push({
+    what: `contacts at ${have.toLocaleString('en-US')} rows: ContactsRepository.load for 3 keys (unique (account_id, email_norm))`,
+    plan: await explain(ds, `SELECT c.* FROM contacts c JOIN unnest($1::text[], $2::text[]) AS k(account_id, email_norm)
+         ON c.account_id = k.account_id AND c.email_norm = k.email_norm`, [[account(1), account(2), account(3)], [email(1), email(2), email(3)]]),
+  });
+  return [
+    { dimension: 'contacts', operation: `ContactsRepository.load, batch of ${BATCH}`, unit: 'ms per batch', points: withRatios(loadPts) },
+    { dimension: 'contacts', operation: `ContactsRepository.load + save (compare-and-set), batch of ${BATCH}`, unit: 'ms per batch', points: withRatios(savePts) },
+  ];
+}
+
+// ------------------------------------------------------------------------------------------------
+// Feed: control-api's FeedRepository.upsert and list with 1..30 daily partitions
+// ------------------------------------------------------------------------------------------------
+async function feed(ds: DataSource, explains: Explain[]): Promise<Series[]> {
+  const repo = new FeedRepository(ds);
+  const DAY = 86_400_000;
+  const today = Date.parse(`${utcDay(new Date())}T00:00:00Z`);
+  const ACCOUNTS = 20;
+  const upsertPts: Omit<Point, 'ratio'>[] = [];
+  const listPts: Omit<Point, 'ratio'>[] = [];
+  const emailPts: Omit<Point, 'ratio'>[] = [];
+  const storyPts: Omit<Point, 'ratio'>[] = [];
+  let days = 0;
+  let n = 0;
+  const row = (accountId: string, receivedAt: Date, status: FeedRow['status']): FeedRow & { emailHash: string | null } => ({
+    id: `evt_scale_${tag}_${n++}`, accountId, sourceId: 'src_1', status, type: 'purchase', receivedAt: receivedAt.toISOString(), occurredAt: null,
+    dialect: 'activly', email: null, emailHash: `h${n % 5000}`, summary: emptySummary(), raw: null, canonical: null, enrichment: null, reasons: null, duplicate: null,
+  });
+  for (const want of FEED_DAYS) {
+    const t0 = performance.now();
+    for (let d = days; d < want; d++) {
+      const day = new Date(today - d * DAY);
+      const from = utcDay(day);
+      const to = utcDay(new Date(day.getTime() + DAY));
+      await ds.query(`CREATE TABLE IF NOT EXISTS ${partitionName(from)} PARTITION OF feed_events FOR VALUES FROM ('${from} 00:00:00+00') TO ('${to} 00:00:00+00')`);
+      await ds.query(
+        `INSERT INTO feed_events (id, account_id, source_id, status, type, received_at, dialect, email_hash, summary, canonical)
+         SELECT 'evt_fill_' || $1::text || '_' || g, 'acc_' || (g % ${ACCOUNTS}), 'src_1', 'accepted', 'purchase',
+                $2::timestamptz + (g * interval '1 millisecond') * (86399000 / $3::int), 'activly', 'h' || (g % 5000), '{}', '{"id":"x","amount":49}'
+           FROM generate_series(1, $3::int) g`,
+        [`${d}`, day.toISOString(), FEED_ROWS_PER_DAY],
+      );
+    }
+    await ds.query('ANALYZE feed_events');
+    const fillS = (performance.now() - t0) / 1000;
+    days = want;
+    const note = `${days} partitions, ${(days * FEED_ROWS_PER_DAY).toLocaleString('en-US')} rows over ${ACCOUNTS} accounts; filled in ${fillS.toFixed(0)} s`;
+    // The writer: a batch of raw events of now, then their verdicts (an update of the same rows).
+    const upsertMs = await timed(REPS, async () => {
+      const batch = Array.from({ length: BATCH }, (_, i) => row(`acc_${i % ACCOUNTS}`, new Date(), 'received'));
+      await repo.upsert(batch);
+      await repo.upsert(batch.map((r) => ({ ...r, status: 'accepted' as const })));
+    });
+    const listMs = await timed(REPS, (i) => repo.list(`acc_${Math.max(0, i) % ACCOUNTS}`, {}, 50));
+    const emailMs = await timed(REPS, (i) => repo.list(`acc_${Math.max(0, i) % ACCOUNTS}`, { emailHash: `h${(Math.max(0, i) * 7) % 5000}` }, 50));
+    const storyMs = await timed(REPS, (i) => {
+      const g = 1000 + Math.max(0, i);
+      return repo.story(`acc_${g % ACCOUNTS}`, `evt_fill_${Math.max(0, i) % days}_${g}`);
+    });
+    upsertPts.push({ size: days, msPerOp: upsertMs, note });
+    listPts.push({ size: days, msPerOp: listMs });
+    emailPts.push({ size: days, msPerOp: emailMs });
+    storyPts.push({ size: days, msPerOp: storyMs });
+    log(`feed ${days} partitions: upsert 2×${BATCH} ${upsertMs} ms, list ${listMs} ms, list by email ${emailMs} ms, story ${storyMs} ms`);
+  }
+  explains.push({
+    what: `feed_events with ${days} partitions: the first-seen lookup FeedRepository.upsert does per row (no received_at, so every partition is probed)`,
+    plan: await explain(ds, 'SELECT min(e.received_at) FROM feed_events e WHERE e.account_id = $1 AND e.id = $2', ['acc_3', 'evt_fill_0_1003']),
+  });
+  explains.push({
+    what: `feed_events with ${days} partitions: the first page of FeedRepository.list (no filter)`,
+    plan: await explain(ds, `SELECT f.id FROM feed_events f WHERE f.account_id = $1 ORDER BY f.received_at DESC, f.id DESC LIMIT 50`, ['acc_3']),
+  });
+  return [
+    { dimension: 'feed partitions', operation: `FeedRepository.upsert, ${BATCH} new events then their ${BATCH} verdicts`, unit: 'ms per 2 batches', points: withRatios(upsertPts) },
+    { dimension: 'feed partitions', operation: 'FeedRepository.list, first page of 50, no filter', unit: 'ms per page', points: withRatios(listPts) },
+    { dimension: 'feed partitions', operation: 'FeedRepository.list, first page of 50, email filter', unit: 'ms per page', points: withRatios(emailPts) },
+    { dimension: 'feed partitions', operation: 'FeedRepository.story (by id, no time)', unit: 'ms per event', points: withRatios(storyPts) },
+  ];
+}
+
+// ------------------------------------------------------------------------------------------------
+// Endpoints in memory: the SubscriptionIndex automation keeps (memory, build time, match time)
+// ------------------------------------------------------------------------------------------------
+function endpointsInMemory(): Series[] {
+  let seed = 7;
+  const rnd = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const COMMON = ['purchase', 'signup', 'review', 'contact.subscribed', 'deal.added'];
+  const now = new Date().toISOString();
+  const snapshot = (i: number): EndpointSnapshot => {
+    const r = rnd();
+    const eventTypes = r < 0.002 ? ['*'] : r < 0.012 ? ['contact.*'] : r < 0.05 ? [COMMON[i % COMMON.length]] : [`app.event_${i % 2000}`];
+    return {
+      kind: 'endpoint', id: `ep_${i}`, accountId: `acc_${i % 200}`, url: `https://hooks.scale.example/${i}`, enabled: true, eventTypes,
+      initiatedFrom: null, listId: null, filter: r < 0.3 ? { path: 'amount', op: 'gte', value: 50 } : null, format: 'json', secrets: [],
+      rateLimitPerSecond: null, maxConcurrency: 4, version: 1, updatedAt: now,
+    };
+  };
+  const event = (type: string, accountId: string): CanonicalEvent => ({
+    id: 'evt_1', accountId, sourceId: 'src_1', type, occurredAt: now, receivedAt: now, initiatedFrom: 'api',
+    person: { email: 'sarah@example.com', firstName: 'Sarah', lastName: null, ip: null, nameSource: 'payload' }, location: emptyLocation(),
+    product: null, products: [], amount: 60, currency: 'GBP', attributes: {}, dialect: 'activly', dedupeKey: 'content:x',
+  } as CanonicalEvent);
+  const memPts: Omit<Point, 'ratio'>[] = [];
+  const buildPts: Omit<Point, 'ratio'>[] = [];
+  const matchPts: Omit<Point, 'ratio'>[] = [];
+  // Heap figures need a full collection before each reading.
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as (() => void) | undefined;
+  for (const size of ENDPOINT_SIZES) {
+    const snaps = Array.from({ length: size }, (_, i) => snapshot(i));
+    gc?.();
+    const heap0 = process.memoryUsage().heapUsed;
+    const t0 = performance.now();
+    const index = new SubscriptionIndex();
+    for (const s of snaps) index.upsert(s);
+    const buildMs = performance.now() - t0;
+    gc?.();
+    const heapMiB = (process.memoryUsage().heapUsed - heap0) / 2 ** 20;
+    const events = Array.from({ length: 1000 }, (_, i) => event(i % 2 ? COMMON[i % COMMON.length] : `app.event_${i % 2000}`, `acc_${i % 200}`));
+    let matched = 0;
+    for (const e of events) matched += index.match(e).length; // warm
+    const reps = 20;
+    const t1 = performance.now();
+    for (let r = 0; r < reps; r++) for (const e of events) matched += index.match(e).length;
+    const usPerEvent = ((performance.now() - t1) * 1000) / (reps * events.length);
+    memPts.push({ size, msPerOp: round2(heapMiB), note: gc ? 'heap after gc' : 'heap (no --expose-gc: rough)' });
+    buildPts.push({ size, msPerOp: round2(buildMs) });
+    matchPts.push({ size, msPerOp: round2(usPerEvent), note: `${round2(matched / ((reps + 1) * events.length))} endpoints matched per event` });
+    log(`endpoints ${size.toLocaleString('en-US')}: ${round2(heapMiB)} MiB, build ${round2(buildMs)} ms, match ${round2(usPerEvent)} µs/event`);
+    snaps.length = 0;
+  }
+  return [
+    { dimension: 'endpoints (automation SubscriptionIndex)', operation: 'memory of the index and its snapshots', unit: 'MiB', points: withRatios(memPts) },
+    { dimension: 'endpoints (automation SubscriptionIndex)', operation: 'build from snapshots (what a catch-up does in memory)', unit: 'ms', points: withRatios(buildPts) },
+    { dimension: 'endpoints (automation SubscriptionIndex)', operation: 'match one event (half common types, half custom)', unit: 'µs per event', points: withRatios(matchPts) },
+  ];
+}
+
+async function main(): Promise<void> {
+  const loadBefore = roundedLoad();
+  const dbName = `hookstream_bench_scale_${tag}`;
+  const admin = new Client({ connectionString: DATABASE_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${dbName}`);
+  const url = DATABASE_URL.replace(/\/[^/?]+(\?|$)/, `/${dbName}$1`);
+  const ds = createDataSource({ url, poolSize: 4, applicationName: 'bench-scale' });
+  const explains: Explain[] = [];
+  const series: Series[] = [];
+  try {
+    await ds.initialize();
+    await migrateWithLock(ds);
+    series.push(...endpointsInMemory());
+    series.push(...(await feed(ds, explains)));
+    series.push(...(await contacts(ds, explains)));
+    series.push(await dedupe(ds, explains));
+  } finally {
+    if (ds.isInitialized) await ds.destroy();
+    await admin.query(`DROP DATABASE IF EXISTS ${dbName}`);
+    await admin.end();
+  }
+  const result = {
+    bench: 'scale',
+    description: 'Per-operation cost of the project\'s own repositories and index at growing data sizes, in a database of its own on the shared PostgreSQL; ratio = cost at N / cost at the smallest size in the same run (median of ' + REPS + ' timed operations after one warm-up)',
+    series, explains, loadAverage: { before: loadBefore, after: roundedLoad() }, machine: machineInfo(),
+  };
+  const dir = join(ROOT, 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'scale.json'), `${JSON.stringify(result, null, 2)}\n`);
+  const m = result.machine;
+  const md: string[] = ['# scale bench', '', `${result.description}.`, ''];
+  for (const s of series) {
+    md.push(`## ${s.dimension}: ${s.operation}`, '', `| size | ${s.unit} | ratio | |`, '|---:|---:|---:|---|');
+    for (const p of s.points) md.push(`| ${p.size.toLocaleString('en-US')} | ${p.msPerOp} | ${p.ratio}× | ${p.note ?? ''} |`);
+    md.push('');
+  }
+  md.push('## Plans', '');
+  for (const e of explains) md.push(`${e.what}:`, '', '```', e.plan, '```', '');
+  md.push(`Load average (1/5/15 min): before ${loadBefore.join(' / ')}, after ${result.loadAverage.after.join(' / ')}.`, '');
+  md.push(`Machine: ${m.nproc} CPUs (${m.cpuModel}), ${m.memoryGiB} GiB, Node ${m.node}, kernel ${m.kernel}, ${m.date}.`, '');
+  writeFileSync(join(dir, 'scale.md'), md.join('\n'));
+  log('results in bench/results/scale.json and .md');
+}
+
+main().then(() => process.exit(0), (err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
