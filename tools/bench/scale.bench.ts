@@ -228,7 +228,7 @@ async function feed(ds: DataSource, explains: Explain[]): Promise<Series[]> {
   }
   explains.push({
     what: `feed_events with ${days} partitions: the first-seen lookup FeedRepository.upsert does per row (no received_at, so every partition is probed)`,
-    plan: await explain(ds, 'SELECT min(e.received_at) FROM feed_events e WHERE e.account_id = $1 AND e.id = $2', ['acc_3', 'evt_fill_0_1003']),
+    plan: await explain(ds, 'SELECT e.received_at FROM feed_events e WHERE e.account_id = $1 AND e.id = $2 LIMIT 1', ['acc_3', 'evt_new_none']),
   });
   explains.push({
     what: `feed_events with ${days} partitions: the first page of FeedRepository.list (no filter)`,
