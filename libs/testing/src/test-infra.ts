@@ -263,8 +263,24 @@ function labels(run: RunDir): Record<string, string> {
   return { [LABEL_RUN]: run.id, [LABEL_OWNER]: String(process.pid) };
 }
 
-/** A broker of its own in a container (host network: it listens on 127.0.0.1 like a process). */
+/**
+ * A broker of its own in a container (host network: it listens on 127.0.0.1 like a process).
+ * Free ports are asked of the kernel and released before the broker binds them, so another process
+ * (an outgoing connection's ephemeral port, say) can take one in between; the broker then exits at
+ * start. That start is tried again on new ports, up to three times.
+ */
 async function startKafkaContainer(run: RunDir): Promise<KafkaInstance> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startKafkaContainerOnce(run);
+    } catch (err) {
+      if (attempt >= 3) throw err;
+      console.warn(`[test-infra] the Kafka container did not start (attempt ${attempt}: ${err instanceof Error ? err.message : String(err)}); trying again on new ports`);
+    }
+  }
+}
+
+async function startKafkaContainerOnce(run: RunDir): Promise<KafkaInstance> {
   const { GenericContainer, Wait, getContainerRuntimeClient } = await testcontainers();
   const [port, controllerPort] = await freePorts(2);
   const started = await new GenericContainer(TEST_IMAGES.kafka)
