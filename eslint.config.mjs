@@ -1,7 +1,7 @@
 import nx from '@nx/eslint-plugin';
 
 export default [
-  { ignores: ['**/node_modules/**', '**/dist/**', '.local/**', '.nx/**', 'coverage/**', 'apps/control-api/web/dist/**', 'bench/results/**'] },
+  { ignores: ['**/node_modules/**', '**/dist/**', '.local/**', '.nx/**', 'coverage/**', 'bench/results/**'] },
   ...nx.configs['flat/base'],
   ...nx.configs['flat/typescript'],
   ...nx.configs['flat/javascript'],

@@ -13,7 +13,7 @@ import { Receiver } from './support/receiver';
  */
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 const SHOTS = join(ROOT, 'test-artifacts', 'dashboard');
-const WEB_DIST = join(ROOT, 'apps', 'control-api', 'web', 'dist');
+const WEB_DIST = join(ROOT, 'dist', 'apps', 'dashboard');
 
 interface Demo {
   apiKey: string;

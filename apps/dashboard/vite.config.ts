@@ -5,7 +5,7 @@
  * configs here without its "ESM syntax in a CommonJS file" warning. JSX goes through Vite's own
  * transform (Oxc) with Preact's automatic runtime, so no framework plugin is needed.
  *
- * Development: `npx vite --config apps/control-api/web/vite.config.ts` serves the page on
+ * Development: `npx vite --config apps/dashboard/vite.config.ts` serves the page on
  * http://127.0.0.1:5173 and proxies the API to a control-api on :3001 (or CONTROL_API_URL).
  */
 module.exports = {
@@ -14,7 +14,8 @@ module.exports = {
   clearScreen: false,
   oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
   build: {
-    outDir: `${__dirname}/dist`,
+    // Beside the compiled apps (dist/apps/<app>): the image copies dist/ whole, control-api finds it there.
+    outDir: `${__dirname}/../../dist/apps/dashboard`,
     emptyOutDir: true,
     target: 'es2022',
     assetsDir: 'assets',

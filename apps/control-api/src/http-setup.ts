@@ -30,7 +30,7 @@ export function configureHttp(app: NestFastifyApplication, opts: { swaggerUi?: b
     // The UI's assets are served by @fastify/static; Jest on Node 20 cannot load it (an ESM-only dependency).
     swaggerUiEnabled: opts.swaggerUi ?? true,
   });
-  // The dashboard (apps/control-api/web) at / — also served by @fastify/static, so off wherever the Swagger UI is.
+  // The dashboard (apps/dashboard, built into dist/apps/dashboard) at / — also served by @fastify/static, so off wherever the Swagger UI is.
   if (opts.dashboard ?? opts.swaggerUi ?? true) serveDashboard(app);
 }
 

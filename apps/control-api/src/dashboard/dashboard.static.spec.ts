@@ -23,7 +23,7 @@ describe('locateDashboard', () => {
     const nested = join(root, 'dist', 'apps', 'control-api', 'src', 'dashboard');
     mkdirSync(nested, { recursive: true });
     expect(locateDashboard(nested)).toBeNull();
-    const built = join(root, 'apps', 'control-api', 'web', 'dist');
+    const built = join(root, 'dist', 'apps', 'dashboard');
     mkdirSync(built, { recursive: true });
     writeFileSync(join(built, 'index.html'), '<!doctype html>');
     expect(locateDashboard(nested)).toBe(built);

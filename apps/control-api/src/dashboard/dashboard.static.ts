@@ -5,8 +5,8 @@ import { Logger } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
-/** Where `vite build` writes the dashboard (apps/control-api/web/vite.config.ts). */
-const BUILD_DIR = join('apps', 'control-api', 'web', 'dist');
+/** Where `vite build` writes the dashboard (apps/dashboard/vite.config.ts). */
+const BUILD_DIR = join('dist', 'apps', 'dashboard');
 
 /** Paths that belong to the API: unknown ones answer the API's JSON 404, never the page. */
 const API_PREFIXES = ['/v1/', '/docs', '/health/', '/internal/', '/assets/', '/asyncapi'];
