@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { AppModule } from '../../apps/automation/src/app.module';
 import { AutomationConfig } from '../../apps/automation/src/automation.config';
-import { RulesCache } from '../../apps/automation/src/config-cache/rules-cache.service';
+import { RulesCache } from '../../apps/automation/src/config-cache/rules.cache';
 import { CpuMeter, findKafkaPid, machineInfo, roundedLoad } from './support/machine';
 
 const ENDPOINTS = 1_000;

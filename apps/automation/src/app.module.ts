@@ -4,7 +4,7 @@ import type { AutomationConfig } from './automation.config';
 import { AutomationConsumer } from './automation/automation.consumer';
 import { AutomationService } from './automation/automation.service';
 import { ContactsRepository } from './automation/contacts.repository';
-import { RulesCache } from './config-cache/rules-cache.service';
+import { RulesCache } from './config-cache/rules.cache';
 
 @Module({})
 export class AppModule {

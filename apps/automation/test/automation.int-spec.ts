@@ -11,7 +11,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Consumer, Kafka, Producer } from 'kafkajs';
 import { AppModule } from '../src/app.module';
 import { AutomationConfig } from '../src/automation.config';
-import { RulesCache } from '../src/config-cache/rules-cache.service';
+import { RulesCache } from '../src/config-cache/rules.cache';
 
 const groupSuffix = `-${uniqueName('t')}`;
 const config = loadConfig(AutomationConfig, {
@@ -166,8 +166,13 @@ describe('automation on the real broker and database', () => {
   it('is ready only with the config topic applied: the endpoints and the rule are in its cache', async () => {
     const res = await http.inject({ method: 'GET', url: '/health/ready' });
     expect(res.statusCode).toBe(200);
-    expect((res.json() as { checks: Record<string, { ok: boolean }> }).checks['config']).toEqual({ ok: true, detail: 'caught up' });
     const cache = app.get(RulesCache);
+    // The check says what the cache holds (ConfigCache's detail), not just "caught up".
+    expect((res.json() as { checks: Record<string, { ok: boolean }> }).checks['config']).toEqual({
+      ok: true, detail: `${cache.subscriptions.size} endpoint(s), ${cache.automations.size} automation(s)`,
+    });
+    expect(cache.subscriptions.size).toBeGreaterThanOrEqual(3);
+    expect(cache.automations.size).toBeGreaterThanOrEqual(1);
     expect([ep.a, ep.b, ep.c].map((e) => cache.subscriptions.get(e)?.accountId)).toEqual([acc, acc, acc]);
     expect(cache.automations.get(rule)?.actions).toHaveLength(2);
   });

@@ -7,7 +7,7 @@ import { testBrokers, testDatabaseUrl, uniqueName } from '@hookstream/testing';
 import { AutomationService } from '../src/automation/automation.service';
 import { ContactsRepository, type LoadedContacts } from '../src/automation/contacts.repository';
 import { AutomationConfig } from '../src/automation.config';
-import type { RulesCache } from '../src/config-cache/rules-cache.service';
+import type { RulesCache } from '../src/config-cache/rules.cache';
 
 /**
  * Two automation replicas writing one contact (its enriched events and its contact events are

@@ -17,7 +17,7 @@ import { Webhook } from 'standardwebhooks';
 import { AppModule } from '../src/app.module';
 import { DeliveryConfig } from '../src/delivery.config';
 import { DeliveryRetentionService } from '../src/deliveries/delivery-retention.service';
-import { EndpointCache } from '../src/endpoints/endpoint-cache.service';
+import { EndpointCache } from '../src/config-cache/endpoint.cache';
 import { InternalServer } from '../src/sample/internal-server';
 import { DNS_RESOLVER } from '../src/outbound/outbound.module';
 import type { Resolver } from '../src/outbound/safe-lookup';
@@ -117,7 +117,8 @@ async function startDelivery(): Promise<NestFastifyApplication> {
     }),
   });
   ms.useGlobalFilters(new RethrowRpcFilter());
-  // Same order as runApp: the consumer starts before Nest's init hooks.
+  // Same order as createApp: init hooks first (the endpoint cache caught up), then the consumer.
+  await app.init();
   await app.startAllMicroservices();
   await app.listen(0, '127.0.0.1');
   return app;

@@ -6,7 +6,7 @@ import { GatewayExceptionFilter } from './hooks/gateway.errors';
 import { HooksHandler } from './hooks/hooks.handler';
 import { IngestMetrics } from './hooks/ingest.metrics';
 import { IngestService } from './hooks/ingest.service';
-import { SourceCache } from './sources/source-cache.service';
+import { SourceCache } from './config-cache/source.cache';
 
 /** The webhook routes are plain Fastify routes (hooks/hooks.http.ts, added by main.ts); Nest serves the rest. */
 @Module({})

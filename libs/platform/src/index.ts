@@ -4,3 +4,4 @@ export * from './logging';
 export * from './core.module';
 export * from './bootstrap';
 export * from './metrics';
+export * from './config-cache';

@@ -4,7 +4,7 @@ import { EVENT_PRODUCER, PermanentMessageError, RawJson, type EventProducer, typ
 import { APP_CONFIG } from '@hookstream/platform';
 import { contactIdFor, normalizeEmail, planEvent, type Contact } from '@hookstream/rules';
 import type { AutomationConfig } from '../automation.config';
-import { RulesCache } from '../config-cache/rules-cache.service';
+import { RulesCache } from '../config-cache/rules.cache';
 import { contactKey, ContactsRepository } from './contacts.repository';
 import { PlanTally } from './automation.metrics';
 import { KeyedMutex } from './keyed-mutex';

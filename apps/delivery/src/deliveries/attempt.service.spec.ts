@@ -2,7 +2,7 @@ import type { DeliveryRequestDto } from '@hookstream/contracts';
 import { ProducerUnavailableError } from '@hookstream/kafka';
 import { newWebhookSecret } from '@hookstream/webhooks';
 import type { DeliveryConfig } from '../delivery.config';
-import type { EndpointCache, EndpointRuntime } from '../endpoints/endpoint-cache.service';
+import type { EndpointCache, EndpointRuntime } from '../config-cache/endpoint.cache';
 import type { OutboundClient } from '../outbound/outbound-client';
 import { AttemptService, type DeliveryJob } from './attempt.service';
 import type { DeliveriesRepository } from './deliveries.repository';

@@ -5,7 +5,7 @@ import { APP_CONFIG } from '@hookstream/platform';
 import { inSpan } from '@hookstream/telemetry';
 import type { RunVerdict } from '../dispatch/dispatcher';
 import type { DeliveryConfig } from '../delivery.config';
-import { EndpointCache, type EndpointRuntime } from '../endpoints/endpoint-cache.service';
+import { EndpointCache, type EndpointRuntime } from '../config-cache/endpoint.cache';
 import { OutboundClient, type OutboundResult } from '../outbound/outbound-client';
 import { buildWebhook, type WebhookContent } from '../outbound/webhook-payload';
 import { decideAttempt, ENDPOINT_DELETED_REASON, parseSchedule, type AttemptDecision } from './attempt-outcome';

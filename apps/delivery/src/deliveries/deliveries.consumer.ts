@@ -4,7 +4,6 @@ import { DeliveryRequestDto, Topics } from '@hookstream/contracts';
 import { PermanentMessageError, RethrowRpcFilter, type InboundMessage } from '@hookstream/kafka';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
-import { EndpointCache } from '../endpoints/endpoint-cache.service';
 import { DeliveriesService } from './deliveries.service';
 
 /** Validates a `deliveries` message; a contract violation can never succeed, so it is permanent. */
@@ -30,10 +29,7 @@ export function parseDeliveryRequest(msg: InboundMessage): DeliveryRequestDto {
 @Controller()
 @UseFilters(RethrowRpcFilter)
 export class DeliveriesConsumer {
-  constructor(
-    private readonly deliveries: DeliveriesService,
-    private readonly endpoints: EndpointCache,
-  ) {}
+  constructor(private readonly deliveries: DeliveriesService) {}
 
   /**
    * Validates, persists and hands off; resolves once the rows are durable, not when the
@@ -42,9 +38,6 @@ export class DeliveriesConsumer {
    */
   @EventPattern(Topics.deliveries, { batch: true })
   async onDeliveries(@Payload() messages: InboundMessage[]): Promise<void> {
-    // Consumers start before Nest's init hooks: dispatch only once endpoint config is loaded.
-    await this.endpoints.start();
-    await this.endpoints.ready();
     const requests = messages.map(parseDeliveryRequest);
     const traceparents = new Map<string, string>();
     messages.forEach((m, i) => {

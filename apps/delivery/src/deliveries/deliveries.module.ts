@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { EndpointsModule } from '../endpoints/endpoints.module';
+import { ConfigCacheModule } from '../config-cache/config-cache.module';
 import { OutboundModule } from '../outbound/outbound.module';
 import { AttemptService } from './attempt.service';
 import { DeliveriesConsumer } from './deliveries.consumer';
@@ -13,7 +13,7 @@ import { EndpointBacklogService } from './endpoint-backlog.service';
 import { ResultsPublisher } from './results.publisher';
 
 @Module({
-  imports: [EndpointsModule, OutboundModule],
+  imports: [ConfigCacheModule, OutboundModule],
   controllers: [DeliveriesConsumer],
   providers: [DeliveriesRepository, ResultsPublisher, AttemptService, DeliveryDispatcher, DeliveriesService, DeliveryScheduler, EndpointBacklogService, DeliveryRetentionService, DeliveryGauges],
   exports: [AttemptService, DeliveriesService, DeliveryDispatcher, DeliveryScheduler, EndpointBacklogService, DeliveryRetentionService],

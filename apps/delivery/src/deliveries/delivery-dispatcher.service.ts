@@ -3,7 +3,7 @@ import { errorMessage } from '@hookstream/kafka';
 import { APP_CONFIG } from '@hookstream/platform';
 import { Dispatcher, type DispatcherStats } from '../dispatch/dispatcher';
 import type { DeliveryConfig } from '../delivery.config';
-import { EndpointCache } from '../endpoints/endpoint-cache.service';
+import { EndpointCache } from '../config-cache/endpoint.cache';
 import { AttemptService, type DeliveryJob } from './attempt.service';
 
 /**

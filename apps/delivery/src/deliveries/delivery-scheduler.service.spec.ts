@@ -1,5 +1,5 @@
 import type { DeliveryConfig } from '../delivery.config';
-import type { EndpointCache } from '../endpoints/endpoint-cache.service';
+import type { EndpointCache } from '../config-cache/endpoint.cache';
 import type { DeliveryDispatcher } from './delivery-dispatcher.service';
 import type { DeliveriesRepository } from './deliveries.repository';
 import { DeliveryScheduler } from './delivery-scheduler.service';

@@ -2,7 +2,7 @@ import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBoo
 import { errorMessage } from '@hookstream/kafka';
 import { APP_CONFIG } from '@hookstream/platform';
 import type { DeliveryConfig } from '../delivery.config';
-import { EndpointCache } from '../endpoints/endpoint-cache.service';
+import { EndpointCache } from '../config-cache/endpoint.cache';
 import { DeliveryDispatcher } from './delivery-dispatcher.service';
 import { DeliveriesRepository } from './deliveries.repository';
 

@@ -1,6 +1,6 @@
 import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { errorMessage } from '@hookstream/kafka';
-import { EndpointCache, type EndpointLifecycle } from '../endpoints/endpoint-cache.service';
+import { EndpointCache, type EndpointLifecycle } from '../config-cache/endpoint.cache';
 import { ENDPOINT_DELETED_REASON } from './attempt-outcome';
 import { DeliveriesRepository } from './deliveries.repository';
 import { DeliveryDispatcher } from './delivery-dispatcher.service';

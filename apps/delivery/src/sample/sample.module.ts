@@ -1,11 +1,11 @@
 import { Module } from '@nestjs/common';
 import { DeliveriesModule } from '../deliveries/deliveries.module';
-import { EndpointsModule } from '../endpoints/endpoints.module';
+import { ConfigCacheModule } from '../config-cache/config-cache.module';
 import { InternalServer } from './internal-server';
 import { SampleService } from './sample.service';
 
 @Module({
-  imports: [DeliveriesModule, EndpointsModule],
+  imports: [DeliveriesModule, ConfigCacheModule],
   providers: [SampleService, InternalServer],
   exports: [InternalServer],
 })

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { AttemptService } from '../deliveries/attempt.service';
-import { EndpointCache } from '../endpoints/endpoint-cache.service';
+import { EndpointCache } from '../config-cache/endpoint.cache';
 import { sampleContent } from './sample-event';
 import { SampleRequestDto, type SampleAnswer } from './sample.dto';
 

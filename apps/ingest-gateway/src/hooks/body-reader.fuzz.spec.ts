@@ -8,7 +8,7 @@ import type { IncomingMessage } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import { GatewayConfig } from '../gateway.config';
-import type { SourceCache } from '../sources/source-cache.service';
+import type { SourceCache } from '../config-cache/source.cache';
 import { BODY_PARSERS, mediaTypeOf } from './body-parsers';
 import { GatewayError, toGatewayError } from './gateway.errors';
 import { HooksHandler } from './hooks.handler';

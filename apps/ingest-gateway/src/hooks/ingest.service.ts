@@ -8,7 +8,7 @@ import {
 import { APP_CONFIG } from '@hookstream/platform';
 import { matchToken, SecretBox, verify, verifyHmacHex } from '@hookstream/webhooks';
 import type { GatewayConfig } from '../gateway.config';
-import { SourceCache } from '../sources/source-cache.service';
+import { SourceCache } from '../config-cache/source.cache';
 import { GatewayError, GatewayErrorCode } from './gateway.errors';
 import { IngestMetrics } from './ingest.metrics';
 import { RateLimiter } from './rate-limiter';

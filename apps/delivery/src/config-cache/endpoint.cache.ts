@@ -1,7 +1,7 @@
-import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { EndpointSnapshot } from '@hookstream/contracts';
 import { ConfigStream, errorMessage, type ConfigChange } from '@hookstream/kafka';
-import { APP_CONFIG, HealthRegistry, KAFKA_CLIENT } from '@hookstream/platform';
+import { APP_CONFIG, ConfigCache, HealthRegistry, KAFKA_CLIENT } from '@hookstream/platform';
 import { SecretBox } from '@hookstream/webhooks';
 import type { Kafka } from 'kafkajs';
 import type { EndpointLimits } from '../dispatch/dispatcher';
@@ -28,56 +28,29 @@ export type EndpointLifecycle = 'deleted' | 'disabled' | 'enabled';
 const UNKNOWN_LIMITS: EndpointLimits = { maxConcurrency: 1, rateLimitPerSecond: null };
 
 /**
- * Endpoints in memory, fed by the compacted config topic: no database read per attempt.
- * Signing secrets arrive sealed with SECRETS_KEY (no associated-data context, as control-api
- * seals them) and are opened once per snapshot.
+ * Delivery's config cache: endpoints, so no attempt costs a database read. Signing secrets arrive
+ * sealed with SECRETS_KEY (no associated-data context, as control-api seals them) and are opened
+ * once per snapshot.
  */
 @Injectable()
-export class EndpointCache implements OnModuleInit, OnApplicationShutdown {
-  private readonly log = new Logger(EndpointCache.name);
+export class EndpointCache extends ConfigCache {
   private readonly endpoints = new Map<string, EndpointRuntime>();
   /** Endpoints whose tombstone this process has seen (and not seen again since). */
   private readonly deleted = new Set<string>();
   private readonly lifecycleListeners: ((id: string, change: EndpointLifecycle) => void)[] = [];
-  private readonly stream: ConfigStream;
   private readonly box: SecretBox;
-  private started = false;
 
   constructor(
     @Inject(KAFKA_CLIENT) kafka: Kafka,
     @Inject(APP_CONFIG) config: DeliveryConfig,
-    private readonly health: HealthRegistry,
+    health: HealthRegistry,
   ) {
+    super(new ConfigStream(kafka, 'delivery'), health);
     this.box = SecretBox.fromBase64Key(config.SECRETS_KEY);
-    this.stream = new ConfigStream(kafka, 'delivery');
-    this.stream.onChange((c) => this.apply(c));
   }
 
-  async onModuleInit(): Promise<void> {
-    this.health.add({ name: 'config', check: async () => ({ ok: this.stream.isReady, detail: `${this.endpoints.size} endpoint(s)` }) });
-    await this.start();
-    await this.stream.ready();
-    this.log.log(`endpoint cache ready with ${this.endpoints.size} endpoint(s)`);
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.stream.stop();
-  }
-
-  /** Idempotent: the consumer may ask before Nest's init hooks have run. */
-  async start(): Promise<void> {
-    if (this.started) return;
-    this.started = true;
-    await this.stream.start();
-  }
-
-  /** Resolves once everything on the config topic at start has been applied. */
-  ready(): Promise<void> {
-    return this.stream.ready();
-  }
-
-  get isReady(): boolean {
-    return this.stream.isReady;
+  protected describe(): string {
+    return `${this.endpoints.size} endpoint(s)`;
   }
 
   /** Registered before the stream starts (a provider's constructor): the replay at boot is told too. */
@@ -89,8 +62,7 @@ export class EndpointCache implements OnModuleInit, OnApplicationShutdown {
     for (const l of this.lifecycleListeners) l(id, change);
   }
 
-  /** Exposed for tests and the sample path; production input comes from the stream. */
-  apply(c: ConfigChange): void {
+  protected apply(c: ConfigChange): void {
     if (c.kind !== 'endpoint') return;
     const snap = c.snapshot;
     if (!snap || snap.kind !== 'endpoint') {

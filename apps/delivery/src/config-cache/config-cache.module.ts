@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { EndpointCache } from './endpoint-cache.service';
+import { EndpointCache } from './endpoint.cache';
 
 @Module({ providers: [EndpointCache], exports: [EndpointCache] })
-export class EndpointsModule {}
+export class ConfigCacheModule {}
