@@ -11,6 +11,7 @@ import { GatewayConfig } from '../gateway.config';
 import type { SourceCache } from '../config-cache/source.cache';
 import { BODY_PARSERS, mediaTypeOf } from './body-parsers';
 import { GatewayError, toGatewayError } from './gateway.errors';
+import { newHookCall } from './hook-call';
 import { HooksHandler } from './hooks.handler';
 import { readBody } from './hooks.http';
 import { IngestService } from './ingest.service';
@@ -81,8 +82,10 @@ async function serve(r: FuzzRequest): Promise<number> {
   req.end(r.body.subarray(at));
   try {
     const raw = await read;
-    const call = { sourceId: `src_${r.dialect}`, token: TOKEN, dryRun: r.dryRun ? 'true' : undefined, headers, rawBody: raw, body: parse(raw, r.kind === 'batch' ? 1 : 0), clientIp: '203.0.113.1' };
-    const answer = await (r.kind === 'batch' ? handler.receiveBatch(call) : handler.receive(call));
+    const call = newHookCall({ kind: r.kind, sourceId: `src_${r.dialect}`, query: { token: TOKEN, dry_run: r.dryRun ? 'true' : undefined }, headers, clientIp: '203.0.113.1' });
+    call.body = parse(raw, r.kind === 'batch' ? 1 : 0);
+    call.rawBody = raw;
+    const answer = await handler.ingest(call);
     JSON.stringify(answer.body);
     return answer.status;
   } catch (err) {

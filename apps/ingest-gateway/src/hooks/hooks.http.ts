@@ -1,14 +1,13 @@
-import type { SourceSnapshot } from '@hookstream/contracts';
 import type { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { GatewayConfig } from '../gateway.config';
-import { BODY_PARSERS, mediaTypeOf, registerBodyParsers } from './body-parsers';
+import { BODY_PARSERS, registerBodyParsers } from './body-parsers';
 import { GatewayError, GatewayErrorCode, sendGatewayError, toGatewayError } from './gateway.errors';
-import { HooksHandler, type HookAnswer, type HookCall } from './hooks.handler';
+import { newHookCall, type HookCall, type HookKind } from './hook-call';
+import { HooksHandler } from './hooks.handler';
 import { IngestMetrics } from './ingest.metrics';
 
-type HookKind = 'single' | 'batch';
 type HookRequest = FastifyRequest<{ Params: { sourceId: string }; Querystring: { token?: string; dry_run?: string } }> & { rawBody?: Buffer };
 
 /** Route config marking the webhook routes for the request hook. */
@@ -78,9 +77,8 @@ export function bodyLimitBytes(config: GatewayConfig): number {
  * The handler serves the same way from Fastify's parsed body, should a request get past the hook.
  */
 export function registerHookRoutes(adapter: FastifyAdapter, handler: HooksHandler, limits: HookBodyLimits, metrics?: IngestMetrics): void {
-  const answer = (kind: HookKind, call: HookCall): Promise<HookAnswer> => (kind === 'batch' ? handler.receiveBatch(call) : handler.receive(call));
   // Once answered: the dialect is known once the source was, the size once the body was read.
-  const record = (kind: HookKind, reply: FastifyReply, seen: Seen) => metrics?.request(kind, seen.dialect, reply.statusCode, seen.bytes ?? 0);
+  const record = (call: HookCall, reply: FastifyReply) => metrics?.request(call.kind, call.dialect, reply.statusCode, call.rawBody.length);
 
   adapter.setOnRequestHook((request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => {
     // A request target that is not a path is left to Nest's own checks (they run next).
@@ -89,12 +87,12 @@ export function registerHookRoutes(adapter: FastifyAdapter, handler: HooksHandle
       done();
       return;
     }
-    const seen: Seen = {};
-    serveFromRaw(kind, request as HookRequest, reply, limits[kind], handler, answer, seen)
+    const call = hookCall(kind, request as HookRequest);
+    serveFromRaw(call, request as HookRequest, reply, limits[kind], handler)
       .catch((err: unknown) => {
         if (!reply.sent) sendGatewayError(reply, toGatewayError(err));
       })
-      .then(() => record(kind, reply, seen));
+      .then(() => record(call, reply));
   });
 
   const fastify = adapter.getInstance();
@@ -110,10 +108,12 @@ export function registerHookRoutes(adapter: FastifyAdapter, handler: HooksHandle
           reply.callNotFound();
           return;
         }
-        const call = hookCall(req, req.rawBody ?? Buffer.alloc(0), req.body);
-        answer(kind, call)
+        const call = hookCall(kind, req);
+        if (req.rawBody) call.rawBody = req.rawBody;
+        call.body = req.body;
+        handler.ingest(call)
           .then((a) => reply.status(a.status).send(a.body), (err: unknown) => reply.send(err))
-          .then(() => record(kind, reply, { dialect: call.dialect, bytes: call.rawBody.length }));
+          .then(() => record(call, reply));
       },
     });
   }
@@ -125,47 +125,29 @@ export function registerHookRoutes(adapter: FastifyAdapter, handler: HooksHandle
  * byte of the body is read, and the connection is closed rather than drained, so an
  * unauthenticated sender costs no body reading, parsing or memory.
  */
-/** What the request metric learns while a request is served. */
-interface Seen {
-  dialect?: string;
-  bytes?: number;
-}
-
-async function serveFromRaw(
-  kind: HookKind,
-  request: HookRequest,
-  reply: FastifyReply,
-  limit: number,
-  handler: HooksHandler,
-  answer: (kind: HookKind, call: HookCall) => Promise<HookAnswer>,
-  seen: Seen,
-): Promise<void> {
+async function serveFromRaw(call: HookCall, request: HookRequest, reply: FastifyReply, limit: number, handler: HooksHandler): Promise<void> {
   const headers = request.headers;
   const hasBody = !isEmptyBody(headers);
-  let source: SourceSnapshot;
   try {
-    source = handler.authenticate(hookCall(request, EMPTY, undefined));
-    seen.dialect = source.dialect;
+    call.source = handler.authenticate(call);
+    call.dialect = call.source.dialect;
   } catch (err) {
     if (hasBody) closeWithoutReading(request, reply);
     sendGatewayError(reply, toGatewayError(err));
     return;
   }
-  const ctHeader = headers['content-type'];
-  let rawBody: Buffer;
-  let body: unknown;
-  if (ctHeader === undefined && !hasBody) {
-    rawBody = EMPTY;
-  } else {
-    const parse = BODY_PARSERS.get(mediaTypeOf(ctHeader) ?? '');
+  if (headers['content-type'] !== undefined || hasBody) {
+    const parse = BODY_PARSERS.get(call.mediaType);
     if (!parse) {
       // Answered before the body is read, as Fastify does; Node discards the unread body.
       sendGatewayError(reply, unsupportedMediaType());
       return;
     }
     try {
-      rawBody = await readBody(request.raw, limit);
-      body = parse(rawBody, kind === 'batch' ? 1 : 0);
+      const rawBody = await readBody(request.raw, limit);
+      call.body = parse(rawBody, call.kind === 'batch' ? 1 : 0);
+      // Set once parsed: the request metric counts the bytes of bodies that could be read.
+      call.rawBody = rawBody;
     } catch (err) {
       // The client may still be sending: close the connection after answering (as Fastify does).
       void reply.header('connection', 'close');
@@ -173,12 +155,9 @@ async function serveFromRaw(
       return;
     }
   }
-  seen.bytes = rawBody.length;
-  const a = await answer(kind, { ...hookCall(request, rawBody, body), source });
+  const a = await handler.ingest(call);
   void reply.status(a.status).send(a.body);
 }
-
-const EMPTY = Buffer.alloc(0);
 
 /** Answers with `Connection: close` and drops the socket once the answer is out, leaving the body unread. */
 function closeWithoutReading(request: HookRequest, reply: FastifyReply): void {
@@ -188,21 +167,8 @@ function closeWithoutReading(request: HookRequest, reply: FastifyReply): void {
   });
 }
 
-function hookCall(request: HookRequest, rawBody: Buffer, body: unknown): HookCall {
-  return {
-    sourceId: request.params.sourceId,
-    // A parameter given twice (`?token=a&token=b`) is an array: no token / not a dry run.
-    token: firstString(request.query.token),
-    dryRun: firstString(request.query.dry_run),
-    headers: request.headers,
-    rawBody,
-    body,
-    clientIp: request.ip ?? null,
-  };
-}
-
-function firstString(v: unknown): string | undefined {
-  return typeof v === 'string' ? v : undefined;
+function hookCall(kind: HookKind, request: HookRequest): HookCall {
+  return newHookCall({ kind, sourceId: request.params.sourceId, query: request.query, headers: request.headers, clientIp: request.ip ?? null });
 }
 
 function isEmptyBody(headers: IncomingHttpHeaders): boolean {

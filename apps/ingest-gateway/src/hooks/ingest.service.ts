@@ -10,18 +10,9 @@ import { matchToken, SecretBox, verify, verifyHmacHex } from '@hookstream/webhoo
 import type { GatewayConfig } from '../gateway.config';
 import { SourceCache } from '../config-cache/source.cache';
 import { GatewayError, GatewayErrorCode } from './gateway.errors';
+import type { HookCall, HookHeaders } from './hook-call';
 import { IngestMetrics } from './ingest.metrics';
 import { RateLimiter } from './rate-limiter';
-
-export interface IncomingHook {
-  sourceId: string;
-  token: string | undefined;
-  headers: Record<string, string | string[] | undefined>;
-  rawBody: Buffer;
-  body: unknown;
-  contentType: string;
-  clientIp: string | null;
-}
 
 /** Headers worth keeping downstream; auth and cookies never leave the gateway. */
 const KEPT_HEADERS = ['user-agent', 'idempotency-key', 'webhook-id', 'x-forwarded-for', 'x-request-id', 'traceparent'];
@@ -56,7 +47,7 @@ export class IngestService {
     return source;
   }
 
-  verifySignature(source: SourceSnapshot, headers: IncomingHook['headers'], rawBody: Buffer): void {
+  verifySignature(source: SourceSnapshot, headers: HookHeaders, rawBody: Buffer): void {
     const sig = source.signature;
     if (sig.kind === 'none') return;
     const secret = this.box.open(sig.secretEnc);
@@ -83,10 +74,10 @@ export class IngestService {
    * event id is derived from the source and the key (and the item's index in a batch), so a sender
    * retrying after an ambiguous 503 gets the id of the event that may already be stored.
    */
-  toRawEvent(source: SourceSnapshot, hook: IncomingHook, body: unknown, batchIndex: number | null = null): RawEventDto {
+  toRawEvent(source: SourceSnapshot, call: HookCall, body: unknown, batchIndex: number | null = null): RawEventDto {
     const headers: Record<string, string> = {};
     for (const h of KEPT_HEADERS) {
-      const v = hook.headers[h];
+      const v = call.headers[h];
       if (typeof v === 'string') headers[h] = v.slice(0, 1000);
     }
     const given = headers['idempotency-key'] ?? headers['webhook-id'] ?? null;
@@ -98,10 +89,10 @@ export class IngestService {
       accountId: source.accountId,
       sourceId: source.id,
       receivedAt: new Date().toISOString(),
-      contentType: hook.contentType,
+      contentType: call.mediaType,
       headers,
       body,
-      clientIp: hook.clientIp,
+      clientIp: call.clientIp,
       idempotencyKey: idem,
       dialect: source.dialect,
       initiatedFrom: source.initiatedFrom,
