@@ -14,6 +14,7 @@ import { EndpointHealthModule } from './endpoint-health/endpoint-health.module';
 import { EndpointsModule } from './endpoints/endpoints.module';
 import { FeedModule } from './feed/feed.module';
 import { SourcesModule } from './sources/sources.module';
+import { StatsModule } from './stats/stats.module';
 import { TestEventsModule } from './test-events/test-events.module';
 
 export const APP_NAME = 'control-api';
@@ -37,7 +38,7 @@ export class AppModule {
         AutomationsModule,
         ContractsModule,
         DlqModule.register({ recorder: readSide }),
-        ...(readSide ? [FeedModule, DeliveriesModule, EndpointHealthModule, TestEventsModule] : []),
+        ...(readSide ? [FeedModule, DeliveriesModule, EndpointHealthModule, TestEventsModule, StatsModule] : []),
       ],
       providers: [
         { provide: APP_FILTER, useClass: ApiExceptionFilter },
