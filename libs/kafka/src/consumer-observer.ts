@@ -16,4 +16,12 @@ export interface ConsumerObserver {
   redelivered(topic: string, messages: number): void;
   /** A message written to `<topic>.dlq`. */
   deadLettered(topic: string): void;
+  /**
+   * Sampled on a timer (a few requests to the broker, off the message path): `lag` = the high
+   * watermark now minus the group's committed offset, for a partition this member is assigned.
+   * Keeps the lag moving while a batch is stuck in a handler and nothing is fetched or committed.
+   */
+  lagSampled(topic: string, partition: number, lag: number): void;
+  /** This member's partitions after a rebalance: series of partitions it no longer works can go. */
+  assigned(partitions: ReadonlyMap<string, readonly number[]>): void;
 }

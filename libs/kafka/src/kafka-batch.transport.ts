@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { CustomTransportStrategy, Server } from '@nestjs/microservices';
 import { classifyFailure, DLQ_HEADERS, dlqOf, type FailureClass } from '@hookstream/contracts';
-import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { isObservable, lastValueFrom } from 'rxjs';
 import type { ConsumerObserver } from './consumer-observer';
 import { errorMessage, PermanentMessageError } from './errors';
@@ -35,6 +35,12 @@ export interface KafkaBatchTransportOptions {
   fromBeginning?: boolean;
   /** Metrics hooks (lag, batch size and duration, errors, redeliveries, DLQ writes). */
   observer?: ConsumerObserver;
+  /**
+   * With an observer: every this many ms, the committed offsets of the group and the high
+   * watermarks of its topics are read with an admin client, and the lag of each partition this
+   * member is assigned is reported — so lag grows while a handler is stuck mid-batch. 0: off.
+   */
+  lagSampleIntervalMs?: number;
   /**
    * Backoff while a dependency is down (a transient error, see `classifyFailure`): the batch is
    * held and retried without limit, from `transientRetryBaseMs` doubling up to `transientRetryMaxMs`.
@@ -117,6 +123,12 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
   private lastCrash = '';
   private restartReason = '';
   private watchdog?: NodeJS.Timeout;
+  private lagTimer?: NodeJS.Timeout;
+  private lagAdmin?: Promise<Admin>;
+  private sampling = false;
+  private lagSampleFailing = false;
+  /** This member's partitions per topic, from the last group join. */
+  private assignment = new Map<string, number[]>();
   /** Consumers replaced after a crash or a stall (for tests and metrics). */
   restarts = 0;
 
@@ -133,6 +145,7 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
       rebalanceTimeoutMs: 60000,
       stallTimeoutMs: 60000,
       fromBeginning: true,
+      lagSampleIntervalMs: 10_000,
       transientRetryBaseMs: 250,
       transientRetryMaxMs: 5000,
       ...options,
@@ -157,6 +170,10 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
       await this.startConsumer(topics);
       this.watchdog = setInterval(() => this.checkProgress(), Math.min(5000, Math.max(100, this.opts.stallTimeoutMs / 4)));
       this.watchdog.unref();
+      if (this.opts.observer && this.opts.lagSampleIntervalMs > 0) {
+        this.lagTimer = setInterval(() => void this.sampleLag(), this.opts.lagSampleIntervalMs);
+        this.lagTimer.unref();
+      }
       this.logger.log(`consuming ${topics.join(', ')} as group ${this.opts.groupId}`);
       callback();
     } catch (err) {
@@ -178,9 +195,11 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
     this.consumer = consumer;
     consumer.on(consumer.events.FETCH, () => this.progress());
     consumer.on(consumer.events.REBALANCING, () => this.progress());
-    consumer.on(consumer.events.GROUP_JOIN, () => {
+    consumer.on(consumer.events.GROUP_JOIN, (e) => {
       this.state = 'consuming';
       this.progress();
+      this.assignment = new Map(Object.entries(e.payload.memberAssignment));
+      this.opts.observer?.assigned(this.assignment);
     });
     consumer.on(consumer.events.CRASH, (e) => {
       // kafkajs restarts by itself after a retriable crash; after any other it stays stopped.
@@ -233,6 +252,51 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
     }
   }
 
+  /**
+   * One lag sample: the group's committed offsets and the topics' high watermarks, for the
+   * partitions this member holds. A partition without a committed offset counts from where the
+   * group starts (the log start with `fromBeginning`, else the end). Failures are skipped: the
+   * next tick tries again, and readiness reports a broker outage on its own.
+   */
+  async sampleLag(): Promise<void> {
+    const obs = this.opts.observer;
+    if (!obs || this.sampling || this.closing || this.state !== 'consuming' || this.assignment.size === 0) return;
+    this.sampling = true;
+    try {
+      this.lagAdmin ??= (async () => {
+        const a = this.opts.kafka.admin();
+        await a.connect();
+        return a;
+      })().catch((err: unknown) => {
+        this.lagAdmin = undefined;
+        throw err;
+      });
+      const admin = await this.lagAdmin;
+      const topics = [...this.assignment.keys()];
+      const [committed, ends] = await Promise.all([
+        admin.fetchOffsets({ groupId: this.opts.groupId, topics }),
+        Promise.all(topics.map(async (t) => [t, await admin.fetchTopicOffsets(t)] as const)),
+      ]);
+      const commits = new Map(committed.flatMap((t) => t.partitions.map((p) => [`${t.topic}\u0000${p.partition}`, Number(p.offset)] as const)));
+      for (const [topic, offsets] of ends) {
+        const mine = new Set(this.assignment.get(topic));
+        for (const o of offsets) {
+          if (!mine.has(o.partition)) continue;
+          const c = commits.get(`${topic}\u0000${o.partition}`) ?? -1;
+          const from = c >= 0 ? c : this.opts.fromBeginning ? Number(o.low) : Number(o.high);
+          obs.lagSampled(topic, o.partition, Math.max(0, Number(o.high) - from));
+        }
+      }
+      this.lagSampleFailing = false;
+    } catch (err) {
+      // Once per failing streak: a broker outage is reported by readiness already.
+      if (!this.lagSampleFailing) this.logger.warn(`lag sample of group ${this.opts.groupId} failed (${errorMessage(err)}); trying again every ${this.opts.lagSampleIntervalMs} ms`);
+      this.lagSampleFailing = true;
+    } finally {
+      this.sampling = false;
+    }
+  }
+
   private progress(): void {
     this.progressAt = Date.now();
   }
@@ -253,6 +317,10 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
   async close(): Promise<void> {
     this.closing = true;
     if (this.watchdog) clearInterval(this.watchdog);
+    if (this.lagTimer) clearInterval(this.lagTimer);
+    const admin = this.lagAdmin;
+    this.lagAdmin = undefined;
+    if (admin) await admin.then((a) => a.disconnect()).catch(() => undefined);
     if (!this.consumer) return;
     const c = this.consumer;
     this.consumer = undefined;

@@ -38,4 +38,17 @@ describe('metrics', () => {
     expect(text).toContain('hookstream_consumer_batch_size_count{group="g1",topic="t1"} 1');
     expect(text).toContain('hookstream_consumer_batch_duration_seconds_sum{group="g1",topic="t1"} 0.2');
   });
+
+  it('takes sampled lag, and drops the series of partitions a rebalance moved away', async () => {
+    const m = new ConsumerMetrics('g2');
+    m.batchStarted('t1', 0, 5, 5);
+    m.batchStarted('t1', 1, 5, 5);
+    m.lagSampled('t1', 0, 120);
+    expect(await sample('hookstream_consumer_lag', { group: 'g2', topic: 't1', partition: '0' })).toBe(120);
+    m.assigned(new Map([['t1', [0]], ['t2', [4]]]));
+    expect(await sample('hookstream_consumer_lag', { group: 'g2', topic: 't1', partition: '0' })).toBe(120);
+    expect(await sample('hookstream_consumer_lag', { group: 'g2', topic: 't1', partition: '1' })).toBeUndefined();
+    m.lagSampled('t1', 1, 7);
+    expect(await sample('hookstream_consumer_lag', { group: 'g2', topic: 't1', partition: '1' })).toBe(7);
+  });
 });

@@ -67,7 +67,7 @@ export class MetricsController {
 const consumerMetrics = () => ({
   lag: gauge<'group' | 'topic' | 'partition'>({
     name: 'hookstream_consumer_lag',
-    help: 'Records between the committed offset and the high watermark of the last fetch, per partition this process works',
+    help: 'Records between the committed offset and the high watermark, per partition this process works (set per batch and commit, and sampled from the broker every 10 s)',
     labelNames: ['group', 'topic', 'partition'],
   }),
   messages: counter<'group' | 'topic'>({ name: 'hookstream_consumer_messages_total', help: 'Messages handled and committed', labelNames: ['group', 'topic'] }),
@@ -154,6 +154,20 @@ export class ConsumerMetrics implements ConsumerObserver {
 
   deadLettered(topic: string): void {
     this.m.dlq.inc({ group: this.group, topic });
+  }
+
+  lagSampled(topic: string, partition: number, lag: number): void {
+    this.lag(topic, partition, lag);
+  }
+
+  /** A partition moved to another member: its series goes, so the sum over replicas counts it once. */
+  assigned(partitions: ReadonlyMap<string, readonly number[]>): void {
+    for (const key of [...this.lagChildren.keys()]) {
+      const [topic, partition] = key.split('\u0000') as [string, string];
+      if (partitions.get(topic)?.includes(Number(partition))) continue;
+      this.m.lag.remove({ group: this.group, topic, partition });
+      this.lagChildren.delete(key);
+    }
   }
 }
 
