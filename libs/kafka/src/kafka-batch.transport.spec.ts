@@ -241,7 +241,7 @@ class FakeConsumer {
     return undefined;
   }
   async run(): Promise<void> {
-    this.emit('join');
+    this.emit('join', { memberAssignment: {} });
   }
   async stop(): Promise<void> {
     return undefined;
