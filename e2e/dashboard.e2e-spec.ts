@@ -232,6 +232,44 @@ describe('dashboard: a real browser creates a source, sends a test event and wat
     expect(await page.getByRole('link', { name: 'Kafka topics (AsyncAPI)' }).getAttribute('href')).toBe('/asyncapi');
   }));
 
+  it('charts: events per minute by status, deliveries by outcome and latency per endpoint are drawn from the read model', step('charts', async () => {
+    // The events and deliveries of the steps above, as the stats API counts them.
+    const headers = { authorization: `Bearer ${demo.apiKey}` };
+    const stats = async <T,>(path: string): Promise<T> => (await (await fetch(pipeline.url('control-api', path), { headers })).json()) as T;
+    type Counts = { series: { key: string; total: number }[] };
+    const total = (c: Counts, key: string) => c.series.find((s) => s.key === key)?.total ?? 0;
+    await waitFor(async () => {
+      const [ev, dl, lat] = await Promise.all([
+        stats<Counts>('/v1/stats/events'), stats<Counts>('/v1/stats/deliveries'), stats<{ endpoints: { endpointId: string }[] }>('/v1/stats/latency'),
+      ]);
+      return total(ev, 'accepted') >= 2 && total(dl, 'succeeded') >= 1 && lat.endpoints.some((e) => e.endpointId === demo.endpointId) ? true : undefined;
+    }, { timeoutMs: 30_000, intervalMs: 500, what: 'accepted events, a succeeded delivery and an attempt latency in /v1/stats' });
+    const accepted = total(await stats<Counts>('/v1/stats/events'), 'accepted');
+
+    await page.getByRole('link', { name: 'Charts', exact: true }).click();
+    await page.getByRole('heading', { name: 'Charts' }).waitFor();
+    for (const id of ['chart-events', 'chart-deliveries', 'chart-latency']) await page.locator(`[data-testid=${id}] canvas`).waitFor();
+    expect(Number(await page.locator('[data-testid=chart-events-legend] [data-key=accepted]').getAttribute('data-total'))).toBe(accepted);
+    expect(Number(await page.locator('[data-testid=chart-deliveries-legend] [data-key=succeeded]').getAttribute('data-total'))).toBeGreaterThanOrEqual(1);
+    await page.locator(`[data-testid=chart-latency-table] tr[data-endpoint-id="${demo.endpointId}"]`).getByText(/^\d+(\.\d)? ms$/).first().waitFor();
+
+    // Each canvas holds pixels of its series' colour: the data was drawn, not only the axes.
+    const inked = (id: string, rgb: [number, number, number]) =>
+      page.locator(`[data-testid=${id}] canvas`).evaluate((c, want) => {
+        // (A canvas element; the e2e project compiles without the DOM types.)
+        const canvas = c as unknown as { width: number; height: number; getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } | null };
+        const px = canvas.getContext('2d')?.getImageData(0, 0, canvas.width, canvas.height).data ?? new Uint8ClampedArray();
+        let n = 0;
+        for (let i = 0; i < px.length; i += 4) if (Math.abs(px[i] - want[0]) + Math.abs(px[i + 1] - want[1]) + Math.abs(px[i + 2] - want[2]) < 40 && px[i + 3] > 200) n++;
+        return n;
+      }, rgb);
+    expect(await inked('chart-events', [6, 118, 71])).toBeGreaterThan(10); // accepted, #067647
+    expect(await inked('chart-deliveries', [6, 118, 71])).toBeGreaterThan(10); // succeeded
+    expect(await inked('chart-latency', [79, 70, 229])).toBeGreaterThan(10); // the busiest endpoint, #4f46e5
+    expect(await inked('chart-events', [180, 35, 24])).toBe(0); // nothing was rejected: no #b42318 line (empty series are not drawn)
+    await shot('11-charts');
+  }));
+
   it('the page raised no script errors along the way', () => {
     // The refused login answers 401, which Chromium logs as a failed resource load; nothing else may appear.
     expect(pageErrors.filter((e) => !/status of 401/.test(e))).toEqual([]);

@@ -2,6 +2,7 @@ import { useEffect, useMemo, useState } from 'preact/hooks';
 import { api, session, setUnauthorizedHandler } from './api';
 import { LiveFeed, type LiveState } from './live';
 import { AutomationsPage } from './pages/automations';
+import { ChartsPage } from './pages/charts';
 import { DeadLettersPage } from './pages/dead-letters';
 import { EndpointDetailPage } from './pages/endpoint-detail';
 import { EndpointsPage } from './pages/endpoints';
@@ -16,6 +17,7 @@ import { Toasts } from './ui';
 const NAV = [
   { href: '/sources', label: 'Sources' },
   { href: '/feed', label: 'Live feed' },
+  { href: '/charts', label: 'Charts' },
   { href: '/endpoints', label: 'Endpoints' },
   { href: '/automations', label: 'Automations' },
   { href: '/dead-letters', label: 'Dead letters' },
@@ -104,6 +106,7 @@ function Route(props: { path: string; live: LiveFeed }) {
   let m: Record<string, string> | null;
   if (path === '/' || path === '/login' || match('/sources', path)) return <SourcesPage />;
   if (match('/feed', path)) return <FeedPage live={live} />;
+  if (match('/charts', path)) return <ChartsPage />;
   if ((m = match('/events/:id', path))) return <EventDetailPage id={m['id'] ?? ''} live={live} />;
   if (match('/endpoints', path)) return <EndpointsPage />;
   if ((m = match('/endpoints/:id', path))) return <EndpointDetailPage id={m['id'] ?? ''} />;
