@@ -18,11 +18,13 @@ export interface TimeChartProps {
   unit: string;
   testId: string;
   height?: number;
+  /** Mark every value with a point (sparse series such as hourly percentiles); else lines only. */
+  points?: boolean;
 }
 
 /**
  * A time-series chart drawn by uPlot on a canvas (about 50 kB, no dependencies): one line per
- * series, points where data is sparse, gaps where a value is null. It follows its container's
+ * series, optionally a point per value, gaps where a value is null. It follows its container's
  * width. The legend is the page's own, so it can carry totals and percentiles.
  */
 export function TimeChart(props: TimeChartProps) {
@@ -52,7 +54,7 @@ export function TimeChart(props: TimeChartProps) {
           stroke: s.color,
           width: 2,
           spanGaps: false,
-          points: { show: true, size: 5, fill: s.color },
+          points: { show: props.points === true, size: 5, fill: s.color },
           ...(s.dashed ? { dash: [6, 4] } : {}),
         })),
       ],
@@ -66,7 +68,7 @@ export function TimeChart(props: TimeChartProps) {
       u.destroy();
       plot.current = null;
     };
-  }, [props.buckets, props.series, props.unit, height]);
+  }, [props.buckets, props.series, props.unit, props.points, height]);
 
   return <div ref={box} class="chart" data-testid={props.testId} data-series={props.series.length} />;
 }

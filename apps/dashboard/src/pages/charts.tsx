@@ -113,7 +113,7 @@ function LatencyChart(props: { stats: LatencyStats }) {
   if (stats.endpoints.length === 0) return <Empty>No delivery attempts in the last 24 hours.</Empty>;
   return (
     <>
-      <TimeChart buckets={stats.buckets} series={series} unit="ms" testId="chart-latency" height={260} />
+      <TimeChart buckets={stats.buckets} series={series} unit="ms" testId="chart-latency" height={260} points />
       <table class="table" data-testid="chart-latency-table">
         <thead>
           <tr>
