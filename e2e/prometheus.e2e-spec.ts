@@ -62,6 +62,23 @@ describe('observability: a real Prometheus scrapes the pipeline (real Kafka + Po
     }
   });
 
+  it('from the start: every consumer exports lag per partition, and delivery every attempt outcome and final status', async () => {
+    const metrics = async (app: (typeof APPS)[number]) => (await fetch(pipeline.url(app, '/metrics'))).text();
+    for (const app of APPS.filter((a) => a !== 'ingest-gateway')) {
+      // Sampled from the broker when the consumer joins its group, then every 10 s.
+      await waitFor(async () => (/^hookstream_consumer_lag\{group="[^"]+",topic="hookstream\.[^"]+",partition="\d+"\} \d+$/m.test(await metrics(app)) ? true : undefined), {
+        timeoutMs: 15_000, what: `${app} to export hookstream_consumer_lag`,
+      });
+    }
+    const delivery = await metrics('delivery');
+    for (const outcome of ['succeeded', 'failed', 'exhausted', 'endpoint_disabled', 'skipped']) {
+      expect(delivery).toMatch(new RegExp(`^hookstream_delivery_attempts_total\\{outcome="${outcome}",endpoint=""\\} \\d+$`, 'm'));
+    }
+    for (const status of ['succeeded', 'exhausted', 'cancelled']) {
+      expect(delivery).toMatch(new RegExp(`^hookstream_delivery_deliveries_total\\{status="${status}",endpoint=""\\} \\d+$`, 'm'));
+    }
+  });
+
   it('Prometheus scrapes all six apps, each ready', async () => {
     await waitFor(async () => ((await prom.scalar('count(up == 1)')) === APPS.length ? true : undefined), { timeoutMs: 20_000, what: 'six targets up' });
     await waitFor(async () => ((await prom.scalar('sum(hookstream_ready)')) === APPS.length ? true : undefined), { timeoutMs: 10_000, what: 'hookstream_ready = 1 on all six' });

@@ -167,16 +167,18 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
         }
       }
       this.state = 'joining';
-      await this.startConsumer(topics);
-      this.watchdog = setInterval(() => this.checkProgress(), Math.min(5000, Math.max(100, this.opts.stallTimeoutMs / 4)));
-      this.watchdog.unref();
+      // Before the consumer joins: the join takes the first sample (see GROUP_JOIN).
       if (this.opts.observer && this.opts.lagSampleIntervalMs > 0) {
         this.lagTimer = setInterval(() => void this.sampleLag(), this.opts.lagSampleIntervalMs);
         this.lagTimer.unref();
       }
+      await this.startConsumer(topics);
+      this.watchdog = setInterval(() => this.checkProgress(), Math.min(5000, Math.max(100, this.opts.stallTimeoutMs / 4)));
+      this.watchdog.unref();
       this.logger.log(`consuming ${topics.join(', ')} as group ${this.opts.groupId}`);
       callback();
     } catch (err) {
+      if (this.lagTimer) clearInterval(this.lagTimer);
       callback(err);
     }
   }
@@ -200,6 +202,8 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
       this.progress();
       this.assignment = new Map(Object.entries(e.payload.memberAssignment));
       this.opts.observer?.assigned(this.assignment);
+      // A first sample at once: every assigned partition has a lag series from the join on.
+      if (this.lagTimer) void this.sampleLag();
     });
     consumer.on(consumer.events.CRASH, (e) => {
       // kafkajs restarts by itself after a retriable crash; after any other it stays stopped.

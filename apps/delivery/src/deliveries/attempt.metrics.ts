@@ -1,4 +1,5 @@
 import { counter, histogram, LATENCY_BUCKETS } from '@hookstream/platform';
+import { ATTEMPT_OUTCOMES } from '@hookstream/contracts';
 import type { AttemptDecision } from './attempt-outcome';
 
 /*
@@ -25,6 +26,17 @@ const disabledByReceiver = counter({ name: 'hookstream_delivery_endpoints_disabl
 
 /** Final states of a delivery row; `failed` means another attempt is scheduled. */
 const FINAL = new Set(['succeeded', 'exhausted', 'cancelled']);
+
+/**
+ * Every outcome and final status at 0 from the start (without endpoint labels: a fixed set), so
+ * `/metrics` shows them before the first attempt and `rate()` and the failure-ratio alert have a
+ * series to work on from the first scrape.
+ */
+export function initAttemptMetrics(endpointLabels: boolean): void {
+  if (endpointLabels) return;
+  for (const outcome of ATTEMPT_OUTCOMES) attempts.inc({ outcome, endpoint: '' }, 0);
+  for (const status of FINAL) deliveries.inc({ status, endpoint: '' }, 0);
+}
 
 /** Counts one attempt and, when it ended the delivery, the delivery. */
 export function recordAttemptMetrics(decision: Pick<AttemptDecision, 'outcome' | 'status'>, latencyMs: number, endpointId: string, endpointLabels: boolean): void {

@@ -10,7 +10,7 @@ import { OutboundClient, type OutboundResult } from '../outbound/outbound-client
 import { buildWebhook, type WebhookContent } from '../outbound/webhook-payload';
 import { decideAttempt, ENDPOINT_DELETED_REASON, parseSchedule, type AttemptDecision } from './attempt-outcome';
 import { DeliveriesRepository, type ClaimedDelivery, type StartedAttempt } from './deliveries.repository';
-import { recordAttemptMetrics } from './attempt.metrics';
+import { initAttemptMetrics, recordAttemptMetrics } from './attempt.metrics';
 import { ResultsPublisher } from './results.publisher';
 
 /** A claimed delivery handed to the dispatcher (the request itself is read when the attempt starts). */
@@ -63,6 +63,7 @@ export class AttemptService {
     @Inject(APP_CONFIG) private readonly config: DeliveryConfig,
   ) {
     this.schedule = parseSchedule(config.DELIVERY_SCHEDULE);
+    initAttemptMetrics(config.DELIVERY_METRICS_ENDPOINT_LABELS === 'true');
     this.leaseSeconds = config.DELIVERY_LEASE_SECONDS;
   }
 
