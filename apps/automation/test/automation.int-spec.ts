@@ -45,7 +45,7 @@ describe('automation on the real broker and database', () => {
   const email = 'Buyer.One@Example.COM';
   const deliveries: DeliveryRequestDto[] = [];
   const contactEvents: CanonicalEvent[] = [];
-  const deadLetters: { value: string; error: string | undefined }[] = [];
+  const deadLetters: { value: string; error: string | undefined; attempts: string | undefined }[] = [];
   let producer: Producer;
   let reader: Consumer;
   let app: NestFastifyApplication;
@@ -142,7 +142,7 @@ describe('automation on the real broker and database', () => {
       eachMessage: async ({ topic, message }) => {
         if (!message.value) return;
         if (topic === dlq) {
-          if (message.value.toString().includes(acc)) deadLetters.push({ value: message.value.toString(), error: message.headers?.[DLQ_HEADERS.error]?.toString() });
+          if (message.value.toString().includes(acc)) deadLetters.push({ value: message.value.toString(), error: message.headers?.[DLQ_HEADERS.error]?.toString(), attempts: message.headers?.[DLQ_HEADERS.attempts]?.toString() });
           return;
         }
         const v = JSON.parse(message.value.toString()) as { accountId?: string };
@@ -292,7 +292,10 @@ describe('automation on the real broker and database', () => {
     await publishEnriched(later);
     const dl = await waitFor(() => deadLetters[0], { what: 'the poison message on the DLQ' });
     expect(JSON.parse(dl.value)).toEqual({ poison: acc });
+    // The consumer declares no filter: createApp's global RethrowRpcFilter passes the real error on,
+    // so it is dead-lettered on its first attempt with its own message (not "Internal server error").
     expect(dl.error).toMatch(/is not a canonical event/);
+    expect(dl.attempts).toBe('1');
     await waitFor(() => deliveries.some((d) => d.eventId === later.id && d.endpointId === ep.a) || undefined, { what: 'the next event delivered' });
   });
 });

@@ -14,6 +14,7 @@ import { CliModule } from './cli/cli.module';
 import { DemoSeed } from './cli/demo-seed';
 import { ConfigPublisherService } from './config-publisher/config-publisher.service';
 import { ControlApiConfig } from './control-api.config';
+import { errorMessage } from '@hookstream/contracts';
 
 const USAGE = `Usage: hookstream <command> [options]
 
@@ -197,7 +198,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    const msg = err instanceof Error ? err.message : String(err);
+    const msg = errorMessage(err);
     process.stderr.write(`error: ${msg}\n${err instanceof UsageError ? `\n${USAGE}` : ''}`);
     process.exitCode = err instanceof UsageError || (err instanceof TypeError && 'code' in err) ? 2 : 1;
   },

@@ -107,6 +107,9 @@ async function startDelivery(): Promise<NestFastifyApplication> {
     .useValue(resolver)
     .compile();
   const app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), { logger: ['error'] });
+  // Same order as createApp: init hooks first (the endpoint cache caught up), then the consumer,
+  // its listeners bound only after the RPC filter is set (the consumer declares none of its own).
+  await app.init();
   const ms = app.connectMicroservice({
     strategy: new KafkaBatchTransport({
       kafka: app.get<Kafka>(KAFKA_CLIENT),
@@ -115,10 +118,9 @@ async function startDelivery(): Promise<NestFastifyApplication> {
       sessionTimeoutMs: 6000,
       heartbeatIntervalMs: 1000,
     }),
-  });
+  }, { deferInitialization: true });
+  (ms as unknown as { setIsInitHookCalled(v: boolean): void }).setIsInitHookCalled(true);
   ms.useGlobalFilters(new RethrowRpcFilter());
-  // Same order as createApp: init hooks first (the endpoint cache caught up), then the consumer.
-  await app.init();
   await app.startAllMicroservices();
   await app.listen(0, '127.0.0.1');
   return app;

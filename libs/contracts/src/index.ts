@@ -10,3 +10,4 @@ export * from './config/config-change';
 export * from './topic-contracts';
 export * from './outbound/webhook-events';
 export * from './failures/failure-classifier';
+export * from './failures/error-message';

@@ -10,6 +10,7 @@ import { FeedEvents1764300000000 } from './migrations/1764300000000-feed-events'
 import { ContactsVersion1764400000000 } from './migrations/1764400000000-contacts-version';
 import { DeliveriesBacklog1764540000000 } from './migrations/1764540000000-deliveries-backlog';
 import { DlqMessages1764570000000 } from './migrations/1764570000000-dlq-messages';
+import { errorMessage } from '@hookstream/contracts';
 
 export const ENTITIES = [
   AccountEntity, ApiKeyEntity, SourceEntity, SourceTokenEntity, EndpointEntity, EndpointSecretEntity, AutomationEntity,
@@ -69,6 +70,6 @@ export async function dbHealth(ds: DataSource, timeoutMs = 2000): Promise<{ ok: 
     await Promise.race([ds.query('SELECT 1'), t]);
     return { ok: true, detail: 'SELECT 1 ok' };
   } catch (err) {
-    return { ok: false, detail: err instanceof Error ? err.message : String(err) };
+    return { ok: false, detail: errorMessage(err) };
   }
 }

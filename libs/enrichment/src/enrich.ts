@@ -1,4 +1,4 @@
-import type { CanonicalEvent, LocationDto, NameSource, PersonDto, ProductDto } from '@hookstream/contracts';
+import { errorMessage, type CanonicalEvent, type LocationDto, type NameSource, type PersonDto, type ProductDto } from '@hookstream/contracts';
 import { resolveLocation } from './countries';
 import type { GeoOutcome } from './geoip';
 import { emailKey, nameFromEmail, redactEmails } from './names';
@@ -58,7 +58,7 @@ function fold(value: string): string {
 }
 
 function message(error: unknown): string {
-  return redactEmails(error instanceof Error ? error.message : String(error));
+  return redactEmails(errorMessage(error));
 }
 
 function hasPlace(location: LocationDto): boolean {

@@ -22,9 +22,3 @@ export class ProducerUnavailableError extends Error {
 export class ProducerOverloadedError extends ProducerUnavailableError {
   override readonly name = 'ProducerOverloadedError';
 }
-
-export function errorMessage(err: unknown): string {
-  if (err instanceof Error) return err.message || err.name;
-  if (typeof err === 'object' && err !== null && 'message' in err) return String((err as { message: unknown }).message);
-  return String(err);
-}

@@ -1,7 +1,8 @@
 import { Logger } from '@nestjs/common';
 import type { Kafka, Message, Producer, TopicMessages } from 'kafkajs';
 import type { Span } from '@opentelemetry/api';
-import { errorMessage, ProducerOverloadedError, ProducerUnavailableError } from './errors';
+import { errorMessage } from '@hookstream/contracts';
+import { ProducerOverloadedError, ProducerUnavailableError } from './errors';
 import { endProducerSpans, kafkaTracingEnabled, startProducerSpan } from './kafka-tracing';
 import { encodeHeaders, encodeValue, type OutboundMessage } from './messages';
 

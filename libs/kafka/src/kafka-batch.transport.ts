@@ -1,10 +1,10 @@
 import { Logger } from '@nestjs/common';
 import { CustomTransportStrategy, Server } from '@nestjs/microservices';
-import { classifyFailure, DLQ_HEADERS, dlqOf, type FailureClass } from '@hookstream/contracts';
+import { classifyFailure, DLQ_HEADERS, dlqOf, errorMessage, type FailureClass } from '@hookstream/contracts';
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { isObservable, lastValueFrom } from 'rxjs';
 import type { ConsumerObserver } from './consumer-observer';
-import { errorMessage, PermanentMessageError } from './errors';
+import { PermanentMessageError } from './errors';
 import type { EventProducer } from './event-producer';
 import { KafkaBatchContext } from './kafka-context';
 import { endConsumerSpans, inConsumerSpan, kafkaTracingEnabled, startConsumerSpans } from './kafka-tracing';

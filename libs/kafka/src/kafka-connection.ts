@@ -1,5 +1,6 @@
 import { describeKafkaSecurity, KafkaClientConfig, kafkaClientSecurity, loadConfig, type KafkaClientSecurity } from '@hookstream/config';
 import { Kafka, logLevel, type LogEntry, type SASLOptions } from 'kafkajs';
+import { errorMessage } from '@hookstream/contracts';
 
 export interface KafkaConnectionOptions extends KafkaClientSecurity {
   brokers: string[];
@@ -80,7 +81,7 @@ export async function verifyKafkaAccess(kafka: Kafka, cfg: KafkaClientConfig, ti
 /** Turns what kafkajs (or Node's TLS) reports into what the operator should change. */
 export function explainKafkaAccessError(err: unknown, cfg: KafkaClientConfig): string {
   const name = err instanceof Error ? err.name : '';
-  const msg = err instanceof Error ? err.message : String(err);
+  const msg = errorMessage(err);
   const cause = err instanceof Error && err.cause instanceof Error && !msg.includes(err.cause.message.trim()) ? ` (${err.cause.message.trim()})` : '';
   const where = `Kafka at ${cfg.KAFKA_BROKERS} (${describeKafkaSecurity(cfg)})`;
   if (name === 'KafkaJSSASLAuthenticationError' || /SASL .*authentication failed|Authentication failed/i.test(msg)) {

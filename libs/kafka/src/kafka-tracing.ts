@@ -1,5 +1,5 @@
 import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span, type SpanContext } from '@opentelemetry/api';
-import { errorMessage } from './errors';
+import { errorMessage } from '@hookstream/contracts';
 import type { InboundMessage } from './messages';
 
 /*

@@ -1,4 +1,4 @@
-import type { TopicSpec } from '@hookstream/contracts';
+import { errorMessage, type TopicSpec } from '@hookstream/contracts';
 import type { Kafka } from 'kafkajs';
 
 export interface TopicReplication {
@@ -71,7 +71,7 @@ export class KafkaHealth {
       const c = await Promise.race([admin.describeCluster(), timeout]);
       return { ok: true, detail: `${c.brokers.length} broker(s), controller ${c.controller}` };
     } catch (err) {
-      return { ok: false, detail: err instanceof Error ? err.message : String(err) };
+      return { ok: false, detail: errorMessage(err) };
     } finally {
       void admin.disconnect().catch(() => undefined);
     }

@@ -12,6 +12,7 @@ import { Logger } from 'nestjs-pino';
 import { HealthRegistry } from './health';
 import { ConsumerMetrics } from './metrics';
 import { KAFKA_CLIENT } from './tokens';
+import { errorMessage } from '@hookstream/contracts';
 
 export interface RunAppOptions {
   appName: string;
@@ -68,6 +69,8 @@ export async function createApp(opts: RunAppOptions & { logger?: false; deferCon
     // Not ready while a partition is held on a dependency outage; the detail names the dependency.
     health.add({ name: 'consumer', check: () => transport.health() });
     // Deferred so the RPC filter is registered before the listeners are bound (else Nest ignores it).
+    // It is the only one: every consumer relies on it, so a PermanentMessageError reaches the
+    // transport as itself and is dead-lettered at once instead of retried as "Internal server error".
     const ms = app.connectMicroservice({ strategy: transport }, { deferInitialization: true });
     // The shared container's init hooks already ran in app.init(); don't run them twice.
     (ms as unknown as { setIsInitHookCalled(v: boolean): void }).setIsInitHookCalled(true);
@@ -133,7 +136,7 @@ export async function runApp(opts: RunAppOptions): Promise<INestApplication> {
 /** For main.ts: print a clear message for config/boot errors and exit non-zero. */
 export function exitOnBootError(appName: string): (err: unknown) => never {
   return (err: unknown) => {
-    const msg = err instanceof Error ? err.message : String(err);
+    const msg = errorMessage(err);
     process.stderr.write(`${JSON.stringify({ level: 'fatal', app: appName, time: new Date().toISOString(), msg: `failed to start: ${msg}` })}\n`);
     process.exit(1);
   };

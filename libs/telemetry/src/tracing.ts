@@ -1,6 +1,7 @@
 import { context, isSpanContextValid, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Span } from '@opentelemetry/api';
 import type { NodeSDK } from '@opentelemetry/sdk-node';
 import type { IncomingMessage } from 'node:http';
+import { errorMessage } from '@hookstream/contracts';
 
 let sdk: NodeSDK | undefined;
 
@@ -86,7 +87,7 @@ export async function inSpan<T>(name: string, traceparent: string | undefined, a
     return await context.with(trace.setSpan(parent, span), fn);
   } catch (err) {
     span.recordException(err instanceof Error ? err : String(err));
-    span.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof Error ? err.message : String(err) });
+    span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(err) });
     throw err;
   } finally {
     span.end();

@@ -9,15 +9,15 @@ import { contactKey, ContactsRepository } from './contacts.repository';
 import { PlanTally } from './automation.metrics';
 import { KeyedMutex } from './keyed-mutex';
 
+/** Rounds of plan-produce-write before a batch that keeps losing contact races is handed back for a retry. */
+const MAX_CONTACT_ROUNDS = 5;
+
 /**
  * Turns enriched events (and the contact events they cause) into delivery requests.
  * Effects are exactly-once by construction: delivery and contact-event ids are derived from the
  * causing event, so a redelivered batch produces the same ids (deduplicated downstream), and the
  * contact rows are written only after everything produced is acknowledged.
  */
-/** Rounds of plan-produce-write before a batch that keeps losing contact races is handed back for a retry. */
-const MAX_CONTACT_ROUNDS = 5;
-
 @Injectable()
 export class AutomationService {
   private readonly log = new Logger(AutomationService.name);

@@ -4,6 +4,7 @@ import { APP_CONFIG } from '@hookstream/platform';
 import { checkDestination, checkResolved, destinationPolicy, type DestinationPolicy, type HostLookup, type UrlPolicy } from '@hookstream/webhooks';
 import type { ControlApiConfig } from '../control-api.config';
 import { ApiError, ApiErrorCode } from './api-error';
+import { errorMessage } from '@hookstream/contracts';
 
 /** The DNS lookup used for save-time warnings; tests give their own. */
 export const HOST_LOOKUP = Symbol('HOST_LOOKUP');
@@ -87,7 +88,7 @@ export class UrlPolicyService {
         },
       ];
     } catch (err) {
-      const reason = (err as NodeJS.ErrnoException).code ?? (err instanceof Error ? err.message : String(err));
+      const reason = (err as NodeJS.ErrnoException).code ?? (errorMessage(err));
       return [{ field: 'url', code: 'does_not_resolve', message: `${host} could not be resolved (${reason}); deliveries will fail until it resolves` }];
     } finally {
       if (timer) clearTimeout(timer);

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { EndpointSnapshot } from '@hookstream/contracts';
-import { ConfigStream, errorMessage, type ConfigChange } from '@hookstream/kafka';
+import { errorMessage, type EndpointSnapshot } from '@hookstream/contracts';
+import { ConfigStream, type ConfigChange } from '@hookstream/kafka';
 import { APP_CONFIG, ConfigCache, HealthRegistry, KAFKA_CLIENT } from '@hookstream/platform';
 import { SecretBox } from '@hookstream/webhooks';
 import type { Kafka } from 'kafkajs';

@@ -1,6 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { isTransientFailure, type DeliveryRequestDto, type DeliveryResultDto } from '@hookstream/contracts';
-import { errorMessage } from '@hookstream/kafka';
+import { errorMessage, isTransientFailure, type DeliveryRequestDto, type DeliveryResultDto } from '@hookstream/contracts';
 import { APP_CONFIG } from '@hookstream/platform';
 import { inSpan } from '@hookstream/telemetry';
 import type { RunVerdict } from '../dispatch/dispatcher';

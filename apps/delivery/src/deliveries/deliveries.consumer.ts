@@ -1,7 +1,7 @@
-import { Controller, UseFilters } from '@nestjs/common';
+import { Controller } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import { DeliveryRequestDto, Topics } from '@hookstream/contracts';
-import { PermanentMessageError, RethrowRpcFilter, type InboundMessage } from '@hookstream/kafka';
+import { PermanentMessageError, type InboundMessage } from '@hookstream/kafka';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { DeliveriesService } from './deliveries.service';
@@ -21,13 +21,7 @@ export function parseDeliveryRequest(msg: InboundMessage): DeliveryRequestDto {
   return dto;
 }
 
-/**
- * The filter is also set here because runApp's global one is registered after a hybrid app's
- * listeners exist and so never applies: without it a PermanentMessageError reaches the
- * transport as "Internal server error" and is retried instead of dead-lettered at once.
- */
 @Controller()
-@UseFilters(RethrowRpcFilter)
 export class DeliveriesConsumer {
   constructor(private readonly deliveries: DeliveriesService) {}
 

@@ -1,5 +1,5 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
-import { errorMessage } from '@hookstream/kafka';
+import { errorMessage } from '@hookstream/contracts';
 import { APP_CONFIG } from '@hookstream/platform';
 import { Dispatcher, type DispatcherStats } from '../dispatch/dispatcher';
 import type { DeliveryConfig } from '../delivery.config';

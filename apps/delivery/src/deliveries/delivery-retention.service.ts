@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { errorMessage } from '@hookstream/kafka';
+import { errorMessage } from '@hookstream/contracts';
 import { APP_CONFIG } from '@hookstream/platform';
 import type { DeliveryConfig } from '../delivery.config';
 import { DeliveriesRepository } from './deliveries.repository';

@@ -1,5 +1,5 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { errorMessage } from '@hookstream/kafka';
+import { errorMessage } from '@hookstream/contracts';
 import { APP_CONFIG } from '@hookstream/platform';
 import type { DeliveryConfig } from '../delivery.config';
 import { EndpointCache } from '../config-cache/endpoint.cache';

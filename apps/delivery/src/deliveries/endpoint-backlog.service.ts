@@ -1,5 +1,5 @@
 import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
-import { errorMessage } from '@hookstream/kafka';
+import { errorMessage } from '@hookstream/contracts';
 import { EndpointCache, type EndpointLifecycle } from '../config-cache/endpoint.cache';
 import { ENDPOINT_DELETED_REASON } from './attempt-outcome';
 import { DeliveriesRepository } from './deliveries.repository';

@@ -1,6 +1,7 @@
 import { Agent, errors as undiciErrors } from 'undici';
 import { checkDestination, type AllowList, type UrlPolicy } from '@hookstream/webhooks';
 import { DestinationRefusedError, safeLookup, systemResolver, type Resolver } from './safe-lookup';
+import { errorMessage } from '@hookstream/contracts';
 
 export interface OutboundClientOptions {
   policy: UrlPolicy;
@@ -140,7 +141,7 @@ function describeError(err: unknown, signal: AbortSignal): { error: OutboundErro
   if (err instanceof undiciErrors.ConnectTimeoutError) return { error: 'timeout', message: 'connect timed out' };
   if (err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError) return { error: 'timeout', message: err.message };
   const code = typeof cause === 'object' && cause !== null && 'code' in cause ? String((cause as { code: unknown }).code) : undefined;
-  const message = cause instanceof Error ? cause.message : String(cause);
+  const message = errorMessage(cause);
   if (code && /^(ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN|EPIPE|ETIMEDOUT|UND_ERR_SOCKET|UND_ERR_CLOSED)$/.test(code)) {
     return { error: 'connection', message: `${code}: ${message}` };
   }

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { childTraceparent, Topics, type CanonicalEvent } from '@hookstream/contracts';
+import { errorMessage, childTraceparent, Topics, type CanonicalEvent } from '@hookstream/contracts';
 import { configureNameCache, emailKey, enrichEvent, GeoIpLookup, type LearnedName } from '@hookstream/enrichment';
 import { EVENT_PRODUCER, type EventProducer, type InboundMessage, type OutboundMessage } from '@hookstream/kafka';
 import { APP_CONFIG } from '@hookstream/platform';
@@ -25,7 +25,7 @@ export class EnrichmentService implements OnModuleInit {
       this.geo = await GeoIpLookup.open(this.config.GEOIP_DB_PATH ? { path: this.config.GEOIP_DB_PATH } : {});
       this.log.log('geo-IP database loaded');
     } catch (err) {
-      this.log.error(`geo-IP database could not be opened, locations from IPs are disabled: ${err instanceof Error ? err.message : String(err)}`);
+      this.log.error(`geo-IP database could not be opened, locations from IPs are disabled: ${errorMessage(err)}`);
     }
   }
 

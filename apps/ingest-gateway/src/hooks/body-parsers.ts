@@ -1,6 +1,7 @@
 import { parseFormBody } from '@hookstream/dialects';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { GatewayError, GatewayErrorCode } from './gateway.errors';
+import { errorMessage } from '@hookstream/contracts';
 
 /**
  * Parses the raw bytes of one body; throws a GatewayError (400) when they cannot be read.
@@ -50,7 +51,7 @@ function parseJson(body: Buffer, wrapperDepth = 0): unknown {
   try {
     return JSON.parse(body.toString('utf8'));
   } catch (err) {
-    throw new GatewayError(400, GatewayErrorCode.InvalidJson, `The body is not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
+    throw new GatewayError(400, GatewayErrorCode.InvalidJson, `The body is not valid JSON: ${errorMessage(err)}`);
   }
 }
 
@@ -58,7 +59,7 @@ function parseForm(body: Buffer): unknown {
   try {
     return parseFormBody(body.toString('utf8'));
   } catch (err) {
-    throw new GatewayError(400, GatewayErrorCode.InvalidForm, `The form body could not be read: ${err instanceof Error ? err.message : String(err)}`);
+    throw new GatewayError(400, GatewayErrorCode.InvalidForm, `The form body could not be read: ${errorMessage(err)}`);
   }
 }
 

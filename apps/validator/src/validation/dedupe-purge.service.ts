@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { DedupeRepository } from './dedupe.repository';
+import { errorMessage } from '@hookstream/contracts';
 
 /** Keeps dedupe_keys bounded: every few minutes, expired keys are deleted in chunks. */
 @Injectable()
@@ -28,7 +29,7 @@ export class DedupePurgeService implements OnModuleInit, OnApplicationShutdown {
       }
       if (n > 0) this.log.log(`purged ${n} expired dedupe key(s)`);
     } catch (err) {
-      this.log.warn(`dedupe purge failed, will retry: ${err instanceof Error ? err.message : String(err)}`);
+      this.log.warn(`dedupe purge failed, will retry: ${errorMessage(err)}`);
     }
   }
 }

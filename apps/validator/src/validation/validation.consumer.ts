@@ -1,7 +1,7 @@
-import { Controller, Logger, UseFilters } from '@nestjs/common';
+import { Controller, Logger } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import { RawEventDto, Topics } from '@hookstream/contracts';
-import { PermanentMessageError, RethrowRpcFilter, type InboundMessage } from '@hookstream/kafka';
+import { PermanentMessageError, type InboundMessage } from '@hookstream/kafka';
 import { validateSync } from 'class-validator';
 import { ValidationService } from './validation.service';
 
@@ -26,9 +26,7 @@ export function rawEventProblems(value: unknown): string[] {
   return problems;
 }
 
-/** The filter is set here too so a PermanentMessageError is dead-lettered at once however the app is wired. */
 @Controller()
-@UseFilters(RethrowRpcFilter)
 export class ValidationConsumer {
   private readonly log = new Logger(ValidationConsumer.name);
   constructor(private readonly validation: ValidationService) {}

@@ -1,7 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import {
-  childTraceparent, Topics, type CanonicalEvent, type DuplicateEvent, type RawEventDto, type RejectedEvent,
-} from '@hookstream/contracts';
+import { errorMessage, childTraceparent, Topics, type CanonicalEvent, type DuplicateEvent, type RawEventDto, type RejectedEvent, } from '@hookstream/contracts';
 import { dedupeKey, effectiveDedupeOptions, normaliseRaw, windowDedupeKey } from '@hookstream/dialects';
 import { EVENT_PRODUCER, type EventProducer, type InboundMessage, type OutboundMessage } from '@hookstream/kafka';
 import { APP_CONFIG } from '@hookstream/platform';
@@ -132,7 +130,7 @@ export class ValidationService {
     } catch (err) {
       // The publish error is what the transport acts on (retry, then DLQ); a retry with the same
       // event id still passes (it owns the key), only a new id would be taken for a duplicate.
-      this.log.error(`could not release ${taken.length} dedupe key(s) after a failed publish: ${err instanceof Error ? err.message : String(err)}`);
+      this.log.error(`could not release ${taken.length} dedupe key(s) after a failed publish: ${errorMessage(err)}`);
     }
   }
 }

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { createDataSource, migrateWithLock } from '../data-source';
+import { errorMessage } from '@hookstream/contracts';
 
 /** `npm run db:migrate`: applies migrations to DATABASE_URL under the advisory lock. */
 async function main(): Promise<void> {
@@ -15,6 +16,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  console.error(`migration failed: ${err instanceof Error ? err.message : String(err)}\nCheck DATABASE_URL and that PostgreSQL is running (npm run infra:up).`);
+  console.error(`migration failed: ${errorMessage(err)}\nCheck DATABASE_URL and that PostgreSQL is running (npm run infra:up).`);
   process.exit(1);
 });

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { ConfigValidationError, KafkaClientConfig, loadConfig } from '@hookstream/config';
-import { topicPlan } from '@hookstream/contracts';
+import { errorMessage, topicPlan } from '@hookstream/contracts';
 import { IsInt, Max, Min } from 'class-validator';
 import { createKafkaClient, kafkaConnectionOptions, KafkaAccessError, verifyKafkaAccess } from '../kafka-connection';
 import { ensureTopics, topicReplication } from '../topics-admin';
@@ -24,6 +24,6 @@ async function main(): Promise<void> {
 
 main().catch((err: unknown) => {
   const known = err instanceof ConfigValidationError || err instanceof KafkaAccessError;
-  console.error(`creating topics failed: ${err instanceof Error ? err.message : String(err)}${known ? '' : '\nCheck KAFKA_BROKERS and that Kafka is running (npm run infra:up).'}`);
+  console.error(`creating topics failed: ${errorMessage(err)}${known ? '' : '\nCheck KAFKA_BROKERS and that Kafka is running (npm run infra:up).'}`);
   process.exit(1);
 });
