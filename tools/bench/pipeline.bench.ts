@@ -44,7 +44,11 @@ const CAPACITY_EVENTS = Number(process.env['BENCH_CAPACITY_EVENTS'] ?? 20_000);
 const LATENCY_SECONDS = Number(process.env['BENCH_LATENCY_SECONDS'] ?? 15);
 const FANOUTS = (process.env['BENCH_FANOUTS'] ?? '1,10').split(',').map(Number);
 const CONNECTIONS = 64;
-const LOAD_POINTS = [0.25, 0.5, 0.9];
+const LOAD_POINTS = (process.env['BENCH_LOAD_POINTS'] ?? '0.25,0.5,0.9').split(',').filter(Boolean).map(Number);
+/** 0: skip the profiling run (for quick before/after comparisons). */
+const PROFILE = process.env['BENCH_PROFILE'] !== '0';
+/** Results go to bench/results/<name>.{json,md}; a before/after pair uses two names. */
+const RESULT_NAME = process.env['BENCH_RESULT_NAME'] ?? 'pipeline';
 const RUN_BUDGET_MS = 180_000;
 const STALL_MS = 30_000;
 const TARGETS = { capacityFanout1: 2000, cpuMsPerEvent: 0.8, deliveriesPerSecondFanout10: 5000, p99At50PercentMs: 250 };
@@ -243,6 +247,82 @@ class Rpc<Cmd, Reply extends { type: string }> {
   }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Stages: each consumer's batches (from its /metrics) over a run, and the largest lag seen
+// ---------------------------------------------------------------------------------------------
+
+type Sample = Map<string, number>;
+
+/** `hookstream_consumer_*` series of one app, keyed `<metric>|<topic>`. Lag is summed over partitions. */
+async function scrape(url: string): Promise<Sample> {
+  const out: Sample = new Map();
+  try {
+    const text = await (await fetch(url)).text();
+    for (const line of text.split('\n')) {
+      const m = /^(hookstream_consumer_(?:lag|batch_size_count|batch_size_sum|batch_duration_seconds_sum|messages_total))\{[^}]*topic="([^"]+)"[^}]*\} ([0-9.e+-]+)$/.exec(line);
+      if (!m) continue;
+      const key = `${m[1]}|${(m[2] as string).replace(/^hookstream\.|\.v1$/g, '')}`;
+      out.set(key, (out.get(key) ?? 0) + Number(m[3]));
+    }
+  } catch {
+    // an app between restarts: no sample
+  }
+  return out;
+}
+
+interface StageFigures { messages: number; batches: number; meanBatch: number; meanBatchMs: number; busyPercent: number; maxLag: number }
+
+/** Samples every app's consumer metrics until stopped; the figures are the differences over the run. */
+class StageMonitor {
+  private readonly first = new Map<string, Sample>();
+  private readonly last = new Map<string, Sample>();
+  private readonly maxLag = new Map<string, number>();
+  private timer?: NodeJS.Timeout;
+  private readonly t0 = Date.now();
+  constructor(private readonly urls: Record<string, string>) {}
+  async start(): Promise<void> {
+    await this.sample(this.first);
+    this.timer = setInterval(() => void this.sample(this.last), 1000);
+  }
+  private async sample(into: Map<string, Sample>): Promise<void> {
+    await Promise.all(Object.entries(this.urls).map(async ([app, url]) => {
+      const s = await scrape(url);
+      if (s.size === 0) return;
+      into.set(app, s);
+      for (const [k, v] of s) if (k.startsWith('hookstream_consumer_lag|')) {
+        const key = `${app} ${k.split('|')[1]}`;
+        this.maxLag.set(key, Math.max(this.maxLag.get(key) ?? 0, v));
+      }
+    }));
+  }
+  async stop(): Promise<Record<string, StageFigures>> {
+    if (this.timer) clearInterval(this.timer);
+    await this.sample(this.last);
+    const seconds = (Date.now() - this.t0) / 1000;
+    const out: Record<string, StageFigures> = {};
+    for (const [app, end] of this.last) {
+      const begin = this.first.get(app) ?? new Map<string, number>();
+      const d = (metric: string, topic: string) => (end.get(`${metric}|${topic}`) ?? 0) - (begin.get(`${metric}|${topic}`) ?? 0);
+      const topics = new Set([...end.keys()].map((k) => k.split('|')[1] as string));
+      for (const topic of topics) {
+        const batches = d('hookstream_consumer_batch_size_count', topic);
+        if (batches <= 0) continue;
+        const busy = d('hookstream_consumer_batch_duration_seconds_sum', topic);
+        out[`${app} ← ${topic}`] = {
+          messages: d('hookstream_consumer_batch_size_sum', topic),
+          batches,
+          meanBatch: round2(d('hookstream_consumer_batch_size_sum', topic) / batches),
+          meanBatchMs: round2((busy * 1000) / batches),
+          // Batch time summed over partitions handled side by side, so it can pass 100 %.
+          busyPercent: round2((busy / seconds) * 100),
+          maxLag: this.maxLag.get(`${app} ${topic}`) ?? 0,
+        };
+      }
+    }
+    return out;
+  }
+}
+
 type ReceiverReply = { type: 'ready'; ports: number[] } | { type: 'report'; report: ReceiverReport };
 type LoadReply = { type: 'ready' } | { type: 'done'; report: LoadReport };
 
@@ -295,6 +375,8 @@ async function main(): Promise<void> {
     const drive = async (count: number, rate: number | null, fanout: number) => {
       receivers.send({ type: 'reset' });
       const cpu = new ProcessCpu(groups());
+      const stages = new StageMonitor(Object.fromEntries(APPS.map((a) => [a, pipeline.url(a, '/metrics')])));
+      await stages.start();
       load.send({ type: 'run', url: demo.sourceUrl, fromSeq: seq, count, ratePerSecond: rate });
       seq += count;
       const { report: sent } = await load.next('done');
@@ -312,8 +394,9 @@ async function main(): Promise<void> {
         await new Promise((r) => setTimeout(r, 200));
       }
       const used = cpu.stop();
+      const stageFigures = await stages.stop();
       if (got.badSignatures > 0) throw new Error(`${got.badSignatures} deliveries failed signature verification`);
-      return { sent, got, used };
+      return { sent, got, used, stages: stageFigures };
     };
 
     say('warm-up: 1,000 events…');
@@ -343,6 +426,8 @@ async function main(): Promise<void> {
       const perProcess = Object.fromEntries(Object.entries(cap.used.cpuSeconds).map(([k, v]) => [k, { cpuMsPerEvent: round2((v * 1000) / cap.sent.accepted), sharePercent: k.includes('not counted') ? null : round2((v / totalCpu) * 100), cores: round2(v / cap.used.seconds) }]));
       if (fanout === 1) biggest = APPS.reduce((a, b) => ((cap.used.cpuSeconds[b] ?? 0) > (cap.used.cpuSeconds[a] ?? 0) ? b : a));
       say(`fan-out ${fanout}: ${round2(capacity)} events/s (${round2(capacity * fanout)} deliveries/s), ${round2((totalCpu * 1000) / cap.sent.accepted)} ms CPU per event`);
+      for (const [stage, f] of Object.entries(cap.stages)) say(`  ${stage}: ${f.batches} batches of ${f.meanBatch}, ${f.meanBatchMs} ms each, busy ${f.busyPercent} %, max lag ${f.maxLag}`);
+      say(`  cores: ${Object.entries(perProcess).map(([k, v]) => `${k} ${v.cores}`).join(', ')}`);
 
       const latency: Record<string, unknown> = {};
       for (const p of LOAD_POINTS) {
@@ -355,10 +440,12 @@ async function main(): Promise<void> {
         endpoints: fanout,
         capacity: { events: cap.sent.accepted, eventsPerSecond: round2(capacity), deliveriesPerSecond: round2(capacity * fanout), windowSeconds: round2(windowS), duplicates: cap.got.duplicates, non202: cap.sent.other, errors: cap.sent.errors },
         cpu: { totalMsPerEvent: round2((totalCpu * 1000) / cap.sent.accepted), perProcess },
+        stages: cap.stages,
         latency,
       };
     }
 
+    if (PROFILE) {
     say(`profiling ${biggest} (the process with the most CPU at fan-out 1)…`);
     const profDir = join(WORK_DIR, `pipeline-prof-${Date.now()}`);
     mkdirSync(profDir, { recursive: true });
@@ -372,6 +459,7 @@ async function main(): Promise<void> {
       const kept = join(ROOT, 'bench/results', `pipeline-${biggest}.cpuprofile`);
       if (statSync(join(profDir, file)).size < 8 * 1024 * 1024) copyFileSync(join(profDir, file), kept);
       results['profile'] = { app: biggest, fanout: endpoints, kept: statSync(join(profDir, file)).size < 8 * 1024 * 1024 ? 'bench/results/' + `pipeline-${biggest}.cpuprofile` : join(profDir, file), summary: summariseCpuProfile(join(profDir, file), 25) };
+    }
     }
   } finally {
     await pipeline.stopAll().catch(() => undefined);
@@ -392,9 +480,9 @@ async function main(): Promise<void> {
     },
   };
   mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
-  writeFileSync(join(ROOT, 'bench/results/pipeline.json'), JSON.stringify(doc, null, 2) + '\n');
-  writeFileSync(join(ROOT, 'bench/results/pipeline.md'), markdown(doc));
-  say('results in bench/results/pipeline.{json,md}');
+  writeFileSync(join(ROOT, `bench/results/${RESULT_NAME}.json`), JSON.stringify(doc, null, 2) + '\n');
+  writeFileSync(join(ROOT, `bench/results/${RESULT_NAME}.md`), markdown(doc));
+  say(`results in bench/results/${RESULT_NAME}.{json,md}`);
 }
 
 function markdown(doc: { machine: ReturnType<typeof machineInfo>; quiet: { busyPercent: number }; results: Record<string, unknown>; againstTargets: Record<string, unknown> }): string {
@@ -406,6 +494,11 @@ function markdown(doc: { machine: ReturnType<typeof machineInfo>; quiet: { busyP
     lines.push(`## fan-out ${r.endpoints}`, '', `Capacity: **${r.capacity.eventsPerSecond} events/s** (${r.capacity.deliveriesPerSecond} deliveries/s); CPU **${r.cpu.totalMsPerEvent} ms per event** over all Hookstream processes.`, '');
     lines.push('| process | CPU ms / event | share |', '|---|---|---|');
     for (const [p, c] of Object.entries(r.cpu.perProcess)) lines.push(`| ${p} | ${c.cpuMsPerEvent} | ${c.sharePercent ?? '–'} % |`);
+    const st = (v as { stages?: Record<string, StageFigures> }).stages;
+    if (st && Object.keys(st).length > 0) {
+      lines.push('', '| consumer ← topic (capacity run) | batches | mean batch | mean ms / batch | busy | max lag |', '|---|---|---|---|---|---|');
+      for (const [k, f] of Object.entries(st)) lines.push(`| ${k} | ${f.batches} | ${f.meanBatch} | ${f.meanBatchMs} | ${f.busyPercent} % | ${f.maxLag} |`);
+    }
     lines.push('', '| load | rate (events/s) | POST → signed receipt p50 / p90 / p99 (ms) |', '|---|---|---|');
     for (const [p, l] of Object.entries(r.latency)) lines.push(`| ${p} | ${l.ratePerSecond} | ${l.postToSignedReceiptMs.p50} / ${l.postToSignedReceiptMs.p90} / ${l.postToSignedReceiptMs.p99} |`);
     lines.push('');

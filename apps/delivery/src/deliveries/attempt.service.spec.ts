@@ -4,6 +4,7 @@ import { newWebhookSecret } from '@hookstream/webhooks';
 import type { DeliveryConfig } from '../delivery.config';
 import type { EndpointCache, EndpointRuntime } from '../config-cache/endpoint.cache';
 import type { OutboundClient } from '../outbound/outbound-client';
+import type { RunResult, RunVerdict } from '../dispatch/dispatcher';
 import { AttemptService, type DeliveryJob } from './attempt.service';
 import type { DeliveriesRepository } from './deliveries.repository';
 import type { ResultsPublisher } from './results.publisher';
@@ -40,11 +41,19 @@ function setup() {
   return { service, repo, request, client, results: results as unknown as { publish: jest.Mock } };
 }
 
+/** A run to its end: the verdict, once what goes on after the endpoint answered (publish, record) is done. */
+async function settle(run: Promise<RunVerdict | RunResult>): Promise<RunVerdict> {
+  const r = await run;
+  if (typeof r === 'string') return r;
+  await r.after;
+  return r.verdict;
+}
+
 describe('AttemptService: first attempts of fresh rows', () => {
   it('a row just inserted with a lease that outlasts the attempt is sent without a start statement, as attempt 1 under the insert\'s lease', async () => {
     const t = setup();
     const job: DeliveryJob = { id: 'dlv_1', endpointId: 'ep_1', leaseToken: 'lease-from-insert', request: t.request, fresh: { leaseUntil: performance.now() + 60_000, insertedAt: new Date() } };
-    await expect(t.service.run(job)).resolves.toBe('success');
+    await expect(settle(t.service.run(job))).resolves.toBe('success');
     expect(t.repo.startAttempt).not.toHaveBeenCalled();
     expect(t.client.post).toHaveBeenCalledTimes(1);
     expect(t.repo.recordAttempt).toHaveBeenCalledWith(expect.objectContaining({ deliveryId: 'dlv_1', attempt: 1, status: 'succeeded' }), 'lease-from-insert');
@@ -54,14 +63,14 @@ describe('AttemptService: first attempts of fresh rows', () => {
     const t = setup();
     // 20 s of lease left: less than connect 5 s + attempt 15 s + margin 5 s.
     const job: DeliveryJob = { id: 'dlv_1', endpointId: 'ep_1', leaseToken: 'lease-from-insert', request: t.request, fresh: { leaseUntil: performance.now() + 20_000, insertedAt: new Date() } };
-    await t.service.run(job);
+    await settle(t.service.run(job));
     expect(t.repo.startAttempt).toHaveBeenCalledTimes(1);
     expect(t.repo.recordAttempt).toHaveBeenCalledWith(expect.objectContaining({ attempt: 3 }), 'lease-from-start');
   });
 
   it('a row claimed from the table (not fresh) always takes the start statement', async () => {
     const t = setup();
-    await t.service.run({ id: 'dlv_1', endpointId: 'ep_1', leaseToken: 'lease-from-claim' });
+    await settle(t.service.run({ id: 'dlv_1', endpointId: 'ep_1', leaseToken: 'lease-from-claim' }));
     expect(t.repo.startAttempt).toHaveBeenCalledTimes(1);
   });
 });
@@ -72,7 +81,7 @@ describe('AttemptService: the result is durable before the attempt is recorded',
   it('publishes (acknowledged) before it records, for a 410 too', async () => {
     const t = setup();
     (t.client.post as jest.Mock).mockResolvedValue({ kind: 'response', status: 410, headers: {}, body: '', latencyMs: 2 });
-    await t.service.run(fresh(t));
+    await settle(t.service.run(fresh(t)));
     expect(t.results.publish).toHaveBeenCalledWith(expect.objectContaining({ outcome: 'endpoint_disabled', attempt: 1 }), undefined);
     expect(t.results.publish.mock.invocationCallOrder[0]).toBeLessThan(t.repo.recordAttempt.mock.invocationCallOrder[0]);
   });
@@ -84,7 +93,7 @@ describe('AttemptService: the result is durable before the attempt is recorded',
       .mockRejectedValueOnce(new ProducerUnavailableError('Kafka did not acknowledge within 5000 ms'))
       .mockRejectedValueOnce(new ProducerUnavailableError('producer is reconnecting to Kafka'))
       .mockResolvedValue(undefined);
-    await t.service.run(fresh(t));
+    await settle(t.service.run(fresh(t)));
     expect(t.results.publish).toHaveBeenCalledTimes(3);
     expect(t.repo.recordAttempt).toHaveBeenCalledTimes(1);
     expect(t.results.publish.mock.invocationCallOrder[2]).toBeLessThan(t.repo.recordAttempt.mock.invocationCallOrder[0]);
@@ -94,8 +103,23 @@ describe('AttemptService: the result is durable before the attempt is recorded',
     const t = setup();
     (t.client.post as jest.Mock).mockResolvedValue({ kind: 'response', status: 410, headers: {}, body: '', latencyMs: 2 });
     t.results.publish.mockRejectedValue(new Error('MESSAGE_TOO_LARGE'));
-    await expect(t.service.run(fresh(t))).rejects.toThrow(/could not be published, so the attempt is not recorded and will be made again/);
+    await expect(settle(t.service.run(fresh(t)))).rejects.toThrow(/could not be published, so the attempt is not recorded and will be made again/);
     expect(t.repo.recordAttempt).not.toHaveBeenCalled();
     await expect(t.service.drain(100)).resolves.toBe(true);
+  });
+
+  it('frees the endpoint as soon as it answered: the verdict comes before the result is acknowledged, the record after', async () => {
+    const t = setup();
+    let acknowledge!: () => void;
+    t.results.publish.mockImplementation(() => new Promise<void>((r) => (acknowledge = r)));
+    const r = await t.service.run(fresh(t));
+    if (typeof r === 'string') throw new Error(`expected the verdict with the rest of the attempt, got ${r}`);
+    expect(r.verdict).toBe('success');
+    await new Promise((res) => setImmediate(res));
+    expect(t.results.publish).toHaveBeenCalledTimes(1);
+    expect(t.repo.recordAttempt).not.toHaveBeenCalled();
+    acknowledge();
+    await r.after;
+    expect(t.repo.recordAttempt).toHaveBeenCalledTimes(1);
   });
 });

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { errorMessage, isTransientFailure, type DeliveryRequestDto, type DeliveryResultDto } from '@hookstream/contracts';
 import { APP_CONFIG } from '@hookstream/platform';
 import { inSpan } from '@hookstream/telemetry';
-import type { RunVerdict } from '../dispatch/dispatcher';
+import type { RunResult, RunVerdict } from '../dispatch/dispatcher';
 import type { DeliveryConfig } from '../delivery.config';
 import { EndpointCache, type EndpointRuntime } from '../config-cache/endpoint.cache';
 import { OutboundClient, type OutboundResult } from '../outbound/outbound-client';
@@ -67,11 +67,11 @@ export class AttemptService {
   }
 
   /** One attempt, traced as a child of the delivery request's consumer span when tracing is on. */
-  run(job: DeliveryJob): Promise<RunVerdict> {
+  run(job: DeliveryJob): Promise<RunVerdict | RunResult> {
     return inSpan('delivery attempt', job.traceparent, { 'hookstream.delivery.id': job.id, 'hookstream.endpoint.id': job.endpointId }, () => this.runAttempt(job));
   }
 
-  private async runAttempt(job: DeliveryJob): Promise<RunVerdict> {
+  private async runAttempt(job: DeliveryJob): Promise<RunVerdict | RunResult> {
     const started = this.freshStart(job) ?? (await this.repo.startAttempt(job, this.leaseSeconds, job.request));
     // Finished meanwhile, or the lease ran out and another replica owns it now.
     if (!started) return 'neutral';
@@ -98,8 +98,13 @@ export class AttemptService {
     }
 
     const run = await this.attempt(endpoint, started.request, started.attempts + 1, now);
-    await this.record(lease, started, run, now);
-    return run.decision.verdict;
+    // The endpoint is done with once it answered: publishing and recording the outcome go on
+    // without holding one of its concurrency slots (the dispatcher keeps a global slot until they end).
+    const after = this.record(lease, started, run, now);
+    // Handled by the dispatcher, which awaits it; this only keeps Node from calling it unhandled
+    // should it fail before the dispatcher gets it.
+    after.catch(() => undefined);
+    return { verdict: run.decision.verdict, after };
   }
 
   /**

@@ -244,3 +244,47 @@ describe('Dispatcher', () => {
     expect(d.forget('never-seen')).toBe(0);
   });
 });
+
+describe('Dispatcher: work after the endpoint answered', () => {
+  /** Each run answers at once with a verdict and an `after` the test settles. */
+  function withAfter() {
+    const afters: { job: Job; resolve: () => void; reject: (e: Error) => void }[] = [];
+    const started: Job[] = [];
+    const run = (job: Job) => {
+      started.push(job);
+      const after = new Promise<void>((resolve, reject) => afters.push({ job, resolve, reject }));
+      return Promise.resolve({ verdict: 'success' as const, after });
+    };
+    return { afters, started, run };
+  }
+
+  it('frees the endpoint slot at the verdict but holds a global slot until `after` settles', async () => {
+    const w = withAfter();
+    const { d } = make(new FakeSender(), { a: { maxConcurrency: 1 } }, { maxInFlight: 3, run: w.run });
+    submitMany(d, 'a', 5);
+    await flush();
+    // The endpoint allows one request at a time, yet three started: each answered before the next.
+    expect(w.started.map((j) => j.n)).toEqual([0, 1, 2]);
+    expect(d.stats()).toEqual(expect.objectContaining({ inFlight: 3, queued: 2 }));
+    expect(await d.idle(20)).toBe(false);
+    w.afters[0]?.resolve();
+    await flush();
+    expect(w.started.map((j) => j.n)).toEqual([0, 1, 2, 3]);
+    for (const a of w.afters) a.resolve();
+    await flush();
+    for (const a of w.afters) a.resolve();
+    await expect(d.idle(1000)).resolves.toBe(true);
+    expect(w.started).toHaveLength(5);
+  });
+
+  it('an `after` that fails is reported like a failed run, and its slot is freed', async () => {
+    const w = withAfter();
+    const { d, errors } = make(new FakeSender(), {}, { run: w.run });
+    submitMany(d, 'a', 1);
+    await flush();
+    w.afters[0]?.reject(new Error('result not acknowledged'));
+    await expect(d.idle(1000)).resolves.toBe(true);
+    expect(errors).toEqual([expect.objectContaining({ message: 'result not acknowledged' })]);
+    expect(d.stats().inFlight).toBe(0);
+  });
+});

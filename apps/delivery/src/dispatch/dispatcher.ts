@@ -9,6 +9,16 @@ export interface DispatchJob {
 /** What an attempt says about the endpoint's health, for its circuit breaker. */
 export type RunVerdict = 'success' | 'failure' | 'neutral';
 
+/**
+ * A run may end its use of the endpoint before all of its work is done: `verdict` is known once
+ * the endpoint answered, and `after` (recording the outcome) runs on with a global in-flight slot
+ * but no longer holds one of the endpoint's `maxConcurrency` slots.
+ */
+export interface RunResult {
+  verdict: RunVerdict;
+  after?: Promise<void>;
+}
+
 export interface EndpointLimits {
   maxConcurrency: number;
   /** null = no rate limit. */
@@ -22,7 +32,7 @@ export interface DispatcherOptions<J extends DispatchJob> {
   maxQueuePerEndpoint: number;
   /** Read on every start, so configuration changes apply without a restart. */
   limits: (endpointId: string) => EndpointLimits;
-  run: (job: J) => Promise<RunVerdict>;
+  run: (job: J) => Promise<RunVerdict | RunResult>;
   /** The endpoint's circuit is open: the job is handed back to be tried at `retryAt`. */
   deferred: (job: J, retryAt: Date) => Promise<void>;
   circuit: CircuitBreakerOptions;
@@ -271,13 +281,18 @@ export class Dispatcher<J extends DispatchJob> {
 
   private async execute(lane: Lane<J>, job: J): Promise<void> {
     let verdict: RunVerdict = 'neutral';
+    let after: Promise<void> | undefined;
     try {
-      verdict = await this.opts.run(job);
+      const r = await this.opts.run(job);
+      if (typeof r === 'string') verdict = r;
+      else ({ verdict, after } = r);
     } catch (err) {
       this.opts.onError(err, job);
     } finally {
       lane.active--;
-      this.inFlight--;
+      // The endpoint's slot is free now; the global one is held until `after` settles, so work
+      // still being recorded stays bounded by maxInFlight.
+      if (!after) this.inFlight--;
       if (verdict === 'success') lane.breaker.onSuccess();
       else if (verdict === 'failure') lane.breaker.onFailure();
       else lane.breaker.onNeutral();
@@ -285,6 +300,16 @@ export class Dispatcher<J extends DispatchJob> {
       const current = this.lanes.get(lane.id) === lane;
       if (current && this.hasQueued(lane) && !lane.timer && !this.stopped) this.runnable.add(lane.id);
       else if (current && !this.hasQueued(lane) && lane.active === 0 && !lane.timer && lane.breaker.pristine) this.lanes.delete(lane.id);
+      this.pump();
+      this.notifyIdle();
+    }
+    if (!after) return;
+    try {
+      await after;
+    } catch (err) {
+      this.opts.onError(err, job);
+    } finally {
+      this.inFlight--;
       this.pump();
       this.notifyIdle();
     }
