@@ -2,7 +2,6 @@ import { Controller } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import { DeliveryRequestDto, Topics } from '@hookstream/contracts';
 import { PermanentMessageError, type InboundMessage } from '@hookstream/kafka';
-import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { DeliveriesService } from './deliveries.service';
 
@@ -12,7 +11,9 @@ export function parseDeliveryRequest(msg: InboundMessage): DeliveryRequestDto {
   if (typeof msg.value !== 'object' || msg.value === null || Array.isArray(msg.value)) {
     throw new PermanentMessageError(`${where}: a delivery request must be a JSON object`);
   }
-  const dto = plainToInstance(DeliveryRequestDto, msg.value);
+  // The DTO has no nested classes to build, so the instance is the message's own fields; class-transformer
+  // would deep-copy `data` (the whole event) for nothing, which was ~12 % of delivery's CPU (bench/results).
+  const dto = Object.assign(new DeliveryRequestDto(), msg.value);
   const errors = validateSync(dto, { forbidUnknownValues: false });
   if (errors.length > 0) {
     const problems = errors.flatMap((e) => Object.values(e.constraints ?? {}).map((c) => c)).join('; ');
