@@ -434,7 +434,9 @@ async function main(): Promise<void> {
         const rate = Math.max(1, Math.round(capacity * p));
         say(`fan-out ${fanout}: ${p * 100} % of capacity, ${rate} events/s for ${LATENCY_SECONDS} s…`);
         const run = await drive(rate * LATENCY_SECONDS, rate, fanout);
-        latency[`${p * 100}%`] = { ratePerSecond: rate, accepted: run.sent.accepted, rejected: run.sent.other, errors: run.sent.errors, postToSignedReceiptMs: latencySummary(run.got.latencies), postAnswerMs: latencySummary(run.sent.postLatencies) };
+        latency[`${p * 100}%`] = { ratePerSecond: rate, accepted: run.sent.accepted, rejected: run.sent.other, errors: run.sent.errors, postToSignedReceiptMs: latencySummary(run.got.latencies), postAnswerMs: latencySummary(run.sent.postLatencies), stages: run.stages };
+        const l = latencySummary(run.got.latencies);
+        say(`  p50 / p90 / p99 ${l.p50} / ${l.p90} / ${l.p99} ms; ${Object.entries(run.stages).map(([k, f]) => `${k} ${f.meanBatch}×${f.meanBatchMs} ms`).join(', ')}`);
       }
       results[`fanout${fanout}`] = {
         endpoints: fanout,
@@ -446,20 +448,20 @@ async function main(): Promise<void> {
     }
 
     if (PROFILE) {
-    say(`profiling ${biggest} (the process with the most CPU at fan-out 1)…`);
-    const profDir = join(WORK_DIR, `pipeline-prof-${Date.now()}`);
-    mkdirSync(profDir, { recursive: true });
-    pipeline.nodeArgs[biggest] = ['--cpu-prof', `--cpu-prof-dir=${profDir}`, '-r', './tools/bench/support/exit-on-usr2.js'];
-    await pipeline.restart(biggest);
-    await drive(Math.round(CAPACITY_EVENTS / 2), null, endpoints);
-    // SIGUSR2 makes the app exit normally, which is when V8 writes the profile.
-    await pipeline.kill(biggest, 'SIGUSR2');
-    const file = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'));
-    if (file) {
-      const kept = join(ROOT, 'bench/results', `pipeline-${biggest}.cpuprofile`);
-      if (statSync(join(profDir, file)).size < 8 * 1024 * 1024) copyFileSync(join(profDir, file), kept);
-      results['profile'] = { app: biggest, fanout: endpoints, kept: statSync(join(profDir, file)).size < 8 * 1024 * 1024 ? 'bench/results/' + `pipeline-${biggest}.cpuprofile` : join(profDir, file), summary: summariseCpuProfile(join(profDir, file), 25) };
-    }
+      say(`profiling ${biggest} (the process with the most CPU at fan-out 1)…`);
+      const profDir = join(WORK_DIR, `pipeline-prof-${Date.now()}`);
+      mkdirSync(profDir, { recursive: true });
+      pipeline.nodeArgs[biggest] = ['--cpu-prof', `--cpu-prof-dir=${profDir}`, '-r', './tools/bench/support/exit-on-usr2.js'];
+      await pipeline.restart(biggest);
+      await drive(Math.round(CAPACITY_EVENTS / 2), null, endpoints);
+      // SIGUSR2 makes the app exit normally, which is when V8 writes the profile.
+      await pipeline.kill(biggest, 'SIGUSR2');
+      const file = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'));
+      if (file) {
+        const kept = join(ROOT, 'bench/results', `pipeline-${biggest}.cpuprofile`);
+        if (statSync(join(profDir, file)).size < 8 * 1024 * 1024) copyFileSync(join(profDir, file), kept);
+        results['profile'] = { app: biggest, fanout: endpoints, kept: statSync(join(profDir, file)).size < 8 * 1024 * 1024 ? 'bench/results/' + `pipeline-${biggest}.cpuprofile` : join(profDir, file), summary: summariseCpuProfile(join(profDir, file), 25) };
+      }
     }
   } finally {
     await pipeline.stopAll().catch(() => undefined);
