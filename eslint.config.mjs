@@ -23,6 +23,8 @@ export default [
             { sourceTag: 'kind:testing', onlyDependOnLibsWithTags: ['kind:pure', 'kind:infra'] },
             { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:lib'] },
             { sourceTag: 'type:deploy', onlyDependOnLibsWithTags: ['kind:pure'] },
+            // Local development scripts (tools/dev: the demo inbox, endpoint policy) use libs only.
+            { sourceTag: 'type:tools', onlyDependOnLibsWithTags: ['type:lib'] },
             // Examples show what a team outside Hookstream can do: the published documents, no Hookstream code.
             { sourceTag: 'type:example', notDependOnLibsWithTags: ['type:lib', 'type:app'] },
           ],

@@ -3,6 +3,8 @@
 // Standard Webhooks signature verified with the endpoint's whsec_ secret.
 // Secret: INBOX_SECRET, else `endpointSecret` from the demo file written by the seed step.
 require('reflect-metadata');
+// tools/runtime and tools/infra are plain scripts beside this project, not Nx projects.
+// eslint-disable-next-line @nx/enforce-module-boundaries
 require('../runtime/register.js');
 const http = require('node:http');
 const fs = require('node:fs');

@@ -7,6 +7,8 @@
 //   node tools/dev/skip-backlog.js <groupId>...
 'use strict';
 const { Kafka, logLevel } = require('kafkajs');
+// tools/infra is plain scripts beside this project, not an Nx project.
+// eslint-disable-next-line @nx/enforce-module-boundaries
 const { kafkaSecurityFromEnv } = require('../infra/kafka-client-env');
 
 const LIMIT = Number(process.env.HOOKSTREAM_BACKLOG_LIMIT || 50000);
