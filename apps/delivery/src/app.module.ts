@@ -1,6 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { CoreModule } from '@hookstream/platform';
-import { DeliveriesModule } from './deliveries/deliveries.module';
+import { DeliveriesModule } from './deliveries.module';
 import type { DeliveryConfig } from './delivery.config';
 import { SampleModule } from './sample/sample.module';
 

@@ -1,6 +1,6 @@
 import { BaseAppConfig } from '@hookstream/config';
 import { IsIn, IsInt, IsNotEmpty, IsString, Matches, Max, Min } from 'class-validator';
-import { parseSchedule } from './deliveries/attempt-outcome';
+import { parseSchedule } from './attempts/attempt-outcome';
 
 export class DeliveryConfig extends BaseAppConfig {
   override HTTP_PORT = 3005;

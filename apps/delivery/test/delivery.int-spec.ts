@@ -16,7 +16,7 @@ import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { AppModule } from '../src/app.module';
 import { DeliveryConfig } from '../src/delivery.config';
-import { DeliveryRetentionService } from '../src/deliveries/delivery-retention.service';
+import { DeliveryRetentionService } from '../src/storage/delivery-retention.service';
 import { EndpointCache } from '../src/config-cache/endpoint.cache';
 import { InternalServer } from '../src/sample/internal-server';
 import { DNS_RESOLVER } from '../src/outbound/outbound.module';

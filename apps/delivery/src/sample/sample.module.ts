@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { DeliveriesModule } from '../deliveries/deliveries.module';
+import { DeliveriesModule } from '../deliveries.module';
 import { ConfigCacheModule } from '../config-cache/config-cache.module';
 import { InternalServer } from './internal-server';
 import { SampleService } from './sample.service';

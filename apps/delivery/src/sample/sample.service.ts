@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
-import { AttemptService } from '../deliveries/attempt.service';
+import { AttemptService } from '../attempts/attempt.service';
 import { EndpointCache } from '../config-cache/endpoint.cache';
 import { sampleContent } from './sample-event';
 import { SampleRequestDto, type SampleAnswer } from './sample.dto';

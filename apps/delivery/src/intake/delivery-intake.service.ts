@@ -2,9 +2,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { DeliveryRequestDto } from '@hookstream/contracts';
 import { APP_CONFIG } from '@hookstream/platform';
 import type { DeliveryConfig } from '../delivery.config';
-import type { DeliveryJob } from './attempt.service';
-import { DeliveryDispatcher } from './delivery-dispatcher.service';
-import { DeliveriesRepository } from './deliveries.repository';
+import type { DeliveryJob } from '../attempts/attempt.service';
+import { DeliveryDispatcher } from '../dispatch/delivery-dispatcher.service';
+import { DeliveriesRepository } from '../storage/deliveries.repository';
 
 export interface AcceptResult {
   inserted: number;

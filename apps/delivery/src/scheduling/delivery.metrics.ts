@@ -2,7 +2,7 @@ import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { DataSource } from '@hookstream/db';
 import { scrapeGauge } from '@hookstream/platform';
 import { EndpointCache } from '../config-cache/endpoint.cache';
-import { DeliveryDispatcher } from './delivery-dispatcher.service';
+import { DeliveryDispatcher } from '../dispatch/delivery-dispatcher.service';
 
 /** Counted deliveries at most; a larger backlog reads as this many (the count stays cheap). */
 const BACKLOG_CAP = 100_000;

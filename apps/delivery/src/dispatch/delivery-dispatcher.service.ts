@@ -1,10 +1,10 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import { errorMessage } from '@hookstream/contracts';
 import { APP_CONFIG } from '@hookstream/platform';
-import { Dispatcher, type DispatcherStats } from '../dispatch/dispatcher';
+import { Dispatcher, type DispatcherStats } from './dispatcher';
 import type { DeliveryConfig } from '../delivery.config';
 import { EndpointCache } from '../config-cache/endpoint.cache';
-import { AttemptService, type DeliveryJob } from './attempt.service';
+import { AttemptService, type DeliveryJob } from '../attempts/attempt.service';
 
 /**
  * The process's one dispatcher: per-endpoint lanes (concurrency, rate limit, circuit) under a

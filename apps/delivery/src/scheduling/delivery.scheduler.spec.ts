@@ -1,8 +1,8 @@
 import type { DeliveryConfig } from '../delivery.config';
 import type { EndpointCache } from '../config-cache/endpoint.cache';
-import type { DeliveryDispatcher } from './delivery-dispatcher.service';
-import type { DeliveriesRepository } from './deliveries.repository';
-import { DeliveryScheduler } from './delivery-scheduler.service';
+import type { DeliveryDispatcher } from '../dispatch/delivery-dispatcher.service';
+import type { DeliveriesRepository } from '../storage/deliveries.repository';
+import { DeliveryScheduler } from './delivery.scheduler';
 
 /** The table and the dispatcher faked in memory: this checks when the scheduler asks for rows and how many. */
 function setup(opts: { due: number; claimBatch?: number }) {

@@ -8,7 +8,7 @@ import { EndpointCache, type EndpointRuntime } from '../config-cache/endpoint.ca
 import { OutboundClient, type OutboundResult } from '../outbound/outbound-client';
 import { buildWebhook, type WebhookContent } from '../outbound/webhook-payload';
 import { decideAttempt, ENDPOINT_DELETED_REASON, parseSchedule, type AttemptDecision } from './attempt-outcome';
-import { DeliveriesRepository, type ClaimedDelivery, type StartedAttempt } from './deliveries.repository';
+import { DeliveriesRepository, type ClaimedDelivery, type StartedAttempt } from '../storage/deliveries.repository';
 import { initAttemptMetrics, recordAttemptMetrics } from './attempt.metrics';
 import { ResultsPublisher } from './results.publisher';
 

@@ -3,8 +3,8 @@ import { errorMessage } from '@hookstream/contracts';
 import { APP_CONFIG } from '@hookstream/platform';
 import type { DeliveryConfig } from '../delivery.config';
 import { EndpointCache } from '../config-cache/endpoint.cache';
-import { DeliveryDispatcher } from './delivery-dispatcher.service';
-import { DeliveriesRepository } from './deliveries.repository';
+import { DeliveryDispatcher } from '../dispatch/delivery-dispatcher.service';
+import { DeliveriesRepository } from '../storage/deliveries.repository';
 
 /** How often a scheduler that is catching up on a backlog looks for room (no query unless there is). */
 const CATCH_UP_POLL_MS = 50;

@@ -6,7 +6,7 @@ import type { EndpointCache, EndpointRuntime } from '../config-cache/endpoint.ca
 import type { OutboundClient } from '../outbound/outbound-client';
 import type { RunResult, RunVerdict } from '../dispatch/dispatcher';
 import { AttemptService, type DeliveryJob } from './attempt.service';
-import type { DeliveriesRepository } from './deliveries.repository';
+import type { DeliveriesRepository } from '../storage/deliveries.repository';
 import type { ResultsPublisher } from './results.publisher';
 
 /** Database, HTTP and Kafka faked: this checks which statements an attempt needs, not their SQL (see the integration tests). */

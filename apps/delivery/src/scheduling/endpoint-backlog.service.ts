@@ -1,9 +1,9 @@
 import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { errorMessage } from '@hookstream/contracts';
 import { EndpointCache, type EndpointLifecycle } from '../config-cache/endpoint.cache';
-import { ENDPOINT_DELETED_REASON } from './attempt-outcome';
-import { DeliveriesRepository } from './deliveries.repository';
-import { DeliveryDispatcher } from './delivery-dispatcher.service';
+import { ENDPOINT_DELETED_REASON } from '../attempts/attempt-outcome';
+import { DeliveriesRepository } from '../storage/deliveries.repository';
+import { DeliveryDispatcher } from '../dispatch/delivery-dispatcher.service';
 
 
 /** Changes arriving together (the replay at boot, a bulk delete) share one statement per kind. */

@@ -3,7 +3,7 @@ import { EventPattern, Payload } from '@nestjs/microservices';
 import { DeliveryRequestDto, Topics } from '@hookstream/contracts';
 import { PermanentMessageError, type InboundMessage } from '@hookstream/kafka';
 import { validateSync } from 'class-validator';
-import { DeliveriesService } from './deliveries.service';
+import { DeliveriesService } from './delivery-intake.service';
 
 /** Validates a `deliveries` message; a contract violation can never succeed, so it is permanent. */
 export function parseDeliveryRequest(msg: InboundMessage): DeliveryRequestDto {
