@@ -132,11 +132,6 @@ export class AttemptService {
     if (endpoint && this.endpoints.isEnabled(endpoint)) await this.repo.resumeEndpoints([job.endpointId], [job.id]);
   }
 
-  /** The endpoint's circuit is open: back to the table until the cool-down ends, no attempt counted. */
-  async defer(job: DeliveryJob, retryAt: Date): Promise<void> {
-    await this.repo.defer(job, retryAt);
-  }
-
   /** One HTTP attempt and its meaning; records nothing (the sample path uses it as is). */
   async attempt(endpoint: EndpointRuntime, content: WebhookContent, attempt: number, now: Date): Promise<AttemptRun> {
     const result = await this.send(endpoint, content, now);

@@ -3,7 +3,7 @@ import { EventPattern, Payload } from '@nestjs/microservices';
 import { DeliveryRequestDto, Topics } from '@hookstream/contracts';
 import { PermanentMessageError, type InboundMessage } from '@hookstream/kafka';
 import { validateSync } from 'class-validator';
-import { DeliveriesService } from './delivery-intake.service';
+import { DeliveryIntakeService } from './delivery-intake.service';
 
 /** Validates a `deliveries` message; a contract violation can never succeed, so it is permanent. */
 export function parseDeliveryRequest(msg: InboundMessage): DeliveryRequestDto {
@@ -24,7 +24,7 @@ export function parseDeliveryRequest(msg: InboundMessage): DeliveryRequestDto {
 
 @Controller()
 export class DeliveriesConsumer {
-  constructor(private readonly deliveries: DeliveriesService) {}
+  constructor(private readonly deliveries: DeliveryIntakeService) {}
 
   /**
    * Validates, persists and hands off; resolves once the rows are durable, not when the

@@ -3,7 +3,7 @@ import type { DeliveryRequestDto } from '@hookstream/contracts';
 import { APP_CONFIG } from '@hookstream/platform';
 import type { DeliveryConfig } from '../delivery.config';
 import type { DeliveryJob } from '../attempts/attempt.service';
-import { DeliveryDispatcher } from '../dispatch/delivery-dispatcher.service';
+import { DeliveryDispatcher } from '../dispatch/delivery.dispatcher';
 import { DeliveriesRepository } from '../storage/deliveries.repository';
 
 export interface AcceptResult {
@@ -12,7 +12,7 @@ export interface AcceptResult {
 }
 
 @Injectable()
-export class DeliveriesService {
+export class DeliveryIntakeService {
   constructor(
     private readonly repo: DeliveriesRepository,
     private readonly dispatcher: DeliveryDispatcher,
@@ -38,13 +38,5 @@ export class DeliveriesService {
     // The endpoint's queue is full: due now for the scheduler, instead of waiting out the lease.
     await this.repo.release(overflow, new Date());
     return { inserted: fresh.length, dispatched: fresh.length - overflow.length };
-  }
-
-  /**
-   * "Retry now" for in-process callers. control-api owns the public action and runs the same
-   * statement (see README): due now, picked up by the next poll of any replica.
-   */
-  retryNow(deliveryId: string): Promise<boolean> {
-    return this.repo.retryNow(deliveryId);
   }
 }

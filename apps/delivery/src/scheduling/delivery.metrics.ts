@@ -2,7 +2,7 @@ import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { DataSource } from '@hookstream/db';
 import { scrapeGauge } from '@hookstream/platform';
 import { EndpointCache } from '../config-cache/endpoint.cache';
-import { DeliveryDispatcher } from '../dispatch/delivery-dispatcher.service';
+import { DeliveryDispatcher } from '../dispatch/delivery.dispatcher';
 
 /** Counted deliveries at most; a larger backlog reads as this many (the count stays cheap). */
 const BACKLOG_CAP = 100_000;
@@ -13,7 +13,7 @@ const BACKLOG_CAP = 100_000;
  * endpoints it will not send to. The backlog query runs at most every 5 s whatever the scrape rate.
  */
 @Injectable()
-export class DeliveryGauges implements OnModuleInit {
+export class DeliveryMetrics implements OnModuleInit {
   private backlog: { due: number; scheduled: number; at: number } = { due: 0, scheduled: 0, at: 0 };
   private reading?: Promise<void>;
 

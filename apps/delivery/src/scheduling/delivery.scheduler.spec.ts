@@ -1,6 +1,6 @@
 import type { DeliveryConfig } from '../delivery.config';
 import type { EndpointCache } from '../config-cache/endpoint.cache';
-import type { DeliveryDispatcher } from '../dispatch/delivery-dispatcher.service';
+import type { DeliveryDispatcher } from '../dispatch/delivery.dispatcher';
 import type { DeliveriesRepository } from '../storage/deliveries.repository';
 import { DeliveryScheduler } from './delivery.scheduler';
 

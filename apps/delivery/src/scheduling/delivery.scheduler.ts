@@ -3,7 +3,7 @@ import { errorMessage } from '@hookstream/contracts';
 import { APP_CONFIG } from '@hookstream/platform';
 import type { DeliveryConfig } from '../delivery.config';
 import { EndpointCache } from '../config-cache/endpoint.cache';
-import { DeliveryDispatcher } from '../dispatch/delivery-dispatcher.service';
+import { DeliveryDispatcher } from '../dispatch/delivery.dispatcher';
 import { DeliveriesRepository } from '../storage/deliveries.repository';
 
 /** How often a scheduler that is catching up on a backlog looks for room (no query unless there is). */

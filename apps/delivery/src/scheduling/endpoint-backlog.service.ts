@@ -3,7 +3,7 @@ import { errorMessage } from '@hookstream/contracts';
 import { EndpointCache, type EndpointLifecycle } from '../config-cache/endpoint.cache';
 import { ENDPOINT_DELETED_REASON } from '../attempts/attempt-outcome';
 import { DeliveriesRepository } from '../storage/deliveries.repository';
-import { DeliveryDispatcher } from '../dispatch/delivery-dispatcher.service';
+import { DeliveryDispatcher } from '../dispatch/delivery.dispatcher';
 
 
 /** Changes arriving together (the replay at boot, a bulk delete) share one statement per kind. */
