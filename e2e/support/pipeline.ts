@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Topics } from '@hookstream/contracts';
 import { dropDatabase, freePorts, startGroupAtEnd, testDatabaseUrl, testBrokers, testKafka, waitFor } from '@hookstream/testing';
@@ -115,12 +115,29 @@ export class Pipeline {
   }
 
   async start(apps: readonly AppName[] = APPS): Promise<void> {
+    await this.launch(apps);
+    for (const app of apps) await this.waitReady(app);
+  }
+
+  /** Spawns the apps without waiting for them to be ready (a test of how they boot). */
+  async launch(apps: readonly AppName[]): Promise<void> {
     await this.assignPorts();
     await this.createDatabase();
     await this.positionGroupsAtEnd(apps);
     mkdirSync(this.logDir, { recursive: true });
     for (const app of apps) this.spawnApp(app, 'w');
-    for (const app of apps) await this.waitReady(app);
+  }
+
+  /** The exit code of an app that has exited, null while it runs (undefined: never started). */
+  exitCode(app: AppName): number | null | undefined {
+    return this.procs.get(app)?.exitCode;
+  }
+
+  /** The app's log so far (stdout and stderr). */
+  log(app: AppName): string {
+    const file = join(this.logDir, `${this.ports[app]}-${app}.log`);
+    // The stream opens its file asynchronously: nothing logged yet.
+    return existsSync(file) ? readFileSync(file, 'utf8') : '';
   }
 
   /** `flags: 'a'` on a restart, so the new process's output follows the killed one's in the same log. */

@@ -34,10 +34,10 @@ const expectArg = args.find((a) => a.startsWith('--brokers='));
 const expectBrokers = expectArg ? Number(expectArg.split('=')[1]) : 1;
 
 
-async function probe() {
+async function describe(bootstrap) {
   const kafka = new Kafka({
     clientId: 'hookstream-infra-wait',
-    brokers,
+    brokers: bootstrap,
     logLevel: logLevel.NOTHING,
     connectionTimeout: 1500,
     requestTimeout: 3000,
@@ -53,6 +53,20 @@ async function probe() {
   } finally {
     await admin.disconnect().catch(() => undefined);
   }
+}
+
+// A cluster is ready when every broker answers by itself and each one already sees all of them
+// registered (not only the first broker that answers): a client that bootstraps from any of them,
+// or creates a topic with one replica per broker, must not find one still joining.
+async function probe() {
+  const c = await describe(brokers);
+  if (expectBrokers > 1) {
+    for (const b of brokers) {
+      const seen = await describe([b]);
+      if (seen.brokers.length < expectBrokers) throw new Error(`${b} sees ${seen.brokers.length} of ${expectBrokers} brokers`);
+    }
+  }
+  return c;
 }
 
 (async () => {

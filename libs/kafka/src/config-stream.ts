@@ -1,7 +1,9 @@
 import { Topics, parseConfigKey, type ConfigKind, type ConfigSnapshot } from '@hookstream/contracts';
+import { Logger } from '@nestjs/common';
 import type { Consumer, Kafka } from 'kafkajs';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import { retryKafkaBootStep } from './boot-retry';
 
 export interface ConfigChange {
   kind: ConfigKind;
@@ -36,11 +38,29 @@ export class ConfigStream {
     return this.caughtUp;
   }
 
+  /** Until it runs: a cluster that is still starting (no leader, coordinator loading) is waited for. */
   async start(): Promise<void> {
+    const log = new Logger(ConfigStream.name);
+    await retryKafkaBootStep(() => this.startOnce(), {
+      what: `follow ${Topics.config}`,
+      log: (m) => log.warn(m),
+      onFailure: async () => {
+        const c = this.consumer;
+        this.consumer = undefined;
+        await c?.disconnect();
+      },
+    });
+  }
+
+  private async startOnce(): Promise<void> {
     const admin = this.kafka.admin();
     await admin.connect();
-    const offsets = await admin.fetchTopicOffsets(Topics.config);
-    await admin.disconnect();
+    let offsets: Awaited<ReturnType<typeof admin.fetchTopicOffsets>>;
+    try {
+      offsets = await admin.fetchTopicOffsets(Topics.config);
+    } finally {
+      await admin.disconnect();
+    }
     const pending = new Map<number, bigint>();
     for (const o of offsets) {
       const high = BigInt(o.high);

@@ -10,3 +10,4 @@ export * from './config-stream';
 export * from './rethrow-rpc.filter';
 export * from './replay';
 export * from './kafka-tracing';
+export * from './boot-retry';

@@ -3,6 +3,7 @@ import { CustomTransportStrategy, Server } from '@nestjs/microservices';
 import { classifyFailure, DLQ_HEADERS, dlqOf, errorMessage, type FailureClass } from '@hookstream/contracts';
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { isObservable, lastValueFrom } from 'rxjs';
+import { isPermanentKafkaBootError, retryKafkaBootStep } from './boot-retry';
 import type { ConsumerObserver } from './consumer-observer';
 import { PermanentMessageError } from './errors';
 import type { EventProducer } from './event-producer';
@@ -172,7 +173,20 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
         this.lagTimer = setInterval(() => void this.sampleLag(), this.opts.lagSampleIntervalMs);
         this.lagTimer.unref();
       }
-      await this.startConsumer(topics);
+      // A cluster still starting (coordinator loading, brokers registering) is waited for, not fatal.
+      await retryKafkaBootStep(async () => {
+        if (this.closing) throw new Error(`consumer of group ${this.opts.groupId} closed while joining`);
+        await this.startConsumer(topics);
+      }, {
+        what: `join consumer group ${this.opts.groupId}`,
+        log: (m) => this.logger.warn(m),
+        isPermanent: (err) => this.closing || isPermanentKafkaBootError(err),
+        onFailure: async () => {
+          const c = this.consumer;
+          this.consumer = undefined;
+          await c?.disconnect();
+        },
+      });
       this.watchdog = setInterval(() => this.checkProgress(), Math.min(5000, Math.max(100, this.opts.stallTimeoutMs / 4)));
       this.watchdog.unref();
       this.logger.log(`consuming ${topics.join(', ')} as group ${this.opts.groupId}`);

@@ -49,9 +49,17 @@ export function parseBrokers(value: string): string[] {
   return value.split(',').map((b) => b.trim()).filter(Boolean);
 }
 
-/** Kafka could not be used with the configured connection settings; the message names the variables to fix. */
+/**
+ * Kafka could not be used with the configured connection settings; the message names the variables
+ * to fix. `permanent`: the settings are wrong (a refused login, an untrusted certificate, TLS
+ * against plaintext) — retrying cannot help. Otherwise the cluster was not reachable or not
+ * answering yet, which passes by itself.
+ */
 export class KafkaAccessError extends Error {
   override readonly name = 'KafkaAccessError';
+  constructor(message: string, readonly permanent: boolean, options?: { cause?: unknown }) {
+    super(message, options);
+  }
 }
 
 /**
@@ -71,7 +79,8 @@ export async function verifyKafkaAccess(kafka: Kafka, cfg: KafkaClientConfig, ti
     const c = await Promise.race([admin.describeCluster(), timeout]);
     return { brokers: c.brokers.length };
   } catch (err) {
-    throw new KafkaAccessError(explainKafkaAccessError(err, cfg));
+    const problem = kafkaAccessProblem(err, cfg);
+    throw new KafkaAccessError(problem.message, problem.permanent, { cause: err });
   } finally {
     clearTimeout(timer);
     await admin.disconnect().catch(() => undefined);
@@ -80,27 +89,34 @@ export async function verifyKafkaAccess(kafka: Kafka, cfg: KafkaClientConfig, ti
 
 /** Turns what kafkajs (or Node's TLS) reports into what the operator should change. */
 export function explainKafkaAccessError(err: unknown, cfg: KafkaClientConfig): string {
+  return kafkaAccessProblem(err, cfg).message;
+}
+
+/** The operator's message, and whether the settings are at fault (permanent) or the cluster was only not there yet. */
+export function kafkaAccessProblem(err: unknown, cfg: KafkaClientConfig): { message: string; permanent: boolean } {
+  const fix = (message: string) => ({ message, permanent: true });
   const name = err instanceof Error ? err.name : '';
   const msg = errorMessage(err);
   const cause = err instanceof Error && err.cause instanceof Error && !msg.includes(err.cause.message.trim()) ? ` (${err.cause.message.trim()})` : '';
   const where = `Kafka at ${cfg.KAFKA_BROKERS} (${describeKafkaSecurity(cfg)})`;
   if (name === 'KafkaJSSASLAuthenticationError' || /SASL .*authentication failed|Authentication failed/i.test(msg)) {
-    return `${where} refused the SASL login: ${msg.trim()}. Check KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD and KAFKA_SASL_MECHANISM (the user must exist for that mechanism on the cluster).`;
+    return fix(`${where} refused the SASL login: ${msg.trim()}. Check KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD and KAFKA_SASL_MECHANISM (the user must exist for that mechanism on the cluster).`);
   }
   // An alert is the broker's side refusing the handshake (typically: no or an untrusted client certificate).
   if (/alert|handshake|wrong version number|EPROTO/i.test(msg + cause)) {
-    return `${where}: the broker refused the TLS handshake: ${msg.trim()}${cause}. If it requires a client certificate, set KAFKA_SSL_CERT_FILE and KAFKA_SSL_KEY_FILE (signed by a CA the broker trusts); if its listener is plaintext, set KAFKA_SSL=false.`;
+    return fix(`${where}: the broker refused the TLS handshake: ${msg.trim()}${cause}. If it requires a client certificate, set KAFKA_SSL_CERT_FILE and KAFKA_SSL_KEY_FILE (signed by a CA the broker trusts); if its listener is plaintext, set KAFKA_SSL=false.`);
   }
   if (/certificate|self[- ]signed|unable to (get|verify)|CERT_|altnames|Hostname\/IP does not match/i.test(msg + cause)) {
-    return `${where}: the TLS certificate was not accepted: ${msg.trim()}${cause}. Set KAFKA_SSL_CA_FILE to the CA bundle that signed the brokers' certificates (and connect by a name or IP the certificate lists).`;
+    return fix(`${where}: the TLS certificate was not accepted: ${msg.trim()}${cause}. Set KAFKA_SSL_CA_FILE to the CA bundle that signed the brokers' certificates (and connect by a name or IP the certificate lists).`);
   }
   if (/unsupported SASL mechanism|UNSUPPORTED_SASL_MECHANISM|ILLEGAL_SASL_STATE/i.test(msg)) {
-    return `${where}: the broker does not accept KAFKA_SASL_MECHANISM=${cfg.KAFKA_SASL_MECHANISM}: ${msg}. Use a mechanism its listener enables, or unset KAFKA_SASL_MECHANISM for a listener without SASL.`;
+    return fix(`${where}: the broker does not accept KAFKA_SASL_MECHANISM=${cfg.KAFKA_SASL_MECHANISM}: ${msg}. Use a mechanism its listener enables, or unset KAFKA_SASL_MECHANISM for a listener without SASL.`);
   }
   const hint = cfg.KAFKA_SSL === 'true'
     ? 'Check KAFKA_BROKERS, and that those listeners speak TLS (KAFKA_SSL=true)' + (cfg.KAFKA_SASL_MECHANISM ? ' with SASL (SASL_SSL)' : ' without SASL (SSL)')
     : 'Check KAFKA_BROKERS and that Kafka is running (npm run infra:up); a TLS or SASL listener needs KAFKA_SSL=true (and KAFKA_SASL_MECHANISM)';
-  return `${where} is not usable: ${msg.trim()}${cause}. ${hint}.`;
+  // Unreachable or not answering: a broker that is starting, restarting or electing looks the same.
+  return { message: `${where} is not usable: ${msg.trim()}${cause}. ${hint}.`, permanent: false };
 }
 
 /** For CLIs and tools: a client from the environment's KAFKA_* variables (validated; throws ConfigValidationError). */

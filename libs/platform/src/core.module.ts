@@ -3,14 +3,14 @@ import { describeKafkaSecurity, type BaseAppConfig } from '@hookstream/config';
 import { topicPlan } from '@hookstream/contracts';
 import { createDataSource, dbHealth, migrateWithLock, DataSource } from '@hookstream/db';
 import {
-  CoalescingProducer, createKafkaClient, ensureTopics, EVENT_PRODUCER, kafkaConnectionOptions, KafkaHealth, topicReplication, verifyKafkaAccess,
+  CoalescingProducer, createKafkaClient, ensureTopics, EVENT_PRODUCER, kafkaConnectionOptions, KafkaHealth, retryKafkaBootStep, topicReplication, verifyKafkaAccess,
   type CoalescingProducerOptions, type EventProducer,
 } from '@hookstream/kafka';
 import type { Kafka } from 'kafkajs';
 import { stopTracing, tracingEnabled } from '@hookstream/telemetry';
 import { LoggerModule } from 'nestjs-pino';
 import { HealthController, HealthRegistry } from './health';
-import { loggerParams } from './logging';
+import { bootLogLine, loggerParams } from './logging';
 import { enableDefaultMetrics, MetricsController, registerProducerMetrics, registerReadinessMetric } from './metrics';
 import { APP_CONFIG, APP_NAME, KAFKA_CLIENT } from './tokens';
 
@@ -75,13 +75,18 @@ export class CoreModule {
             log: (_level, message, extra) => log.warn({ ...extra, msg: message }),
           });
           // A wrong password, an untrusted certificate or a TLS mismatch stops the boot with one
-          // message naming the variables, before anything else talks to Kafka.
-          const { brokers } = await verifyKafkaAccess(kafka, cfg);
-          new Logger('Kafka').log(`connected to ${brokers} broker(s) at ${cfg.KAFKA_BROKERS} (${describeKafkaSecurity(cfg)})`);
-          if (cfg.KAFKA_CREATE_TOPICS === 'true') {
-            const created = await ensureTopics(kafka, topicPlan(cfg.KAFKA_TOPIC_PARTITIONS), topicReplication(cfg));
-            if (created.length) new Logger('Topics').log(`created ${created.length} topic(s)`);
-          }
+          // message naming the variables, before anything else talks to Kafka. A cluster that is
+          // not there yet (brokers starting or registering, leaders not elected) is waited for:
+          // the boot probe keeps answering "not ready" meanwhile.
+          // (Written at once: Nest's logger holds its lines until the app is built.)
+          await retryKafkaBootStep(async () => {
+            const { brokers } = await verifyKafkaAccess(kafka, cfg);
+            new Logger('Kafka').log(`connected to ${brokers} broker(s) at ${cfg.KAFKA_BROKERS} (${describeKafkaSecurity(cfg)})`);
+            if (cfg.KAFKA_CREATE_TOPICS === 'true') {
+              const created = await ensureTopics(kafka, topicPlan(cfg.KAFKA_TOPIC_PARTITIONS), topicReplication(cfg));
+              if (created.length) new Logger('Topics').log(`created ${created.length} topic(s)`);
+            }
+          }, { what: `use Kafka at ${cfg.KAFKA_BROKERS} (connect${cfg.KAFKA_CREATE_TOPICS === 'true' ? ', create the topics' : ''})`, log: bootLogLine(opts.appName, 'Kafka') });
           const kh = new KafkaHealth(kafka);
           health.add({ name: 'kafka', check: () => kh.check() });
           return kafka;
@@ -92,7 +97,7 @@ export class CoreModule {
         inject: [KAFKA_CLIENT, HealthRegistry],
         useFactory: async (kafka: Kafka, health: HealthRegistry): Promise<EventProducer> => {
           const p = new CoalescingProducer(kafka, { sendTimeoutMs: opts.producerSendTimeoutMs ?? 5000, ...opts.producerBacklog });
-          await p.connect();
+          await retryKafkaBootStep(() => p.connect(), { what: 'connect the producer', log: bootLogLine(opts.appName, 'Producer') });
           registerProducerMetrics(p);
           // A producer that lost its connection for good must not leave the app "ready".
           health.add({ name: 'producer', check: () => p.health() });

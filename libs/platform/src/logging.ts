@@ -38,3 +38,13 @@ export function loggerParams(appName: string, level: string, opts: { logRequests
     },
   };
 }
+
+/**
+ * A log line written at once, in the apps' JSON shape, for what happens while Nest builds the app
+ * (its logger buffers until the app exists): e.g. the boot waiting for Kafka.
+ */
+export function bootLogLine(appName: string, context: string, level: 'info' | 'warn' = 'warn'): (msg: string) => void {
+  return (msg) => {
+    process.stderr.write(`${JSON.stringify({ level, time: new Date().toISOString(), app: appName, context, msg })}\n`);
+  };
+}

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { dlqOf, IdPrefix, newId, topicPlan } from '@hookstream/contracts';
+import { retryKafkaBootStep } from '@hookstream/kafka';
 import { APP_CONFIG, HealthRegistry, KAFKA_CLIENT } from '@hookstream/platform';
 import type { Consumer, Kafka } from 'kafkajs';
 import type { ControlApiConfig } from '../control-api.config';
@@ -52,6 +53,19 @@ export class DlqRecorderService implements OnApplicationBootstrap, OnModuleDestr
     this.sweepTimer = setInterval(() => void this.sweep().catch((err: unknown) => this.log.error({ err, msg: 'dead-letter retention sweep failed; retried next interval' })), this.config.FEED_MAINTENANCE_INTERVAL_MS);
     this.sweepTimer.unref();
     this.health.add({ name: 'dlq-recorder', check: async () => ({ ok: this.joined, detail: this.joined ? `group ${this.groupId}` : 'joining' }) });
+    // A cluster still starting is waited for (not ready meanwhile), never fatal.
+    await retryKafkaBootStep(() => this.startConsumer(), {
+      what: `join consumer group ${this.groupId}`,
+      log: (m) => this.log.warn(m),
+      onFailure: async () => {
+        const c = this.consumer;
+        this.consumer = undefined;
+        await c?.disconnect();
+      },
+    });
+  }
+
+  private async startConsumer(): Promise<void> {
     const consumer = this.kafka.consumer({ groupId: this.groupId, maxWaitTimeInMs: 500, allowAutoTopicCreation: false });
     this.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, () => {

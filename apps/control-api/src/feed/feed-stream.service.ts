@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { retryKafkaBootStep } from '@hookstream/kafka';
 import { APP_CONFIG, APP_NAME, HealthRegistry, KAFKA_CLIENT } from '@hookstream/platform';
 import type { Consumer, Kafka } from 'kafkajs';
 import { randomBytes } from 'node:crypto';
@@ -56,10 +57,27 @@ export class FeedStreamService implements OnApplicationBootstrap, OnModuleDestro
   async onApplicationBootstrap(): Promise<void> {
     if (!this.enabled) return;
     this.health.add({ name: 'feed-stream', check: async () => ({ ok: this.joined, detail: this.joined ? 'tailing feed topics' : 'joining' }) });
+    // A cluster still starting is waited for (not ready meanwhile), never fatal.
+    await retryKafkaBootStep(() => this.startTail(), {
+      what: 'tail the feed topics',
+      log: (m) => this.log.warn(m),
+      onFailure: async () => {
+        const c = this.consumer;
+        this.consumer = undefined;
+        await c?.disconnect();
+      },
+    });
+  }
+
+  private async startTail(): Promise<void> {
     const admin = this.kafka.admin();
     await admin.connect();
-    const ends = await Promise.all(FEED_TOPICS.map(async (topic) => ({ topic, offsets: await admin.fetchTopicOffsets(topic) })));
-    await admin.disconnect();
+    let ends: { topic: string; offsets: { partition: number; offset: string }[] }[];
+    try {
+      ends = await Promise.all(FEED_TOPICS.map(async (topic) => ({ topic, offsets: await admin.fetchTopicOffsets(topic) })));
+    } finally {
+      await admin.disconnect();
+    }
     const groupId = `hookstream-feed-tail-${this.appName}-${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
     const consumer = this.kafka.consumer({ groupId, maxWaitTimeInMs: 100, allowAutoTopicCreation: false });
     this.consumer = consumer;
