@@ -191,3 +191,108 @@ describe('kafkajs produce encoding (patched)', () => {
     }
   });
 });
+
+type SendMessages = (deps: {
+  logger: { debug(): void; error(): void };
+  cluster: unknown;
+  partitioner: (a: { message: { partition?: number } }) => number;
+  eosManager: unknown;
+  retrier: <T>(fn: (bail: (e: Error) => void, retryCount: number, retryTime: number) => Promise<T>) => Promise<T>;
+}) => (req: { acks: number; timeout?: number; topicMessages: { topic: string; messages: { partition: number; value: string }[] }[] }) => Promise<{ topicName: string; partition: number }[]>;
+const createSendMessages = require('kafkajs/src/producer/sendMessages') as SendMessages;
+
+/**
+ * A produce that fails on one broker is retried; if that partition's leadership moved to a broker
+ * that had already acknowledged its own partitions, unpatched kafkajs skipped that broker on the
+ * retry and resolved without ever writing the partition (acknowledged events lost on a broker kill
+ * or a rolling restart). These drive kafkajs' real sendMessages against scripted brokers.
+ */
+describe('kafkajs produce retries (patched): every partition is written before send() resolves', () => {
+  interface Produced { broker: number; topic: string; partition: number; values: string[]; firstSequence: number }
+
+  function scripted(opts: { failFirst?: Record<number, Error>; down?: number }) {
+    const leaders = new Map<number, number>([[0, 1], [1, 2], [2, 3]]);
+    const produced: Produced[] = [];
+    const failures = { ...opts.failFirst };
+    const sequences = new Map<string, number>();
+    const broker = (nodeId: number) => ({
+      nodeId,
+      produce: async ({ topicData }: { topicData: { topic: string; partitions: { partition: number; firstSequence: number; messages: { value: string }[] }[] }[] }) => {
+        await new Promise((r) => setTimeout(r, nodeId)); // brokers answer in some order
+        if (nodeId === opts.down) throw Object.assign(new Error('Connection error: connect ECONNREFUSED'), { name: 'KafkaJSConnectionError', retriable: true });
+        const fail = failures[nodeId];
+        if (fail) {
+          delete failures[nodeId];
+          // The broker is gone: its partitions move to broker 2, which acknowledged its own already.
+          for (const [p, l] of leaders) if (l === nodeId) leaders.set(p, 2);
+          throw fail;
+        }
+        for (const t of topicData) for (const p of t.partitions) {
+          if (leaders.get(p.partition) !== nodeId) throw Object.assign(new Error('This server is not the leader for that topic-partition'), { name: 'KafkaJSProtocolError', type: 'NOT_LEADER_FOR_PARTITION', retriable: true });
+          produced.push({ broker: nodeId, topic: t.topic, partition: p.partition, values: p.messages.map((m) => m.value), firstSequence: p.firstSequence });
+        }
+        return { topics: topicData.map((t) => ({ topicName: t.topic, partitions: t.partitions.map((p) => ({ partition: p.partition, errorCode: 0, baseOffset: '0' })) })) };
+      },
+    });
+    const brokers = new Map([1, 2, 3].map((n) => [n, broker(n)]));
+    const cluster = {
+      refreshMetadataIfNecessary: async () => undefined,
+      refreshMetadata: async () => undefined,
+      addMultipleTargetTopics: async () => undefined,
+      isConnected: () => true,
+      removeBroker: () => undefined,
+      targetTopics: new Set<string>(),
+      findTopicPartitionMetadata: () => [...leaders].map(([partitionId, leader]) => ({ partitionId, leader })),
+      findLeaderForPartitions: (_topic: string, partitions: string[]) => {
+        const out: Record<number, number[]> = {};
+        for (const p of partitions.map(Number)) (out[leaders.get(p)!] ??= []).push(p);
+        return out;
+      },
+      findBroker: async ({ nodeId }: { nodeId: string }) => brokers.get(Number(nodeId)),
+    };
+    const eosManager = {
+      acquireBrokerLock: async () => undefined,
+      releaseBrokerLock: async () => undefined,
+      isTransactional: () => false,
+      getProducerId: () => 1,
+      getProducerEpoch: () => 0,
+      getSequence: (topic: string, partition: number) => sequences.get(`${topic}/${partition}`) ?? 0,
+      updateSequence: (topic: string, partition: number, n: number) => sequences.set(`${topic}/${partition}`, (sequences.get(`${topic}/${partition}`) ?? 0) + n),
+    };
+    const retrier: Parameters<SendMessages>[0]['retrier'] = async (fn) => {
+      for (let retryCount = 0; ; retryCount++) {
+        let bailed: Error | undefined;
+        try {
+          return await fn((e) => (bailed = e), retryCount, 0);
+        } catch (e) {
+          if (bailed || retryCount >= 5) throw bailed ?? e;
+        }
+      }
+    };
+    const send = createSendMessages({ logger: { debug: () => undefined, error: () => undefined }, cluster, partitioner: ({ message }) => message.partition ?? 0, eosManager, retrier });
+    return { send, produced, sequences };
+  }
+
+  const messages = [0, 1, 2].flatMap((p) => [`a${p}`, `b${p}`].map((value) => ({ partition: p, value })));
+
+  it.each([
+    ['a connection error (broker killed)', Object.assign(new Error('Connection error: connect ECONNREFUSED'), { name: 'KafkaJSConnectionError', retriable: true })],
+    ['"not the leader" (broker shutting down)', Object.assign(new Error('This server is not the leader for that topic-partition'), { name: 'KafkaJSProtocolError', type: 'NOT_LEADER_FOR_PARTITION', retriable: true })],
+  ])('after %s, the moved partition is sent to its new leader, once, with its original sequence', async (_what, err) => {
+    const { send, produced, sequences } = scripted({ failFirst: { 3: err } });
+    const acks = await send({ acks: -1, topicMessages: [{ topic: 't', messages }] });
+
+    // Partition 2 (led by the failing broker 3) is written — by broker 2, on the retry.
+    expect(produced.filter((p) => p.partition === 2)).toEqual([{ broker: 2, topic: 't', partition: 2, values: ['a2', 'b2'], firstSequence: 0 }]);
+    // Partitions acknowledged on the first attempt are not sent again.
+    expect(produced.map((p) => p.partition).sort()).toEqual([0, 1, 2]);
+    expect(acks.map((a) => `${a.topicName}/${a.partition}`).sort()).toEqual(['t/0', 't/1', 't/2']);
+    expect(Object.fromEntries(sequences)).toEqual({ 't/0': 2, 't/1': 2, 't/2': 2 });
+  });
+
+  it('a partition whose leader stays unreachable fails the send after the retries (never resolves unwritten)', async () => {
+    const { send, produced } = scripted({ down: 3 });
+    await expect(send({ acks: -1, topicMessages: [{ topic: 't', messages }] })).rejects.toThrow(/ECONNREFUSED/);
+    expect(produced.map((p) => p.partition).sort()).toEqual([0, 1]);
+  });
+});
