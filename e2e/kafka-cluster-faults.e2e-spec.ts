@@ -14,6 +14,13 @@ const PATH_TOPICS = [Topics.eventsRaw, Topics.eventsValid, Topics.eventsEnriched
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
+ * How long a broker stays paused: past the apps' consumer session timeout (KAFKA_SESSION_TIMEOUT_MS,
+ * 10 s by default) and the KRaft broker session timeout (9 s), so the group coordinator drops the
+ * members it cannot reach and the controller fences the broker and moves its leaderships.
+ */
+const PAUSE_MS = 20_000;
+
+/**
  * The six apps on a three-broker KRaft cluster of the test's own (tools/infra/kafka.sh,
  * KAFKA_CLUSTER_SIZE=3; topics RF 3, min.insync 2), each fault under a stream of sequenced events
  * through the whole pipeline to a receiver: nothing the gateway acknowledged is lost, the gateway
@@ -93,6 +100,19 @@ describe('three-broker cluster: broker faults under load lose no acknowledged ev
     expect(r.repeatedDeliveries).toBeLessThanOrEqual(r.accepted * 0.05);
   }
 
+  /** The other five apps, the demo account and a warm-up event (after the boot test's gateway). */
+  async function startRest(): Promise<void> {
+    await pipeline.start(['control-api', 'validator', 'enricher', 'automation', 'delivery']);
+    const demo = JSON.parse(await pipeline.cli(['seed-demo', '--inbox-url', `${inboxUrl}/hooks`, '--public-base-url', pipeline.url('ingest-gateway'), '--json'])) as { sourceUrl: string };
+    sourceUrl = demo.sourceUrl;
+    await waitFor(async () => {
+      const r = await fetch(sourceUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"event":"signup","first_name":"W","city":"Berlin","country":"DE","product":"warm-up","timestamp":"2026-02-28T12:00:00Z"}' });
+      return r.status === 202 || undefined;
+    }, { timeoutMs: 30_000, what: 'the gateway to accept the seeded source' });
+  }
+
+  let inboxUrl = '';
+
   beforeAll(async () => {
     await cluster.start();
     const clusterEnv = await cluster.clientEnv();
@@ -100,7 +120,7 @@ describe('three-broker cluster: broker faults under load lose no acknowledged ev
     kafka = testKafka('e2e-kafka-faults', cluster.brokers.split(','));
     admin = kafka.admin();
     await admin.connect();
-    const inbox = await receiver.start();
+    inboxUrl = await receiver.start();
     pipeline = new Pipeline({
       ...clusterEnv,
       KAFKA_BROKERS: cluster.brokers,
@@ -109,13 +129,6 @@ describe('three-broker cluster: broker faults under load lose no acknowledged ev
       KAFKA_REQUEST_TIMEOUT_MS: '10000',
       LOG_LEVEL: 'warn',
     });
-    await pipeline.start();
-    const demo = JSON.parse(await pipeline.cli(['seed-demo', '--inbox-url', `${inbox}/hooks`, '--public-base-url', pipeline.url('ingest-gateway'), '--json'])) as { sourceUrl: string };
-    sourceUrl = demo.sourceUrl;
-    await waitFor(async () => {
-      const r = await fetch(sourceUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"event":"signup","first_name":"W","city":"Berlin","country":"DE","product":"warm-up","timestamp":"2026-02-28T12:00:00Z"}' });
-      return r.status === 202 || undefined;
-    }, { timeoutMs: 30_000, what: 'the gateway to accept the seeded source' });
   }, 400_000);
 
   afterAll(async () => {
@@ -126,6 +139,22 @@ describe('three-broker cluster: broker faults under load lose no acknowledged ev
     await receiver.stop();
     await cluster.stop();
   }, 240_000);
+
+  it('an app that boots while a broker is missing waits for it (not ready, a clear log), and starts once it is back', async () => {
+    // The cluster has 2 of its 3 brokers: RF 3 topics cannot be created yet (a cluster still
+    // registering its brokers looks the same to a booting app).
+    await cluster.stopNode(3);
+    await pipeline.launch(['ingest-gateway']);
+    const gw = pipeline.url('ingest-gateway');
+    await waitFor(() => /could not use Kafka at .*has 2 broker\(s\).*retrying in/.test(pipeline.log('ingest-gateway')) || undefined,
+      { timeoutMs: 60_000, what: 'the gateway to log that it waits for the third broker' });
+    expect(pipeline.exitCode('ingest-gateway')).toBeNull();
+    expect((await fetch(`${gw}/health/live`)).status).toBe(200);
+    expect((await fetch(`${gw}/health/ready`)).status).toBe(503);
+    await cluster.startNode(3);
+    await pipeline.waitReady('ingest-gateway', 90_000);
+    await startRest();
+  }, 400_000);
 
   it('the apps created their topics with RF 3, min.insync.replicas 2, and the plan\'s retention and cleanup policy', async () => {
     const md = await admin.fetchTopicMetadata({ topics: PATH_TOPICS });
@@ -148,4 +177,28 @@ describe('three-broker cluster: broker faults under load lose no acknowledged ev
     });
     expectNoLoss(r, 30_000);
   }, 400_000);
+
+  it('rolling restart of all three brokers under load', async () => {
+    const r = await run('rolling restart', async () => {
+      for (const node of [1, 2, 3]) {
+        await cluster.stopNode(node);
+        await cluster.startNode(node);
+        await fullIsr();
+      }
+    });
+    expectNoLoss(r, 30_000);
+  }, 600_000);
+
+  it('one broker paused (SIGSTOP) for longer than the session timeouts', async () => {
+    const r = await run('broker SIGSTOP', async () => {
+      const { node } = await busiestLeader();
+      await cluster.signal(node, 'SIGSTOP');
+      try {
+        await sleep(PAUSE_MS);
+      } finally {
+        await cluster.signal(node, 'SIGCONT');
+      }
+    });
+    expectNoLoss(r, 30_000);
+  }, 600_000);
 });

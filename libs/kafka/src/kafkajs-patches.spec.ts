@@ -210,8 +210,12 @@ const createSendMessages = require('kafkajs/src/producer/sendMessages') as SendM
 describe('kafkajs produce retries (patched): every partition is written before send() resolves', () => {
   interface Produced { broker: number; topic: string; partition: number; values: string[]; firstSequence: number }
 
-  function scripted(opts: { failFirst?: Record<number, Error>; down?: number }) {
+  function scripted(opts: { failFirst?: Record<number, Error>; down?: number; paused?: number }) {
     const leaders = new Map<number, number>([[0, 1], [1, 2], [2, 3]]);
+    // What the client believes, refreshed only when kafkajs asks (like its metadata cache).
+    let known = new Map(leaders);
+    let stale = false;
+    const removed: string[] = [];
     const produced: Produced[] = [];
     const failures = { ...opts.failFirst };
     const sequences = new Map<string, number>();
@@ -220,6 +224,12 @@ describe('kafkajs produce retries (patched): every partition is written before s
       produce: async ({ topicData }: { topicData: { topic: string; partitions: { partition: number; firstSequence: number; messages: { value: string }[] }[] }[] }) => {
         await new Promise((r) => setTimeout(r, nodeId)); // brokers answer in some order
         if (nodeId === opts.down) throw Object.assign(new Error('Connection error: connect ECONNREFUSED'), { name: 'KafkaJSConnectionError', retriable: true });
+        if (nodeId === opts.paused) {
+          // Paused: the socket stays open, every request times out; the controller fences it and
+          // its partitions move to broker 2.
+          for (const [p, l] of leaders) if (l === nodeId) leaders.set(p, 2);
+          throw Object.assign(new Error('Request Produce(key: 0, version: 7) timed out'), { name: 'KafkaJSRequestTimeoutError', retriable: true, broker: `127.0.0.1:909${nodeId}` });
+        }
         const fail = failures[nodeId];
         if (fail) {
           delete failures[nodeId];
@@ -235,17 +245,24 @@ describe('kafkajs produce retries (patched): every partition is written before s
       },
     });
     const brokers = new Map([1, 2, 3].map((n) => [n, broker(n)]));
+    const refresh = async () => {
+      known = new Map(leaders);
+      stale = false;
+    };
     const cluster = {
-      refreshMetadataIfNecessary: async () => undefined,
-      refreshMetadata: async () => undefined,
+      refreshMetadataIfNecessary: async () => (stale ? refresh() : undefined),
+      refreshMetadata: refresh,
       addMultipleTargetTopics: async () => undefined,
       isConnected: () => true,
-      removeBroker: () => undefined,
+      removeBroker: ({ host, port }: { host: string; port: number }) => {
+        removed.push(`${host}:${port}`);
+        stale = true;
+      },
       targetTopics: new Set<string>(),
-      findTopicPartitionMetadata: () => [...leaders].map(([partitionId, leader]) => ({ partitionId, leader })),
+      findTopicPartitionMetadata: () => [...known].map(([partitionId, leader]) => ({ partitionId, leader })),
       findLeaderForPartitions: (_topic: string, partitions: string[]) => {
         const out: Record<number, number[]> = {};
-        for (const p of partitions.map(Number)) (out[leaders.get(p)!] ??= []).push(p);
+        for (const p of partitions.map(Number)) (out[known.get(p)!] ??= []).push(p);
         return out;
       },
       findBroker: async ({ nodeId }: { nodeId: string }) => brokers.get(Number(nodeId)),
@@ -270,7 +287,7 @@ describe('kafkajs produce retries (patched): every partition is written before s
       }
     };
     const send = createSendMessages({ logger: { debug: () => undefined, error: () => undefined }, cluster, partitioner: ({ message }) => message.partition ?? 0, eosManager, retrier });
-    return { send, produced, sequences };
+    return { send, produced, sequences, removed };
   }
 
   const messages = [0, 1, 2].flatMap((p) => [`a${p}`, `b${p}`].map((value) => ({ partition: p, value })));
@@ -288,6 +305,13 @@ describe('kafkajs produce retries (patched): every partition is written before s
     expect(produced.map((p) => p.partition).sort()).toEqual([0, 1, 2]);
     expect(acks.map((a) => `${a.topicName}/${a.partition}`).sort()).toEqual(['t/0', 't/1', 't/2']);
     expect(Object.fromEntries(sequences)).toEqual({ 't/0': 2, 't/1': 2, 't/2': 2 });
+  });
+
+  it('a leader that stops answering (paused: requests time out) is dropped and the retry goes to the partition\'s new leader', async () => {
+    const { send, produced, removed } = scripted({ paused: 3 });
+    await expect(send({ acks: -1, topicMessages: [{ topic: 't', messages }] })).resolves.toHaveLength(3);
+    expect(removed).toEqual(['127.0.0.1:9093']);
+    expect(produced.filter((p) => p.partition === 2)).toEqual([{ broker: 2, topic: 't', partition: 2, values: ['a2', 'b2'], firstSequence: 0 }]);
   });
 
   it('a partition whose leader stays unreachable fails the send after the retries (never resolves unwritten)', async () => {
