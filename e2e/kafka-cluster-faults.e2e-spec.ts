@@ -5,7 +5,7 @@ import { Client } from 'pg';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EventStream, type StreamReport } from './support/event-stream';
-import { Pipeline, ROOT } from './support/pipeline';
+import { APPS, Pipeline, ROOT } from './support/pipeline';
 import { Receiver } from './support/receiver';
 
 /** The topics an event crosses on its way to the receiver (plus the config topic the gateway reads). */
@@ -100,9 +100,9 @@ describe('three-broker cluster: broker faults under load lose no acknowledged ev
     expect(r.repeatedDeliveries).toBeLessThanOrEqual(r.accepted * 0.05);
   }
 
-  /** The other five apps, the demo account and a warm-up event (after the boot test's gateway). */
+  /** The other apps, the demo account and a warm-up event (after the boot test's gateway). */
   async function startRest(): Promise<void> {
-    await pipeline.start(['control-api', 'validator', 'enricher', 'automation', 'delivery']);
+    await pipeline.start(APPS.filter((a) => a !== 'ingest-gateway'));
     const demo = JSON.parse(await pipeline.cli(['seed-demo', '--inbox-url', `${inboxUrl}/hooks`, '--public-base-url', pipeline.url('ingest-gateway'), '--json'])) as { sourceUrl: string };
     sourceUrl = demo.sourceUrl;
     await waitFor(async () => {
