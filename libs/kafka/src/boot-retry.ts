@@ -1,4 +1,4 @@
-import { errorMessage } from './errors';
+import { errorMessage } from '@hookstream/contracts';
 import { KafkaAccessError } from './kafka-connection';
 
 /**
