@@ -30,7 +30,7 @@ const PAUSE_MS = 20_000;
 describe('three-broker cluster: broker faults under load lose no acknowledged event', () => {
   const cluster = new LocalKafka({ nodes: 3, heap: '-Xms128m -Xmx320m' });
   const receiver = new Receiver();
-  const reports: Record<string, StreamReport & { fault: string; faultMs: number }> = {};
+  const reports: Record<string, StreamReport & { fault: string; faultMs: number; details?: Record<string, unknown> }> = {};
   let pipeline: Pipeline;
   let kafka: Kafka;
   let admin: Admin;
@@ -53,14 +53,22 @@ describe('three-broker cluster: broker faults under load lose no acknowledged ev
     }, { timeoutMs: 90_000, intervalMs: 500, what: 'every partition with 3 in-sync replicas' });
   }
 
-  async function run(name: string, fault: (stream: EventStream) => Promise<void>): Promise<StreamReport> {
+  /** Which roles a broker holds right now: partitions it leads on the event path, active controller, group coordinator. */
+  async function rolesOf(node: number): Promise<Record<string, unknown>> {
+    const md = await admin.fetchTopicMetadata({ topics: [Topics.eventsRaw, '__consumer_offsets'] });
+    const leaderOf = (topic: string) => md.topics.find((t) => t.name === topic)?.partitions.map((p) => p.leader) ?? [];
+    const { controller } = await admin.describeCluster();
+    return { node, activeController: controller === node, eventsRawLeaders: leaderOf(Topics.eventsRaw), groupCoordinator: leaderOf('__consumer_offsets')[0] === node };
+  }
+
+  async function run(name: string, fault: (stream: EventStream) => Promise<Record<string, unknown> | void>): Promise<StreamReport> {
     await fullIsr();
     const stream = new EventStream(sourceUrl, { senders: 4, gapMs: 40 });
     const before = receiver.received.length;
     stream.start();
     await sleep(4000);
     const t0 = Date.now();
-    await fault(stream);
+    const details = (await fault(stream)) ?? undefined;
     const faultMs = Date.now() - t0;
     await sleep(4000);
     await stream.stop();
@@ -71,7 +79,7 @@ describe('three-broker cluster: broker faults under load lose no acknowledged ev
     if (missing.length > 0) process.stdout.write(`[kafka-faults] ${name}: not delivered: ${JSON.stringify(await whereAre(missing.map((s) => stream.accepted.get(s) ?? '')))}\n`);
     await sleep(2000); // late repeats, if any, are counted too
     const report = stream.report(receiver.received.slice(before));
-    reports[name] = { fault: name, faultMs, ...report };
+    reports[name] = { fault: name, faultMs, ...report, ...(details ? { details } : {}) };
     process.stdout.write(`[kafka-faults] ${name}: ${JSON.stringify(reports[name])}\n`);
     return report;
   }
@@ -192,12 +200,14 @@ describe('three-broker cluster: broker faults under load lose no acknowledged ev
   it('one broker paused (SIGSTOP) for longer than the session timeouts', async () => {
     const r = await run('broker SIGSTOP', async () => {
       const { node } = await busiestLeader();
+      const roles = await rolesOf(node);
       await cluster.signal(node, 'SIGSTOP');
       try {
         await sleep(PAUSE_MS);
       } finally {
         await cluster.signal(node, 'SIGCONT');
       }
+      return roles;
     });
     expectNoLoss(r, 30_000);
   }, 600_000);
