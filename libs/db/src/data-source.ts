@@ -2,7 +2,6 @@ import { DataSource } from 'typeorm';
 import {
   AccountEntity, ApiKeyEntity, AutomationEntity, EndpointEntity, EndpointSecretEntity, SourceEntity, SourceTokenEntity,
 } from './entities/control.entities';
-import { DedupeKeyEntity, DeliveryAttemptEntity, DeliveryEntity } from './entities/pipeline.entities';
 import { Initial1764000000000 } from './migrations/1764000000000-initial';
 import { ContactsNames1764100000000 } from './migrations/1764100000000-contacts-names';
 import { DeliveriesDue1764200000000 } from './migrations/1764200000000-deliveries-due';
@@ -12,10 +11,8 @@ import { DeliveriesBacklog1764540000000 } from './migrations/1764540000000-deliv
 import { DlqMessages1764570000000 } from './migrations/1764570000000-dlq-messages';
 import { errorMessage } from '@hookstream/contracts';
 
-export const ENTITIES = [
-  AccountEntity, ApiKeyEntity, SourceEntity, SourceTokenEntity, EndpointEntity, EndpointSecretEntity, AutomationEntity,
-  DedupeKeyEntity, DeliveryEntity, DeliveryAttemptEntity,
-];
+/** TypeORM entities: control-api's configuration tables only. Every other table is reached with SQL by its owner (README.md). */
+export const ENTITIES = [AccountEntity, ApiKeyEntity, SourceEntity, SourceTokenEntity, EndpointEntity, EndpointSecretEntity, AutomationEntity];
 export const MIGRATIONS = [Initial1764000000000, ContactsNames1764100000000, DeliveriesDue1764200000000, FeedEvents1764300000000, ContactsVersion1764400000000, DeliveriesBacklog1764540000000, DlqMessages1764570000000];
 
 export interface DbOptions {

@@ -1,4 +1,4 @@
 export * from './entities/control.entities';
-export * from './entities/pipeline.entities';
 export * from './data-source';
+export * from './keyset';
 export { DataSource, type EntityManager, type Repository } from 'typeorm';
