@@ -81,6 +81,7 @@ describe('compose: the images run the whole pipeline under docker-compose (host 
       HOOKSTREAM_ENRICHER_PORT: String(ports.enricher),
       HOOKSTREAM_AUTOMATION_PORT: String(ports.automation),
       HOOKSTREAM_DELIVERY_PORT: String(ports.delivery),
+      HOOKSTREAM_PROJECTOR_PORT: String(ports.projector),
       PUBLIC_BASE_URL: `http://127.0.0.1:${ports['ingest-gateway']}`,
       // The receiver is on this host (127.0.0.1, plain HTTP, any port): allowed for this project only.
       ENDPOINT_ALLOWED_CIDRS: '127.0.0.1/32', ENDPOINT_ALLOW_HTTP: 'true', ENDPOINT_ALLOWED_PORTS: 'any',

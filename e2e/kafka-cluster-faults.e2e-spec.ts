@@ -21,7 +21,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const PAUSE_MS = 20_000;
 
 /**
- * The six apps on a three-broker KRaft cluster of the test's own (tools/infra/kafka.sh,
+ * The seven apps on a three-broker KRaft cluster of the test's own (tools/infra/kafka.sh,
  * KAFKA_CLUSTER_SIZE=3; topics RF 3, min.insync 2), each fault under a stream of sequenced events
  * through the whole pipeline to a receiver: nothing the gateway acknowledged is lost, the gateway
  * is unavailable only for a bounded window, consumers resume, and any repeated delivery carries

@@ -64,7 +64,7 @@ async function deadLettersOf(kafka: Kafka, from: Ends, to: Ends, groupSuffix: st
 }
 
 /**
- * The issue's measurement as a test: PostgreSQL stops for 60 s while events stream through all six
+ * The issue's measurement as a test: PostgreSQL stops for 60 s while events stream through all seven
  * apps. The database is a private instance (its own data directory and port) so the test can stop
  * it; the shared cluster is never touched. Every event that got a 202 is delivered afterwards, and
  * no dead-letter topic receives anything: an outage is nobody's poison.

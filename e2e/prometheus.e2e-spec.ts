@@ -17,7 +17,7 @@ function activly(i: number): Record<string, unknown> {
 }
 
 /**
- * A real Prometheus (Debian's package) scrapes the six apps of a running pipeline; PromQL over
+ * A real Prometheus (Debian's package) scrapes the seven apps of a running pipeline; PromQL over
  * its HTTP API must see what the pipeline did: requests, delivered webhooks, and consumer lag that
  * rises while a stage is down and falls back to zero once it caught up.
  */
@@ -79,9 +79,9 @@ describe('observability: a real Prometheus scrapes the pipeline (real Kafka + Po
     }
   });
 
-  it('Prometheus scrapes all six apps, each ready', async () => {
-    await waitFor(async () => ((await prom.scalar('count(up == 1)')) === APPS.length ? true : undefined), { timeoutMs: 20_000, what: 'six targets up' });
-    await waitFor(async () => ((await prom.scalar('sum(hookstream_ready)')) === APPS.length ? true : undefined), { timeoutMs: 10_000, what: 'hookstream_ready = 1 on all six' });
+  it('Prometheus scrapes all seven apps, each ready', async () => {
+    await waitFor(async () => ((await prom.scalar('count(up == 1)')) === APPS.length ? true : undefined), { timeoutMs: 20_000, what: 'seven targets up' });
+    await waitFor(async () => ((await prom.scalar('sum(hookstream_ready)')) === APPS.length ? true : undefined), { timeoutMs: 10_000, what: 'hookstream_ready = 1 on all seven' });
   });
 
   it('evaluates the shipped alert rules (k8s/monitoring) without errors', async () => {

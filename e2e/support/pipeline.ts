@@ -7,17 +7,18 @@ import { dropDatabase, freePorts, startGroupAtEnd, testDatabaseUrl, testBrokers,
 import { Client } from 'pg';
 
 export const ROOT = join(__dirname, '..', '..');
-export const APPS = ['control-api', 'ingest-gateway', 'validator', 'enricher', 'automation', 'delivery'] as const;
+export const APPS = ['control-api', 'ingest-gateway', 'validator', 'enricher', 'automation', 'delivery', 'projector'] as const;
 export type AppName = (typeof APPS)[number];
 
 /** The topics each app's consumer group reads (see each app's README). */
 const CONSUMED: Record<AppName, string[]> = {
-  'control-api': [Topics.eventsRaw, Topics.eventsEnriched, Topics.eventsRejected, Topics.eventsDuplicate, Topics.deliveryResults],
+  'control-api': [Topics.deliveryResults],
   'ingest-gateway': [],
   validator: [Topics.eventsRaw],
   enricher: [Topics.eventsValid],
   automation: [Topics.eventsEnriched, Topics.contactEvents],
   delivery: [Topics.deliveries],
+  projector: [Topics.eventsRaw, Topics.eventsEnriched, Topics.eventsRejected, Topics.eventsDuplicate],
 };
 
 /**

@@ -13,9 +13,9 @@ const repo = join(__dirname, '..', '..');
 const targets = ['base', 'overlays/dev', 'overlays/prod', 'overlays/keda'] as const;
 type Target = (typeof targets)[number];
 
-const apps = ['ingest-gateway', 'control-api', 'validator', 'enricher', 'automation', 'delivery'];
+const apps = ['ingest-gateway', 'control-api', 'validator', 'enricher', 'automation', 'delivery', 'projector'];
 const httpApps = ['ingest-gateway', 'control-api'];
-const consumerApps = ['validator', 'enricher', 'automation', 'delivery'];
+const consumerApps = ['validator', 'enricher', 'automation', 'delivery', 'projector'];
 const k8sPartitions = 12;
 
 interface Meta {

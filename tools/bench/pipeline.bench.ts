@@ -1,5 +1,5 @@
 /*
- * The whole pipeline, as users run it: all six compiled apps, the broker and PostgreSQL on one
+ * The whole pipeline, as users run it: all seven compiled apps, the broker and PostgreSQL on one
  * machine; events POSTed to the gateway; signed webhooks received by local endpoints.
  *
  *   npm run bench -- pipeline
@@ -18,7 +18,7 @@
  * 4. Capacity: CAPACITY_EVENTS distinct events as fast as the gateway takes them (closed loop, 64
  *    in flight). Capacity = events fully delivered / (last signed receipt − first POST). Every
  *    delivery must arrive with a valid signature, or the bench fails.
- * 5. CPU per event: the CPU time of each process (the six apps, the broker, the PostgreSQL
+ * 5. CPU per event: the CPU time of each process (the seven apps, the broker, the PostgreSQL
  *    backends of this run's database) over the capacity run, divided by the events delivered.
  * 6. Latency at 25 %, 50 % and 90 % of the measured capacity: an open-loop constant rate for
  *    LATENCY_SECONDS; per delivery, receipt time − the event's `receivedAt` (stamped by the gateway
@@ -347,7 +347,7 @@ async function main(): Promise<void> {
   const pipeline = new Pipeline({ LOG_LEVEL: 'info', KAFKAJS_NO_PARTITIONER_WARNING: '1', ENDPOINT_ALLOWED_CIDRS: '127.0.0.1/32' });
   const results: Record<string, unknown> = {};
   try {
-    say('starting the six apps…');
+    say('starting the seven apps…');
     await pipeline.start();
     const demo = JSON.parse(await pipeline.cli(['seed-demo', '--inbox-url', `http://127.0.0.1:${ports[0]}/hooks`, '--public-base-url', pipeline.url('ingest-gateway'), '--json'])) as { apiKey: string; sourceUrl: string; endpointId: string; endpointSecret: string };
     const api = async (method: string, path: string, body?: unknown) => {

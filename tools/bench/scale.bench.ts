@@ -21,9 +21,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { DedupeRepository } from '../../apps/validator/src/validation/dedupe.repository';
 import { ContactsRepository, type ContactWrite } from '../../apps/automation/src/automation/contacts.repository';
-import { FeedRepository } from '../../apps/control-api/src/feed/feed.repository';
-import { emptySummary, type FeedRow } from '../../apps/control-api/src/feed/feed-rows';
-import { partitionName, utcDay } from '../../apps/control-api/src/feed/feed-partitions.service';
+import { emptySummary, FeedRepository, partitionName, utcDay, type FeedRow } from '@hookstream/feed-store';
 import { machineInfo, roundedLoad, round2 } from './support/machine';
 
 const DATABASE_URL = process.env['DATABASE_URL'] ?? 'postgres://hookstream:hookstream@127.0.0.1:5432/hookstream';
@@ -172,7 +170,7 @@ async function contacts(ds: DataSource, explains: Explain[]): Promise<Series[]> 
 }
 
 // ------------------------------------------------------------------------------------------------
-// Feed: control-api's FeedRepository.upsert and list with 1..30 daily partitions
+// Feed: libs/feed-store's FeedRepository.upsert and list with 1..30 daily partitions
 // ------------------------------------------------------------------------------------------------
 async function feed(ds: DataSource, explains: Explain[]): Promise<Series[]> {
   const repo = new FeedRepository(ds);

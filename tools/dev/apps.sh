@@ -3,8 +3,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 STATE="${HOOKSTREAM_STATE:-$ROOT/.local}"
 LOGS="$STATE/logs"
 PIDS="$STATE/pids"
-APPS=(control-api ingest-gateway validator enricher automation delivery)
-declare -A PORTS=([ingest-gateway]=3000 [control-api]=3001 [validator]=3002 [enricher]=3003 [automation]=3004 [delivery]=3005)
+APPS=(control-api ingest-gateway validator enricher automation delivery projector)
+declare -A PORTS=([ingest-gateway]=3000 [control-api]=3001 [validator]=3002 [enricher]=3003 [automation]=3004 [delivery]=3005 [projector]=3006)
 INBOX_PORT="${INBOX_PORT:-3099}"
 
 say() { printf '\033[1m[hookstream]\033[0m %s\n' "$*" >&2; }

@@ -24,13 +24,7 @@ export class ControlApiConfig extends BaseAppConfig {
   /** Upper bound of `gracePeriodSeconds` when rotating a source token. */
   @IsInt() @Min(0) @Max(90 * 24 * 3600) SOURCE_TOKEN_MAX_GRACE_SECONDS = 7 * 24 * 3600;
 
-  /** Days of events the feed keeps; older daily partitions of `feed_events` are dropped. */
-  @IsInt() @Min(1) @Max(366) FEED_RETENTION_DAYS = 14;
-
-  /** Daily feed partitions created ahead of time (the writer also creates a missing day on demand). */
-  @IsInt() @Min(1) @Max(60) FEED_PARTITIONS_AHEAD_DAYS = 3;
-
-  /** How often partitions are maintained and the endpoint failure rule is swept. */
+  /** How often the endpoint failure rule and the dead-letter retention are swept (the feed's partitions: apps/projector). */
   @IsInt() @Min(1000) FEED_MAINTENANCE_INTERVAL_MS = 3_600_000;
 
   /** Feed the live stream (SSE) from a per-process tail consumer; off = no /v1/events/stream data. */

@@ -4,6 +4,7 @@ import { loadConfig } from '@hookstream/config';
 import { Topics } from '@hookstream/contracts';
 import { startGroupAtEnd, testBrokers, testDatabaseUrl, testKafka, uniqueName, waitFor } from '@hookstream/testing';
 import { EVENT_PRODUCER, KafkaBatchTransport, RethrowRpcFilter, type EventProducer } from '@hookstream/kafka';
+import { FeedProjectionModule } from '@hookstream/feed-store';
 import { KAFKA_CLIENT } from '@hookstream/platform';
 import type { Consumer, Kafka } from 'kafkajs';
 import type { AddressInfo } from 'node:net';
@@ -30,12 +31,17 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/** Topics the control-api consumer group reads (feed + delivery results). */
+/** Topics control-api's consumer group reads (delivery results) plus those of the feed projection (run beside it with `projector: true`). */
 export const CONSUMED_TOPICS = [Topics.eventsRaw, Topics.eventsEnriched, Topics.eventsRejected, Topics.eventsDuplicate, Topics.deliveryResults];
+
+/** The feed projection's settings in tests: apps/projector's defaults. */
+export const TEST_FEED_PROJECTION = { FEED_RETENTION_DAYS: 14, FEED_PARTITIONS_AHEAD_DAYS: 3, FEED_MAINTENANCE_INTERVAL_MS: 3_600_000 };
 
 /**
  * `consumer: true` connects the Kafka consumer the way runApp does (init first, deferred
- * microservice, RethrowRpcFilter), in a unique group starting at the topics' current end.
+ * microservice, RethrowRpcFilter), in a unique group starting at the topics' current end. With it,
+ * the feed projection (the projector app's one module, from libs/feed-store) runs in the same
+ * process and group, so a test sees events written to the feed as the two apps together do.
  * `listen: true` also starts the real HTTP server on a random port (for streaming with fetch()).
  */
 export async function startControlApi(env: Record<string, string> = {}, opts: { consumer?: boolean; listen?: boolean } = {}): Promise<TestApp> {
@@ -49,7 +55,9 @@ export async function startControlApi(env: Record<string, string> = {}, opts: { 
     PUBLIC_BASE_URL: 'https://hooks.example.test',
     ...env,
   });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(config), new FastifyAdapter(), { logger: ['error'] });
+  const root = AppModule.register(config);
+  if (opts.consumer) root.imports = [...(root.imports ?? []), FeedProjectionModule.register({ SECRETS_KEY: config.SECRETS_KEY, ...TEST_FEED_PROJECTION })];
+  const app = await NestFactory.create<NestFastifyApplication>(root, new FastifyAdapter(), { logger: ['error'] });
   // Swagger UI needs @fastify/static, which Jest on Node 20 cannot load; the JSON document is still served.
   configureHttp(app, { swaggerUi: false });
   await app.init();

@@ -6,9 +6,9 @@ import type { Producer } from 'kafkajs';
 import { createHmac } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { FeedPartitionsService, partitionName, utcDay } from '../src/feed/feed-partitions.service';
+import { FeedPartitionsService, partitionName, utcDay } from '@hookstream/feed-store';
 import { FeedStreamService } from '../src/feed/feed-stream.service';
-import { ConfigTopicReader, startControlApi, type TestApp } from './control-api.harness';
+import { ConfigTopicReader, startControlApi, TEST_FEED_PROJECTION, type TestApp } from './control-api.harness';
 
 interface Summary {
   id: string;
@@ -380,7 +380,7 @@ describe('control-api read side: feed, stream, deliveries, endpoint health (real
 
   it('retention drops partitions older than FEED_RETENTION_DAYS and creates the coming days', async () => {
     const partitions = t.app.get(FeedPartitionsService);
-    const oldDay = utcDay(new Date(Date.now() - (t.config.FEED_RETENTION_DAYS + 3) * 24 * HOUR));
+    const oldDay = utcDay(new Date(Date.now() - (TEST_FEED_PROJECTION.FEED_RETENTION_DAYS + 3) * 24 * HOUR));
     await partitions.ensureDays([oldDay]);
     const oldId = newId(IdPrefix.event);
     await ds.query(`INSERT INTO feed_events (id, account_id, source_id, status, received_at) VALUES ($1, $2, 's', 'received', $3)`, [oldId, a.accountId, `${oldDay}T12:00:00Z`]);
@@ -390,7 +390,7 @@ describe('control-api read side: feed, stream, deliveries, endpoint health (real
     expect(dropped).toContain(partitionName(oldDay));
     const names = await partitions.listPartitions();
     expect(names).not.toContain(partitionName(oldDay));
-    for (let i = 0; i <= t.config.FEED_PARTITIONS_AHEAD_DAYS; i++) expect(names).toContain(partitionName(utcDay(new Date(Date.now() + i * 24 * HOUR))));
+    for (let i = 0; i <= TEST_FEED_PROJECTION.FEED_PARTITIONS_AHEAD_DAYS; i++) expect(names).toContain(partitionName(utcDay(new Date(Date.now() + i * 24 * HOUR))));
     // A day still inside retention is kept.
     expect(names).toContain(partitionName(utcDay(new Date(Date.now() - 2 * HOUR))));
     expect(await ds.query('SELECT 1 FROM feed_events WHERE id = $1', [oldId])).toHaveLength(0);

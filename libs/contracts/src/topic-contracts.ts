@@ -11,6 +11,7 @@ export const ConsumerGroups = {
   automation: 'hookstream-automation',
   delivery: 'hookstream-delivery',
   controlApi: 'hookstream-control-api',
+  projector: 'hookstream-projector',
 } as const;
 
 /** Headers the transport adds when it moves a message to `<topic>.dlq` (the original headers are kept). */
@@ -64,7 +65,7 @@ export const TOPIC_CONTRACTS: readonly TopicContract[] = [
     producedBy: ['ingest-gateway', 'control-api'],
     consumedBy: [
       { app: 'validator', groupId: ConsumerGroups.validator },
-      { app: 'control-api', groupId: ConsumerGroups.controlApi },
+      { app: 'projector', groupId: ConsumerGroups.projector },
     ],
     key: { description: 'The source id: one source\'s events stay in order.', example: 'src_01jq3m4k8x2v' },
     value: [RawEventDto],
@@ -92,7 +93,7 @@ export const TOPIC_CONTRACTS: readonly TopicContract[] = [
     producedBy: ['enricher'],
     consumedBy: [
       { app: 'automation', groupId: ConsumerGroups.automation },
-      { app: 'control-api', groupId: ConsumerGroups.controlApi },
+      { app: 'projector', groupId: ConsumerGroups.projector },
     ],
     key: { description: '`<accountId>:<email>` of the person, or `<accountId>:<event id>` when there is no email (as on events.valid).', example: 'acc_01jq3m:sarah@example.com' },
     value: [CanonicalEventDto],
@@ -106,7 +107,7 @@ export const TOPIC_CONTRACTS: readonly TopicContract[] = [
     title: 'Rejected events',
     description: 'Requests that failed validation, with every reason; shown in the feed.',
     producedBy: ['validator'],
-    consumedBy: [{ app: 'control-api', groupId: ConsumerGroups.controlApi }],
+    consumedBy: [{ app: 'projector', groupId: ConsumerGroups.projector }],
     key: { description: 'The source id.', example: 'src_01jq3m4k8x2v' },
     value: [RejectedEventDto],
     ceType: { values: ['hookstream.event.rejected'] },
@@ -118,7 +119,7 @@ export const TOPIC_CONTRACTS: readonly TopicContract[] = [
     title: 'Duplicate events',
     description: 'Requests recognised as repeats of an earlier event (same dedupe key); recorded, never delivered twice.',
     producedBy: ['validator'],
-    consumedBy: [{ app: 'control-api', groupId: ConsumerGroups.controlApi }],
+    consumedBy: [{ app: 'projector', groupId: ConsumerGroups.projector }],
     key: { description: 'The source id.', example: 'src_01jq3m4k8x2v' },
     value: [DuplicateEventDto],
     ceType: { values: ['hookstream.event.duplicate'] },

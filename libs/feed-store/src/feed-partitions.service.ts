@@ -1,7 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { DataSource } from '@hookstream/db';
-import { APP_CONFIG } from '@hookstream/platform';
-import type { ControlApiConfig } from '../control-api.config';
+import { FEED_PROJECTION_SETTINGS, type FeedProjectionSettings } from './feed-projection.settings';
 
 const DAY_MS = 24 * 3600 * 1000;
 /** Every replica serialises partition DDL on this key (CREATE … IF NOT EXISTS still races in the catalog). */
@@ -41,7 +40,7 @@ export class FeedPartitionsService implements OnApplicationBootstrap, OnModuleDe
 
   constructor(
     @Inject(DataSource) private readonly ds: DataSource,
-    @Inject(APP_CONFIG) private readonly config: ControlApiConfig,
+    @Inject(FEED_PROJECTION_SETTINGS) private readonly config: FeedProjectionSettings,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {

@@ -4,16 +4,16 @@ import { Topics } from '@hookstream/contracts';
 import { PermanentMessageError, type InboundMessage } from '@hookstream/kafka';
 import { feedRowOf, InvalidFeedMessage } from './feed-messages';
 import type { FeedRow } from './feed-rows';
-import { FeedService } from './feed.service';
+import { FeedWriterService } from './feed-writer.service';
 
 /**
- * The feed writer: grouped consumer (`hookstream-control-api`), so each event is written by one
+ * The feed writer: grouped consumer (`hookstream-projector`), so each event is written by one
  * replica. One upsert statement per batch per topic; see FeedRepository.upsert for why the order
  * the four topics are consumed in does not matter.
  */
 @Controller()
 export class FeedConsumer {
-  constructor(private readonly feed: FeedService) {}
+  constructor(private readonly feed: FeedWriterService) {}
 
   @EventPattern(Topics.eventsRaw, { batch: true })
   async onRaw(@Payload() messages: InboundMessage[]): Promise<void> {

@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { CanonicalEvent, RawEventDto, ValidationReason } from '@hookstream/contracts';
-import { DataSource } from '@hookstream/db';
-import { keysetTime, type KeysetPosition } from '../common/keyset-cursor';
+import { DataSource, keysetTime, type KeysetPosition } from '@hookstream/db';
 import type { FeedRow, FeedStatus, StoredSummary } from './feed-rows';
 
 /** A feed row as read back, with its deliveries counted. */
@@ -54,7 +53,10 @@ function withoutNulls(o: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== null && v !== undefined));
 }
 
-/** `feed_events` (control-api's read model); `deliveries` only joined for counts. */
+/**
+ * The only code that touches `feed_events` (the read model): the projector writes through
+ * `upsert`, control-api reads through `list` and `story`. `deliveries` is only joined for counts.
+ */
 @Injectable()
 export class FeedRepository {
   constructor(@Inject(DataSource) private readonly ds: DataSource) {}

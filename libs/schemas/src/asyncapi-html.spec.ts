@@ -7,8 +7,8 @@ describe('renderAsyncApiHtml', () => {
 
   it('lists every topic with its producers and consumer groups, and links the JSON', () => {
     for (const t of topicPlan()) expect(html).toContain(`<code>${t.name}</code>`);
-    expect(html).toMatch(/hookstream\.events\.enriched\.v1<\/code><\/a><\/td><td>Enriched events<\/td>[\s\S]*?<td>enricher<\/td><td><code>hookstream-automation<\/code>, <code>hookstream-control-api<\/code><\/td>/);
-    expect(html).toMatch(/hookstream\.events\.enriched\.v1\.dlq<\/code>[\s\S]*?<td>automation, control-api<\/td>/);
+    expect(html).toMatch(/hookstream\.events\.enriched\.v1<\/code><\/a><\/td><td>Enriched events<\/td>[\s\S]*?<td>enricher<\/td><td><code>hookstream-automation<\/code>, <code>hookstream-projector<\/code><\/td>/);
+    expect(html).toMatch(/hookstream\.events\.enriched\.v1\.dlq<\/code>[\s\S]*?<td>automation, projector<\/td>/);
     expect(html).toContain('href="/asyncapi.json"');
   });
 

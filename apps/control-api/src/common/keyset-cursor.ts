@@ -1,20 +1,9 @@
 import { HttpStatus } from '@nestjs/common';
+import type { KeysetPosition } from '@hookstream/db';
 import { ApiError, ApiErrorCode } from './api-error';
 
-/**
- * Position in a list ordered by (time DESC, id DESC): opaque to clients. `at` keeps PostgreSQL's
- * full microsecond precision (see `keysetTime`): the rows of one batch insert share one `now()`,
- * and a cursor rounded to the millisecond would skip the rest of that batch on the next page.
- */
-export interface KeysetPosition {
-  at: string;
-  id: string;
-}
-
-/** SQL for a timestamptz column as the cursor keeps it: UTC, every microsecond. */
-export function keysetTime(column: string): string {
-  return `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
-}
+// The position and its SQL live in libs/db, beside the repositories that page with them; the cursor text is the API's.
+export { keysetTime, type KeysetPosition } from '@hookstream/db';
 
 const CURSOR_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/;
 

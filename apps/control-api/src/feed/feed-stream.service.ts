@@ -5,8 +5,7 @@ import type { Consumer, Kafka } from 'kafkajs';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { ControlApiConfig } from '../control-api.config';
-import { FEED_TOPICS, feedRowOf } from './feed-messages';
-import { statusRank } from './feed-rows';
+import { FEED_TOPICS, feedRowOf, statusRank } from '@hookstream/feed-store';
 import type { EventSummary } from './feed.dto';
 import { summaryFromRow } from './feed-view';
 

@@ -1,7 +1,6 @@
 import type { AttemptRow, DeliveryRow } from '../deliveries/deliveries.repository';
 import type { EventDeliveryView, EventSummary } from './feed.dto';
-import { emptySummary, type FeedRow, type StoredSummary } from './feed-rows';
-import type { FeedEventRow } from './feed.repository';
+import { emptySummary, type FeedEventRow, type FeedRow, type StoredSummary } from '@hookstream/feed-store';
 
 function iso(t: Date | string | null): string | null {
   return t === null ? null : new Date(t).toISOString();

@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { CanonicalEvent, RawEventDto, ValidationReason } from '@hookstream/contracts';
 import { IsIn, IsISO8601, IsOptional, IsString, MaxLength } from 'class-validator';
 import { PageQueryDto } from '../common/pagination';
-import { FEED_STATUSES, type FeedStatus } from './feed-rows';
+import { FEED_STATUSES, type FeedStatus } from '@hookstream/feed-store';
 
 export class FeedQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ example: 'purchase' }) @IsOptional() @IsString() @MaxLength(100) type?: string;

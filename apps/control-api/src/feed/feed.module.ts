@@ -1,17 +1,16 @@
 import { Module } from '@nestjs/common';
+import { FeedRepository } from '@hookstream/feed-store';
 import { AuthModule } from '../auth/auth.module';
 import { DeliveriesModule } from '../deliveries/deliveries.module';
-import { FeedConsumer } from './feed.consumer';
 import { FeedController } from './feed.controller';
-import { FeedPartitionsService } from './feed-partitions.service';
-import { FeedRepository } from './feed.repository';
 import { FeedService } from './feed.service';
 import { FeedStreamService } from './feed-stream.service';
 
+/** The feed's API: list, story and the live stream. The projector (apps/projector) writes it. */
 @Module({
   imports: [AuthModule, DeliveriesModule],
-  controllers: [FeedController, FeedConsumer],
-  providers: [FeedRepository, FeedService, FeedPartitionsService, FeedStreamService],
-  exports: [FeedService, FeedPartitionsService, FeedStreamService],
+  controllers: [FeedController],
+  providers: [FeedRepository, FeedService, FeedStreamService],
+  exports: [FeedService, FeedStreamService],
 })
 export class FeedModule {}

@@ -5,11 +5,8 @@ import { decodeKeysetCursor, toKeysetPage } from '../common/keyset-cursor';
 import { pageLimit, type Page } from '../common/pagination';
 import type { ControlApiConfig } from '../control-api.config';
 import { DeliveriesRepository } from '../deliveries/deliveries.repository';
-import { EmailHasher } from './email-hash';
-import { FeedPartitionsService, utcDay } from './feed-partitions.service';
-import { dedupeRows, type FeedRow } from './feed-rows';
+import { EmailHasher, FeedRepository } from '@hookstream/feed-store';
 import type { EventStoryView, EventSummary, FeedQueryDto } from './feed.dto';
-import { FeedRepository } from './feed.repository';
 import { deliveryView, summaryFromDb } from './feed-view';
 
 @Injectable()
@@ -19,23 +16,9 @@ export class FeedService {
   constructor(
     @Inject(APP_CONFIG) config: ControlApiConfig,
     private readonly repo: FeedRepository,
-    private readonly partitions: FeedPartitionsService,
     private readonly deliveries: DeliveriesRepository,
   ) {
     this.emails = new EmailHasher(config.SECRETS_KEY);
-  }
-
-  /**
-   * Writes one consumed batch. Events already past retention are skipped (their day is, or is
-   * about to be, dropped); a day without a partition yet is created first.
-   */
-  async write(rows: FeedRow[], now = new Date()): Promise<number> {
-    const cutoff = this.partitions.retentionCutoff(now).getTime();
-    const kept = dedupeRows(rows).filter((r) => Date.parse(r.receivedAt) >= cutoff);
-    if (kept.length === 0) return 0;
-    await this.partitions.ensureDays(kept.map((r) => utcDay(r.receivedAt)));
-    await this.repo.upsert(kept.map((r) => ({ ...r, emailHash: r.email ? this.emails.hash(r.email) : null })));
-    return kept.length;
   }
 
   async list(accountId: string, q: FeedQueryDto): Promise<Page<EventSummary>> {

@@ -1,0 +1,16 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { FeedProjectionModule } from '@hookstream/feed-store';
+import { CoreModule } from '@hookstream/platform';
+import type { ProjectorConfig } from './projector.config';
+
+export const APP_NAME = 'projector';
+
+@Module({})
+export class AppModule {
+  static register(config: ProjectorConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [CoreModule.forRoot({ appName: APP_NAME, config, database: true }), FeedProjectionModule.register(config)],
+    };
+  }
+}

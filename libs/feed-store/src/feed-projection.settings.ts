@@ -1,0 +1,13 @@
+/** What the feed projection needs to know; the projector's config class carries these variables. */
+export interface FeedProjectionSettings {
+  /** Keys the e-mail hash (`EmailHasher`), so the feed never stores an address. */
+  SECRETS_KEY: string;
+  /** Days of events the feed keeps; older daily partitions of `feed_events` are dropped. */
+  FEED_RETENTION_DAYS: number;
+  /** Daily partitions created ahead of time (the writer also creates a missing day on demand). */
+  FEED_PARTITIONS_AHEAD_DAYS: number;
+  /** How often partitions are maintained. */
+  FEED_MAINTENANCE_INTERVAL_MS: number;
+}
+
+export const FEED_PROJECTION_SETTINGS = Symbol('FEED_PROJECTION_SETTINGS');
