@@ -27,6 +27,18 @@ export default [
             { sourceTag: 'type:tools', onlyDependOnLibsWithTags: ['type:lib'] },
             // Examples show what a team outside Hookstream can do: the published documents, no Hookstream code.
             { sourceTag: 'type:example', notDependOnLibsWithTags: ['type:lib', 'type:app'] },
+            // Scopes: a table's owner lib (scope:<table>) is imported only by the apps that own or read
+            // that table; every app and lib may use the shared libs. A new scope needs a line here.
+            { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
+            { sourceTag: 'scope:feed', onlyDependOnLibsWithTags: ['scope:shared'] },
+            { sourceTag: 'scope:projector', onlyDependOnLibsWithTags: ['scope:shared', 'scope:feed'] },
+            { sourceTag: 'scope:control', onlyDependOnLibsWithTags: ['scope:shared', 'scope:feed'] },
+            { sourceTag: 'scope:ingest', onlyDependOnLibsWithTags: ['scope:shared'] },
+            { sourceTag: 'scope:validate', onlyDependOnLibsWithTags: ['scope:shared'] },
+            { sourceTag: 'scope:enrich', onlyDependOnLibsWithTags: ['scope:shared'] },
+            { sourceTag: 'scope:automate', onlyDependOnLibsWithTags: ['scope:shared'] },
+            { sourceTag: 'scope:deliver', onlyDependOnLibsWithTags: ['scope:shared'] },
+            { sourceTag: 'scope:dashboard', onlyDependOnLibsWithTags: [] },
           ],
         },
       ],
