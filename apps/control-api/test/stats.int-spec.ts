@@ -1,7 +1,7 @@
 import { IdPrefix, newId } from '@hookstream/contracts';
 import { DataSource } from '@hookstream/db';
-import { FeedPartitionsService } from '../src/feed/feed-partitions.service';
-import { startControlApi, type TestApp } from './control-api.harness';
+import { FeedPartitionsService } from '@hookstream/feed-store';
+import { startControlApi, TEST_FEED_PROJECTION, type TestApp } from './control-api.harness';
 
 interface Grid {
   from: string;
@@ -42,7 +42,8 @@ describe('dashboard charts: /v1/stats from the read model, per account (real Pos
     b = await t.newAccount('Charts B');
     // The feed's day partitions of every time this test writes (boot made only today's and later).
     const days = [now - 2 * HOUR, now].map((x) => new Date(x).toISOString().slice(0, 10));
-    await t.app.get(FeedPartitionsService).ensureDays([...new Set(days)]);
+    // (apps/projector maintains them; its FeedPartitionsService, from libs/feed-store, does it here.)
+    await new FeedPartitionsService(ds, { SECRETS_KEY: t.config.SECRETS_KEY, ...TEST_FEED_PROJECTION }).ensureDays([...new Set(days)]);
   });
   afterAll(async () => {
     await t?.close();

@@ -29,6 +29,12 @@ export interface FeedStoryRow extends FeedEventRow {
   duplicate: { originalEventId: string; dedupeKey: string } | null;
 }
 
+export interface FeedStatusCount {
+  bucket: Date;
+  key: FeedStatus;
+  count: number;
+}
+
 export interface FeedFilter {
   type?: string;
   status?: FeedStatus;
@@ -152,5 +158,18 @@ export class FeedRepository {
       [accountId, id],
     );
     return rows[0];
+  }
+
+  /**
+   * Events per time bucket and status (the dashboard's events chart): buckets start on multiples of
+   * `bucketSeconds` since the Unix epoch; stays on `(account_id, received_at)` within the window's days.
+   */
+  countsByStatus(accountId: string, from: Date, to: Date, bucketSeconds: number): Promise<FeedStatusCount[]> {
+    return this.ds.query(
+      `SELECT date_bin(make_interval(secs => $4), received_at, TIMESTAMPTZ '1970-01-01 00:00:00+00') AS bucket, status AS key, count(*)::int AS count
+         FROM feed_events WHERE account_id = $1 AND received_at >= $2 AND received_at < $3
+        GROUP BY 1, 2`,
+      [accountId, from, to, bucketSeconds],
+    );
   }
 }

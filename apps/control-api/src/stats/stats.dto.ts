@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
-import { FEED_STATUSES, type FeedStatus } from '../feed/feed-rows';
+import { FEED_STATUSES, type FeedStatus } from '@hookstream/feed-store';
 import { DELIVERY_STATUSES, type DeliveryStatus } from '../deliveries/deliveries.repository';
 import { STATS_WINDOWS, type StatsWindow } from './stats-buckets';
 

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { FeedRepository } from '@hookstream/feed-store';
 import { AuthModule } from '../auth/auth.module';
 import { StatsController } from './stats.controller';
 import { StatsRepository } from './stats.repository';
@@ -8,6 +9,6 @@ import { StatsService } from './stats.service';
 @Module({
   imports: [AuthModule],
   controllers: [StatsController],
-  providers: [StatsRepository, StatsService],
+  providers: [FeedRepository, StatsRepository, StatsService],
 })
 export class StatsModule {}

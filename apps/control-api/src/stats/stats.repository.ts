@@ -25,8 +25,8 @@ export interface LatencyBucketRow {
 }
 
 /**
- * The dashboard charts' aggregates, read from the read model (feed_events, deliveries,
- * delivery_attempts), always for one account. Each statement stays on an index that starts with
+ * The dashboard charts' aggregates of deliveries and delivery_attempts, always for one account
+ * (the events chart's counts come from the feed's owner, `FeedRepository.countsByStatus`). Each statement stays on an index that starts with
  * the account (or its endpoints) and the time: `feed_events (account_id, received_at)` within the
  * window's day partitions, `deliveries (account_id, created_at)`,
  * `delivery_attempts (endpoint_id, attempted_at)`.
@@ -34,15 +34,6 @@ export interface LatencyBucketRow {
 @Injectable()
 export class StatsRepository {
   constructor(@Inject(DataSource) private readonly ds: DataSource) {}
-
-  async eventCounts(accountId: string, from: Date, to: Date, bucketSeconds: number): Promise<CountRow[]> {
-    return this.ds.query(
-      `SELECT ${BIN('received_at', '$4')} AS bucket, status AS key, count(*)::int AS count
-         FROM feed_events WHERE account_id = $1 AND received_at >= $2 AND received_at < $3
-        GROUP BY 1, 2`,
-      [accountId, from, to, bucketSeconds],
-    );
-  }
 
   async deliveryCounts(accountId: string, from: Date, to: Date, bucketSeconds: number): Promise<CountRow[]> {
     return this.ds.query(

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
+import { FEED_STATUSES, FeedRepository } from '@hookstream/feed-store';
 import { DELIVERY_STATUSES } from '../deliveries/deliveries.repository';
-import { FEED_STATUSES } from '../feed/feed-rows';
 import { bucketGrid, bucketIndex, countSeries, type BucketGrid, type StatsWindow } from './stats-buckets';
 import type { DeliveryStatsView, EndpointLatencySeries, EventStatsView, LatencyStatsView } from './stats.dto';
 import { StatsRepository } from './stats.repository';
@@ -15,11 +15,14 @@ function gridView(g: BucketGrid) {
 /** The dashboard's charts, from the read model (never from Prometheus), for the caller's account only. */
 @Injectable()
 export class StatsService {
-  constructor(private readonly repo: StatsRepository) {}
+  constructor(
+    private readonly repo: StatsRepository,
+    private readonly feed: FeedRepository,
+  ) {}
 
   async events(accountId: string, window: StatsWindow, now = new Date()): Promise<EventStatsView> {
     const g = bucketGrid(window, now);
-    const rows = await this.repo.eventCounts(accountId, g.from, g.to, g.bucketSeconds);
+    const rows = await this.feed.countsByStatus(accountId, g.from, g.to, g.bucketSeconds);
     return { ...gridView(g), series: countSeries(g, FEED_STATUSES, rows) };
   }
 
