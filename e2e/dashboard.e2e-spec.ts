@@ -267,6 +267,17 @@ describe('dashboard: a real browser creates a source, sends a test event and wat
     expect(await inked('chart-deliveries', [6, 118, 71])).toBeGreaterThan(10); // succeeded
     expect(await inked('chart-latency', [79, 70, 229])).toBeGreaterThan(10); // the busiest endpoint, #4f46e5
     expect(await inked('chart-events', [180, 35, 24])).toBe(0); // nothing was rejected: no #b42318 line (empty series are not drawn)
+
+    // The last 24 hours: the same events, in 15-minute buckets.
+    const [wide] = await Promise.all([
+      page.waitForResponse((r) => r.url().includes('/v1/stats/events?window=24h')),
+      page.locator('select[name=chart-window]').selectOption('24h'),
+    ]);
+    expect(((await wide.json()) as { bucketSeconds: number }).bucketSeconds).toBe(900);
+    await page.locator(`[data-testid=chart-events-legend] [data-key=accepted][data-total="${accepted}"]`).waitFor();
+    expect(await inked('chart-events', [6, 118, 71])).toBeGreaterThan(10);
+    // The toasts of the steps above would cover the latency chart in the picture.
+    await waitFor(async () => ((await page.locator('.toast').count()) === 0 ? true : undefined), { timeoutMs: 10_000, what: 'the toasts to go' });
     await shot('11-charts');
   }));
 
