@@ -37,4 +37,13 @@ describe('module boundaries (lint)', () => {
   it('passes the same import where the scope allows it (control-api reads the feed)', async () => {
     expect(await boundaryErrors('apps/control-api/test/boundary-probe.int-spec.ts', "import { FeedRepository } from '@hookstream/feed-store';\nexport const probe = FeedRepository;\n")).toEqual([]);
   });
+
+  it('lets delivery and control-api use the owner of delivery’s tables, and no other app (ingest-gateway → delivery-store fails)', async () => {
+    const code = "import { DELIVERY_STATUSES } from '@hookstream/delivery-store';\nexport const probe = DELIVERY_STATUSES;\n";
+    expect(await boundaryErrors('apps/delivery/src/boundary-probe.ts', code)).toEqual([]);
+    expect(await boundaryErrors('apps/control-api/src/boundary-probe.ts', code)).toEqual([]);
+    const errors = await boundaryErrors('apps/ingest-gateway/test/boundary-probe.int-spec.ts', code);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/scope:ingest/);
+  });
 });

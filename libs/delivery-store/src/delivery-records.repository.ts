@@ -1,12 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource } from '@hookstream/db';
-import { keysetTime, type KeysetPosition } from '../common/keyset-cursor';
+import { DataSource, keysetTime, type KeysetPosition } from '@hookstream/db';
+import { RETRYABLE_STATUSES, type DeliveryStatus } from './delivery-status';
 
-export const DELIVERY_STATUSES = ['pending', 'succeeded', 'failed', 'exhausted', 'cancelled'] as const;
-export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
-
-/** The statuses "retry now" may take back (apps/delivery/README.md "Retry now"). */
-const RETRYABLE = `('pending', 'failed', 'exhausted', 'cancelled')`;
+const RETRYABLE = `(${RETRYABLE_STATUSES.map((s) => `'${s}'`).join(', ')})`;
 /** Make due now; keep `updated_at` untouched — the delivery app uses it as its lease token. */
 const MAKE_DUE = `status = CASE WHEN status = 'pending' THEN 'pending' ELSE 'failed' END, next_attempt_at = now()`;
 
@@ -63,11 +59,12 @@ const SELECT_DELIVERY = `SELECT d.id, d.webhook_id, d.account_id, d.endpoint_id,
   FROM deliveries d LEFT JOIN endpoints e ON e.id = d.endpoint_id`;
 
 /**
- * Reads of `deliveries` / `delivery_attempts`, which the delivery app owns. The only writes are
- * the "retry now" statement that app documents as its contract with us.
+ * Reads of `deliveries` / `delivery_attempts` for the API (lists, an event's deliveries, the
+ * endpoint health widget), and the one command another app may give them: "retry now" / replay,
+ * which only makes deliveries due (apps/delivery/README.md documents it as its contract).
  */
 @Injectable()
-export class DeliveriesRepository {
+export class DeliveryRecordsRepository {
   constructor(@Inject(DataSource) private readonly ds: DataSource) {}
 
   list(accountId: string, f: DeliveryFilter, limit: number, after?: KeysetPosition): Promise<DeliveryRow[]> {

@@ -1,8 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from '@hookstream/db';
-import type { CountRow } from './stats-buckets';
+import type { DeliveryStatus } from './delivery-status';
 
-/** Buckets start on multiples of their width since the Unix epoch, as `bucketGrid` lays them out. */
+export interface DeliveryStatusCount {
+  bucket: Date;
+  key: DeliveryStatus;
+  count: number;
+}
+
+/** Buckets start on multiples of their width since the Unix epoch (control-api's `bucketGrid` lays them out so). */
 const BIN = (col: string, param: string) => `date_bin(make_interval(secs => ${param}), ${col}, TIMESTAMPTZ '1970-01-01 00:00:00+00')`;
 
 /** An attempt that was sent (a refused or skipped one has no latency to speak of). */
@@ -25,17 +31,16 @@ export interface LatencyBucketRow {
 }
 
 /**
- * The dashboard charts' aggregates of deliveries and delivery_attempts, always for one account
- * (the events chart's counts come from the feed's owner, `FeedRepository.countsByStatus`). Each statement stays on an index that starts with
- * the account (or its endpoints) and the time: `feed_events (account_id, received_at)` within the
- * window's day partitions, `deliveries (account_id, created_at)`,
+ * The dashboard charts' aggregates of deliveries and their attempts, always for one account (the
+ * events chart's come from libs/feed-store). Each statement stays on an index that starts with the
+ * account (or its endpoints) and the time: `deliveries (account_id, created_at)`,
  * `delivery_attempts (endpoint_id, attempted_at)`.
  */
 @Injectable()
-export class StatsRepository {
+export class DeliveryStatsRepository {
   constructor(@Inject(DataSource) private readonly ds: DataSource) {}
 
-  async deliveryCounts(accountId: string, from: Date, to: Date, bucketSeconds: number): Promise<CountRow[]> {
+  async deliveryCounts(accountId: string, from: Date, to: Date, bucketSeconds: number): Promise<DeliveryStatusCount[]> {
     return this.ds.query(
       `SELECT ${BIN('created_at', '$4')} AS bucket, status AS key, count(*)::int AS count
          FROM deliveries WHERE account_id = $1 AND created_at >= $2 AND created_at < $3

@@ -1,8 +1,29 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsISO8601, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { PageQueryDto } from '../common/pagination';
-import { AttemptView } from '../feed/feed.dto';
-import { DELIVERY_STATUSES, type DeliveryStatus } from './deliveries.repository';
+import { DELIVERY_STATUSES, type DeliveryStatus } from '@hookstream/delivery-store';
+
+export class AttemptView {
+  @ApiProperty() attempt!: number;
+  @ApiProperty({ enum: ['succeeded', 'failed', 'exhausted', 'endpoint_disabled', 'skipped'] }) outcome!: string;
+  @ApiProperty({ nullable: true, type: Number }) httpStatus!: number | null;
+  @ApiProperty() latencyMs!: number;
+  @ApiProperty({ nullable: true, type: String }) error!: string | null;
+  @ApiProperty() attemptedAt!: string;
+  @ApiProperty({ nullable: true, type: String, description: 'first 4 KiB' }) responseBody!: string | null;
+}
+
+export class EventDeliveryView {
+  @ApiProperty() id!: string;
+  @ApiProperty() endpointId!: string;
+  @ApiProperty({ nullable: true, type: String, description: 'null once the endpoint was deleted' }) endpointUrl!: string | null;
+  @ApiProperty({ enum: ['pending', 'succeeded', 'failed', 'exhausted', 'cancelled'] }) status!: string;
+  @ApiProperty() attempts!: number;
+  @ApiProperty({ nullable: true, type: Number }) lastHttpStatus!: number | null;
+  @ApiProperty({ nullable: true, type: String }) lastError!: string | null;
+  @ApiProperty({ nullable: true, type: String }) nextAttemptAt!: string | null;
+  @ApiProperty({ type: [AttemptView] }) attemptLog!: AttemptView[];
+}
 
 export class DeliveryQueryDto extends PageQueryDto {
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(100) endpointId?: string;

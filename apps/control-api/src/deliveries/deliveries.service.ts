@@ -7,8 +7,8 @@ import { pageLimit, type Page } from '../common/pagination';
 import type { ControlApiConfig } from '../control-api.config';
 import { EndpointHealthRepository } from '../endpoint-health/endpoint-health.repository';
 import { EndpointsRepository } from '../endpoints/endpoints.repository';
-import { deliveryView } from '../feed/feed-view';
-import { DeliveriesRepository, type AttemptRow, type DeliveryRow } from './deliveries.repository';
+import { DeliveryRecordsRepository, type AttemptRow, type DeliveryRow } from '@hookstream/delivery-store';
+import { deliveryView } from './delivery-view';
 import type { DeliveryDetailView, DeliveryQueryDto, DeliverySummary, EndpointHealthView, SampleView } from './deliveries.dto';
 import { INTERNAL_TOKEN_HEADER, internalToken } from '@hookstream/webhooks';
 
@@ -51,7 +51,7 @@ export class DeliveriesService {
   constructor(
     @Inject(DataSource) private readonly ds: DataSource,
     @Inject(APP_CONFIG) private readonly config: ControlApiConfig,
-    private readonly repo: DeliveriesRepository,
+    private readonly repo: DeliveryRecordsRepository,
     private readonly endpoints: EndpointsRepository,
     private readonly healthRepo: EndpointHealthRepository,
   ) {}

@@ -1,5 +1,4 @@
-import type { AttemptRow, DeliveryRow } from '../deliveries/deliveries.repository';
-import type { EventDeliveryView, EventSummary } from './feed.dto';
+import type { EventSummary } from './feed.dto';
 import { emptySummary, type FeedEventRow, type FeedRow, type StoredSummary } from '@hookstream/feed-store';
 
 function iso(t: Date | string | null): string | null {
@@ -26,28 +25,4 @@ export function summaryFromRow(r: FeedRow): EventSummary {
     r.summary,
     { total: 0, succeeded: 0, failed: 0 },
   );
-}
-
-export function deliveryView(d: DeliveryRow, attempts: AttemptRow[]): EventDeliveryView {
-  return {
-    id: d.id,
-    endpointId: d.endpoint_id,
-    endpointUrl: d.endpoint_url,
-    status: d.status,
-    attempts: d.attempts,
-    lastHttpStatus: d.last_http_status,
-    lastError: d.last_error,
-    nextAttemptAt: iso(d.next_attempt_at),
-    attemptLog: attempts
-      .filter((a) => a.delivery_id === d.id)
-      .map((a) => ({
-        attempt: a.attempt,
-        outcome: a.outcome,
-        httpStatus: a.http_status,
-        latencyMs: a.latency_ms,
-        error: a.error,
-        attemptedAt: new Date(a.attempted_at).toISOString(),
-        responseBody: a.response_body,
-      })),
-  };
 }

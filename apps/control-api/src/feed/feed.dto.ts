@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { CanonicalEvent, RawEventDto, ValidationReason } from '@hookstream/contracts';
 import { IsIn, IsISO8601, IsOptional, IsString, MaxLength } from 'class-validator';
 import { PageQueryDto } from '../common/pagination';
+import { EventDeliveryView } from '../deliveries/deliveries.dto';
 import { FEED_STATUSES, type FeedStatus } from '@hookstream/feed-store';
 
 export class FeedQueryDto extends PageQueryDto {
@@ -58,28 +59,6 @@ export class EventSummary {
 export class EventPage {
   @ApiProperty({ type: [EventSummary] }) data!: EventSummary[];
   @ApiProperty({ nullable: true, type: String }) nextCursor!: string | null;
-}
-
-export class AttemptView {
-  @ApiProperty() attempt!: number;
-  @ApiProperty({ enum: ['succeeded', 'failed', 'exhausted', 'endpoint_disabled', 'skipped'] }) outcome!: string;
-  @ApiProperty({ nullable: true, type: Number }) httpStatus!: number | null;
-  @ApiProperty() latencyMs!: number;
-  @ApiProperty({ nullable: true, type: String }) error!: string | null;
-  @ApiProperty() attemptedAt!: string;
-  @ApiProperty({ nullable: true, type: String, description: 'first 4 KiB' }) responseBody!: string | null;
-}
-
-export class EventDeliveryView {
-  @ApiProperty() id!: string;
-  @ApiProperty() endpointId!: string;
-  @ApiProperty({ nullable: true, type: String, description: 'null once the endpoint was deleted' }) endpointUrl!: string | null;
-  @ApiProperty({ enum: ['pending', 'succeeded', 'failed', 'exhausted', 'cancelled'] }) status!: string;
-  @ApiProperty() attempts!: number;
-  @ApiProperty({ nullable: true, type: Number }) lastHttpStatus!: number | null;
-  @ApiProperty({ nullable: true, type: String }) lastError!: string | null;
-  @ApiProperty({ nullable: true, type: String }) nextAttemptAt!: string | null;
-  @ApiProperty({ type: [AttemptView] }) attemptLog!: AttemptView[];
 }
 
 export class EventStoryView {

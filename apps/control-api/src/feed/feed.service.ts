@@ -1,13 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { DeliveryRecordsRepository } from '@hookstream/delivery-store';
+import { EmailHasher, FeedRepository } from '@hookstream/feed-store';
 import { APP_CONFIG } from '@hookstream/platform';
 import { ApiError } from '../common/api-error';
 import { decodeKeysetCursor, toKeysetPage } from '../common/keyset-cursor';
 import { pageLimit, type Page } from '../common/pagination';
 import type { ControlApiConfig } from '../control-api.config';
-import { DeliveriesRepository } from '../deliveries/deliveries.repository';
-import { EmailHasher, FeedRepository } from '@hookstream/feed-store';
+import { deliveryView } from '../deliveries/delivery-view';
 import type { EventStoryView, EventSummary, FeedQueryDto } from './feed.dto';
-import { deliveryView, summaryFromDb } from './feed-view';
+import { summaryFromDb } from './feed-view';
 
 @Injectable()
 export class FeedService {
@@ -16,7 +17,7 @@ export class FeedService {
   constructor(
     @Inject(APP_CONFIG) config: ControlApiConfig,
     private readonly repo: FeedRepository,
-    private readonly deliveries: DeliveriesRepository,
+    private readonly deliveries: DeliveryRecordsRepository,
   ) {
     this.emails = new EmailHasher(config.SECRETS_KEY);
   }

@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
 import { FEED_STATUSES, type FeedStatus } from '@hookstream/feed-store';
-import { DELIVERY_STATUSES, type DeliveryStatus } from '../deliveries/deliveries.repository';
+import { DELIVERY_STATUSES, type DeliveryStatus } from '@hookstream/delivery-store';
 import { STATS_WINDOWS, type StatsWindow } from './stats-buckets';
 
 export const MAX_LATENCY_ENDPOINTS = 20;

@@ -1,9 +1,8 @@
 import { Injectable } from '@nestjs/common';
+import { DELIVERY_STATUSES, DeliveryStatsRepository } from '@hookstream/delivery-store';
 import { FEED_STATUSES, FeedRepository } from '@hookstream/feed-store';
-import { DELIVERY_STATUSES } from '../deliveries/deliveries.repository';
 import { bucketGrid, bucketIndex, countSeries, type BucketGrid, type StatsWindow } from './stats-buckets';
 import type { DeliveryStatsView, EndpointLatencySeries, EventStatsView, LatencyStatsView } from './stats.dto';
-import { StatsRepository } from './stats.repository';
 
 /** Latencies are whole milliseconds; percentiles interpolate, so keep one decimal. */
 const ms = (v: number | string): number => Math.round(Number(v) * 10) / 10;
@@ -16,7 +15,7 @@ function gridView(g: BucketGrid) {
 @Injectable()
 export class StatsService {
   constructor(
-    private readonly repo: StatsRepository,
+    private readonly repo: DeliveryStatsRepository,
     private readonly feed: FeedRepository,
   ) {}
 

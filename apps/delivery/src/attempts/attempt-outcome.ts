@@ -1,10 +1,9 @@
 import type { AttemptOutcome } from '@hookstream/contracts';
+import type { DeliveryStatus } from '@hookstream/delivery-store';
 import { classifyResponse, nextDelayMs, parseRetrySchedule, retryAfterMs, type DelayBounds } from '@hookstream/webhooks';
 import type { RunVerdict } from '../dispatch/dispatcher';
 import type { OutboundResult } from '../outbound/outbound-client';
 
-/** Row states of `deliveries`. `failed` means "failed so far, another attempt is scheduled". */
-export type DeliveryStatus = 'pending' | 'succeeded' | 'failed' | 'exhausted' | 'cancelled';
 
 export interface AttemptDecision {
   outcome: AttemptOutcome;

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { AttemptOutcome, DeliveryRequestDto } from '@hookstream/contracts';
 import { DataSource } from '@hookstream/db';
-import type { DeliveryStatus } from '../attempts/attempt-outcome';
+import type { DeliveryStatus } from '@hookstream/delivery-store';
 import { StatementBatcher } from './statement-batcher';
 
 /**
