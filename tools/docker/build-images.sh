@@ -157,7 +157,7 @@ ca_args() {
 # ------------------------------------------------------------------ images ----
 build_app() {
   local hash t0=$SECONDS
-  hash="$(inputs_hash "$NODE_IMAGE" apps libs tools/runtime patches package.json package-lock.json tsconfig.base.json tsconfig.build.json tsconfig.json docker/Dockerfile .dockerignore)"
+  hash="$(inputs_hash "$NODE_IMAGE" apps libs tools/runtime tools/build patches package.json package-lock.json tsconfig.base.json tsconfig.build.json tsconfig.json docker/Dockerfile .dockerignore)"
   if up_to_date "$APP_IMAGE" "$hash"; then log "$APP_IMAGE is up to date"; return 0; fi
   log "building $APP_IMAGE (FROM $NODE_IMAGE) ..."
   # shellcheck disable=SC2046
