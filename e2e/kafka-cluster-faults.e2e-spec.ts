@@ -53,15 +53,32 @@ describe('three-broker cluster: broker faults under load lose no acknowledged ev
     }, { timeoutMs: 90_000, intervalMs: 500, what: 'every partition with 3 in-sync replicas' });
   }
 
-  /** Which roles a broker holds right now: partitions it leads on the event path, active controller, group coordinator. */
+  /**
+   * The partition of events.raw the gateway writes this test's source to (the only one with records
+   * on this private cluster) and its leader: the broker the gateway's producer talks to.
+   */
+  async function gatewayLeader(): Promise<{ node: number; partition: number }> {
+    const written = (await admin.fetchTopicOffsets(Topics.eventsRaw)).filter((o) => Number(o.high) > 0);
+    expect(written).toHaveLength(1);
+    const md = await admin.fetchTopicMetadata({ topics: [Topics.eventsRaw] });
+    const p = md.topics[0].partitions.find((x) => x.partitionId === written[0].partition);
+    return { node: p?.leader ?? -1, partition: written[0].partition };
+  }
+
+  /** What a broker is right now: active KRaft controller, group coordinator (offsets topic leader), partitions it leads on the event path. */
   async function rolesOf(node: number): Promise<Record<string, unknown>> {
-    const md = await admin.fetchTopicMetadata({ topics: [Topics.eventsRaw, '__consumer_offsets'] });
-    const leaderOf = (topic: string) => md.topics.find((t) => t.name === topic)?.partitions.map((p) => p.leader) ?? [];
-    const { controller } = await admin.describeCluster();
-    return { node, activeController: controller === node, eventsRawLeaders: leaderOf(Topics.eventsRaw), groupCoordinator: leaderOf('__consumer_offsets')[0] === node };
+    const md = await admin.fetchTopicMetadata({ topics: [...PATH_TOPICS, '__consumer_offsets'] });
+    const led = md.topics.flatMap((t) => t.partitions.filter((p) => p.leader === node).map((p) => `${t.name}[${p.partitionId}]`));
+    return {
+      node,
+      activeController: (await cluster.activeController()) === node,
+      groupCoordinator: led.some((l) => l.startsWith('__consumer_offsets')),
+      leads: led.filter((l) => !l.startsWith('__consumer_offsets')),
+    };
   }
 
   async function run(name: string, fault: (stream: EventStream) => Promise<Record<string, unknown> | void>): Promise<StreamReport> {
+    await ensurePipeline();
     await fullIsr();
     const stream = new EventStream(sourceUrl, { senders: 4, gapMs: 40 });
     const before = receiver.received.length;
@@ -121,6 +138,13 @@ describe('three-broker cluster: broker faults under load lose no acknowledged ev
 
   let inboxUrl = '';
 
+  /** The whole pipeline, for a test run on its own (`-t`) without the boot test that starts it. */
+  async function ensurePipeline(): Promise<void> {
+    if (sourceUrl) return;
+    await pipeline.start(['ingest-gateway']);
+    await startRest();
+  }
+
   beforeAll(async () => {
     await cluster.start();
     const clusterEnv = await cluster.clientEnv();
@@ -165,6 +189,7 @@ describe('three-broker cluster: broker faults under load lose no acknowledged ev
   }, 400_000);
 
   it('the apps created their topics with RF 3, min.insync.replicas 2, and the plan\'s retention and cleanup policy', async () => {
+    await ensurePipeline();
     const md = await admin.fetchTopicMetadata({ topics: PATH_TOPICS });
     for (const t of md.topics) for (const p of t.partitions) expect(p.replicas).toHaveLength(3);
     const configs = await admin.describeConfigs({
@@ -197,10 +222,12 @@ describe('three-broker cluster: broker faults under load lose no acknowledged ev
     expectNoLoss(r, 30_000);
   }, 600_000);
 
-  it('one broker paused (SIGSTOP) for longer than the session timeouts', async () => {
+  it('the broker leading the gateway\'s partition paused (SIGSTOP) for longer than the session timeouts', async () => {
     const r = await run('broker SIGSTOP', async () => {
-      const { node } = await busiestLeader();
-      const roles = await rolesOf(node);
+      // The broker the gateway writes to: its producer must find the new leader (a paused broker
+      // keeps its connections open; only the request timeout tells).
+      const { node, partition } = await gatewayLeader();
+      const roles = { ...(await rolesOf(node)), gatewayPartition: partition };
       await cluster.signal(node, 'SIGSTOP');
       try {
         await sleep(PAUSE_MS);

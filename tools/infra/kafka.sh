@@ -2,7 +2,7 @@
 # Local Apache Kafka (KRaft) for Hookstream development, no Docker needed: one node, or a cluster
 # of KAFKA_CLUSTER_SIZE nodes; plaintext, or (KAFKA_SECURITY=sasl_ssl) a SASL_SSL listener with
 # certificates made by openssl and SCRAM users made by Kafka's own storage tool.
-#   tools/infra/kafka.sh start|stop|status|fetch|client-env|start-node N|stop-node N|pid N
+#   tools/infra/kafka.sh start|stop|status|fetch|client-env|start-node N|stop-node N|pid N|quorum-leader
 # See tools/infra/README.md for environment variables.
 set -euo pipefail
 # shellcheck source=lib.sh
@@ -45,7 +45,7 @@ KAFKA_LOG="$(node_log 1)"
 KAFKA_PID_FILE="$(node_pid_file 1)"
 
 usage() {
-  echo "usage: $0 {start|stop|status|fetch|client-env|start-node N|stop-node N|pid N}" >&2
+  echo "usage: $0 {start|stop|status|fetch|client-env|start-node N|stop-node N|pid N|quorum-leader}" >&2
   exit 2
 }
 
@@ -222,6 +222,11 @@ PROPS
     cat >>"$dir/server.properties" <<PROPS
 replica.lag.time.max.ms=10000
 unclean.leader.election.enable=false
+# A broker's requests to the active controller (AlterPartition: taking a stopped follower out of an
+# ISR) wait this long for an answer before the broker looks for the newly elected controller. With
+# Kafka's default (30 s) a paused active controller holds every ISR change, and with it every
+# acks=all write to the partitions it followed, until it wakes up; 5 s bounds that stall.
+controller.socket.timeout.ms=5000
 PROPS
   fi
   if [ "$KAFKA_SECURITY" = sasl_ssl ]; then
@@ -542,6 +547,19 @@ cmd_stop_node() { # node: graceful stop (SIGTERM: the broker hands its leadershi
   rm -f "$(node_pid_file "$n")"
 }
 
+cmd_quorum_leader() { # the node id of the active KRaft controller (Kafka's own MetadataQuorumCommand)
+  local n out
+  for n in $(nodes); do
+    node_pid "$n" >/dev/null || continue
+    if out="$(java -Xmx128m "$(log_opts)" -cp "$KAFKA_LIB/*" org.apache.kafka.tools.MetadataQuorumCommand \
+      --bootstrap-controller "127.0.0.1:$(controller_port "$n")" describe --status 2>/dev/null)"; then
+      awk '/^LeaderId:/ {print $2}' <<<"$out"
+      return 0
+    fi
+  done
+  die "no controller answered (is Kafka running?)"
+}
+
 cmd_status() {
   local pid
   if pid="$(local_pid)"; then
@@ -581,5 +599,6 @@ case "${1:-}" in
   start-node) [ -n "${2:-}" ] || usage; with_lock kafka && cmd_start_node "$2" ;;
   stop-node) [ -n "${2:-}" ] || usage; with_lock kafka && cmd_stop_node "$2" ;;
   pid) [ -n "${2:-}" ] || usage; node_pid "$2" ;;
+  quorum-leader) cmd_quorum_leader ;;
   *) usage ;;
 esac

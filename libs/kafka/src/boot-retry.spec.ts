@@ -38,4 +38,25 @@ describe('retryKafkaBootStep: a boot step that needs Kafka', () => {
     expect(isPermanentKafkaBootError(Object.assign(new Error('The coordinator is loading'), { name: 'KafkaJSProtocolError', type: 'COORDINATOR_LOAD_IN_PROGRESS' }))).toBe(false);
     expect(isPermanentKafkaBootError(Object.assign(new Error('Timed out while waiting for topic leaders'), { name: 'KafkaJSTimeout' }))).toBe(false);
   });
+
+  it('stops after a few closed connections in a row (a plaintext client on a TLS listener), not at the first', async () => {
+    let calls = 0;
+    const logs: string[] = [];
+    const closed = new KafkaAccessError('Kafka at b:9093 (plaintext): the broker closed the connection before answering … set KAFKA_SSL=true', false, { suspectSetting: true });
+    await expect(retryKafkaBootStep(async () => {
+      calls++;
+      throw closed;
+    }, { what: 'use Kafka', log: (m) => logs.push(m), baseMs: 1 })).rejects.toBe(closed);
+    expect(calls).toBe(3);
+    expect(logs).toHaveLength(2);
+
+    // Interleaved with other transient failures, it is a broker coming and going: waited for.
+    calls = 0;
+    const refused = new KafkaAccessError('is not usable: connect ECONNREFUSED', false);
+    await expect(retryKafkaBootStep(async () => {
+      calls++;
+      if (calls > 6) return 'up';
+      throw calls % 2 === 0 ? refused : closed;
+    }, { what: 'use Kafka', log: () => undefined, baseMs: 1 })).resolves.toBe('up');
+  });
 });

@@ -30,6 +30,11 @@ export interface BootRetryOptions {
   isPermanent?: (err: unknown) => boolean;
   /** Clean up a half-done attempt (a consumer that connected but could not subscribe …). */
   onFailure?: () => Promise<void>;
+  /**
+   * A failure that looks like a setting but could be a broker going away (`KafkaAccessError.suspectSetting`)
+   * stops the boot once it happened this many times in a row (default 3, about 3.5 s).
+   */
+  suspectLimit?: number;
 }
 
 /**
@@ -45,11 +50,14 @@ export async function retryKafkaBootStep<T>(step: () => Promise<T>, opts: BootRe
   const max = opts.maxMs ?? 5000;
   const permanent = opts.isPermanent ?? isPermanentKafkaBootError;
   const since = Date.now();
+  let suspect = 0;
   for (let attempt = 1; ; attempt++) {
     try {
       return await step();
     } catch (err) {
       if (permanent(err)) throw err;
+      suspect = err instanceof KafkaAccessError && err.suspectSetting ? suspect + 1 : 0;
+      if (suspect >= (opts.suspectLimit ?? 3)) throw err;
       await opts.onFailure?.().catch(() => undefined);
       const delay = Math.min(max, base * 2 ** Math.min(attempt - 1, 16));
       opts.log(`could not ${opts.what} yet (attempt ${attempt}, ${Math.round((Date.now() - since) / 1000)} s): ${errorMessage(err)} — retrying in ${delay} ms; not ready until then`);

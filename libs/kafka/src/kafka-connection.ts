@@ -57,9 +57,24 @@ export function parseBrokers(value: string): string[] {
  */
 export class KafkaAccessError extends Error {
   override readonly name = 'KafkaAccessError';
-  constructor(message: string, readonly permanent: boolean, options?: { cause?: unknown }) {
+  constructor(
+    message: string,
+    readonly permanent: boolean,
+    options?: {
+      cause?: unknown;
+      /**
+       * Looks like a setting but could be a broker going away: the broker closed the connection
+       * before answering (a plaintext client on a TLS listener does exactly this). A boot that
+       * sees it several times in a row stops (`retryKafkaBootStep`).
+       */
+      suspectSetting?: boolean;
+    },
+  ) {
     super(message, options);
+    this.suspectSetting = options?.suspectSetting === true;
   }
+
+  readonly suspectSetting: boolean;
 }
 
 /**
@@ -80,7 +95,7 @@ export async function verifyKafkaAccess(kafka: Kafka, cfg: KafkaClientConfig, ti
     return { brokers: c.brokers.length };
   } catch (err) {
     const problem = kafkaAccessProblem(err, cfg);
-    throw new KafkaAccessError(problem.message, problem.permanent, { cause: err });
+    throw new KafkaAccessError(problem.message, problem.permanent, { cause: err, suspectSetting: problem.suspectSetting });
   } finally {
     clearTimeout(timer);
     await admin.disconnect().catch(() => undefined);
@@ -93,7 +108,7 @@ export function explainKafkaAccessError(err: unknown, cfg: KafkaClientConfig): s
 }
 
 /** The operator's message, and whether the settings are at fault (permanent) or the cluster was only not there yet. */
-export function kafkaAccessProblem(err: unknown, cfg: KafkaClientConfig): { message: string; permanent: boolean } {
+export function kafkaAccessProblem(err: unknown, cfg: KafkaClientConfig): { message: string; permanent: boolean; suspectSetting?: boolean } {
   const fix = (message: string) => ({ message, permanent: true });
   const name = err instanceof Error ? err.name : '';
   const msg = errorMessage(err);
@@ -111,6 +126,15 @@ export function kafkaAccessProblem(err: unknown, cfg: KafkaClientConfig): { mess
   }
   if (/unsupported SASL mechanism|UNSUPPORTED_SASL_MECHANISM|ILLEGAL_SASL_STATE/i.test(msg)) {
     return fix(`${where}: the broker does not accept KAFKA_SASL_MECHANISM=${cfg.KAFKA_SASL_MECHANISM}: ${msg}. Use a mechanism its listener enables, or unset KAFKA_SASL_MECHANISM for a listener without SASL.`);
+  }
+  // A TLS listener answers a plaintext client's first request by closing the connection.
+  const closed = name === 'KafkaJSConnectionClosedError' || (err instanceof Error && err.cause instanceof Error && err.cause.name === 'KafkaJSConnectionClosedError');
+  if (closed && cfg.KAFKA_SSL !== 'true') {
+    return {
+      message: `${where}: the broker closed the connection before answering: ${msg.trim()}${cause}. If its listener speaks TLS (SSL or SASL_SSL), set KAFKA_SSL=true (and KAFKA_SASL_MECHANISM for SASL_SSL); otherwise check KAFKA_BROKERS.`,
+      permanent: false,
+      suspectSetting: true,
+    };
   }
   const hint = cfg.KAFKA_SSL === 'true'
     ? 'Check KAFKA_BROKERS, and that those listeners speak TLS (KAFKA_SSL=true)' + (cfg.KAFKA_SASL_MECHANISM ? ' with SASL (SASL_SSL)' : ' without SASL (SSL)')

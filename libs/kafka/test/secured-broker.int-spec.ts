@@ -150,6 +150,14 @@ describe('Kafka over TLS with SASL (SCRAM-SHA-512, SCRAM-SHA-256, PLAIN) and mut
       expect(r.stderr).not.toContain('wrong-password');
     }, 60_000);
 
+    it('plaintext against the TLS listener: a few retries (a broker going away closes connections too), then one message naming KAFKA_SSL', async () => {
+      const r = await boot({ KAFKA_BROKERS: broker.brokers });
+      expect(r.code).toBe(1);
+      expect(fatal(r.stderr)).toHaveLength(1);
+      expect(fatal(r.stderr)[0]).toMatch(/closed the connection before answering.*set KAFKA_SSL=true/);
+      expect(r.stderr).toMatch(/could not use Kafka at .* yet \(attempt 1/);
+    }, 60_000);
+
     it('CA file that does not exist, and SASL without TLS', async () => {
       const r = await boot({ ...secured, KAFKA_SSL_CA_FILE: '/nonexistent/ca.pem' });
       expect(r.code).toBe(1);

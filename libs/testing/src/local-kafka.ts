@@ -112,6 +112,11 @@ export class LocalKafka {
     await this.script('stop-node', String(node));
   }
 
+  /** The node id of the active KRaft controller (clients' metadata names a random broker instead). */
+  async activeController(): Promise<number> {
+    return Number((await this.script('quorum-leader')).trim());
+  }
+
   async signal(node: number, signal: NodeJS.Signals): Promise<number> {
     const pid = await this.pid(node);
     process.kill(pid, signal);
