@@ -11,3 +11,4 @@ export * from './rethrow-rpc.filter';
 export * from './replay';
 export * from './kafka-tracing';
 export * from './boot-retry';
+export * from './supervised-consumer';

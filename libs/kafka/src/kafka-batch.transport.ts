@@ -3,7 +3,6 @@ import { CustomTransportStrategy, Server } from '@nestjs/microservices';
 import { classifyFailure, DLQ_HEADERS, dlqOf, errorMessage, type FailureClass } from '@hookstream/contracts';
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { isObservable, lastValueFrom } from 'rxjs';
-import { isPermanentKafkaBootError, retryKafkaBootStep } from './boot-retry';
 import type { ConsumerObserver } from './consumer-observer';
 import { PermanentMessageError } from './errors';
 import type { EventProducer } from './event-producer';
@@ -11,6 +10,7 @@ import { KafkaBatchContext } from './kafka-context';
 import { endConsumerSpans, inConsumerSpan, kafkaTracingEnabled, startConsumerSpans } from './kafka-tracing';
 import { decodeEnvelope, headersToStrings, RawJson, type InboundMessage } from './messages';
 import { isReplayForAnotherGroup } from './replay';
+import { SupervisedConsumer } from './supervised-consumer';
 
 export interface KafkaBatchTransportOptions {
   kafka: Kafka;
@@ -111,19 +111,13 @@ function isGroupChange(err: unknown): boolean {
  * - batch handlers that fail are retried whole, then split so only the poison message goes to the DLQ.
  */
 export class KafkaBatchTransport extends Server implements CustomTransportStrategy {
-  private consumer?: Consumer;
+  private supervisor?: SupervisedConsumer;
   private readonly opts: Required<Omit<KafkaBatchTransportOptions, 'kafka' | 'producer' | 'observer' | 'dependenciesHealthy'>> &
     Pick<KafkaBatchTransportOptions, 'kafka' | 'producer' | 'observer' | 'dependenciesHealthy'>;
   protected override readonly logger = new Logger('KafkaBatchTransport');
   private inFlight = 0;
   private closing = false;
   private readonly blocked = new Map<string, BlockedPartition>();
-  private state: 'idle' | 'joining' | 'consuming' = 'idle';
-  private progressAt = Date.now();
-  private restarting = false;
-  private lastCrash = '';
-  private restartReason = '';
-  private watchdog?: NodeJS.Timeout;
   private lagTimer?: NodeJS.Timeout;
   private lagAdmin?: Promise<Admin>;
   private sampling = false;
@@ -131,7 +125,9 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
   /** This member's partitions per topic, from the last group join. */
   private assignment = new Map<string, number[]>();
   /** Consumers replaced after a crash or a stall (for tests and metrics). */
-  restarts = 0;
+  get restarts(): number {
+    return this.supervisor?.restarts ?? 0;
+  }
 
   constructor(options: KafkaBatchTransportOptions) {
     super();
@@ -167,28 +163,31 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
           throw new Error(`KafkaBatchTransport: topic ${t} has more than one @EventPattern handler; exactly one is allowed`);
         }
       }
-      this.state = 'joining';
+      const supervisor = new SupervisedConsumer({
+        label: `group ${this.opts.groupId}`,
+        bootWhat: `join consumer group ${this.opts.groupId}`,
+        create: () => this.opts.kafka.consumer({
+          groupId: this.opts.groupId,
+          sessionTimeout: this.opts.sessionTimeoutMs,
+          rebalanceTimeout: this.opts.rebalanceTimeoutMs,
+          heartbeatInterval: this.opts.heartbeatIntervalMs,
+          allowAutoTopicCreation: false,
+          maxWaitTimeInMs: 500,
+          retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 5000 },
+        }),
+        run: (consumer) => this.runConsumer(consumer, topics),
+        stallTimeoutMs: this.opts.stallTimeoutMs,
+        busy: () => this.inFlight > 0,
+        logger: this.logger,
+      });
+      this.supervisor = supervisor;
       // Before the consumer joins: the join takes the first sample (see GROUP_JOIN).
       if (this.opts.observer && this.opts.lagSampleIntervalMs > 0) {
         this.lagTimer = setInterval(() => void this.sampleLag(), this.opts.lagSampleIntervalMs);
         this.lagTimer.unref();
       }
       // A cluster still starting (coordinator loading, brokers registering) is waited for, not fatal.
-      await retryKafkaBootStep(async () => {
-        if (this.closing) throw new Error(`consumer of group ${this.opts.groupId} closed while joining`);
-        await this.startConsumer(topics);
-      }, {
-        what: `join consumer group ${this.opts.groupId}`,
-        log: (m) => this.logger.warn(m),
-        isPermanent: (err) => this.closing || isPermanentKafkaBootError(err),
-        onFailure: async () => {
-          const c = this.consumer;
-          this.consumer = undefined;
-          await c?.disconnect();
-        },
-      });
-      this.watchdog = setInterval(() => this.checkProgress(), Math.min(5000, Math.max(100, this.opts.stallTimeoutMs / 4)));
-      this.watchdog.unref();
+      await supervisor.start();
       this.logger.log(`consuming ${topics.join(', ')} as group ${this.opts.groupId}`);
       callback();
     } catch (err) {
@@ -197,77 +196,22 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
     }
   }
 
-  /** Builds, connects and runs a consumer; resolves once it has joined the group (kafkajs' run()). */
-  private async startConsumer(topics: string[]): Promise<void> {
-    const consumer = this.opts.kafka.consumer({
-      groupId: this.opts.groupId,
-      sessionTimeout: this.opts.sessionTimeoutMs,
-      rebalanceTimeout: this.opts.rebalanceTimeoutMs,
-      heartbeatInterval: this.opts.heartbeatIntervalMs,
-      allowAutoTopicCreation: false,
-      maxWaitTimeInMs: 500,
-      retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 5000 },
-    });
-    this.consumer = consumer;
-    consumer.on(consumer.events.FETCH, () => this.progress());
-    consumer.on(consumer.events.REBALANCING, () => this.progress());
+  /** Connects, subscribes and runs a consumer the supervisor built; resolves once it has joined the group (kafkajs' run()). */
+  private async runConsumer(consumer: Consumer, topics: string[]): Promise<void> {
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
-      this.state = 'consuming';
-      this.progress();
       this.assignment = new Map(Object.entries(e.payload.memberAssignment));
       this.opts.observer?.assigned(this.assignment);
       // A first sample at once: every assigned partition has a lag series from the join on.
       if (this.lagTimer) void this.sampleLag();
     });
-    consumer.on(consumer.events.CRASH, (e) => {
-      // kafkajs restarts by itself after a retriable crash; after any other it stays stopped.
-      this.lastCrash = errorMessage(e.payload.error);
-      if (e.payload.restart) {
-        this.logger.warn(`consumer crashed (${this.lastCrash}); kafkajs restarts it`);
-        return;
-      }
-      if (this.consumer === consumer) void this.restart(`crashed without restarting: ${this.lastCrash}`);
-    });
     await consumer.connect();
     await consumer.subscribe({ topics, fromBeginning: this.opts.fromBeginning });
-    this.progress();
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: this.opts.partitionsConsumedConcurrently,
       eachBatch: (payload) => this.onBatch(payload),
     });
-  }
-
-  /**
-   * Replaces a consumer that stopped (a crash kafkajs does not restart, or no fetch for
-   * `stallTimeoutMs`): disconnect it, start a new one, with capped backoff until one runs.
-   */
-  private async restart(why: string): Promise<void> {
-    if (this.restarting || this.closing) return;
-    this.restarting = true;
-    this.restartReason = why;
-    this.state = 'joining';
-    this.logger.error(`consumer of group ${this.opts.groupId} ${why}; restarting it`);
-    try {
-      for (let attempt = 0; !this.closing; attempt++) {
-        const old = this.consumer;
-        this.consumer = undefined;
-        await old?.disconnect().catch(() => undefined);
-        try {
-          await this.startConsumer(this.topics());
-          this.restarts++;
-          this.logger.log(`consumer of group ${this.opts.groupId} restarted`);
-          return;
-        } catch (err) {
-          const delay = Math.min(30_000, 1000 * 2 ** Math.min(attempt, 10));
-          this.logger.error(`restarting the consumer failed (${errorMessage(err)}); again in ${delay} ms`);
-          await new Promise((r) => setTimeout(r, delay).unref());
-        }
-      }
-    } finally {
-      this.restarting = false;
-    }
   }
 
   /**
@@ -278,7 +222,7 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
    */
   async sampleLag(): Promise<void> {
     const obs = this.opts.observer;
-    if (!obs || this.sampling || this.closing || this.state !== 'consuming' || this.assignment.size === 0) return;
+    if (!obs || this.sampling || this.closing || !this.supervisor?.isJoined || this.assignment.size === 0) return;
     this.sampling = true;
     try {
       this.lagAdmin ??= (async () => {
@@ -315,35 +259,14 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
     }
   }
 
-  private progress(): void {
-    this.progressAt = Date.now();
-  }
-
-  /** Stalled: running, nothing in flight, and neither a fetch nor a batch for `stallTimeoutMs`. */
-  private stalledForMs(): number {
-    if (this.closing || this.restarting || this.state === 'idle' || this.inFlight > 0) return 0;
-    const idle = Date.now() - this.progressAt;
-    return idle > this.opts.stallTimeoutMs ? idle : 0;
-  }
-
-  private checkProgress(): void {
-    const stalled = this.stalledForMs();
-    if (stalled > 0) void this.restart(`made no progress (no fetch) for ${Math.round(stalled / 1000)} s${this.lastCrash ? ` after "${this.lastCrash}"` : ''}`);
-  }
-
   /** Stops fetching, lets the in-flight batches finish and commit, then leaves the group. */
   async close(): Promise<void> {
     this.closing = true;
-    if (this.watchdog) clearInterval(this.watchdog);
     if (this.lagTimer) clearInterval(this.lagTimer);
     const admin = this.lagAdmin;
     this.lagAdmin = undefined;
     if (admin) await admin.then((a) => a.disconnect()).catch(() => undefined);
-    if (!this.consumer) return;
-    const c = this.consumer;
-    this.consumer = undefined;
-    await c.stop();
-    await c.disconnect();
+    await this.supervisor?.stop();
   }
 
   get busy(): number {
@@ -359,11 +282,7 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
   async health(): Promise<{ ok: boolean; detail: string }> {
     const held = this.blockedPartitions();
     if (held.length === 0) {
-      if (this.restarting) return { ok: false, detail: `restarting the consumer of group ${this.opts.groupId}: ${this.restartReason}` };
-      if (this.state !== 'consuming') return { ok: false, detail: `joining group ${this.opts.groupId}${this.lastCrash ? ` (after a crash: ${this.lastCrash})` : ''}` };
-      const stalled = this.stalledForMs();
-      if (stalled > 0) return { ok: false, detail: `group ${this.opts.groupId}: no fetch for ${Math.round(stalled / 1000)} s; restarting the consumer` };
-      return { ok: true, detail: `group ${this.opts.groupId} consuming` };
+      return this.supervisor?.health() ?? { ok: false, detail: `joining group ${this.opts.groupId}` };
     }
     const first = held.reduce((a, b) => (a.since <= b.since ? a : b));
     let deps = [...new Set(held.map((b) => b.dependency))].join(', ');
@@ -383,7 +302,7 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
   }
 
   unwrap<T>(): T {
-    return this.consumer as T;
+    return this.supervisor?.current as T;
   }
 
   private async onBatch(payload: EachBatchPayload): Promise<void> {
@@ -432,7 +351,7 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
       clearInterval(timer);
       this.blocked.delete(`${scope.topic}[${scope.partition}]`);
       this.inFlight--;
-      this.progress();
+      this.supervisor?.progress();
     }
   }
 

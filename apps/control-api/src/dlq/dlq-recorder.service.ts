@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { dlqOf, IdPrefix, newId, topicPlan } from '@hookstream/contracts';
-import { retryKafkaBootStep } from '@hookstream/kafka';
+import { SupervisedConsumer } from '@hookstream/kafka';
 import { APP_CONFIG, HealthRegistry, KAFKA_CLIENT } from '@hookstream/platform';
 import type { Consumer, Kafka } from 'kafkajs';
 import type { ControlApiConfig } from '../control-api.config';
@@ -21,13 +21,15 @@ export function dlqTopics(): string[] {
  * or discarded (`DlqService`). A plain consumer group, not the app's transport: a dead letter is
  * often not valid JSON (that may be why it is there), and the transport would dead-letter it again.
  * Raw bytes are stored; the offset is committed only after the insert (idempotent on the DLQ
- * position), so nothing is lost and nothing recorded twice.
+ * position), so nothing is lost and nothing recorded twice. It recovers like every consumer
+ * (`SupervisedConsumer`): one that crashed for good or stopped fetching is replaced.
  */
 @Injectable()
 export class DlqRecorderService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly log = new Logger('DlqRecorder');
-  private consumer?: Consumer;
-  private joined = false;
+  private recorder?: SupervisedConsumer;
+  /** Batches being recorded: a long insert is not a stall. */
+  private recording = 0;
   private sweepTimer?: NodeJS.Timeout;
 
   constructor(
@@ -52,29 +54,22 @@ export class DlqRecorderService implements OnApplicationBootstrap, OnModuleDestr
     if (this.config.DLQ_RECORDER_ENABLED !== 'true') return;
     this.sweepTimer = setInterval(() => void this.sweep().catch((err: unknown) => this.log.error({ err, msg: 'dead-letter retention sweep failed; retried next interval' })), this.config.FEED_MAINTENANCE_INTERVAL_MS);
     this.sweepTimer.unref();
-    this.health.add({ name: 'dlq-recorder', check: async () => ({ ok: this.joined, detail: this.joined ? `group ${this.groupId}` : 'joining' }) });
-    // A cluster still starting is waited for (not ready meanwhile), never fatal.
-    await retryKafkaBootStep(() => this.startConsumer(), {
-      what: `join consumer group ${this.groupId}`,
-      log: (m) => this.log.warn(m),
-      onFailure: async () => {
-        const c = this.consumer;
-        this.consumer = undefined;
-        await c?.disconnect();
-      },
+    const recorder = new SupervisedConsumer({
+      label: `group ${this.groupId}`,
+      bootWhat: `join consumer group ${this.groupId}`,
+      create: () => this.kafka.consumer({ groupId: this.groupId, maxWaitTimeInMs: 500, allowAutoTopicCreation: false }),
+      run: (consumer) => this.runRecorder(consumer),
+      busy: () => this.recording > 0,
+      logger: this.log,
     });
+    this.recorder = recorder;
+    this.health.add({ name: 'dlq-recorder', check: async () => recorder.health() });
+    // A cluster still starting is waited for (not ready meanwhile), never fatal.
+    await recorder.start();
   }
 
-  private async startConsumer(): Promise<void> {
-    const consumer = this.kafka.consumer({ groupId: this.groupId, maxWaitTimeInMs: 500, allowAutoTopicCreation: false });
-    this.consumer = consumer;
-    consumer.on(consumer.events.GROUP_JOIN, () => {
-      this.joined = true;
-    });
-    consumer.on(consumer.events.CRASH, (e) => {
-      this.joined = false;
-      this.log.error({ err: e.payload.error, msg: 'DLQ recorder crashed; kafkajs restarts it' });
-    });
+
+  private async runRecorder(consumer: Consumer): Promise<void> {
     await consumer.connect();
     await consumer.subscribe({ topics: dlqTopics(), fromBeginning: true });
     await consumer.run({
@@ -82,25 +77,25 @@ export class DlqRecorderService implements OnApplicationBootstrap, OnModuleDestr
       eachBatchAutoResolve: false,
       eachBatch: async ({ batch, resolveOffset, commitOffsetsIfNecessary, heartbeat }) => {
         if (batch.messages.length === 0) return;
-        const rows = batch.messages.map((m) => ({ id: newId(IdPrefix.dlqMessage), ...recordOf(batch.topic, batch.partition, m) }));
-        // A failure throws: kafkajs retries the batch, nothing is committed before the insert.
-        await this.repo.record(rows);
-        const last = batch.messages[batch.messages.length - 1].offset;
-        resolveOffset(last);
-        await commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: (BigInt(last) + 1n).toString() }] }] });
-        await heartbeat();
+        this.recording++;
+        try {
+          const rows = batch.messages.map((m) => ({ id: newId(IdPrefix.dlqMessage), ...recordOf(batch.topic, batch.partition, m) }));
+          // A failure throws: kafkajs retries the batch, nothing is committed before the insert.
+          await this.repo.record(rows);
+          const last = batch.messages[batch.messages.length - 1].offset;
+          resolveOffset(last);
+          await commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: (BigInt(last) + 1n).toString() }] }] });
+          await heartbeat();
+        } finally {
+          this.recording--;
+          this.recorder?.progress();
+        }
       },
     });
   }
 
   async onModuleDestroy(): Promise<void> {
     if (this.sweepTimer) clearInterval(this.sweepTimer);
-    const c = this.consumer;
-    this.consumer = undefined;
-    this.joined = false;
-    if (c) {
-      await c.stop();
-      await c.disconnect();
-    }
+    await this.recorder?.stop();
   }
 }

@@ -1,11 +1,11 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
-import { retryKafkaBootStep } from '@hookstream/kafka';
+import { FEED_TOPICS, feedRowOf, statusRank } from '@hookstream/feed-store';
+import { SupervisedConsumer } from '@hookstream/kafka';
 import { APP_CONFIG, APP_NAME, HealthRegistry, KAFKA_CLIENT } from '@hookstream/platform';
 import type { Consumer, Kafka } from 'kafkajs';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { ControlApiConfig } from '../control-api.config';
-import { FEED_TOPICS, feedRowOf, statusRank } from '@hookstream/feed-store';
 import type { EventSummary } from './feed.dto';
 import { summaryFromRow } from './feed-view';
 
@@ -26,15 +26,16 @@ const SEEN_CAPACITY = 50_000;
  * stream has its own consumer per process, in a private throwaway group (like ConfigStream) that
  * starts at the end of the feed topics and never commits: every replica sees every event and
  * pushes the ones of its subscribers' accounts. The summary is built from the message itself,
- * so it does not wait for (or depend on) the database write.
+ * so it does not wait for (or depend on) the database write. The consumer recovers like every
+ * other (`SupervisedConsumer`): one that crashed for good or stopped fetching is replaced, in a
+ * new throwaway group positioned at the end again (the page reloads the list after a gap).
  */
 @Injectable()
 export class FeedStreamService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly log = new Logger('FeedStream');
   private readonly listeners = new Map<string, Set<FeedListener>>();
   private readonly seen = new Map<string, number>();
-  private consumer?: Consumer;
-  private joined = false;
+  private tail?: SupervisedConsumer;
   private listenerCount = 0;
 
   constructor(
@@ -50,25 +51,33 @@ export class FeedStreamService implements OnApplicationBootstrap, OnModuleDestro
 
   /** True once the tail consumer has joined its group and is positioned at the end of the topics. */
   get isLive(): boolean {
-    return this.joined;
+    return this.tail?.isJoined ?? false;
   }
 
   async onApplicationBootstrap(): Promise<void> {
     if (!this.enabled) return;
-    this.health.add({ name: 'feed-stream', check: async () => ({ ok: this.joined, detail: this.joined ? 'tailing feed topics' : 'joining' }) });
-    // A cluster still starting is waited for (not ready meanwhile), never fatal.
-    await retryKafkaBootStep(() => this.startTail(), {
-      what: 'tail the feed topics',
-      log: (m) => this.log.warn(m),
-      onFailure: async () => {
-        const c = this.consumer;
-        this.consumer = undefined;
-        await c?.disconnect();
-      },
+    const tail = new SupervisedConsumer({
+      label: 'the feed tail',
+      bootWhat: 'tail the feed topics',
+      create: () => this.kafka.consumer({ groupId: this.tailGroupId(), maxWaitTimeInMs: 100, allowAutoTopicCreation: false }),
+      run: (consumer) => this.runTail(consumer),
+      logger: this.log,
     });
+    this.tail = tail;
+    this.health.add({ name: 'feed-stream', check: async () => {
+      const h = tail.health();
+      return { ok: h.ok, detail: h.ok ? 'tailing feed topics' : h.detail };
+    } });
+    // A cluster still starting is waited for (not ready meanwhile), never fatal.
+    await tail.start();
   }
 
-  private async startTail(): Promise<void> {
+  /** A private group per consumer: it never commits, and disappears once empty. */
+  private tailGroupId(): string {
+    return `hookstream-feed-tail-${this.appName}-${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
+  }
+
+  private async runTail(consumer: Consumer): Promise<void> {
     const admin = this.kafka.admin();
     await admin.connect();
     let ends: { topic: string; offsets: { partition: number; offset: string }[] }[];
@@ -77,16 +86,6 @@ export class FeedStreamService implements OnApplicationBootstrap, OnModuleDestro
     } finally {
       await admin.disconnect();
     }
-    const groupId = `hookstream-feed-tail-${this.appName}-${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
-    const consumer = this.kafka.consumer({ groupId, maxWaitTimeInMs: 100, allowAutoTopicCreation: false });
-    this.consumer = consumer;
-    consumer.on(consumer.events.GROUP_JOIN, () => {
-      this.joined = true;
-    });
-    consumer.on(consumer.events.CRASH, (e) => {
-      this.joined = false;
-      this.log.error({ err: e.payload.error, msg: 'feed tail consumer crashed; kafkajs restarts it' });
-    });
     await consumer.connect();
     await consumer.subscribe({ topics: [...FEED_TOPICS], fromBeginning: false });
     await consumer.run({
@@ -109,14 +108,8 @@ export class FeedStreamService implements OnApplicationBootstrap, OnModuleDestro
     for (const set of this.listeners.values()) for (const l of set) l.close();
     this.listeners.clear();
     this.listenerCount = 0;
-    const c = this.consumer;
-    this.consumer = undefined;
-    this.joined = false;
-    if (c) {
-      await c.stop();
-      // No offsets are committed: the private group disappears once empty.
-      await c.disconnect();
-    }
+    // No offsets are committed: the private group disappears once empty.
+    await this.tail?.stop();
   }
 
   /** Open streams of an account in this process. */
