@@ -46,7 +46,7 @@ function payload(topic: string, messages: KafkaMessage[], opts: { running?: () =
   return { p, resolved, commits };
 }
 
-type Internals = { onBatch(p: EachBatchPayload): Promise<void> };
+type Internals = { onBatch(p: EachBatchPayload, consumer: object): Promise<void> };
 
 function transport(producer: FakeProducer, handler: (data: unknown) => Promise<void>, extra: Partial<KafkaBatchTransportOptions> = {}, batch = false): KafkaBatchTransport {
   const t = new KafkaBatchTransport({
@@ -57,7 +57,9 @@ function transport(producer: FakeProducer, handler: (data: unknown) => Promise<v
   return t;
 }
 
-const run = (t: KafkaBatchTransport, p: EachBatchPayload) => (t as unknown as Internals).onBatch(p);
+/** The consumer these batches came from (commits are grouped per consumer). */
+const CONSUMER = {};
+const run = (t: KafkaBatchTransport, p: EachBatchPayload) => (t as unknown as Internals).onBatch(p, CONSUMER);
 
 describe('KafkaBatchTransport: transient errors hold the partition, poison goes to the DLQ', () => {
   beforeAll(() => Logger.overrideLogger(false));
@@ -317,5 +319,32 @@ describe('KafkaBatchTransport: a consumer that stops is noticed and replaced', (
     } finally {
       FakeConsumer.prototype.connect = async () => undefined;
     }
+  });
+});
+
+describe('KafkaBatchTransport: offset commits', () => {
+  beforeAll(() => Logger.overrideLogger(false));
+  afterAll(() => Logger.overrideLogger(['log', 'error', 'warn']));
+
+  it('partitions finishing together commit in one request, each only after its own handler succeeded', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const t = transport(new FakeProducer(), () => gate, {}, true);
+    const requests: { topic: string; partitions: { partition: number; offset: string }[] }[][] = [];
+    const batches = [0, 1, 2].map((partition) => {
+      const { p } = payload('topic.a', [message(10 * partition), message(10 * partition + 1)]);
+      const pp = p as unknown as { batch: { partition: number }; commitOffsetsIfNecessary: (o: { topics: (typeof requests)[number] }) => Promise<void> };
+      pp.batch.partition = partition;
+      pp.commitOffsetsIfNecessary = async (o) => {
+        requests.push(o.topics);
+      };
+      return p;
+    });
+    const running = batches.map((p) => run(t, p));
+    await new Promise((r) => setImmediate(r));
+    expect(requests).toEqual([]);
+    release();
+    await Promise.all(running);
+    expect(requests).toEqual([[{ topic: 'topic.a', partitions: [{ partition: 0, offset: '2' }, { partition: 1, offset: '12' }, { partition: 2, offset: '22' }] }]]);
   });
 });

@@ -3,6 +3,7 @@ import { CustomTransportStrategy, Server } from '@nestjs/microservices';
 import { classifyFailure, DLQ_HEADERS, dlqOf, errorMessage, type FailureClass } from '@hookstream/contracts';
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { isObservable, lastValueFrom } from 'rxjs';
+import { CommitCoalescer } from './commit-coalescer';
 import type { ConsumerObserver } from './consumer-observer';
 import { PermanentMessageError } from './errors';
 import type { EventProducer } from './event-producer';
@@ -124,6 +125,8 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
   private lagSampleFailing = false;
   /** This member's partitions per topic, from the last group join. */
   private assignment = new Map<string, number[]>();
+  /** Offset commits of concurrently handled partitions, sent together. */
+  readonly commits = new CommitCoalescer();
   /** Consumers replaced after a crash or a stall (for tests and metrics). */
   get restarts(): number {
     return this.supervisor?.restarts ?? 0;
@@ -210,7 +213,7 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: this.opts.partitionsConsumedConcurrently,
-      eachBatch: (payload) => this.onBatch(payload),
+      eachBatch: (payload) => this.onBatch(payload, consumer),
     });
   }
 
@@ -305,7 +308,7 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
     return this.supervisor?.current as T;
   }
 
-  private async onBatch(payload: EachBatchPayload): Promise<void> {
+  private async onBatch(payload: EachBatchPayload, consumer: Consumer): Promise<void> {
     const { batch, heartbeat, resolveOffset, commitOffsetsIfNecessary, isRunning, isStale } = payload;
     const handler = this.getHandlerByPattern(batch.topic) as Handler | null;
     if (!handler) throw new Error(`no handler for topic ${batch.topic}`);
@@ -338,8 +341,8 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
         // Through the batch payload, not consumer.commitOffsets(): kafkajs silently drops the latter
         // once stop() has begun, so the batches a graceful shutdown waits for would never commit.
         const next = nextOffset(last);
-        await this.retryTransient(scope, () =>
-          commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: next }] }] }));
+        // Shares one OffsetCommit request with the other partitions of this consumer committing now.
+        await this.retryTransient(scope, () => this.commits.commit(consumer, commitOffsetsIfNecessary, batch.topic, batch.partition, next));
         obs?.committed(batch.topic, batch.partition, chunk.length, Math.max(0, hwm - Number(next)));
         await heartbeat();
       }

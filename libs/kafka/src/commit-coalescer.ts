@@ -1,0 +1,90 @@
+/** One consumer's way to commit offsets (kafkajs' `commitOffsetsIfNecessary(offsets)` of any of its batches). */
+export type CommitOffsets = (offsets: { topics: { topic: string; partitions: { partition: number; offset: string }[] }[] }) => Promise<void>;
+
+interface Pending {
+  topic: string;
+  partition: number;
+  offset: string;
+  waiters: { resolve: () => void; reject: (err: unknown) => void }[];
+}
+
+interface ConsumerCommits {
+  commit: CommitOffsets;
+  queued: Map<string, Pending>;
+  inFlight: boolean;
+  scheduled: boolean;
+}
+
+/**
+ * Group commit for consumer offsets. The partitions of one fetch are handled side by side, and
+ * each used to send its own OffsetCommit: the broker answers a connection's requests one at a
+ * time, so with six partitions the last one waited for six commits before the next fetch. Here a
+ * consumer has at most one commit request in flight; commits asked for meanwhile wait and go out
+ * together as the next request (as the producer does with sends). Each caller still awaits the
+ * request that carries its offset, so "commit only after the handler succeeded" holds as before.
+ */
+export class CommitCoalescer {
+  private readonly consumers = new WeakMap<object, ConsumerCommits>();
+  /** Requests sent and offsets they carried (for tests and benchmarks). */
+  readonly stats = { requests: 0, offsets: 0 };
+
+  /**
+   * Commits `offset` (the next offset to read) of one partition for `consumer`, in the next request
+   * of that consumer; `commit` sends a request (the latest caller's is used). Resolves once the
+   * broker acknowledged the request that carried it.
+   */
+  commit(consumer: object, commit: CommitOffsets, topic: string, partition: number, offset: string): Promise<void> {
+    let c = this.consumers.get(consumer);
+    if (!c) {
+      c = { commit, queued: new Map(), inFlight: false, scheduled: false };
+      this.consumers.set(consumer, c);
+    }
+    c.commit = commit;
+    const state = c;
+    return new Promise<void>((resolve, reject) => {
+      const key = `${topic}\u0000${partition}`;
+      const p = state.queued.get(key);
+      if (!p) state.queued.set(key, { topic, partition, offset, waiters: [{ resolve, reject }] });
+      else {
+        // Never move a partition's commit backwards within one request.
+        if (BigInt(offset) > BigInt(p.offset)) p.offset = offset;
+        p.waiters.push({ resolve, reject });
+      }
+      this.schedule(state);
+    });
+  }
+
+  private schedule(c: ConsumerCommits): void {
+    if (c.inFlight || c.scheduled || c.queued.size === 0) return;
+    c.scheduled = true;
+    // The next turn of the event loop, so commits that become ready together share the request.
+    setImmediate(() => {
+      c.scheduled = false;
+      void this.send(c);
+    });
+  }
+
+  private async send(c: ConsumerCommits): Promise<void> {
+    if (c.inFlight || c.queued.size === 0) return;
+    const entries = [...c.queued.values()];
+    c.queued.clear();
+    c.inFlight = true;
+    const byTopic = new Map<string, { partition: number; offset: string }[]>();
+    for (const e of entries) {
+      const parts = byTopic.get(e.topic) ?? [];
+      parts.push({ partition: e.partition, offset: e.offset });
+      byTopic.set(e.topic, parts);
+    }
+    this.stats.requests++;
+    this.stats.offsets += entries.length;
+    try {
+      await c.commit({ topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })) });
+      for (const e of entries) for (const w of e.waiters) w.resolve();
+    } catch (err) {
+      for (const e of entries) for (const w of e.waiters) w.reject(err);
+    } finally {
+      c.inFlight = false;
+      this.schedule(c);
+    }
+  }
+}
