@@ -1,13 +1,12 @@
 import { loadConfig } from '@hookstream/config';
 import type { RawEventDto, SourceSnapshot } from '@hookstream/contracts';
 import type { EventProducer, OutboundMessage, RawJson } from '@hookstream/kafka';
-import { hashToken, SecretBox, signHmacHex } from '@hookstream/webhooks';
+import { SecretBox, signHmacHex } from '@hookstream/webhooks';
 import { randomBytes } from 'node:crypto';
-import type { SourceCache } from '../config-cache/source.cache';
 import { GatewayConfig } from '../gateway.config';
-import { GatewayError } from './gateway.errors';
 import { newHookCall, type HookCall, type HookHeaders, type HookKind } from './hook-call';
 import { HooksHandler } from './hooks.handler';
+import { refusal, source, sourceCacheOf } from './hooks.fixture';
 import { IngestMetrics } from './ingest.metrics';
 import { IngestService } from './ingest.service';
 
@@ -17,18 +16,10 @@ const config = loadConfig(GatewayConfig, {
 });
 const ACTIVLY = { event: 'purchase', first_name: 'Sarah', city: 'London', country: 'UK', product: 'Running Shoes', timestamp: '2026-02-28T14:30:00Z' };
 
-function source(over: Partial<SourceSnapshot> = {}): SourceSnapshot {
-  return {
-    kind: 'source', id: 'src_1', accountId: 'acc_1', name: 'shop', dialect: 'activly', enabled: true,
-    tokens: [{ hash: hashToken('hst_good'), expiresAt: null }], signature: { kind: 'none' }, dedupe: null, rateLimitPerSecond: null,
-    initiatedFrom: 'api', listId: null, version: 1, updatedAt: '2026-01-01T00:00:00Z', ...over,
-  };
-}
 
 /** The handler over the real IngestService, with the source cache and the producer faked. */
 function setup(sources: SourceSnapshot[] = [source()]) {
-  const byId = new Map(sources.map((s) => [s.id, s]));
-  const cache = { get: (id: string) => byId.get(id) } as unknown as SourceCache;
+  const cache = sourceCacheOf(sources);
   const sent: OutboundMessage[] = [];
   const producer: EventProducer = { send: async (_topic, messages) => void sent.push(...messages) };
   return { handler: new HooksHandler(new IngestService(cache, producer, config, new IngestMetrics()), config), sent };
@@ -45,15 +36,6 @@ function call(kind: HookKind, body: unknown, opts: { query?: Record<string, stri
   return c;
 }
 
-async function refusal(p: Promise<unknown>): Promise<GatewayError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof GatewayError) return err;
-    throw err;
-  }
-  throw new Error('expected a GatewayError');
-}
 
 const rawOf = (m: OutboundMessage): RawEventDto => JSON.parse((m.value as RawJson).text) as RawEventDto;
 

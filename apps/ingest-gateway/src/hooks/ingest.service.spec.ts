@@ -1,12 +1,11 @@
 import { loadConfig } from '@hookstream/config';
 import type { RawEventDto, SourceSnapshot } from '@hookstream/contracts';
 import { encodeHeaders, ProducerOverloadedError, ProducerUnavailableError, RawJson, type EventProducer, type OutboundMessage } from '@hookstream/kafka';
-import { hashToken, newWebhookSecret, SecretBox, signatureHeader, signHmacHex } from '@hookstream/webhooks';
+import { newWebhookSecret, SecretBox, signatureHeader, signHmacHex } from '@hookstream/webhooks';
 import { randomBytes } from 'node:crypto';
-import type { SourceCache } from '../config-cache/source.cache';
 import { GatewayConfig } from '../gateway.config';
-import { GatewayError } from './gateway.errors';
 import { newHookCall, type HookHeaders } from './hook-call';
+import { caught, refusal, source, sourceCacheOf } from './hooks.fixture';
 import { IngestMetrics } from './ingest.metrics';
 import { IngestService } from './ingest.service';
 
@@ -14,18 +13,10 @@ const SECRETS_KEY = randomBytes(32).toString('base64');
 const box = SecretBox.fromBase64Key(SECRETS_KEY);
 const config = loadConfig(GatewayConfig, { LOG_LEVEL: 'silent', SECRETS_KEY, RATE_LIMIT_PER_SECOND: '5', RATE_LIMIT_BURST_SECONDS: '1', RETRY_AFTER_SECONDS: '7' });
 
-function source(over: Partial<SourceSnapshot> = {}): SourceSnapshot {
-  return {
-    kind: 'source', id: 'src_1', accountId: 'acc_1', name: 'shop', dialect: 'activly', enabled: true,
-    tokens: [{ hash: hashToken('hst_good'), expiresAt: null }], signature: { kind: 'none' }, dedupe: null, rateLimitPerSecond: null,
-    initiatedFrom: 'api', listId: null, version: 1, updatedAt: '2026-01-01T00:00:00Z', ...over,
-  };
-}
 
 /** Fakes for the source cache and the producer: what the service was given, and what it sent. */
 function setup(sources: SourceSnapshot[] = [source()], send: EventProducer['send'] = async () => undefined) {
-  const byId = new Map(sources.map((s) => [s.id, s]));
-  const cache = { get: (id: string) => byId.get(id) } as unknown as SourceCache;
+  const cache = sourceCacheOf(sources);
   const sent: { topic: string; messages: OutboundMessage[] }[] = [];
   const producer: EventProducer = {
     send: async (topic, messages) => {
@@ -36,25 +27,7 @@ function setup(sources: SourceSnapshot[] = [source()], send: EventProducer['send
   return { service: new IngestService(cache, producer, config, new IngestMetrics()), sent };
 }
 
-function caught(fn: () => unknown): GatewayError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof GatewayError) return err;
-    throw err;
-  }
-  throw new Error('expected a GatewayError');
-}
 
-async function rejected(p: Promise<unknown>): Promise<GatewayError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof GatewayError) return err;
-    throw err;
-  }
-  throw new Error('expected a GatewayError');
-}
 
 function call(headers: HookHeaders = { 'content-type': 'application/json' }) {
   return newHookCall({ kind: 'single', sourceId: 'src_1', query: {}, headers, clientIp: '203.0.113.9' });
@@ -174,10 +147,10 @@ describe('IngestService', () => {
     });
 
     it('a refused send is 503 overloaded (nothing stored); a timed-out one 503 unavailable (retry with the same key); both with Retry-After', async () => {
-      const overloaded = await rejected(setup([source()], async () => Promise.reject(new ProducerOverloadedError('full'))).service.publish([]));
+      const overloaded = await refusal(setup([source()], async () => Promise.reject(new ProducerOverloadedError('full'))).service.publish([]));
       expect([overloaded.status, overloaded.code, overloaded.retryAfterSeconds]).toEqual([503, 'overloaded', 7]);
       expect(overloaded.message).toContain('nothing was stored');
-      const unavailable = await rejected(setup([source()], async () => Promise.reject(new ProducerUnavailableError('timeout'))).service.publish([]));
+      const unavailable = await refusal(setup([source()], async () => Promise.reject(new ProducerUnavailableError('timeout'))).service.publish([]));
       expect([unavailable.status, unavailable.code, unavailable.retryAfterSeconds]).toEqual([503, 'unavailable', 7]);
       expect(unavailable.message).toContain('same Idempotency-Key');
     });
