@@ -1,32 +1,20 @@
 import { IdPrefix, newId } from '@hookstream/contracts';
 import { DataSource } from '@hookstream/db';
 import { FeedPartitionsService } from '@hookstream/feed-store';
+import type { DeliveryStatsView, EventStatsView, LatencyStatsView } from '../src/stats/stats.dto';
 import { startControlApi, TEST_FEED_PROJECTION, type TestApp } from './control-api.harness';
-
-interface Grid {
-  from: string;
-  to: string;
-  bucketSeconds: number;
-  buckets: string[];
-}
-interface CountStats extends Grid {
-  series: { key: string; total: number; counts: number[] }[];
-}
-interface LatencyStats extends Grid {
-  endpoints: { endpointId: string; url: string; attempts: number; p50: number; p99: number; p50s: (number | null)[]; p99s: (number | null)[] }[];
-}
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
 
 /** Index of the bucket holding `t` in an answer's grid. */
-function at(g: Grid, t: Date): number {
+function at(g: Pick<EventStatsView, 'buckets' | 'bucketSeconds'>, t: Date): number {
   return g.buckets.findIndex((b) => {
     const start = Date.parse(b);
     return t.getTime() >= start && t.getTime() < start + g.bucketSeconds * 1000;
   });
 }
-const series = (s: CountStats, key: string) => s.series.find((x) => x.key === key);
+const series = <S extends { key: string }>(s: { series: S[] }, key: string) => s.series.find((x) => x.key === key);
 
 describe('dashboard charts: /v1/stats from the read model, per account (real PostgreSQL)', () => {
   let t: TestApp;
@@ -84,7 +72,7 @@ describe('dashboard charts: /v1/stats from the read model, per account (real Pos
     await feedEvent(a.accountId, 'accepted', new Date(now - 2 * HOUR)); // outside the 1 h window
     for (let i = 0; i < 7; i++) await feedEvent(b.accountId, 'accepted', t1); // another tenant
 
-    const s = await get<CountStats>('/v1/stats/events');
+    const s = await get<EventStatsView>('/v1/stats/events');
     expect(s.bucketSeconds).toBe(60);
     expect(s.buckets).toHaveLength(60);
     expect(s.series.map((x) => x.key)).toEqual(['received', 'accepted', 'rejected', 'duplicate']);
@@ -95,11 +83,11 @@ describe('dashboard charts: /v1/stats from the read model, per account (real Pos
     expect(series(s, 'accepted')?.counts.filter((c) => c > 0)).toEqual([4]);
 
     // The 6 h window reaches the older event; its buckets are 5 minutes wide.
-    const wide = await get<CountStats>('/v1/stats/events?window=6h');
+    const wide = await get<EventStatsView>('/v1/stats/events?window=6h');
     expect(wide.bucketSeconds).toBe(300);
     expect(series(wide, 'accepted')?.total).toBe(5);
     // The other account sees its own 7 only.
-    expect(series(await get<CountStats>('/v1/stats/events', b.key), 'accepted')?.total).toBe(7);
+    expect(series(await get<EventStatsView>('/v1/stats/events', b.key), 'accepted')?.total).toBe(7);
   });
 
   it('deliveries per bucket by their current status', async () => {
@@ -110,11 +98,11 @@ describe('dashboard charts: /v1/stats from the read model, per account (real Pos
     await delivery(b.accountId, 'succeeded', t1);
     await delivery(a.accountId, 'succeeded', new Date(now - 30 * HOUR)); // older than 24 h
 
-    const s = await get<CountStats>('/v1/stats/deliveries');
+    const s = await get<DeliveryStatsView>('/v1/stats/deliveries');
     expect(s.series.map((x) => [x.key, x.total])).toEqual([['pending', 0], ['succeeded', 3], ['failed', 1], ['exhausted', 1], ['cancelled', 0]]);
     expect(series(s, 'succeeded')?.counts[at(s, t1)]).toBe(3);
     expect(series(s, 'exhausted')?.counts[at(s, t1)]).toBe(1);
-    const day = await get<CountStats>('/v1/stats/deliveries?window=24h');
+    const day = await get<DeliveryStatsView>('/v1/stats/deliveries?window=24h');
     expect(day.buckets).toHaveLength(96);
     expect(series(day, 'succeeded')?.total).toBe(3);
   });
@@ -137,7 +125,7 @@ describe('dashboard charts: /v1/stats from the read model, per account (real Pos
     await attempt(quiet, 60, recent, 'failed', 503);
     await attempt(foreign, 9999, recent);
 
-    const s = await get<LatencyStats>('/v1/stats/latency');
+    const s = await get<LatencyStatsView>('/v1/stats/latency');
     expect(s.bucketSeconds).toBe(3600);
     expect(s.buckets).toHaveLength(24);
     expect(s.endpoints.map((e) => [e.endpointId, e.url, e.attempts])).toEqual([
@@ -154,8 +142,8 @@ describe('dashboard charts: /v1/stats from the read model, per account (real Pos
     expect(bz?.p50s.filter((v) => v !== null)).toHaveLength(2);
     expect(qt?.p50).toBe(50);
 
-    expect((await get<LatencyStats>('/v1/stats/latency?endpoints=1')).endpoints.map((e) => e.endpointId)).toEqual([busy]);
-    expect((await get<LatencyStats>('/v1/stats/latency', b.key)).endpoints.map((e) => [e.endpointId, e.p50])).toEqual([[foreign, 9999]]);
+    expect((await get<LatencyStatsView>('/v1/stats/latency?endpoints=1')).endpoints.map((e) => e.endpointId)).toEqual([busy]);
+    expect((await get<LatencyStatsView>('/v1/stats/latency', b.key)).endpoints.map((e) => [e.endpointId, e.p50])).toEqual([[foreign, 9999]]);
   });
 
   it('refuses a window it does not draw, and callers without a key', async () => {

@@ -175,3 +175,17 @@ export function verdictText(v: TestEventSent['verdict']): string {
     ? `dry run: valid (${v.dialect}${v.type ? `, ${v.type}` : ''})`
     : `dry run: invalid (${v.dialect}): ${(v.reasons ?? []).map((r) => (r.path ? `${r.path}: ${r.message}` : r.message)).join('; ')}`;
 }
+
+/** `/v1/stats/*` answers (control-api src/stats/stats.dto.ts): one value per bucket of the grid. */
+export interface StatsGrid {
+  from: string;
+  to: string;
+  bucketSeconds: number;
+  buckets: string[];
+}
+export interface CountStats extends StatsGrid {
+  series: { key: string; total: number; counts: number[] }[];
+}
+export interface LatencyStats extends StatsGrid {
+  endpoints: { endpointId: string; url: string; attempts: number; p50: number; p99: number; p50s: (number | null)[]; p99s: (number | null)[] }[];
+}

@@ -1,22 +1,10 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { api, qs } from '../api';
 import { PALETTE, STATUS_COLORS, TimeChart, type ChartSeries } from '../charts';
+import type { CountStats, LatencyStats } from '../types';
 import { Empty, LoadState, useLoad } from '../ui';
 
 type StatsWindow = '1h' | '6h' | '24h';
-
-interface Grid {
-  from: string;
-  to: string;
-  bucketSeconds: number;
-  buckets: string[];
-}
-interface CountStats extends Grid {
-  series: { key: string; total: number; counts: number[] }[];
-}
-interface LatencyStats extends Grid {
-  endpoints: { endpointId: string; url: string; attempts: number; p50: number; p99: number; p50s: (number | null)[]; p99s: (number | null)[] }[];
-}
 
 const LABELS: Record<string, string> = { failed: 'retrying' };
 const REFRESH_MS = 30_000;
