@@ -13,15 +13,20 @@ export class AttemptView {
   @ApiProperty({ nullable: true, type: String, description: 'first 4 KiB' }) responseBody!: string | null;
 }
 
-export class EventDeliveryView {
+/** What every view of a delivery shows: its endpoint and where it stands. */
+class DeliveryState {
   @ApiProperty() id!: string;
   @ApiProperty() endpointId!: string;
   @ApiProperty({ nullable: true, type: String, description: 'null once the endpoint was deleted' }) endpointUrl!: string | null;
-  @ApiProperty({ enum: ['pending', 'succeeded', 'failed', 'exhausted', 'cancelled'] }) status!: string;
+  @ApiProperty({ enum: DELIVERY_STATUSES }) status!: DeliveryStatus;
   @ApiProperty() attempts!: number;
   @ApiProperty({ nullable: true, type: Number }) lastHttpStatus!: number | null;
   @ApiProperty({ nullable: true, type: String }) lastError!: string | null;
   @ApiProperty({ nullable: true, type: String }) nextAttemptAt!: string | null;
+}
+
+/** A delivery in an event's story (the feed): its state and attempt log. */
+export class EventDeliveryView extends DeliveryState {
   @ApiProperty({ type: [AttemptView] }) attemptLog!: AttemptView[];
 }
 
@@ -31,18 +36,10 @@ export class DeliveryQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ enum: DELIVERY_STATUSES }) @IsOptional() @IsIn(DELIVERY_STATUSES) status?: DeliveryStatus;
 }
 
-export class DeliverySummary {
-  @ApiProperty() id!: string;
+export class DeliverySummary extends DeliveryState {
   @ApiProperty({ description: 'the Standard Webhooks webhook-id, the same on every attempt' }) webhookId!: string;
   @ApiProperty() eventId!: string;
   @ApiProperty() eventType!: string;
-  @ApiProperty() endpointId!: string;
-  @ApiProperty({ nullable: true, type: String }) endpointUrl!: string | null;
-  @ApiProperty({ enum: DELIVERY_STATUSES }) status!: DeliveryStatus;
-  @ApiProperty() attempts!: number;
-  @ApiProperty({ nullable: true, type: Number }) lastHttpStatus!: number | null;
-  @ApiProperty({ nullable: true, type: String }) lastError!: string | null;
-  @ApiProperty({ nullable: true, type: String }) nextAttemptAt!: string | null;
   @ApiProperty() createdAt!: string;
 }
 

@@ -7,35 +7,11 @@ import { pageLimit, type Page } from '../common/pagination';
 import type { ControlApiConfig } from '../control-api.config';
 import { EndpointHealthRepository } from '../endpoint-health/endpoint-health.repository';
 import { EndpointsRepository } from '../endpoints/endpoints.repository';
-import { DeliveryRecordsRepository, type AttemptRow, type DeliveryRow } from '@hookstream/delivery-store';
-import { deliveryView } from './delivery-view';
+import { DeliveryRecordsRepository } from '@hookstream/delivery-store';
+import { deliveryDetail, deliverySummary } from './delivery-view';
 import type { DeliveryDetailView, DeliveryQueryDto, DeliverySummary, EndpointHealthView, SampleView } from './deliveries.dto';
 import { INTERNAL_TOKEN_HEADER, internalToken } from '@hookstream/webhooks';
-
-function iso(t: Date | null): string | null {
-  return t ? new Date(t).toISOString() : null;
-}
-
-export function deliverySummary(d: DeliveryRow): DeliverySummary {
-  return {
-    id: d.id,
-    webhookId: d.webhook_id,
-    eventId: d.event_id,
-    eventType: d.event_type,
-    endpointId: d.endpoint_id,
-    endpointUrl: d.endpoint_url,
-    status: d.status,
-    attempts: d.attempts,
-    lastHttpStatus: d.last_http_status,
-    lastError: d.last_error,
-    nextAttemptAt: iso(d.next_attempt_at),
-    createdAt: new Date(d.created_at).toISOString(),
-  };
-}
-
-function detail(d: DeliveryRow, attempts: AttemptRow[]): DeliveryDetailView {
-  return { ...deliverySummary(d), attemptLog: deliveryView(d, attempts).attemptLog };
-}
+import { isoOrNull } from '../common/iso-time';
 
 interface SampleAnswer {
   outcome: string;
@@ -65,7 +41,7 @@ export class DeliveriesService {
   async get(accountId: string, id: string): Promise<DeliveryDetailView> {
     const d = await this.repo.get(accountId, id);
     if (!d) throw ApiError.notFound('delivery', id);
-    return detail(d, await this.repo.attemptsOf([d.id]));
+    return deliveryDetail(d, await this.repo.attemptsOf([d.id]));
   }
 
   /** "Retry now": the delivery app's next poll (any replica) sends it. */
@@ -74,7 +50,7 @@ export class DeliveriesService {
     const d = await this.repo.get(accountId, id);
     if (!d) throw ApiError.notFound('delivery', id);
     if (!done) throw new ApiError(ApiErrorCode.conflict, `delivery ${id} is ${d.status}; only pending, failed, exhausted or cancelled deliveries can be retried`, HttpStatus.CONFLICT);
-    return detail(d, await this.repo.attemptsOf([d.id]));
+    return deliveryDetail(d, await this.repo.attemptsOf([d.id]));
   }
 
   async replay(accountId: string, endpointId: string, since: Date): Promise<{ count: number }> {
@@ -90,9 +66,9 @@ export class DeliveriesService {
       enabled: endpoint.enabled,
       disabledReason: endpoint.disabledReason,
       last24h: { attempts: h.attempts, succeeded: h.succeeded, failed: h.failed },
-      lastSuccessAt: iso(h.lastSuccessAt),
-      lastFailureAt: iso(h.lastFailureAt),
-      failingSince: iso(h.failingSince),
+      lastSuccessAt: isoOrNull(h.lastSuccessAt),
+      lastFailureAt: isoOrNull(h.lastFailureAt),
+      failingSince: isoOrNull(h.failingSince),
     };
   }
 

@@ -6,6 +6,7 @@ import { decodeKeysetCursor, toKeysetPage } from '../common/keyset-cursor';
 import { pageLimit, type Page } from '../common/pagination';
 import type { DlqMessageDetailView, DlqMessageView, DlqQueryDto } from './dlq.dto';
 import { DlqRepository, type DlqFilter, type DlqRow } from './dlq.repository';
+import { isoOrNull } from '../common/iso-time';
 
 /**
  * Who acts and on what: a tenant's admin API key sees and handles its own account's dead letters
@@ -18,10 +19,6 @@ export interface DlqActor {
   by: string;
 }
 
-function iso(t: Date | string | null): string | null {
-  return t === null ? null : new Date(t).toISOString();
-}
-
 export function dlqView(r: DlqRow): DlqMessageView {
   return {
     id: r.id,
@@ -30,10 +27,10 @@ export function dlqView(r: DlqRow): DlqMessageView {
     group: r.consumer_group,
     error: r.error,
     attempts: r.attempts,
-    failedAt: iso(r.failed_at),
+    failedAt: isoOrNull(r.failed_at),
     key: r.message_key,
     state: r.state,
-    handledAt: iso(r.handled_at),
+    handledAt: isoOrNull(r.handled_at),
     handledBy: r.handled_by,
     reason: r.reason,
     replayedTo: r.replayed_to,
@@ -118,6 +115,6 @@ export class DlqService {
   }
 
   private alreadyHandled(r: DlqRow): ApiError {
-    return new ApiError(ApiErrorCode.conflict, `this dead letter was already ${r.state} (${iso(r.handled_at)} by ${r.handled_by}); it is handled once`, HttpStatus.CONFLICT);
+    return new ApiError(ApiErrorCode.conflict, `this dead letter was already ${r.state} (${isoOrNull(r.handled_at)} by ${r.handled_by}); it is handled once`, HttpStatus.CONFLICT);
   }
 }

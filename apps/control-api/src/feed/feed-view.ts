@@ -1,9 +1,6 @@
 import type { EventSummary } from './feed.dto';
 import { emptySummary, type FeedEventRow, type FeedRow, type StoredSummary } from '@hookstream/feed-store';
-
-function iso(t: Date | string | null): string | null {
-  return t === null ? null : new Date(t).toISOString();
-}
+import { isoOrNull } from '../common/iso-time';
 
 function withSummary(base: Omit<EventSummary, keyof StoredSummary | 'deliveries'>, s: Partial<StoredSummary> | null, deliveries: EventSummary['deliveries']): EventSummary {
   const d = { ...emptySummary(), ...(s ?? {}) };
@@ -12,7 +9,7 @@ function withSummary(base: Omit<EventSummary, keyof StoredSummary | 'deliveries'
 
 export function summaryFromDb(r: FeedEventRow): EventSummary {
   return withSummary(
-    { id: r.id, status: r.status, type: r.type, sourceId: r.source_id, receivedAt: new Date(r.received_at).toISOString(), occurredAt: iso(r.occurred_at), dialect: r.dialect },
+    { id: r.id, status: r.status, type: r.type, sourceId: r.source_id, receivedAt: new Date(r.received_at).toISOString(), occurredAt: isoOrNull(r.occurred_at), dialect: r.dialect },
     r.summary,
     { total: r.deliveries_total, succeeded: r.deliveries_succeeded, failed: r.deliveries_failed },
   );
