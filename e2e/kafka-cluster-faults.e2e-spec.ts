@@ -125,9 +125,9 @@ describe('three-broker cluster: broker faults under load lose no acknowledged ev
     expect(r.repeatedDeliveries).toBeLessThanOrEqual(r.accepted * 0.05);
   }
 
-  /** The other apps, the demo account and a warm-up event (after the boot test's gateway). */
+  /** The apps not running yet (all but the boot test's gateway), the demo account and a warm-up event. */
   async function startRest(): Promise<void> {
-    await pipeline.start(APPS.filter((a) => a !== 'ingest-gateway'));
+    await pipeline.start(APPS.filter((a) => pipeline.exitCode(a) !== null));
     const demo = JSON.parse(await pipeline.cli(['seed-demo', '--inbox-url', `${inboxUrl}/hooks`, '--public-base-url', pipeline.url('ingest-gateway'), '--json'])) as { sourceUrl: string };
     sourceUrl = demo.sourceUrl;
     await waitFor(async () => {
@@ -140,9 +140,7 @@ describe('three-broker cluster: broker faults under load lose no acknowledged ev
 
   /** The whole pipeline, for a test run on its own (`-t`) without the boot test that starts it. */
   async function ensurePipeline(): Promise<void> {
-    if (sourceUrl) return;
-    await pipeline.start(['ingest-gateway']);
-    await startRest();
+    if (!sourceUrl) await startRest();
   }
 
   beforeAll(async () => {

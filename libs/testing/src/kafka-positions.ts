@@ -1,4 +1,4 @@
-import type { Kafka } from 'kafkajs';
+import type { Admin, Kafka } from 'kafkajs';
 
 /**
  * Commits the current end of every partition of `topics` for a new consumer group, so the app's
@@ -17,7 +17,7 @@ export async function startGroupAtEnd(kafka: Kafka, groupId: string, topics: str
     // A topic that does not exist yet has no history; the app creates it.
     if (present.length === 0) return;
     topics = present;
-    ends = (await Promise.all(topics.map(async (topic) => (await admin.fetchTopicOffsets(topic)).map((p) => ({ topic, partition: p.partition, offset: p.high }))))).flat();
+    ends = (await Promise.all(topics.map(async (topic) => (await topicEnds(admin, topic)).map((p) => ({ topic, partition: p.partition, offset: p.high }))))).flat();
   } finally {
     await admin.disconnect();
   }
@@ -34,5 +34,22 @@ export async function startGroupAtEnd(kafka: Kafka, groupId: string, topics: str
     await c.commitOffsets(ends);
   } finally {
     await c.disconnect();
+  }
+}
+
+/**
+ * The topic's end offsets. Right after a broker restart kafkajs' fetchTopicOffsets can fail while
+ * its metadata catches up (a leader's answer without the topic surfaces as a TypeError inside
+ * kafkajs): asked again for up to 20 s.
+ */
+async function topicEnds(admin: Admin, topic: string): Promise<{ partition: number; high: string }[]> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    try {
+      return await admin.fetchTopicOffsets(topic);
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 500));
+    }
   }
 }
