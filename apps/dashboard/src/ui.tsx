@@ -1,5 +1,5 @@
 import type { ComponentChildren } from 'preact';
-import { useCallback, useEffect, useState } from 'preact/hooks';
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { errorText } from './api';
 
 // ---- toasts ---------------------------------------------------------------------------------
@@ -59,13 +59,17 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): Loaded<T> {
   const [state, setState] = useState<{ data: T | undefined; error: unknown; loading: boolean }>({ data: undefined, error: undefined, loading: true });
   // The caller lists what `load` depends on, as with useEffect.
   const run = useCallback(load, deps);
+  // Only the newest request may land: a slow answer to an earlier one (say, the unfiltered list
+  // when a filter was just chosen) must not overwrite the answer to the current one.
+  const generation = useRef(0);
   const reload = useCallback(async () => {
+    const mine = ++generation.current;
     setState((s) => ({ ...s, loading: true }));
     try {
       const data = await run();
-      setState({ data, error: undefined, loading: false });
+      if (mine === generation.current) setState({ data, error: undefined, loading: false });
     } catch (error) {
-      setState((s) => ({ ...s, error, loading: false }));
+      if (mine === generation.current) setState((s) => ({ ...s, error, loading: false }));
     }
   }, [run]);
   useEffect(() => {
