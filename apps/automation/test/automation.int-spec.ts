@@ -1,7 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { loadConfig } from '@hookstream/config';
 import {
-  configKey, dlqOf, emptyLocation, newId, Topics, type AutomationSnapshot, type CanonicalEvent, type DeliveryRequestDto, type EndpointSnapshot,
+  configKey, CONTACT_EVENT_HEADERS, dlqOf, emptyLocation, newId, Topics, type AutomationSnapshot, type CanonicalEvent, type DeliveryRequestDto, type EndpointSnapshot,
 } from '@hookstream/contracts';
 import { DataSource } from '@hookstream/db';
 import { DLQ_HEADERS } from '@hookstream/kafka';
@@ -45,6 +45,8 @@ describe('automation on the real broker and database', () => {
   const email = 'Buyer.One@Example.COM';
   const deliveries: DeliveryRequestDto[] = [];
   const contactEvents: CanonicalEvent[] = [];
+  /** The `hookstream_planned` header of each contact event read, by event id. */
+  const plannedHeader = new Map<string, string | undefined>();
   const deadLetters: { value: string; error: string | undefined; attempts: string | undefined }[] = [];
   let producer: Producer;
   let reader: Consumer;
@@ -148,7 +150,10 @@ describe('automation on the real broker and database', () => {
         const v = JSON.parse(message.value.toString()) as { accountId?: string };
         if (v.accountId !== acc && v.accountId !== loopAcc) return;
         if (topic === Topics.deliveries) deliveries.push(v as DeliveryRequestDto);
-        else contactEvents.push(v as CanonicalEvent);
+        else {
+          contactEvents.push(v as CanonicalEvent);
+          plannedHeader.set((v as CanonicalEvent).id, message.headers?.[CONTACT_EVENT_HEADERS.planned]?.toString());
+        }
       },
     });
 
@@ -205,6 +210,8 @@ describe('automation on the real broker and database', () => {
     expect(tagAdded.causedBy).toBe(subscribed.id);
     expect(tagAdded.attributes['tag']).toBe('customer');
     expect(tagAdded.attributes['contactId']).toBe(rows[0].id);
+    // Both were planned in the pass that published them, and say so.
+    expect(ces.map((e) => plannedHeader.get(e.id))).toEqual(['automation', 'automation']);
 
     // Deliveries: purchase → A (subscription); contact.subscribed → C (rule webhook; B wants only
     // system-initiated events and the subscription was initiated by the api); contact.tag_added
@@ -285,6 +292,35 @@ describe('automation on the real broker and database', () => {
     expect(rows).toHaveLength(1);
     expect([...rows[0].tags].sort()).toEqual(['ping', 'pong', 'seen']);
   }, 120_000);
+
+  it('commits past the contact events it planned itself, and plans those without the mark, through Kafka', async () => {
+    // Two system-initiated contact.tag_added events B subscribes to, on one key (one partition, in
+    // order): the first says it was planned already, the second (as an older version published
+    // them) does not.
+    const person = 'marked.person@example.com';
+    const contactEvent = (eid: string): CanonicalEvent => purchase(acc, {
+      id: eid, type: 'contact.tag_added', initiatedFrom: 'system', product: null, amount: null, currency: null,
+      person: { email: person, firstName: null, lastName: null, ip: null, nameSource: null },
+      attributes: { tag: 'imported', tags: ['imported'], lists: [] }, causedBy: `evt_cause_${eid}`, causationDepth: 1,
+    });
+    const marked = contactEvent(`evt_marked_${acc}`);
+    const unmarked = contactEvent(`evt_unmarked_${acc}`);
+    await producer.send({
+      topic: Topics.contactEvents,
+      acks: -1,
+      messages: [marked, unmarked].map((e) => ({
+        key: `${acc}:${person}`,
+        value: JSON.stringify(e),
+        headers: {
+          ce_specversion: '1.0', ce_id: e.id, ce_type: `hookstream.event.${e.type}`, ce_source: `/accounts/${acc}/contacts`, ce_time: e.occurredAt,
+          ...(e === marked ? { [CONTACT_EVENT_HEADERS.planned]: 'automation' } : {}),
+        },
+      })),
+    });
+    await waitFor(() => deliveries.some((d) => d.eventId === unmarked.id && d.endpointId === ep.b) || undefined, { what: 'the unmarked contact event delivered to B' });
+    // The marked one came first on the same partition: had it been planned, its delivery would be here by now.
+    expect(deliveries.filter((d) => d.eventId === marked.id)).toEqual([]);
+  });
 
   it('dead-letters a value that is not an event at once, and keeps consuming', async () => {
     await producer.send({ topic: Topics.eventsEnriched, acks: -1, messages: [{ key: `${acc}:poison`, value: JSON.stringify({ poison: acc }) }] });

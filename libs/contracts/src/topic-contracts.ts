@@ -26,6 +26,16 @@ export const DLQ_HEADERS = {
   group: 'hookstream_dlq_group',
 } as const;
 
+/**
+ * Headers automation sets on what it publishes to `contact-events`. `planned: 'automation'`: the
+ * pass that published the contact event already matched it against subscriptions and rules, in
+ * process, in the same batch as its cause; automation commits past it unread. Other subscribers
+ * ignore it.
+ */
+export const CONTACT_EVENT_HEADERS = {
+  planned: 'hookstream_planned',
+} as const;
+
 export type DtoClass = new () => object;
 
 /** What a subscriber needs to know about one topic; the AsyncAPI document is generated from these. */
@@ -47,6 +57,8 @@ export interface TopicContract {
   ceSource: string;
   /** `ce_subject`, when set. */
   ceSubject?: string;
+  /** Optional Hookstream headers beside the CloudEvents ones (name → allowed values and meaning). */
+  optionalHeaders?: Record<string, { values: string[]; description: string }>;
   ordering: string;
 }
 
@@ -129,7 +141,7 @@ export const TOPIC_CONTRACTS: readonly TopicContract[] = [
   {
     topic: Topics.contactEvents,
     title: 'Contact events',
-    description: 'Contact changes made by automation rules (tag added, list added …), announced as canonical events; they re-enter automation with a causation depth (loop protection).',
+    description: 'Contact changes made by automation (subscribed, updated, tag added, list added …), announced as canonical events with a causation depth (loop protection). Automation matches them against subscriptions and rules in the same pass as their cause; it still consumes the topic, but commits past every record whose `hookstream_planned` header is `automation` (records without it, e.g. from an older version, are planned as they arrive).',
     producedBy: ['automation'],
     consumedBy: [{ app: 'automation', groupId: ConsumerGroups.automation }],
     key: { description: '`<accountId>:<email>` of the contact, or `<accountId>:<event id>`.', example: 'acc_01jq3m:sarah@example.com' },
@@ -137,6 +149,9 @@ export const TOPIC_CONTRACTS: readonly TopicContract[] = [
     ceType: { pattern: '^hookstream\\.event\\.contact\\..+$', description: '`hookstream.event.contact.<change>`, e.g. `hookstream.event.contact.tag_added`' },
     ceSource: '/accounts/{accountId}/contacts',
     ceSubject: 'the account id',
+    optionalHeaders: {
+      [CONTACT_EVENT_HEADERS.planned]: { values: ['automation'], description: 'Automation already matched this event against subscriptions and rules when it published it; automation skips it.' },
+    },
     ordering: 'Per contact (the key).',
   },
   {

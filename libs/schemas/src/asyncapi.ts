@@ -149,6 +149,7 @@ function headersSchema(c: TopicContract, dlq: boolean): JsonSchema {
     traceparent: { type: 'string', pattern: '^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$', description: 'W3C trace context of the producing span.' },
   };
   if (c.ceSubject) properties['ce_subject'] = { type: 'string', description: `CloudEvents subject: ${c.ceSubject}.` };
+  for (const [name, h] of Object.entries(c.optionalHeaders ?? {})) properties[name] = { type: 'string', enum: [...h.values], description: h.description };
   // A dead letter keeps whatever headers the failed message had, which may be none at all.
   const required = dlq ? [] : ['ce_specversion', 'ce_id', 'ce_type', 'ce_source', 'ce_time', 'content-type', 'traceparent'];
   if (dlq) {

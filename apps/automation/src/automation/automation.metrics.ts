@@ -22,6 +22,14 @@ const produced = counter<'kind'>({
   help: 'Messages produced and acknowledged: kind = delivery_request or contact_event',
   labelNames: ['kind'],
 });
+const skippedContactEvents = counter({
+  name: 'hookstream_automation_contact_events_skipped_total',
+  help: 'Contact events committed past unread: the pass that published them had already planned them with their cause',
+});
+
+export function countSkipped(n: number): void {
+  skippedContactEvents.inc(n);
+}
 
 /** One round's counts, added to the counters once its messages are acknowledged. */
 export class PlanTally {

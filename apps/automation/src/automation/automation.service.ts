@@ -1,19 +1,31 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { childTraceparent, Topics, type CanonicalEvent, type DeliveryRequestDto } from '@hookstream/contracts';
+import { childTraceparent, CONTACT_EVENT_HEADERS, Topics, type CanonicalEvent, type DeliveryRequestDto } from '@hookstream/contracts';
 import { EVENT_PRODUCER, PermanentMessageError, RawJson, type EventProducer, type InboundMessage, type OutboundMessage } from '@hookstream/kafka';
 import { APP_CONFIG } from '@hookstream/platform';
 import { contactIdFor, normalizeEmail, planEvent, type Contact } from '@hookstream/rules';
 import type { AutomationConfig } from '../automation.config';
 import { RulesCache } from '../config-cache/rules.cache';
 import { contactKey, ContactsRepository } from './contacts.repository';
-import { PlanTally } from './automation.metrics';
+import { countSkipped, PlanTally } from './automation.metrics';
 import { KeyedMutex } from './keyed-mutex';
 
 /** Rounds of plan-produce-write before a batch that keeps losing contact races is handed back for a retry. */
 const MAX_CONTACT_ROUNDS = 5;
 
+/** The value of the `hookstream_planned` header on the contact events this app publishes. */
+export const PLANNED_BY = 'automation';
+
+/** True for a contact event whose effects the pass that published it already planned (it is skipped). */
+export function alreadyPlanned(m: InboundMessage): boolean {
+  return m.headers[CONTACT_EVENT_HEADERS.planned] === PLANNED_BY;
+}
+
 /**
  * Turns enriched events (and the contact events they cause) into delivery requests.
+ * One pass per event: the contact events an event causes are matched against subscriptions and
+ * rules right away, in the same batch (breadth first, the loop guard applies), and published with
+ * `hookstream_planned: automation` so that, when they come back on contact-events, they are
+ * committed past unread.
  * Effects are exactly-once by construction: delivery and contact-event ids are derived from the
  * causing event, so a redelivered batch produces the same ids (deduplicated downstream), and the
  * contact rows are written only after everything produced is acknowledged.
@@ -30,7 +42,12 @@ export class AutomationService {
     @Inject(APP_CONFIG) private readonly config: AutomationConfig,
   ) {}
 
-  async process(messages: InboundMessage<CanonicalEvent>[]): Promise<{ deliveries: number; contactEvents: number }> {
+  async process(batch: InboundMessage<CanonicalEvent>[]): Promise<{ deliveries: number; contactEvents: number; skipped: number }> {
+    // Contact events this app published were planned with their cause: nothing left to do.
+    const messages = batch.filter((m) => !alreadyPlanned(m));
+    const skipped = batch.length - messages.length;
+    if (skipped > 0) countSkipped(skipped);
+    if (messages.length === 0) return { deliveries: 0, contactEvents: 0, skipped };
     // Cheap structural check only (the producers validated the full contract): a value that is
     // not an event can never succeed, so the transport isolates it and dead-letters it at once.
     for (const m of messages) {
@@ -45,7 +62,7 @@ export class AutomationService {
     // enriched and contact events come from two topics, worked on side by side.
     return this.locks.run(wanted.keys(), async () => {
       let pending = messages;
-      const total = { deliveries: 0, contactEvents: 0 };
+      const total = { deliveries: 0, contactEvents: 0, skipped };
       for (let round = 1; ; round++) {
         const result = await this.run(pending, [...wanted.values()]);
         total.deliveries += result.deliveries;
@@ -77,28 +94,40 @@ export class AutomationService {
     const contactEvents: OutboundMessage[] = [];
     const tally = new PlanTally();
 
-    // In order: events of one person share a partition, so each sees the contact as left by the previous.
+    const now = new Date();
+
+    // In order: events of one person share a partition, so each sees the contact as left by the
+    // previous. Each event is followed by the contact events it causes, breadth first — the order
+    // in which they used to come back on their topic — until the loop guard stops the rules.
     for (const m of messages) {
-      const event = m.value;
-      const email = normalizeEmail(event.person?.email);
-      const key = email ? contactKey(event.accountId, email) : undefined;
-      const plan = planEvent(event, {
-        subscriptions: this.cache.subscriptions,
-        automations: this.cache.automations,
-        contact: key ? state.get(key) : undefined,
-        maxDepth: this.config.AUTOMATION_MAX_DEPTH,
-      });
-      tally.add(plan);
-      if (key && plan.contact) {
-        state.set(key, plan.contact);
-        changed.set(key, plan.contact);
-      }
-      const tp = childTraceparent(m.envelope?.traceparent);
-      for (const d of plan.deliveries) {
-        deliveries.push({ key: d.endpointId, value: deliveryJson(d, dataJson), envelope: { id: d.id, type: 'hookstream.delivery.requested', source: `/endpoints/${d.endpointId}`, time: d.createdAt, subject: d.eventId, traceparent: tp } });
-      }
-      for (const ce of plan.contactEvents) {
-        contactEvents.push({ key: `${ce.accountId}:${ce.person.email ?? ce.id}`, value: ce, envelope: { id: ce.id, type: `hookstream.event.${ce.type}`, source: `/accounts/${ce.accountId}/contacts`, time: ce.occurredAt, subject: ce.accountId, traceparent: tp } });
+      const cascade: { event: CanonicalEvent; traceparent: string }[] = [{ event: m.value, traceparent: childTraceparent(m.envelope?.traceparent) }];
+      for (let i = 0; i < cascade.length; i++) {
+        const { event, traceparent: tp } = cascade[i];
+        const email = normalizeEmail(event.person?.email);
+        const key = email ? contactKey(event.accountId, email) : undefined;
+        const plan = planEvent(event, {
+          subscriptions: this.cache.subscriptions,
+          automations: this.cache.automations,
+          contact: key ? state.get(key) : undefined,
+          maxDepth: this.config.AUTOMATION_MAX_DEPTH,
+          now,
+        });
+        tally.add(plan);
+        if (key && plan.contact) {
+          state.set(key, plan.contact);
+          changed.set(key, plan.contact);
+        }
+        for (const d of plan.deliveries) {
+          deliveries.push({ key: d.endpointId, value: deliveryJson(d, dataJson), envelope: { id: d.id, type: 'hookstream.delivery.requested', source: `/endpoints/${d.endpointId}`, time: d.createdAt, subject: d.eventId, traceparent: tp } });
+        }
+        for (const ce of plan.contactEvents) {
+          contactEvents.push({
+            key: `${ce.accountId}:${ce.person.email ?? ce.id}`, value: ce, headers: PLANNED_HEADERS,
+            envelope: { id: ce.id, type: `hookstream.event.${ce.type}`, source: `/accounts/${ce.accountId}/contacts`, time: ce.occurredAt, subject: ce.accountId, traceparent: tp },
+          });
+          // Its deliveries continue the trace from the contact event, as when it was consumed.
+          cascade.push({ event: ce, traceparent: childTraceparent(tp) });
+        }
       }
     }
     await Promise.all([this.producer.send(Topics.deliveries, deliveries), this.producer.send(Topics.contactEvents, contactEvents)]);
@@ -107,6 +136,8 @@ export class AutomationService {
     return { deliveries: deliveries.length, contactEvents: contactEvents.length, lost };
   }
 }
+
+const PLANNED_HEADERS: Readonly<Record<string, string>> = Object.freeze({ [CONTACT_EVENT_HEADERS.planned]: PLANNED_BY });
 
 /**
  * A delivery request as JSON. An event's deliveries share one `data` object (planEvent), so it is
