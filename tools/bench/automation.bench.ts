@@ -326,7 +326,7 @@ async function main(): Promise<void> {
     `| wall time | ${seconds.toFixed(1)} s (producer thread: ${result.producerSeconds ?? '?'} s) |`,
     `| **events/s** | **${result.eventsPerSecond.toLocaleString('en-US')}** (target 10,000: ${result.metTarget ? 'met' : 'missed'}) |`,
     `| **delivery requests/s** | **${result.deliveryRequestsPerSecond.toLocaleString('en-US')}** (${dl.count.toLocaleString('en-US')}; ${result.perEvent.deliveries} per event) |`,
-    `| contact events/s | ${result.contactEventsPerSecond.toLocaleString('en-US')} (${ce.count.toLocaleString('en-US')}; ${result.perEvent.contactEvents} per event, each processed again) |`,
+    `| contact events/s | ${result.contactEventsPerSecond.toLocaleString('en-US')} (${ce.count.toLocaleString('en-US')}; ${result.perEvent.contactEvents} per event, planned in the same pass as their cause) |`,
     `| distinct contacts | ${CONTACTS.toLocaleString('en-US')} |`,
     `| CPU during the run (cores busy) | machine ${cpuCores.machine} of ${m.nproc}; Kafka broker ${cpuCores.kafkaBroker}; this process (app + producer thread) ${cpuCores.benchProcess} |`,
     `| load average (1/5/15 min) | before ${loadBefore.join(' / ')}, after ${loadAfter.join(' / ')} |`,

@@ -1,7 +1,7 @@
 import { loadConfig } from '@hookstream/config';
 import { emptyLocation, newId, type CanonicalEvent } from '@hookstream/contracts';
 import { createDataSource, migrateWithLock, type DataSource } from '@hookstream/db';
-import type { EventProducer, InboundMessage, OutboundMessage } from '@hookstream/kafka';
+import { RawJson, type EventProducer, type InboundMessage, type OutboundMessage } from '@hookstream/kafka';
 import { AutomationIndex, contactIdFor, SubscriptionIndex } from '@hookstream/rules';
 import { testBrokers, testDatabaseUrl, uniqueName } from '@hookstream/testing';
 import { AutomationService } from '../src/automation/automation.service';
@@ -87,8 +87,9 @@ describe('contacts written by two replicas at once (real PostgreSQL)', () => {
     expect(loads).toBe(2); // planned twice: the first write lost to B's
     expect(await row()).toEqual({ first_name: 'Annabel', tags: ['vip'], version: '3' });
     // The rename was announced (contact.updated) in both rounds with the same id: one event downstream.
-    const updates = produced.filter((m) => (m.value as CanonicalEvent).type === 'contact.updated');
+    const values = produced.map((m) => (m.value instanceof RawJson ? JSON.parse(m.value.text) : m.value) as CanonicalEvent);
+    const updates = values.filter((e) => e.type === 'contact.updated');
     expect(updates.length).toBeGreaterThanOrEqual(1);
-    expect(new Set(updates.map((m) => (m.value as CanonicalEvent).id)).size).toBe(1);
+    expect(new Set(updates.map((e) => e.id)).size).toBe(1);
   });
 });

@@ -3,11 +3,11 @@ import {
   CONTACT_EVENT_HEADERS, emptyLocation, Topics, type AutomationSnapshot, type CanonicalEvent, type DeliveryRequestDto, type EndpointSnapshot,
 } from '@hookstream/contracts';
 import type { DataSource } from '@hookstream/db';
-import type { EventProducer, InboundMessage, OutboundMessage } from '@hookstream/kafka';
+import { RawJson, type EventProducer, type InboundMessage, type OutboundMessage } from '@hookstream/kafka';
 import { AutomationIndex, SubscriptionIndex, type Contact } from '@hookstream/rules';
 import { AutomationConfig } from '../automation.config';
 import type { RulesCache } from '../config-cache/rules.cache';
-import { AutomationService } from './automation.service';
+import { AutomationService, ROUND_MAX_MESSAGES } from './automation.service';
 import { contactKey, ContactsRepository, type ContactWrite, type LoadedContacts } from './contacts.repository';
 
 const ACC = 'acc_1';
@@ -43,6 +43,11 @@ class MemoryContacts extends ContactsRepository {
     }
     return lost;
   }
+}
+
+/** A produced value as the broker gets it. */
+function parsed<T>(m: OutboundMessage): T {
+  return (m.value instanceof RawJson ? JSON.parse(m.value.text) : m.value) as T;
 }
 
 class RecordingProducer implements EventProducer {
@@ -89,9 +94,10 @@ function setup(endpoints: EndpointSnapshot[], rules: AutomationSnapshot[]) {
   const producer = new RecordingProducer();
   const config = loadConfig(AutomationConfig, { KAFKA_BROKERS: '127.0.0.1:1', DATABASE_URL: 'postgres://x@127.0.0.1:1/x', HOOKSTREAM_DEV_INSECURE_KEYS: 'true' });
   const service = new AutomationService(cache, contacts, producer, config);
-  const deliveries = () => producer.of(Topics.deliveries).map((m) => JSON.parse((m.value as { text: string }).text) as DeliveryRequestDto);
+  const deliveries = () => producer.of(Topics.deliveries).map((m) => parsed<DeliveryRequestDto>(m));
   const contactEvents = () => producer.of(Topics.contactEvents);
-  return { service, contacts, producer, deliveries, contactEvents };
+  const contactEventValues = () => contactEvents().map((m) => parsed<CanonicalEvent>(m));
+  return { service, contacts, producer, deliveries, contactEvents, contactEventValues };
 }
 
 describe('AutomationService: one pass per event', () => {
@@ -106,9 +112,9 @@ describe('AutomationService: one pass per event', () => {
     const result = await t.service.process([message(purchase('evt_1', 'Sarah@Example.com'))]);
 
     const ces = t.contactEvents();
-    expect(ces.map((m) => [(m.value as CanonicalEvent).type, (m.value as CanonicalEvent).causationDepth])).toEqual([['contact.subscribed', 1], ['contact.tag_added', 2]]);
+    expect(t.contactEventValues().map((e) => [e.type, e.causationDepth])).toEqual([['contact.subscribed', 1], ['contact.tag_added', 2]]);
     expect(ces.every((m) => m.headers?.[CONTACT_EVENT_HEADERS.planned] === 'automation')).toBe(true);
-    const [subscribed, tagAdded] = ces.map((m) => m.value as CanonicalEvent);
+    const [subscribed, tagAdded] = t.contactEventValues();
     // Everything the cascade asks for, from one batch: the purchase to A, the rule's webhook on
     // contact.subscribed to C, the system-initiated tag_added to B.
     expect(t.deliveries().map((d) => [d.eventId, d.endpointId, d.cause]).sort()).toEqual([
@@ -127,12 +133,12 @@ describe('AutomationService: one pass per event', () => {
     const t = setup([endpoint('ep_all')], [rule('aut_tag', { eventTypes: ['contact.tag_added'] }, [{ type: 'add_tag', tag: 'seen' }])]);
     await t.service.process([message(purchase('evt_1', 'ann@example.com', { attributes: { tags: ['vip'] } }))]);
     const published = t.contactEvents();
-    expect(published.map((m) => (m.value as CanonicalEvent).attributes['tag'] ?? null)).toEqual([null, 'vip', 'seen']);
+    expect(t.contactEventValues().map((e) => e.attributes['tag'] ?? null)).toEqual([null, 'vip', 'seen']);
     const sent = t.producer.sends.length;
     const loads = t.contacts.loads;
 
     // They come back on contact-events: nothing is planned, read, written or produced again.
-    const back = published.map((m) => message(m.value as CanonicalEvent, Topics.contactEvents, { ...m.headers }));
+    const back = published.map((m) => message(parsed<CanonicalEvent>(m), Topics.contactEvents, { ...m.headers }));
     expect(await t.service.process(back)).toEqual({ deliveries: 0, contactEvents: 0, skipped: 3 });
     expect(t.producer.sends.length).toBe(sent);
     expect(t.contacts.loads).toBe(loads);
@@ -155,7 +161,7 @@ describe('AutomationService: one pass per event', () => {
 
     await t.service.process([message(purchase('evt_loop', 'loop@example.com', { attributes: { tags: ['ping'] } }))]);
 
-    const ces = t.contactEvents().map((m) => m.value as CanonicalEvent);
+    const ces = t.contactEventValues();
     expect(Math.max(...ces.map((e) => e.causationDepth ?? 0))).toBe(5);
     const chain = ces.filter((e) => e.type === 'contact.tag_added' && (e.attributes['tag'] === 'ping' || e.attributes['tag'] === 'pong'));
     expect(chain.map((e) => [e.attributes['tag'], e.causationDepth, e.causedByRule ?? null])).toEqual([
@@ -177,5 +183,23 @@ describe('AutomationService: one pass per event', () => {
     for (const d of all) pairs.set(`${d.eventId}/${d.endpointId}`, (pairs.get(`${d.eventId}/${d.endpointId}`) ?? new Set()).add(d.id));
     expect([...pairs.values()].every((ids) => ids.size === 1)).toBe(true);
     expect(new Set(all.map((d) => d.id))).toEqual(new Set(first.map((d) => d.id)));
+  });
+
+  it('cuts a batch whose cascades pass the round bound into several rounds, each produced before its contacts are written', async () => {
+    // 12 catch-all endpoints: each purchase makes 12 deliveries and a contact.subscribed that makes
+    // 12 more, so 500 events produce 13,000 messages — more than one round takes.
+    const t = setup(Array.from({ length: 12 }, (_, i) => endpoint(`ep_${String(i).padStart(2, '0')}`)), []);
+    const batch = Array.from({ length: 500 }, (_, i) => message(purchase(`evt_${i}`, `p${i}@example.com`)));
+    const result = await t.service.process(batch);
+
+    expect(result).toEqual({ deliveries: 500 * 24, contactEvents: 500, skipped: 0 });
+    expect(t.contacts.loads).toBeGreaterThanOrEqual(2);
+    expect(t.contacts.saves).toBe(t.contacts.loads);
+    // A round stops taking events once it reaches the bound; one event's cascade (25 messages) is never split.
+    const perRound = new Map<number, number>();
+    t.producer.sends.forEach((s, i) => perRound.set(Math.floor(i / 2), (perRound.get(Math.floor(i / 2)) ?? 0) + s.messages.length));
+    expect([...perRound.values()].every((n) => n < ROUND_MAX_MESSAGES + 25)).toBe(true);
+    expect(new Set(t.deliveries().map((d) => d.id)).size).toBe(500 * 24);
+    expect(t.contacts.rows.size).toBe(500);
   });
 });

@@ -12,6 +12,14 @@ import { KeyedMutex } from './keyed-mutex';
 /** Rounds of plan-produce-write before a batch that keeps losing contact races is handed back for a retry. */
 const MAX_CONTACT_ROUNDS = 5;
 
+/**
+ * Bounds of what one round produces (the producer queues at most 64 MiB). With the contact events
+ * planned in the same pass, one batch of events can cascade into tens of thousands of messages;
+ * a round stops taking events once it passes either bound (an event's cascade is never split).
+ */
+export const ROUND_MAX_MESSAGES = 10_000;
+const ROUND_MAX_BYTES = 16 * 1024 * 1024;
+
 /** The value of the `hookstream_planned` header on the contact events this app publishes. */
 export const PLANNED_BY = 'automation';
 
@@ -53,40 +61,47 @@ export class AutomationService {
     for (const m of messages) {
       if (!isEventShaped(m.value)) throw new PermanentMessageError(`${m.topic}[${m.partition}]@${m.offset} is not a canonical event`);
     }
-    const wanted = new Map<string, { accountId: string; emailNorm: string }>();
-    for (const m of messages) {
-      const email = normalizeEmail(m.value.person?.email);
-      if (email) wanted.set(contactKey(m.value.accountId, email), { accountId: m.value.accountId, emailNorm: email });
-    }
     // Batches of one process that share a person run one after the other: the same person's
-    // enriched and contact events come from two topics, worked on side by side.
-    return this.locks.run(wanted.keys(), async () => {
+    // enriched events and unmarked contact events come from two topics, worked on side by side.
+    return this.locks.run(wantedContacts(messages).keys(), async () => {
       let pending = messages;
       const total = { deliveries: 0, contactEvents: 0, skipped };
-      for (let round = 1; ; round++) {
-        const result = await this.run(pending, [...wanted.values()]);
+      for (let lostRounds = 0; pending.length > 0;) {
+        const result = await this.run(pending, [...wantedContacts(pending).values()]);
         total.deliveries += result.deliveries;
         total.contactEvents += result.contactEvents;
-        if (result.lost.length === 0) return total;
-        // Another replica changed some of these contacts since they were read (a rebalance, or the
-        // person's two topics held by two replicas). Plan those people's events again on what is
-        // stored now; everyone else's are saved. What was produced has the same ids and is
-        // deduplicated downstream.
-        if (round >= MAX_CONTACT_ROUNDS) {
+        // A round stops early once what it produces passes ROUND_MAX_MESSAGES/BYTES: the rest is
+        // planned in the next round, on the contacts as this one saved them.
+        const rest = pending.slice(result.planned);
+        if (result.lost.length === 0) {
+          pending = rest;
+          continue;
+        }
+        // Another replica changed some of these contacts since they were read (a rebalance, or an
+        // unmarked contact event of the person held by another replica). Plan those people's events
+        // again on what is stored now; everyone else's are saved. What was produced has the same
+        // ids and is deduplicated downstream.
+        if (++lostRounds >= MAX_CONTACT_ROUNDS) {
           throw new Error(`${result.lost.length} contact(s) kept changing under this batch (${MAX_CONTACT_ROUNDS} rounds); the batch is retried`);
         }
         const lost = new Set(result.lost);
-        pending = pending.filter((m) => {
+        const again = pending.slice(0, result.planned).filter((m) => {
           const email = normalizeEmail(m.value.person?.email);
           return email !== undefined && lost.has(contactIdFor(m.value.accountId, email));
         });
-        this.log.warn(`${lost.size} contact(s) were written by another replica meanwhile; planning their ${pending.length} event(s) again (round ${round + 1})`);
+        pending = [...again, ...rest];
+        this.log.warn(`${lost.size} contact(s) were written by another replica meanwhile; planning their ${again.length} event(s) again`);
       }
+      return total;
     });
   }
 
-  /** One round: read the contacts, plan every event in order, produce, then write the contacts (compare-and-set). */
-  private async run(messages: InboundMessage<CanonicalEvent>[], wanted: { accountId: string; emailNorm: string }[]): Promise<{ deliveries: number; contactEvents: number; lost: string[] }> {
+  /**
+   * One round: read the contacts, plan the events in order — each with its cascade — until the
+   * output passes the round's bounds, produce, then write the contacts (compare-and-set).
+   * `planned`: how many of `messages` this round covered.
+   */
+  private async run(messages: InboundMessage<CanonicalEvent>[], wanted: { accountId: string; emailNorm: string }[]): Promise<{ planned: number; deliveries: number; contactEvents: number; lost: string[] }> {
     const { contacts: state, versions } = await this.contacts.load(wanted);
     const changed = new Map<string, Contact>();
     const dataJson = new WeakMap<object, string>();
@@ -95,11 +110,15 @@ export class AutomationService {
     const tally = new PlanTally();
 
     const now = new Date();
+    let bytes = 0;
+    let planned = 0;
 
     // In order: events of one person share a partition, so each sees the contact as left by the
     // previous. Each event is followed by the contact events it causes, breadth first — the order
     // in which they used to come back on their topic — until the loop guard stops the rules.
     for (const m of messages) {
+      if (planned > 0 && (deliveries.length + contactEvents.length >= ROUND_MAX_MESSAGES || bytes >= ROUND_MAX_BYTES)) break;
+      planned++;
       const cascade: { event: CanonicalEvent; traceparent: string }[] = [{ event: m.value, traceparent: childTraceparent(m.envelope?.traceparent) }];
       for (let i = 0; i < cascade.length; i++) {
         const { event, traceparent: tp } = cascade[i];
@@ -118,11 +137,15 @@ export class AutomationService {
           changed.set(key, plan.contact);
         }
         for (const d of plan.deliveries) {
-          deliveries.push({ key: d.endpointId, value: deliveryJson(d, dataJson), envelope: { id: d.id, type: 'hookstream.delivery.requested', source: `/endpoints/${d.endpointId}`, time: d.createdAt, subject: d.eventId, traceparent: tp } });
+          const value = deliveryJson(d, dataJson);
+          bytes += value.bytes.length;
+          deliveries.push({ key: d.endpointId, value, envelope: { id: d.id, type: 'hookstream.delivery.requested', source: `/endpoints/${d.endpointId}`, time: d.createdAt, subject: d.eventId, traceparent: tp } });
         }
         for (const ce of plan.contactEvents) {
+          const value = new RawJson(JSON.stringify(ce));
+          bytes += value.bytes.length;
           contactEvents.push({
-            key: `${ce.accountId}:${ce.person.email ?? ce.id}`, value: ce, headers: PLANNED_HEADERS,
+            key: `${ce.accountId}:${ce.person.email ?? ce.id}`, value, headers: PLANNED_HEADERS,
             envelope: { id: ce.id, type: `hookstream.event.${ce.type}`, source: `/accounts/${ce.accountId}/contacts`, time: ce.occurredAt, subject: ce.accountId, traceparent: tp },
           });
           // Its deliveries continue the trace from the contact event, as when it was consumed.
@@ -133,7 +156,7 @@ export class AutomationService {
     await Promise.all([this.producer.send(Topics.deliveries, deliveries), this.producer.send(Topics.contactEvents, contactEvents)]);
     tally.flush(deliveries.length, contactEvents.length);
     const lost = await this.contacts.save([...changed].map(([key, contact]) => ({ contact, expectedVersion: versions.get(key) ?? null })));
-    return { deliveries: deliveries.length, contactEvents: contactEvents.length, lost };
+    return { planned, deliveries: deliveries.length, contactEvents: contactEvents.length, lost };
   }
 }
 
@@ -154,6 +177,16 @@ export function deliveryJson(d: DeliveryRequestDto, cache: WeakMap<object, strin
   }
   const head = JSON.stringify(rest);
   return new RawJson(`${head.slice(0, -1)},"data":${json}}`);
+}
+
+/** The contacts the events touch, by `contactKey`. */
+function wantedContacts(messages: InboundMessage<CanonicalEvent>[]): Map<string, { accountId: string; emailNorm: string }> {
+  const wanted = new Map<string, { accountId: string; emailNorm: string }>();
+  for (const m of messages) {
+    const email = normalizeEmail(m.value.person?.email);
+    if (email) wanted.set(contactKey(m.value.accountId, email), { accountId: m.value.accountId, emailNorm: email });
+  }
+  return wanted;
 }
 
 function isEventShaped(v: unknown): v is CanonicalEvent {
