@@ -23,7 +23,7 @@
  * 6. Latency at 25 %, 50 % and 90 % of the measured capacity: an open-loop constant rate for
  *    LATENCY_SECONDS; per delivery, receipt time − the event's `receivedAt` (stamped by the gateway
  *    when the POST arrived).
- * 7. The process that took the most CPU in the fan-out-1 capacity run is restarted under
+ * 7. The process that took the most CPU in the fan-out-1 capacity run (or BENCH_PROFILE_APP) is restarted under
  *    `--cpu-prof` and driven again; its profile is summarised into the results and kept at
  *    bench/results/pipeline-<app>.cpuprofile (open it in Chrome DevTools).
  * Only 127.0.0.1 is targeted; every loop is bounded in count and time.
@@ -47,6 +47,9 @@ const CONNECTIONS = 64;
 const LOAD_POINTS = (process.env['BENCH_LOAD_POINTS'] ?? '0.25,0.5,0.9').split(',').filter(Boolean).map(Number);
 /** 0: skip the profiling run (for quick before/after comparisons). */
 const PROFILE = process.env['BENCH_PROFILE'] !== '0';
+/** Profile this app instead of the one with the most CPU. */
+const PROFILE_APP: AppName | undefined = process.env['BENCH_PROFILE_APP'] ? APPS.find((a) => a === process.env['BENCH_PROFILE_APP']) : undefined;
+if (process.env['BENCH_PROFILE_APP'] && !PROFILE_APP) throw new Error(`BENCH_PROFILE_APP must be one of ${APPS.join(', ')}`);
 /** Results go to bench/results/<name>.{json,md}; a before/after pair uses two names. */
 const RESULT_NAME = process.env['BENCH_RESULT_NAME'] ?? 'pipeline';
 const RUN_BUDGET_MS = 180_000;
@@ -424,7 +427,7 @@ async function main(): Promise<void> {
       const hookstream = Object.entries(cap.used.cpuSeconds).filter(([k]) => !k.includes('not counted'));
       const totalCpu = hookstream.reduce((a, [, v]) => a + v, 0);
       const perProcess = Object.fromEntries(Object.entries(cap.used.cpuSeconds).map(([k, v]) => [k, { cpuMsPerEvent: round2((v * 1000) / cap.sent.accepted), sharePercent: k.includes('not counted') ? null : round2((v / totalCpu) * 100), cores: round2(v / cap.used.seconds) }]));
-      if (fanout === 1) biggest = APPS.reduce((a, b) => ((cap.used.cpuSeconds[b] ?? 0) > (cap.used.cpuSeconds[a] ?? 0) ? b : a));
+      if (fanout === 1) biggest = PROFILE_APP ?? APPS.reduce((a, b) => ((cap.used.cpuSeconds[b] ?? 0) > (cap.used.cpuSeconds[a] ?? 0) ? b : a));
       say(`fan-out ${fanout}: ${round2(capacity)} events/s (${round2(capacity * fanout)} deliveries/s), ${round2((totalCpu * 1000) / cap.sent.accepted)} ms CPU per event`);
       for (const [stage, f] of Object.entries(cap.stages)) say(`  ${stage}: ${f.batches} batches of ${f.meanBatch}, ${f.meanBatchMs} ms each, busy ${f.busyPercent} %, max lag ${f.maxLag}`);
       say(`  cores: ${Object.entries(perProcess).map(([k, v]) => `${k} ${v.cores}`).join(', ')}`);
