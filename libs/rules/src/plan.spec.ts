@@ -43,6 +43,14 @@ describe('planEvent', () => {
     expect(plan.contactEvents).toEqual([]);
   });
 
+  it('shares the event as the deliveries\' data when asked (no copy), with the same JSON', () => {
+    const event = makeEvent({ id: 'evt_p2' });
+    const copied = planEvent(event, ctx({ contact: existing() }));
+    const shared = planEvent(event, { ...ctx({ contact: existing() }), shareEvent: true });
+    expect(shared.deliveries[0].data).toBe(event);
+    expect(JSON.stringify(shared.deliveries[0].data)).toBe(JSON.stringify(copied.deliveries[0].data));
+  });
+
   it('is deterministic: planning the same event twice gives the same output', () => {
     const rules = AutomationIndex.from([makeRule({ actions: [{ type: 'add_tag', tag: 'buyer' }, { type: 'webhook', endpointId: 'ep_hook' }] })]);
     const a = planEvent(makeEvent(), ctx({ automations: rules }));

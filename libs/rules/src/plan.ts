@@ -14,6 +14,12 @@ export interface PlanContext {
   maxDepth?: number;
   /** Stamped as the deliveries' createdAt; defaults to the clock. */
   now?: Date;
+  /**
+   * The deliveries' `data` is the event object itself instead of a JSON-plain copy. Only for a
+   * caller whose event is JSON-plain already (parsed from JSON, or built by this lib) and that
+   * serialises the deliveries without changing them: the copy is then pure overhead.
+   */
+  shareEvent?: boolean;
 }
 
 export interface PlanResult {
@@ -62,7 +68,7 @@ export function planEvent(event: CanonicalEvent, ctx: PlanContext): PlanResult {
       eventType: event.type,
       eventTime: event.occurredAt,
       // One copy per event, shared by its deliveries: they are serialised, never mutated.
-      data: (data ??= plainCopy(event)),
+      data: (data ??= ctx.shareEvent ? (event as unknown as Record<string, unknown>) : plainCopy(event)),
       cause,
       createdAt,
     };

@@ -130,6 +130,8 @@ export class AutomationService {
           contact: key ? state.get(key) : undefined,
           maxDepth: this.config.AUTOMATION_MAX_DEPTH,
           now,
+          // Parsed from JSON or built by planEvent, and serialised at once by deliveryJson: no copy needed.
+          shareEvent: true,
         });
         tally.add(plan);
         if (key && plan.contact) {
