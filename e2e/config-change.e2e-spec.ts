@@ -106,4 +106,27 @@ describe('config change: disabling an endpoint stops deliveries to it within 1 s
     const id = await send();
     await waitFor(() => got(target, id), { timeoutMs: 30000, what: 'delivery after re-enabling' });
   });
+
+  it('a receiver answering 410 Gone is disabled by apps/projector (from delivery-results), and delivery stops sending to it, also after a restart', async () => {
+    target.respond = () => 410;
+    const gone = await send();
+    await waitFor(() => got(target, gone), { timeoutMs: 30000, what: 'the attempt the receiver answers with 410' });
+    const disabled = await waitFor(async () => {
+      const e = (await (await api('GET', `/v1/endpoints/${endpointId}`)).json()) as { enabled: boolean; disabledReason: string | null; version: number };
+      return e.enabled === false ? e : undefined;
+    }, { timeoutMs: 30000, what: 'the endpoint disabled automatically' });
+    expect(disabled.disabledReason).toBe('the endpoint answered 410 Gone');
+    target.respond = () => 200;
+    // Delivery also stops on its own after a 410, in memory; a new process knows only what the
+    // config topic says, so this proves the projector's snapshot (enabled=false) reached its cache.
+    await pipeline.restart('delivery');
+    const id = await send();
+    await waitFor(() => got(control, id), { timeoutMs: 30000, what: 'the next event at the still-enabled endpoint' });
+    const until = Date.now() + 3000;
+    while (Date.now() < until) {
+      expect(got(target, id)).toBe(false);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(got(target, id)).toBe(false);
+  }, 90_000);
 });

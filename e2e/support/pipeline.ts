@@ -12,13 +12,13 @@ export type AppName = (typeof APPS)[number];
 
 /** The topics each app's consumer group reads (see each app's README). */
 const CONSUMED: Record<AppName, string[]> = {
-  'control-api': [Topics.deliveryResults],
+  'control-api': [],
   'ingest-gateway': [],
   validator: [Topics.eventsRaw],
   enricher: [Topics.eventsValid],
   automation: [Topics.eventsEnriched, Topics.contactEvents],
   delivery: [Topics.deliveries],
-  projector: [Topics.eventsRaw, Topics.eventsEnriched, Topics.eventsRejected, Topics.eventsDuplicate],
+  projector: [Topics.eventsRaw, Topics.eventsEnriched, Topics.eventsRejected, Topics.eventsDuplicate, Topics.deliveryResults],
 };
 
 /**

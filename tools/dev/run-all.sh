@@ -45,7 +45,7 @@ start() { # name, command…
 # Groups move only while no member is running: stop the apps of an earlier `npm start` first.
 for app in "${APPS[@]}"; do stop_pidfile "$PIDS/$app.pid"; done
 if [ "$own_broker" = 1 ] && [ "${HOOKSTREAM_KEEP_BACKLOG:-}" != 1 ]; then
-  node tools/dev/skip-backlog.js hookstream-validator hookstream-enricher hookstream-automation hookstream-delivery hookstream-control-api hookstream-projector
+  node tools/dev/skip-backlog.js hookstream-validator hookstream-enricher hookstream-automation hookstream-delivery hookstream-projector
 fi
 
 start inbox node tools/dev/inbox.js

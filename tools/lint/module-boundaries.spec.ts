@@ -46,4 +46,19 @@ describe('module boundaries (lint)', () => {
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatch(/scope:ingest/);
   });
+
+  it('lets control-api and the projector use the owners of the endpoint and dead-letter tables, and no other app (delivery → config-store, validator → dlq-store fail)', async () => {
+    const config = "import { EndpointsRepository } from '@hookstream/config-store';\nexport const probe = EndpointsRepository;\n";
+    const dlq = "import { DlqRepository } from '@hookstream/dlq-store';\nexport const probe = DlqRepository;\n";
+    for (const app of ['control-api', 'projector']) {
+      expect(await boundaryErrors(`apps/${app}/src/boundary-probe.ts`, config)).toEqual([]);
+      expect(await boundaryErrors(`apps/${app}/src/boundary-probe.ts`, dlq)).toEqual([]);
+    }
+    const fromDelivery = await boundaryErrors('apps/delivery/test/boundary-probe.int-spec.ts', config);
+    expect(fromDelivery).toHaveLength(1);
+    expect(fromDelivery[0]).toMatch(/scope:deliver/);
+    const fromValidator = await boundaryErrors('apps/validator/src/boundary-probe.ts', dlq);
+    expect(fromValidator).toHaveLength(1);
+    expect(fromValidator[0]).toMatch(/scope:validate/);
+  });
 });

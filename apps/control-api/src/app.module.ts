@@ -5,12 +5,11 @@ import { AccountsModule } from './accounts/accounts.module';
 import { AutomationsModule } from './automations/automations.module';
 import { ApiExceptionFilter } from './common/api-exception.filter';
 import { apiValidationPipe } from './common/validation';
-import { ConfigPublisherModule } from './config-publisher/config-publisher.module';
+import { ConfigStoreModule } from '@hookstream/config-store';
 import { ContractsModule } from './contracts/contracts.module';
 import type { ControlApiConfig } from './control-api.config';
 import { DeliveriesModule } from './deliveries/deliveries.module';
 import { DlqModule } from './dlq/dlq.module';
-import { EndpointHealthModule } from './endpoint-health/endpoint-health.module';
 import { EndpointsModule } from './endpoints/endpoints.module';
 import { FeedModule } from './feed/feed.module';
 import { SourcesModule } from './sources/sources.module';
@@ -22,8 +21,8 @@ export const APP_NAME = 'control-api';
 @Module({})
 export class AppModule {
   /**
-   * `readSide: false` leaves out the feed, deliveries and endpoint-health modules (consumers,
-   * the live-stream tail consumer, maintenance timers): the CLI only changes configuration.
+   * `readSide: false` leaves out the feed, deliveries and stats modules (the live-stream tail
+   * consumer): the CLI only changes configuration.
    */
   static register(config: ControlApiConfig, opts: { appName?: string; readSide?: boolean } = {}): DynamicModule {
     const readSide = opts.readSide ?? true;
@@ -31,14 +30,14 @@ export class AppModule {
       module: AppModule,
       imports: [
         CoreModule.forRoot({ appName: opts.appName ?? APP_NAME, config, database: true }),
-        ConfigPublisherModule,
+        ConfigStoreModule,
         AccountsModule,
         SourcesModule,
         EndpointsModule,
         AutomationsModule,
         ContractsModule,
-        DlqModule.register({ recorder: readSide }),
-        ...(readSide ? [FeedModule, DeliveriesModule, EndpointHealthModule, TestEventsModule, StatsModule] : []),
+        DlqModule,
+        ...(readSide ? [FeedModule, DeliveriesModule, TestEventsModule, StatsModule] : []),
       ],
       providers: [
         { provide: APP_FILTER, useClass: ApiExceptionFilter },

@@ -8,11 +8,11 @@ import { API_KEY_SCOPES, type ApiKeyScope } from './auth/caller';
 import { CliLogger } from './cli/cli-logger';
 import { MAX_PAGE_SIZE } from './common/pagination';
 import type { DlqMessageView } from './dlq/dlq.dto';
-import { DLQ_STATES, type DlqState } from './dlq/dlq.repository';
+import { DLQ_STATES, type DlqState } from '@hookstream/dlq-store';
 import { DlqService, type DlqActor } from './dlq/dlq.service';
 import { CliModule } from './cli/cli.module';
 import { DemoSeed } from './cli/demo-seed';
-import { ConfigPublisherService } from './config-publisher/config-publisher.service';
+import { ConfigPublisherService } from '@hookstream/config-store';
 import { ControlApiConfig } from './control-api.config';
 import { errorMessage } from '@hookstream/contracts';
 

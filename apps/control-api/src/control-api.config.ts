@@ -1,5 +1,5 @@
 import { BaseAppConfig } from '@hookstream/config';
-import { IsIn, IsInt, IsNumber, IsString, Matches, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsString, Matches, Max, Min } from 'class-validator';
 
 export class ControlApiConfig extends BaseAppConfig {
   override HTTP_PORT = 3001;
@@ -24,9 +24,6 @@ export class ControlApiConfig extends BaseAppConfig {
   /** Upper bound of `gracePeriodSeconds` when rotating a source token. */
   @IsInt() @Min(0) @Max(90 * 24 * 3600) SOURCE_TOKEN_MAX_GRACE_SECONDS = 7 * 24 * 3600;
 
-  /** How often the endpoint failure rule and the dead-letter retention are swept (the feed's partitions: apps/projector). */
-  @IsInt() @Min(1000) FEED_MAINTENANCE_INTERVAL_MS = 3_600_000;
-
   /** Feed the live stream (SSE) from a per-process tail consumer; off = no /v1/events/stream data. */
   @IsIn(['true', 'false']) FEED_STREAM_ENABLED = 'true';
 
@@ -38,15 +35,6 @@ export class ControlApiConfig extends BaseAppConfig {
 
   /** A stream whose socket does not drain for this long is dropped. */
   @IsInt() @Min(100) FEED_STREAM_MAX_STALL_MS = 30_000;
-
-  /** Record the `*.dlq` topics in `dlq_messages` (listing, replay, discard); one group per deployment. */
-  @IsIn(['true', 'false']) DLQ_RECORDER_ENABLED = 'true';
-
-  /** Days `dlq_messages` keeps a record (pending or handled); older ones are deleted by the maintenance sweep. */
-  @IsInt() @Min(1) @Max(3650) DLQ_RECORD_RETENTION_DAYS = 90;
-
-  /** An endpoint whose deliveries have failed continuously for this many days is disabled (Svix's rule). */
-  @IsNumber() @Min(0.0001) @Max(365) ENDPOINT_DISABLE_AFTER_FAILING_DAYS = 5;
 
   /** The delivery app's internal HTTP address (send sample data). */
   @Matches(/^https?:\/\/[^\s/]+(\/[^\s]*[^/\s])?$/, { message: 'DELIVERY_INTERNAL_URL must be an http(s) URL without a trailing slash' })

@@ -1,7 +1,6 @@
 import './tracing';
 import { loadConfig } from '@hookstream/config';
 import { exitOnBootError, runApp } from '@hookstream/platform';
-import { ConsumerGroups } from '@hookstream/contracts';
 import { APP_NAME, AppModule } from './app.module';
 import { ControlApiConfig } from './control-api.config';
 import { configureHttp } from './http-setup';
@@ -12,9 +11,8 @@ async function main(): Promise<void> {
     appName: APP_NAME,
     module: AppModule.register(config),
     config,
-    // The grouped consumer writes the feed and applies delivery results (one replica per partition);
-    // the live stream has its own per-process tail consumer (FeedStreamService).
-    consumer: { groupId: ConsumerGroups.controlApi, maxBatchSize: 500 },
+    // No grouped consumer: apps/projector writes what the API reads (feed, endpoint health, dead
+    // letters); the live stream has its own per-process tail consumer (FeedStreamService).
     configure: (app) => configureHttp(app),
   });
 }

@@ -4,6 +4,8 @@ import { loadConfig } from '@hookstream/config';
 import { Topics } from '@hookstream/contracts';
 import { startGroupAtEnd, testBrokers, testDatabaseUrl, testKafka, uniqueName, waitFor } from '@hookstream/testing';
 import { EVENT_PRODUCER, KafkaBatchTransport, RethrowRpcFilter, type EventProducer } from '@hookstream/kafka';
+import { EndpointHealthModule } from '@hookstream/config-store';
+import { DlqRecorderModule } from '@hookstream/dlq-store';
 import { FeedProjectionModule } from '@hookstream/feed-store';
 import { KAFKA_CLIENT } from '@hookstream/platform';
 import type { Consumer, Kafka } from 'kafkajs';
@@ -31,17 +33,18 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/** Topics control-api's consumer group reads (delivery results) plus those of the feed projection (run beside it with `projector: true`). */
+/** Topics apps/projector's consumer group reads (run beside the API with `consumer: true`). */
 export const CONSUMED_TOPICS = [Topics.eventsRaw, Topics.eventsEnriched, Topics.eventsRejected, Topics.eventsDuplicate, Topics.deliveryResults];
 
-/** The feed projection's settings in tests: apps/projector's defaults. */
+/** The projector's settings in tests: apps/projector's defaults. */
 export const TEST_FEED_PROJECTION = { FEED_RETENTION_DAYS: 14, FEED_PARTITIONS_AHEAD_DAYS: 3, FEED_MAINTENANCE_INTERVAL_MS: 3_600_000 };
+export const TEST_PROJECTOR = { ...TEST_FEED_PROJECTION, ENDPOINT_DISABLE_AFTER_FAILING_DAYS: 5, DLQ_RECORDER_ENABLED: 'true' as const, DLQ_RECORD_RETENTION_DAYS: 90 };
 
 /**
- * `consumer: true` connects the Kafka consumer the way runApp does (init first, deferred
- * microservice, RethrowRpcFilter), in a unique group starting at the topics' current end. With it,
- * the feed projection (the projector app's one module, from libs/feed-store) runs in the same
- * process and group, so a test sees events written to the feed as the two apps together do.
+ * `consumer: true` runs apps/projector's modules beside the API, as the two apps together do: the
+ * feed projection (libs/feed-store), endpoint health (libs/config-store) and the dead-letter
+ * recorder (libs/dlq-store), with the grouped consumer connected the way runApp does (init first,
+ * deferred microservice, RethrowRpcFilter) in a unique group starting at the topics' current end.
  * `listen: true` also starts the real HTTP server on a random port (for streaming with fetch()).
  */
 export async function startControlApi(env: Record<string, string> = {}, opts: { consumer?: boolean; listen?: boolean } = {}): Promise<TestApp> {
@@ -56,7 +59,10 @@ export async function startControlApi(env: Record<string, string> = {}, opts: { 
     ...env,
   });
   const root = AppModule.register(config);
-  if (opts.consumer) root.imports = [...(root.imports ?? []), FeedProjectionModule.register({ SECRETS_KEY: config.SECRETS_KEY, ...TEST_FEED_PROJECTION })];
+  if (opts.consumer) {
+    const projector = { ...TEST_PROJECTOR, SECRETS_KEY: config.SECRETS_KEY, KAFKA_GROUP_SUFFIX: config.KAFKA_GROUP_SUFFIX };
+    root.imports = [...(root.imports ?? []), FeedProjectionModule.register(projector), EndpointHealthModule.register(projector), DlqRecorderModule.register(projector)];
+  }
   const app = await NestFactory.create<NestFastifyApplication>(root, new FastifyAdapter(), { logger: ['error'] });
   // Swagger UI needs @fastify/static, which Jest on Node 20 cannot load; the JSON document is still served.
   configureHttp(app, { swaggerUi: false });

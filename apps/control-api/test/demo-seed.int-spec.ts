@@ -3,7 +3,7 @@ import { DemoSeed } from '../src/cli/demo-seed';
 import { configKey, Topics } from '@hookstream/contracts';
 import { testKafka } from '@hookstream/testing';
 import { AccountsService } from '../src/accounts/accounts.service';
-import { ConfigPublisherService } from '../src/config-publisher/config-publisher.service';
+import { ConfigPublisherService } from '@hookstream/config-store';
 import { EndpointsService } from '../src/endpoints/endpoints.service';
 import { SourcesService } from '../src/sources/sources.service';
 import { ConfigTopicReader, startControlApi, type TestApp } from './control-api.harness';

@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import type { INestMicroservice } from '@nestjs/common';
 import type { Producer } from 'kafkajs';
 import { AccountsService } from '../src/accounts/accounts.service';
-import { DlqRecorderService } from '../src/dlq/dlq-recorder.service';
+import { DlqRecorderService } from '@hookstream/dlq-store';
 import { startControlApi, type TestApp } from './control-api.harness';
 
 interface DlqMessage {

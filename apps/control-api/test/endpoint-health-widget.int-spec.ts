@@ -17,7 +17,7 @@ describe('endpoint health widget: counts and "failing since" from the same attem
   let acct: { accountId: string; key: string };
 
   beforeAll(async () => {
-    t = await startControlApi({ FEED_STREAM_ENABLED: 'false', DLQ_RECORDER_ENABLED: 'false' });
+    t = await startControlApi({ FEED_STREAM_ENABLED: 'false' });
     ds = t.app.get(DataSource);
     acct = await t.newAccount();
   });

@@ -119,7 +119,7 @@ describe('control-api HTTP behaviour', () => {
 describe('dry run: documented, and its verdict given with the dashboard\'s test event', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await startControlApi({ FEED_STREAM_ENABLED: 'false', DLQ_RECORDER_ENABLED: 'false' });
+    t = await startControlApi({ FEED_STREAM_ENABLED: 'false' });
   });
   afterAll(async () => {
     await t?.close();

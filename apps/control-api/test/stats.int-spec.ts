@@ -24,7 +24,7 @@ describe('dashboard charts: /v1/stats from the read model, per account (real Pos
   const now = Date.now();
 
   beforeAll(async () => {
-    t = await startControlApi({ FEED_STREAM_ENABLED: 'false', DLQ_RECORDER_ENABLED: 'false' });
+    t = await startControlApi({ FEED_STREAM_ENABLED: 'false' });
     ds = t.app.get(DataSource);
     a = await t.newAccount('Charts A');
     b = await t.newAccount('Charts B');

@@ -1,4 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { EndpointHealthModule } from '@hookstream/config-store';
+import { DlqRecorderModule } from '@hookstream/dlq-store';
 import { FeedProjectionModule } from '@hookstream/feed-store';
 import { CoreModule } from '@hookstream/platform';
 import type { ProjectorConfig } from './projector.config';
@@ -10,7 +12,12 @@ export class AppModule {
   static register(config: ProjectorConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [CoreModule.forRoot({ appName: APP_NAME, config, database: true }), FeedProjectionModule.register(config)],
+      imports: [
+        CoreModule.forRoot({ appName: APP_NAME, config, database: true }),
+        FeedProjectionModule.register(config),
+        EndpointHealthModule.register(config),
+        DlqRecorderModule.register(config),
+      ],
     };
   }
 }

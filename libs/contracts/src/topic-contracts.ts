@@ -10,7 +10,6 @@ export const ConsumerGroups = {
   enricher: 'hookstream-enricher',
   automation: 'hookstream-automation',
   delivery: 'hookstream-delivery',
-  controlApi: 'hookstream-control-api',
   projector: 'hookstream-projector',
 } as const;
 
@@ -172,7 +171,7 @@ export const TOPIC_CONTRACTS: readonly TopicContract[] = [
     title: 'Delivery results',
     description: 'The outcome of every delivery attempt.',
     producedBy: ['delivery'],
-    consumedBy: [{ app: 'control-api', groupId: ConsumerGroups.controlApi }],
+    consumedBy: [{ app: 'projector', groupId: ConsumerGroups.projector }],
     key: { description: 'The endpoint id.', example: 'ep_01jq3m4k8x2v' },
     value: [DeliveryResultDto],
     ceType: { values: ['hookstream.delivery.attempted', 'hookstream.endpoint.disabled'] },

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module';
-import { ConfigPublisherModule } from '../config-publisher/config-publisher.module';
+import { ConfigStoreModule } from '@hookstream/config-store';
 import { EndpointsModule } from '../endpoints/endpoints.module';
 import { SourcesModule } from '../sources/sources.module';
 import { AutomationsController } from './automations.controller';
@@ -8,7 +8,7 @@ import { AutomationsRepository } from './automations.repository';
 import { AutomationsService } from './automations.service';
 
 @Module({
-  imports: [AuthModule, ConfigPublisherModule, EndpointsModule, SourcesModule],
+  imports: [AuthModule, ConfigStoreModule, EndpointsModule, SourcesModule],
   controllers: [AutomationsController],
   providers: [AutomationsRepository, AutomationsService],
   exports: [AutomationsService],

@@ -3,9 +3,9 @@ import { IdPrefix, newId, type AutomationAction, type AutomationSnapshot } from 
 import { DataSource, type AutomationEntity, type EntityManager } from '@hookstream/db';
 import { ApiError, ApiErrorCode } from '../common/api-error';
 import { decodeCursor, pageLimit, toPage, type Page, type PageQueryDto } from '../common/pagination';
-import { ConfigPublisherService } from '../config-publisher/config-publisher.service';
-import { toAutomationSnapshot } from '../config-publisher/snapshot.mapper';
-import { EndpointsRepository } from '../endpoints/endpoints.repository';
+import { ConfigPublisherService } from '@hookstream/config-store';
+import { toAutomationSnapshot } from '@hookstream/config-store';
+import { EndpointsRepository } from '@hookstream/config-store';
 import { SourcesRepository } from '../sources/sources.repository';
 import type { AutomationActionDto, AutomationTriggerDto, AutomationView, CreateAutomationDto, UpdateAutomationDto } from './automations.dto';
 import { AutomationsRepository } from './automations.repository';

@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AccountsModule } from '../accounts/accounts.module';
 import { AppModule } from '../app.module';
-import { ConfigPublisherModule } from '../config-publisher/config-publisher.module';
+import { ConfigStoreModule } from '@hookstream/config-store';
 import type { ControlApiConfig } from '../control-api.config';
 import { EndpointsModule } from '../endpoints/endpoints.module';
 import { SourcesModule } from '../sources/sources.module';
@@ -13,7 +13,7 @@ export class CliModule {
   static register(config: ControlApiConfig): DynamicModule {
     return {
       module: CliModule,
-      imports: [AppModule.register(config, { appName: 'control-api-cli', readSide: false }), AccountsModule, SourcesModule, EndpointsModule, ConfigPublisherModule],
+      imports: [AppModule.register(config, { appName: 'control-api-cli', readSide: false }), AccountsModule, SourcesModule, EndpointsModule, ConfigStoreModule],
       providers: [DemoSeed],
     };
   }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AccountsService } from '../accounts/accounts.service';
-import { ConfigPublisherService } from '../config-publisher/config-publisher.service';
+import { ConfigPublisherService } from '@hookstream/config-store';
 import { EndpointsService } from '../endpoints/endpoints.service';
 import { SourcesService } from '../sources/sources.service';
 

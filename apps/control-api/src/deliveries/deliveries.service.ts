@@ -1,12 +1,11 @@
 import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
-import { DataSource } from '@hookstream/db';
+import { DataSource, type EndpointEntity } from '@hookstream/db';
 import { APP_CONFIG } from '@hookstream/platform';
 import { ApiError, ApiErrorCode } from '../common/api-error';
 import { decodeKeysetCursor, toKeysetPage } from '../common/keyset-cursor';
 import { pageLimit, type Page } from '../common/pagination';
 import type { ControlApiConfig } from '../control-api.config';
-import { EndpointHealthRepository } from '../endpoint-health/endpoint-health.repository';
-import { EndpointsRepository } from '../endpoints/endpoints.repository';
+import { EndpointsRepository } from '@hookstream/config-store';
 import { DeliveryRecordsRepository } from '@hookstream/delivery-store';
 import { deliveryDetail, deliverySummary } from './delivery-view';
 import type { DeliveryDetailView, DeliveryQueryDto, DeliverySummary, EndpointHealthView, SampleView } from './deliveries.dto';
@@ -29,7 +28,6 @@ export class DeliveriesService {
     @Inject(APP_CONFIG) private readonly config: ControlApiConfig,
     private readonly repo: DeliveryRecordsRepository,
     private readonly endpoints: EndpointsRepository,
-    private readonly healthRepo: EndpointHealthRepository,
   ) {}
 
   async list(accountId: string, q: DeliveryQueryDto): Promise<Page<DeliverySummary>> {
@@ -54,12 +52,12 @@ export class DeliveriesService {
   }
 
   async replay(accountId: string, endpointId: string, since: Date): Promise<{ count: number }> {
-    await this.endpoints.find(this.ds.manager, accountId, endpointId);
+    await this.endpoint(accountId, endpointId);
     return { count: await this.repo.replay(accountId, endpointId, since) };
   }
 
   async health(accountId: string, endpointId: string, now = new Date()): Promise<EndpointHealthView> {
-    const endpoint = await this.endpoints.find(this.ds.manager, accountId, endpointId);
+    const endpoint = await this.endpoint(accountId, endpointId);
     // Counts and times from the same rows, so the widget cannot contradict itself.
     const h = await this.repo.attemptHealth(endpointId, new Date(now.getTime() - 24 * 3600 * 1000));
     return {
@@ -74,7 +72,7 @@ export class DeliveriesService {
 
   /** Proxies "send sample data" to the delivery app, which makes one real, unrecorded attempt. */
   async sample(accountId: string, endpointId: string, eventType: string): Promise<SampleView> {
-    await this.endpoints.find(this.ds.manager, accountId, endpointId);
+    await this.endpoint(accountId, endpointId);
     const url = `${this.config.DELIVERY_INTERNAL_URL}/internal/v1/endpoints/${encodeURIComponent(endpointId)}/sample`;
     let res: Response;
     try {
@@ -99,5 +97,11 @@ export class DeliveriesService {
     const text = await res.text().catch(() => '');
     this.log.warn(`delivery answered ${res.status} to a sample: ${text.slice(0, 300)}`);
     throw new ApiError(ApiErrorCode.deliveryUnavailable, `the delivery service answered ${res.status}`, HttpStatus.SERVICE_UNAVAILABLE);
+  }
+
+  private async endpoint(accountId: string, endpointId: string): Promise<EndpointEntity> {
+    const endpoint = await this.endpoints.find(this.ds.manager, accountId, endpointId);
+    if (!endpoint) throw ApiError.notFound('endpoint', endpointId);
+    return endpoint;
   }
 }

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
 import { PageQueryDto } from '../common/pagination';
-import { DLQ_STATES, type DlqState } from './dlq.repository';
+import { DLQ_STATES, type DlqState } from '@hookstream/dlq-store';
 
 export class DlqQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ description: 'Original topic, e.g. hookstream.events.raw.v1' }) @IsOptional() @IsString() @MaxLength(200) topic?: string;

@@ -5,7 +5,7 @@ import { ApiError, ApiErrorCode } from '../common/api-error';
 import { decodeKeysetCursor, toKeysetPage } from '../common/keyset-cursor';
 import { pageLimit, type Page } from '../common/pagination';
 import type { DlqMessageDetailView, DlqMessageView, DlqQueryDto } from './dlq.dto';
-import { DlqRepository, type DlqFilter, type DlqRow } from './dlq.repository';
+import { DlqRepository, type DlqFilter, type DlqRow } from '@hookstream/dlq-store';
 import { isoOrNull } from '../common/iso-time';
 
 /**

@@ -1,15 +1,14 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module';
 import { CommonModule } from '../common/common.module';
-import { ConfigPublisherModule } from '../config-publisher/config-publisher.module';
+import { ConfigStoreModule } from '@hookstream/config-store';
 import { EndpointsController } from './endpoints.controller';
-import { EndpointsRepository } from './endpoints.repository';
 import { EndpointsService } from './endpoints.service';
 
 @Module({
-  imports: [AuthModule, CommonModule, ConfigPublisherModule],
+  imports: [AuthModule, CommonModule, ConfigStoreModule],
   controllers: [EndpointsController],
-  providers: [EndpointsRepository, EndpointsService],
-  exports: [EndpointsService, EndpointsRepository],
+  providers: [EndpointsService],
+  exports: [EndpointsService],
 })
 export class EndpointsModule {}

@@ -7,10 +7,10 @@ import { ApiError, ApiErrorCode } from '../common/api-error';
 import { decodeCursor, pageLimit, toPage, type Page, type PageQueryDto } from '../common/pagination';
 import { SecretsService } from '../common/secrets';
 import { UrlPolicyService } from '../common/url-policy';
-import { ConfigPublisherService } from '../config-publisher/config-publisher.service';
+import { ConfigPublisherService } from '@hookstream/config-store';
 import type { ControlApiConfig } from '../control-api.config';
 import type { CreateEndpointDto, EndpointView, EndpointWithSecretView, UpdateEndpointDto } from './endpoints.dto';
-import { EndpointsRepository } from './endpoints.repository';
+import { EndpointsRepository } from '@hookstream/config-store';
 
 export const ENDPOINT_SECRET_ID_PREFIX = 'esec';
 export const DEFAULT_MAX_CONCURRENCY = 10;
@@ -52,7 +52,7 @@ export class EndpointsService {
       await this.repo.save(em, endpoint);
       const secret = await this.issueSecret(em, id);
       await this.publisher.publishEndpoint(em, id);
-      return { endpoint: await this.view(em, await this.repo.find(em, accountId, id)), secret };
+      return { endpoint: await this.view(em, await this.find(em, accountId, id)), secret };
     });
     return { ...created, warnings };
   }
@@ -66,7 +66,7 @@ export class EndpointsService {
   }
 
   async get(accountId: string, id: string): Promise<EndpointView> {
-    return this.view(this.ds.manager, await this.repo.find(this.ds.manager, accountId, id));
+    return this.view(this.ds.manager, await this.find(this.ds.manager, accountId, id));
   }
 
   async update(accountId: string, id: string, dto: UpdateEndpointDto): Promise<EndpointView> {
@@ -88,32 +88,12 @@ export class EndpointsService {
   }
 
   /**
-   * A disable decided by the system (410 Gone, or failing for days), not by the user. Returns
-   * false when there is nothing to do: the endpoint is gone, not the account's, already
-   * disabled, or changed after `unlessChangedAfter` (a user re-enabled it after the 410 this
-   * decision is based on — a redelivered old result must not undo that).
-   */
-  async disableAutomatically(accountId: string, id: string, reason: string, unlessChangedAfter?: Date): Promise<boolean> {
-    return this.ds.transaction(async (em) => {
-      const endpoint = await this.repo.lockIfExists(em, accountId, id);
-      if (!endpoint || !endpoint.enabled) return false;
-      if (unlessChangedAfter && endpoint.updatedAt.getTime() > unlessChangedAfter.getTime()) return false;
-      endpoint.enabled = false;
-      endpoint.disabledReason = reason;
-      endpoint.version += 1;
-      await this.repo.save(em, endpoint);
-      await this.publisher.publishEndpoint(em, id);
-      return true;
-    });
-  }
-
-  /**
    * A new signing secret, shown once. The previous one stays in the snapshot until the overlap
    * ends, so the delivery app signs with both and receivers can switch without rejecting anything.
    */
   async rotateSecret(accountId: string, id: string): Promise<EndpointWithSecretView> {
     return this.ds.transaction(async (em) => {
-      const endpoint = await this.repo.lock(em, accountId, id);
+      const endpoint = await this.lock(em, accountId, id);
       const now = new Date();
       const overlapEnd = new Date(now.getTime() + this.config.ENDPOINT_SECRET_ROTATION_GRACE_HOURS * 3600 * 1000);
       await this.repo.deleteExpiredSecrets(em, id, now);
@@ -124,13 +104,13 @@ export class EndpointsService {
       endpoint.version += 1;
       await this.repo.save(em, endpoint);
       await this.publisher.publishEndpoint(em, id);
-      return { endpoint: await this.view(em, await this.repo.find(em, accountId, id)), secret };
+      return { endpoint: await this.view(em, await this.find(em, accountId, id)), secret };
     });
   }
 
   async remove(accountId: string, id: string): Promise<void> {
     await this.ds.transaction(async (em) => {
-      await this.repo.lock(em, accountId, id);
+      await this.lock(em, accountId, id);
       const users = await this.repo.automationsUsing(em, accountId, id);
       if (users.length > 0) {
         throw new ApiError(ApiErrorCode.conflict, `endpoint ${id} is used by automation(s) ${users.join(', ')}; remove it from them first`, HttpStatus.CONFLICT);
@@ -151,14 +131,27 @@ export class EndpointsService {
     return current ? this.secrets.open(current.secretEnc) : undefined;
   }
 
+  /** Another account's endpoint is indistinguishable from a missing one (404), so ids cannot be probed. */
+  private async lock(em: EntityManager, accountId: string, id: string): Promise<EndpointEntity> {
+    const endpoint = await this.repo.lock(em, accountId, id);
+    if (!endpoint) throw ApiError.notFound('endpoint', id);
+    return endpoint;
+  }
+
+  private async find(em: EntityManager, accountId: string, id: string): Promise<EndpointEntity> {
+    const endpoint = await this.repo.find(em, accountId, id);
+    if (!endpoint) throw ApiError.notFound('endpoint', id);
+    return endpoint;
+  }
+
   private async mutate(accountId: string, id: string, change: (e: EndpointEntity) => void): Promise<EndpointView> {
     return this.ds.transaction(async (em) => {
-      const endpoint = await this.repo.lock(em, accountId, id);
+      const endpoint = await this.lock(em, accountId, id);
       change(endpoint);
       endpoint.version += 1;
       await this.repo.save(em, endpoint);
       await this.publisher.publishEndpoint(em, id);
-      return this.view(em, await this.repo.find(em, accountId, id));
+      return this.view(em, await this.find(em, accountId, id));
     });
   }
 

@@ -6,7 +6,7 @@ import { hashToken, newSourceToken } from '@hookstream/webhooks';
 import { ApiError } from '../common/api-error';
 import { decodeCursor, pageLimit, toPage, type Page, type PageQueryDto } from '../common/pagination';
 import { SecretsService } from '../common/secrets';
-import { ConfigPublisherService } from '../config-publisher/config-publisher.service';
+import { ConfigPublisherService } from '@hookstream/config-store';
 import type { ControlApiConfig } from '../control-api.config';
 import { buildSignature, signatureView } from './signature-input';
 import type { CreateSourceDto, SourceView, SourceWithTokenView, UpdateSourceDto } from './sources.dto';

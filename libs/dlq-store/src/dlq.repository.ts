@@ -1,6 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource, type EntityManager } from '@hookstream/db';
-import { keysetTime, type KeysetPosition } from '../common/keyset-cursor';
+import { DataSource, keysetTime, type EntityManager, type KeysetPosition } from '@hookstream/db';
 import type { DlqRecord } from './dlq-record';
 
 export type DlqState = 'pending' | 'replayed' | 'discarded';
@@ -40,7 +39,7 @@ export interface DlqFilter {
 const COLUMNS = `id, dlq_topic, dlq_partition, dlq_offset::text AS dlq_offset, source_topic, consumer_group, error, attempts, failed_at, account_id,
   message_key, value, headers, state, handled_at, handled_by, reason, replayed_to, recorded_at, ${keysetTime('recorded_at')} AS cursor_at`;
 
-/** `dlq_messages`, owned by control-api. */
+/** `dlq_messages`: apps/projector records dead letters (`DlqRecorderService`), control-api lists, replays and discards them. */
 @Injectable()
 export class DlqRepository {
   constructor(@Inject(DataSource) private readonly ds: DataSource) {}

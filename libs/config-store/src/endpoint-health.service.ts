@@ -1,8 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { DeliveryResultDto } from '@hookstream/contracts';
-import { APP_CONFIG } from '@hookstream/platform';
-import type { ControlApiConfig } from '../control-api.config';
-import { EndpointsService } from '../endpoints/endpoints.service';
+import { EndpointAutoDisableService } from './endpoint-auto-disable.service';
+import { ENDPOINT_HEALTH_SETTINGS, type EndpointHealthSettings } from './endpoint-health.settings';
 import { EndpointHealthRepository } from './endpoint-health.repository';
 import { failingTooLong, foldResults } from './health-fold';
 
@@ -15,8 +14,10 @@ export function failingReason(days: number, since: Date): string {
 /**
  * Applies delivery results: keeps `endpoint_health` and disables endpoints the receiver asked us
  * to stop (410) or that have failed without a single success for ENDPOINT_DISABLE_AFTER_FAILING_DAYS.
- * A disable goes through EndpointsService, so the new snapshot (enabled=false) is published to
- * the config topic inside the same transaction, exactly like a user's disable.
+ * A disable goes through EndpointAutoDisableService, so the new snapshot (enabled=false) is
+ * published to the config topic inside the same transaction, exactly like a user's disable.
+ * Cost per batch of results: one upsert statement (the batch folded per endpoint in memory); a
+ * disable (a 410, or a streak reaching the limit) adds its own transaction, rarely.
  */
 @Injectable()
 export class EndpointHealthService implements OnApplicationBootstrap, OnModuleDestroy {
@@ -24,9 +25,9 @@ export class EndpointHealthService implements OnApplicationBootstrap, OnModuleDe
   private timer?: NodeJS.Timeout;
 
   constructor(
-    @Inject(APP_CONFIG) private readonly config: ControlApiConfig,
+    @Inject(ENDPOINT_HEALTH_SETTINGS) private readonly config: EndpointHealthSettings,
     private readonly repo: EndpointHealthRepository,
-    private readonly endpoints: EndpointsService,
+    private readonly disabler: EndpointAutoDisableService,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -44,12 +45,12 @@ export class EndpointHealthService implements OnApplicationBootstrap, OnModuleDe
 
   async applyResults(results: DeliveryResultDto[], now = new Date()): Promise<{ disabled: string[] }> {
     const { deltas, gone } = foldResults(results);
-    const rows = await this.repo.apply(deltas);
+    const days = this.config.ENDPOINT_DISABLE_AFTER_FAILING_DAYS;
+    const rows = await this.repo.apply(deltas, new Date(now.getTime() - days * 24 * 3600 * 1000));
     const disabled: string[] = [];
     for (const g of gone) {
       if (await this.disable(g.accountId, g.endpointId, GONE_REASON, new Date(g.attemptedAt))) disabled.push(g.endpointId);
     }
-    const days = this.config.ENDPOINT_DISABLE_AFTER_FAILING_DAYS;
     for (const r of rows) {
       if (disabled.includes(r.endpoint_id) || !failingTooLong(r.failing_since, now, days) || !r.failing_since) continue;
       if (await this.disable(r.account_id, r.endpoint_id, failingReason(days, r.failing_since))) disabled.push(r.endpoint_id);
@@ -69,7 +70,7 @@ export class EndpointHealthService implements OnApplicationBootstrap, OnModuleDe
   }
 
   private async disable(accountId: string, endpointId: string, reason: string, unlessChangedAfter?: Date): Promise<boolean> {
-    const done = await this.endpoints.disableAutomatically(accountId, endpointId, reason, unlessChangedAfter);
+    const done = await this.disabler.disable(accountId, endpointId, reason, unlessChangedAfter);
     if (done) {
       await this.repo.resetStreak(endpointId);
       // The config snapshot (enabled=false) is the machine-readable record; this is the human one.

@@ -1,12 +1,17 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { dlqOf, IdPrefix, newId, topicPlan } from '@hookstream/contracts';
 import { SupervisedConsumer } from '@hookstream/kafka';
-import { APP_CONFIG, HealthRegistry, KAFKA_CLIENT } from '@hookstream/platform';
+import { HealthRegistry, KAFKA_CLIENT } from '@hookstream/platform';
 import type { Consumer, Kafka } from 'kafkajs';
-import type { ControlApiConfig } from '../control-api.config';
 import { recordOf } from './dlq-record';
+import { DLQ_RECORDER_SETTINGS, type DlqRecorderSettings } from './dlq-recorder.settings';
 import { DlqRepository } from './dlq.repository';
 
+/**
+ * Kept from when control-api ran the recorder: the group's committed offsets carry over, so the
+ * move to apps/projector does not re-read 30 days of `*.dlq` (it would be harmless: recording is
+ * idempotent on the DLQ position).
+ */
 export const DLQ_RECORDER_GROUP = 'hookstream-control-api-dlq';
 
 /** Every dead-letter topic of the topic plan. */
@@ -34,7 +39,7 @@ export class DlqRecorderService implements OnApplicationBootstrap, OnModuleDestr
 
   constructor(
     @Inject(KAFKA_CLIENT) private readonly kafka: Kafka,
-    @Inject(APP_CONFIG) private readonly config: ControlApiConfig,
+    @Inject(DLQ_RECORDER_SETTINGS) private readonly config: DlqRecorderSettings,
     private readonly repo: DlqRepository,
     private readonly health: HealthRegistry,
   ) {}
@@ -67,7 +72,6 @@ export class DlqRecorderService implements OnApplicationBootstrap, OnModuleDestr
     // A cluster still starting is waited for (not ready meanwhile), never fatal.
     await recorder.start();
   }
-
 
   private async runRecorder(consumer: Consumer): Promise<void> {
     await consumer.connect();

@@ -1,26 +1,29 @@
 import { Injectable } from '@nestjs/common';
 import { AutomationEntity, EndpointEntity, EndpointSecretEntity, type EntityManager } from '@hookstream/db';
 import { In, LessThanOrEqual } from 'typeorm';
-import { findOwned, listOwned, lockOwned } from '../common/owned';
 
-/** Rows of `endpoints` and `endpoint_secrets`; every method runs in the caller's transaction. */
+/**
+ * Rows of `endpoints` and `endpoint_secrets`: the only code that writes them (control-api's
+ * endpoints API, and the automatic disable of apps/projector). Every method runs in the caller's
+ * transaction. Another account's endpoint is indistinguishable from a missing one (null), so ids
+ * cannot be probed; the API turns null into its 404.
+ */
 @Injectable()
 export class EndpointsRepository {
-  lock(em: EntityManager, accountId: string, id: string): Promise<EndpointEntity> {
-    return lockOwned(em, EndpointEntity, accountId, id, 'endpoint');
-  }
-
-  /** Like lock, for system callers: no 404, just null. */
-  lockIfExists(em: EntityManager, accountId: string, id: string): Promise<EndpointEntity | null> {
+  /** Loads the account's endpoint and locks it for the rest of the transaction. */
+  lock(em: EntityManager, accountId: string, id: string): Promise<EndpointEntity | null> {
     return em.getRepository(EndpointEntity).createQueryBuilder('e').setLock('pessimistic_write').where('e.id = :id AND e.accountId = :accountId', { id, accountId }).getOne();
   }
 
-  find(em: EntityManager, accountId: string, id: string): Promise<EndpointEntity> {
-    return findOwned(em, EndpointEntity, accountId, id, 'endpoint');
+  find(em: EntityManager, accountId: string, id: string): Promise<EndpointEntity | null> {
+    return em.getRepository(EndpointEntity).createQueryBuilder('e').where('e.id = :id AND e.accountId = :accountId', { id, accountId }).getOne();
   }
 
+  /** Newest first (ids are time-ordered), before `beforeId` when paging. */
   list(em: EntityManager, accountId: string, limit: number, beforeId?: string): Promise<EndpointEntity[]> {
-    return listOwned(em, EndpointEntity, accountId, limit, beforeId);
+    const qb = em.getRepository(EndpointEntity).createQueryBuilder('e').where('e.accountId = :accountId', { accountId });
+    if (beforeId) qb.andWhere('e.id < :beforeId', { beforeId });
+    return qb.orderBy('e.id', 'DESC').limit(limit).getMany();
   }
 
   findByUrl(em: EntityManager, accountId: string, url: string): Promise<EndpointEntity | null> {
