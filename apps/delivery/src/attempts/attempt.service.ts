@@ -188,7 +188,7 @@ export class AttemptService {
     if (!kept) this.log.warn(`delivery ${job.id}: lease lost while attempt ${attempt} was in flight; another replica owns it now`);
     if (decision.outcome === 'endpoint_disabled') {
       this.endpoints.markDisabled(job.endpointId);
-      this.log.warn(`endpoint ${job.endpointId} answered 410 Gone: disabled (control-api applies it from delivery-results)`);
+      this.log.warn(`endpoint ${job.endpointId} answered 410 Gone: disabled (apps/projector applies it from delivery-results)`);
     }
   }
 

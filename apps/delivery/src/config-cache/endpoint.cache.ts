@@ -13,7 +13,7 @@ export interface EndpointRuntime {
   secrets: { secret: string; expiresAt: number | null }[];
   /** Why the secrets could not be opened (wrong SECRETS_KEY, corrupted value); never the secret. */
   secretError: string | null;
-  /** A 410 disabled it here before control-api's snapshot says so; cleared by any newer version. */
+  /** A 410 disabled it here before the config snapshot (published by apps/projector) says so; cleared by any newer version. */
   disabledLocallyAtVersion: number | null;
 }
 
@@ -120,7 +120,7 @@ export class EndpointCache extends ConfigCache {
     return { maxConcurrency: Math.max(1, e.snapshot.maxConcurrency), rateLimitPerSecond: e.snapshot.rateLimitPerSecond };
   }
 
-  /** Stops sending to an endpoint that answered 410 until control-api publishes a newer version. */
+  /** Stops sending to an endpoint that answered 410 until a newer version is published (apps/projector's disable, or a user's change). */
   markDisabled(id: string): void {
     const e = this.endpoints.get(id);
     if (!e) return;
