@@ -19,6 +19,7 @@ import { DeliveryConfig } from '../src/delivery.config';
 import { DeliveryRetentionService } from '../src/storage/delivery-retention.service';
 import { EndpointCache } from '../src/config-cache/endpoint.cache';
 import { InternalServer } from '../src/sample/internal-server';
+import { ResultsPublisher } from '../src/attempts/results.publisher';
 import { DNS_RESOLVER } from '../src/outbound/outbound.module';
 import type { Resolver } from '../src/outbound/safe-lookup';
 import { INTERNAL_TOKEN_HEADER, internalToken } from '@hookstream/webhooks';
@@ -310,6 +311,30 @@ describe('delivery (Kafka + PostgreSQL + local receivers)', () => {
     expect(await attempts(req.id)).toEqual([expect.objectContaining({ attempt: 1, outcome: 'succeeded', http_status: 200, response_body: 'answer 200' })]);
     const result = await waitFor(() => results.find((r) => r.value.deliveryId === req.id));
     expect(result.value).toMatchObject({ attempt: 1, outcome: 'succeeded', httpStatus: 200, webhookId: req.webhookId, endpointId: ep.id });
+  });
+
+  it('a burst: every attempt\'s result reaches delivery-results exactly once, attempts ending together sharing producer sends', async () => {
+    const rxs = await Promise.all([receiver(), receiver(), receiver()]);
+    const eps = await Promise.all(rxs.map((rx) => endpoint(rx.url(), { maxConcurrency: 10 })));
+    const reqs = eps.flatMap((ep) => Array.from({ length: 20 }, () => request(ep.id)));
+    const publisher = app.get(ResultsPublisher);
+    const sendsBefore = publisher.sends;
+    await publish(...reqs);
+    const ids = new Set(reqs.map((r) => r.id));
+    await waitFor(() => (results.filter((r) => ids.has(r.value.deliveryId)).length >= reqs.length ? true : undefined), { what: '60 results', timeoutMs: 20_000 });
+    const mine = results.filter((r) => ids.has(r.value.deliveryId));
+    expect(mine).toHaveLength(reqs.length);
+    expect(new Set(mine.map((r) => r.value.deliveryId)).size).toBe(reqs.length);
+    expect(mine.every((r) => r.value.outcome === 'succeeded' && r.type === 'hookstream.delivery.attempted')).toBe(true);
+    const sends = publisher.sends - sendsBefore;
+    expect(sends).toBeGreaterThan(0);
+    expect(sends).toBeLessThan(reqs.length);
+    // Each attempt is recorded after its result is acknowledged: all 60 rows end succeeded, with one attempt each.
+    const succeeded = async () => {
+      const rows: { n: string }[] = await db.query(`SELECT count(*) AS n FROM deliveries WHERE id = ANY($1) AND status = 'succeeded' AND attempts = 1`, [[...ids]]);
+      return Number(rows[0].n) === reqs.length ? true : undefined;
+    };
+    expect(await waitFor(succeeded, { what: '60 rows succeeded' })).toBe(true);
   });
 
   it('the same request published twice makes one row and one HTTP call', async () => {
