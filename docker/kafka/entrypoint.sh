@@ -34,6 +34,9 @@ CONF="$CONF_DIR/server.properties"
   echo "transaction.state.log.min.isr=1"
   echo "transaction.state.log.num.partitions=1"
   echo "group.initial.rebalance.delay.ms=0"
+  # Offset commits are written at once instead of after Kafka's default 5 ms linger: the consumers
+  # commit after every message, and each commit waited for it (bench/README.md).
+  echo "group.coordinator.append.linger.ms=0"
   # TOPIC_MAX_MESSAGE_BYTES in libs/contracts/src/topics.ts (every topic also sets max.message.bytes).
   echo "message.max.bytes=4194304"
   # Any other broker property: KAFKA_CFG_LOG_RETENTION_HOURS=48 -> log.retention.hours=48 (wins over the above).

@@ -211,6 +211,11 @@ transaction.state.log.replication.factor=$rf
 transaction.state.log.min.isr=$isr
 transaction.state.log.num.partitions=1
 group.initial.rebalance.delay.ms=0
+# The group coordinator waits this long for more offset commits before writing them (Kafka's
+# default: 5 ms). Hookstream's consumers commit after every handled message, so each commit waited
+# 5 ms and every stage's batch with it; 0 writes at once (bench/README.md, "Where a batch's time went").
+# KAFKA_COORDINATOR_LINGER_MS=5 restores Kafka's default (for A/B benches).
+group.coordinator.append.linger.ms=${KAFKA_COORDINATOR_LINGER_MS:-0}
 log.retention.hours=24
 # TOPIC_MAX_MESSAGE_BYTES in libs/contracts/src/topics.ts (every topic also sets max.message.bytes).
 message.max.bytes=4194304

@@ -1,4 +1,4 @@
-import { CommitCoalescer, type CommitOffsets } from './commit-coalescer';
+import { CommitCoalescer, PartitionCommits, type CommitOffsets } from './commit-coalescer';
 
 const tick = () => new Promise<void>((r) => setImmediate(r));
 
@@ -89,5 +89,70 @@ describe('CommitCoalescer', () => {
     old.requests[0]?.answer();
     next.requests[0]?.answer();
     await Promise.all([a, d]);
+  });
+});
+
+describe('PartitionCommits', () => {
+  /** One partition's commits through a real coalescer and the fake broker. */
+  function partition() {
+    const b = broker();
+    const c = new CommitCoalescer();
+    const consumer = {};
+    const committed: { count: number; offset: string }[] = [];
+    const pc = new PartitionCommits((offset) => c.commit(consumer, b.commit, 't', 0, offset), (count, offset) => committed.push({ count, offset }));
+    return { b, pc, committed };
+  }
+
+  it('sends each commit without waiting for the previous one; commits asked for during a round trip share the next request; settle waits for the newest', async () => {
+    const { b, pc, committed } = partition();
+    pc.issue('1', 1);
+    await tick();
+    expect(b.requests).toHaveLength(1);
+    // Two more messages handled while the first commit is on the wire.
+    pc.issue('2', 1);
+    pc.issue('3', 1);
+    let settled = false;
+    const s = pc.settle().then(() => (settled = true));
+    await tick();
+    expect(b.requests).toHaveLength(1);
+    b.requests[0]?.answer();
+    await tick();
+    await tick();
+    expect(b.requests).toHaveLength(2);
+    expect(b.requests[1]?.topics).toEqual([{ topic: 't', partitions: [{ partition: 0, offset: '3' }] }]);
+    expect(settled).toBe(false);
+    expect(committed).toEqual([{ count: 1, offset: '1' }]);
+    b.requests[1]?.answer();
+    await s;
+    // Offsets 2 and 3 were acknowledged by the same request: every handled message is counted once.
+    expect(committed).toEqual([{ count: 1, offset: '1' }, { count: 1, offset: '2' }, { count: 1, offset: '3' }]);
+  });
+
+  it('a failed commit is reported by settle, and the next settle sends the newest offset again', async () => {
+    const { b, pc, committed } = partition();
+    pc.issue('5', 5);
+    await tick();
+    b.requests[0]?.answer(new Error('coordinator not available'));
+    await expect(pc.settle()).rejects.toThrow('coordinator not available');
+    expect(pc.failed).toBe(true);
+    const again = pc.settle();
+    await tick();
+    expect(b.requests).toHaveLength(2);
+    expect(b.requests[1]?.topics).toEqual([{ topic: 't', partitions: [{ partition: 0, offset: '5' }] }]);
+    b.requests[1]?.answer();
+    await again;
+    expect(pc.failed).toBe(false);
+    expect(committed).toEqual([{ count: 5, offset: '5' }]);
+  });
+
+  it('drain waits for the commit on the wire without sending it again', async () => {
+    const { b, pc } = partition();
+    pc.issue('2', 2);
+    await tick();
+    const d = pc.drain();
+    b.requests[0]?.answer(new Error('rebalancing'));
+    await d;
+    await tick();
+    expect(b.requests).toHaveLength(1);
   });
 });

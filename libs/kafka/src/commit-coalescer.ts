@@ -88,3 +88,69 @@ export class CommitCoalescer {
     }
   }
 }
+
+/**
+ * The offset commits of one batch (one partition). Each handled message's commit is sent at once
+ * but not awaited, so the next handler overlaps its round trip; `settle()` waits for the newest
+ * one, which covers every earlier offset of the partition (the coalescer keeps one request in flight
+ * per consumer, in order, and never moves a partition's commit backwards). A failed commit sets
+ * `failed`; `settle()` then sends the newest offset again and rejects with the error, so the caller
+ * can hold (transient) or give the batch up (group change) before handling anything more.
+ */
+export class PartitionCommits {
+  private newest?: { offset: string; handled: number; promise: Promise<void> };
+  /** Messages handled in this batch, and how many of them the acknowledged commits covered. */
+  private handled = 0;
+  private reported = 0;
+  failed = false;
+
+  constructor(
+    private readonly send: (offset: string) => Promise<void>,
+    private readonly onCommitted: (count: number, offset: string) => void,
+  ) {}
+
+  /** Sends the commit of `offset` (the next offset to read) after `count` more messages were handled. */
+  issue(offset: string, count: number): void {
+    this.handled += count;
+    this.start(offset);
+  }
+
+  private start(offset: string): void {
+    const handled = this.handled;
+    const promise = this.send(offset);
+    this.newest = { offset, handled, promise };
+    promise.then(
+      () => {
+        if (handled > this.reported) {
+          this.onCommitted(handled - this.reported, offset);
+          this.reported = handled;
+        }
+      },
+      () => {
+        this.failed = true;
+      },
+    );
+  }
+
+  /** Waits for the newest commit on the wire to land or fail, without sending anything again. */
+  async drain(): Promise<void> {
+    await this.newest?.promise.catch(() => undefined);
+  }
+
+  /** Resolves once the newest offset is committed; a failure rejects, and the next call sends that offset again. */
+  async settle(): Promise<void> {
+    const n = this.newest;
+    if (!n) return;
+    if (this.failed) {
+      this.failed = false;
+      this.start(n.offset);
+    }
+    const current = this.newest as { promise: Promise<void> };
+    try {
+      await current.promise;
+    } catch (err) {
+      this.failed = true;
+      throw err;
+    }
+  }
+}

@@ -3,7 +3,7 @@ import { CustomTransportStrategy, Server } from '@nestjs/microservices';
 import { classifyFailure, DLQ_HEADERS, dlqOf, errorMessage, type FailureClass } from '@hookstream/contracts';
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { isObservable, lastValueFrom } from 'rxjs';
-import { CommitCoalescer } from './commit-coalescer';
+import { CommitCoalescer, PartitionCommits } from './commit-coalescer';
 import type { ConsumerObserver } from './consumer-observer';
 import { PermanentMessageError } from './errors';
 import type { EventProducer } from './event-producer';
@@ -325,10 +325,18 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
     const hwm = Number(batch.highWatermark);
     obs?.batchStarted(batch.topic, batch.partition, batch.messages.length, hwm - Number(batch.firstOffset() ?? batch.highWatermark));
     const timer = setInterval(() => void heartbeat().catch(() => undefined), this.opts.heartbeatIntervalMs);
+    const commits = new PartitionCommits(
+      (next) => this.commits.commit(consumer, commitOffsetsIfNecessary, batch.topic, batch.partition, next),
+      (count, next) => obs?.committed(batch.topic, batch.partition, count, Math.max(0, hwm - Number(next))),
+    );
+    // Waits for the newest commit of this batch; a transient failure is retried (the newest offset covers every earlier one).
+    const settle = () => this.retryTransient(scope, () => commits.settle());
     try {
       const size = batchMode ? this.opts.maxBatchSize : 1;
       for (let i = 0; i < batch.messages.length; i += size) {
         if (!isRunning() || isStale()) break;
+        // A commit that failed (Kafka down, group rebalancing) is dealt with before the next message.
+        if (commits.failed) await settle();
         const chunk = batch.messages.slice(i, i + size);
         // A DLQ replay addressed to another group is committed past unread (see replay.ts).
         const mine = chunk.filter((m) => !isReplayForAnotherGroup(m, this.opts.groupId));
@@ -340,15 +348,20 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
         resolveOffset(last);
         // Through the batch payload, not consumer.commitOffsets(): kafkajs silently drops the latter
         // once stop() has begun, so the batches a graceful shutdown waits for would never commit.
-        const next = nextOffset(last);
-        // Shares one OffsetCommit request with the other partitions of this consumer committing now.
-        await this.retryTransient(scope, () => this.commits.commit(consumer, commitOffsetsIfNecessary, batch.topic, batch.partition, next));
-        obs?.committed(batch.topic, batch.partition, chunk.length, Math.max(0, hwm - Number(next)));
+        // Sent now, sharing one OffsetCommit request with the other partitions of this consumer
+        // committing now; not awaited here: the next message's handler runs during the round trip,
+        // and the commits asked for meanwhile go out together as the next request.
+        commits.issue(nextOffset(last), chunk.length);
         await heartbeat();
       }
+      await settle();
     } catch (err) {
       // Given up while held (shutdown, revoked partition): the uncommitted rest is redelivered.
-      if (!(err instanceof BatchAbandoned)) throw err;
+      if (!(err instanceof BatchAbandoned)) {
+        // Let a commit already on the wire land before kafkajs handles the error (bounded by its request timeout).
+        await commits.drain();
+        throw err;
+      }
     } finally {
       obs?.batchFinished(batch.topic, batch.partition, (performance.now() - t0) / 1000);
       clearInterval(timer);
