@@ -347,4 +347,19 @@ describe('KafkaBatchTransport: offset commits', () => {
     await Promise.all(running);
     expect(requests).toEqual([[{ topic: 'topic.a', partitions: [{ partition: 0, offset: '2' }, { partition: 1, offset: '12' }, { partition: 2, offset: '22' }] }]]);
   });
+
+  it('a commit that fails with a rebalance gives the batch up before the next message is handled', async () => {
+    const handled: number[] = [];
+    const t = transport(new FakeProducer(), async (data) => {
+      handled.push((data as { value: { n: number } }).value.n);
+      // Let the failed commit of the previous message be noticed before the loop goes on.
+      await new Promise((r) => setImmediate(r));
+    });
+    const { p } = payload('topic.a', [message(1), message(2), message(3), message(4)]);
+    (p as unknown as { commitOffsetsIfNecessary: () => Promise<void> }).commitOffsetsIfNecessary = async () => {
+      throw Object.assign(new Error('The group is rebalancing'), { type: 'REBALANCE_IN_PROGRESS' });
+    };
+    await run(t, p);
+    expect(handled.length).toBeLessThan(4);
+  });
 });
