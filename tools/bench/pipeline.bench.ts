@@ -20,6 +20,9 @@
  *    delivery must arrive with a valid signature, or the bench fails.
  * 5. CPU per event: the CPU time of each process (the seven apps, the broker, the PostgreSQL
  *    backends of this run's database) over the capacity run, divided by the events delivered.
+ *    PostgreSQL work of the capacity run per event: commits and rows written (pg_stat_database),
+ *    and the statements ranked by execution time (pg_stat_statements, when the server preloads it:
+ *    see bench/README.md for a private server that does).
  * 6. Latency at 25 %, 50 % and 90 % of the measured capacity: an open-loop constant rate for
  *    LATENCY_SECONDS; per delivery, receipt time − the event's `receivedAt` (stamped by the gateway
  *    when the POST arrived).
@@ -38,6 +41,7 @@ import { verify } from '@hookstream/webhooks';
 import { APPS, Pipeline, type AppName } from '../../e2e/support/pipeline';
 import { summariseCpuProfile } from './support/cpu-profile';
 import { machineInfo, round2, waitForQuiet } from './support/machine';
+import { pgFigures, pgMarkdown, pgSnapshot, type PgFigures } from './support/pg-statements';
 import { ROOT, WORK_DIR } from './support/processes';
 
 const CAPACITY_EVENTS = Number(process.env['BENCH_CAPACITY_EVENTS'] ?? 20_000);
@@ -375,8 +379,10 @@ async function main(): Promise<void> {
 
     let seq = 0;
     /** Sends `count` events (closed loop when rate is null) and waits until `count × fanout` deliveries arrived. */
-    const drive = async (count: number, rate: number | null, fanout: number) => {
+    const drive = async (count: number, rate: number | null, fanout: number, withPg = false) => {
       receivers.send({ type: 'reset' });
+      // Taken before the CPU groups are read, so the snapshot's own backend is not counted.
+      const pg0 = withPg ? await pgSnapshot(pipeline.env['DATABASE_URL'] as string) : null;
       const cpu = new ProcessCpu(groups());
       const stages = new StageMonitor(Object.fromEntries(APPS.map((a) => [a, pipeline.url(a, '/metrics')])));
       await stages.start();
@@ -398,8 +404,9 @@ async function main(): Promise<void> {
       }
       const used = cpu.stop();
       const stageFigures = await stages.stop();
+      const pg = pg0 ? pgFigures(pg0, await pgSnapshot(pipeline.env['DATABASE_URL'] as string), sent.accepted) : null;
       if (got.badSignatures > 0) throw new Error(`${got.badSignatures} deliveries failed signature verification`);
-      return { sent, got, used, stages: stageFigures };
+      return { sent, got, used, stages: stageFigures, pg };
     };
 
     say('warm-up: 1,000 events…');
@@ -421,7 +428,7 @@ async function main(): Promise<void> {
       }
       const events = fanout === 1 ? CAPACITY_EVENTS : Math.round(CAPACITY_EVENTS / 4);
       say(`fan-out ${fanout}: capacity run, ${events} events as fast as the gateway takes them…`);
-      const cap = await drive(events, null, fanout);
+      const cap = await drive(events, null, fanout, true);
       const windowS = (cap.got.lastAt - cap.sent.startedAt) / 1000;
       const capacity = cap.sent.accepted / windowS;
       const hookstream = Object.entries(cap.used.cpuSeconds).filter(([k]) => !k.includes('not counted'));
@@ -431,6 +438,7 @@ async function main(): Promise<void> {
       say(`fan-out ${fanout}: ${round2(capacity)} events/s (${round2(capacity * fanout)} deliveries/s), ${round2((totalCpu * 1000) / cap.sent.accepted)} ms CPU per event`);
       for (const [stage, f] of Object.entries(cap.stages)) say(`  ${stage}: ${f.batches} batches of ${f.meanBatch}, ${f.meanBatchMs} ms each, busy ${f.busyPercent} %, max lag ${f.maxLag}`);
       say(`  cores: ${Object.entries(perProcess).map(([k, v]) => `${k} ${v.cores}`).join(', ')}`);
+      if (cap.pg) say(`  PostgreSQL: ${cap.pg.commitsPerEvent} commits/event, ${cap.pg.statementsPerEvent ?? '?'} statements/event${cap.pg.statements ? '' : ' (pg_stat_statements not available)'}`);
 
       const latency: Record<string, unknown> = {};
       for (const p of LOAD_POINTS) {
@@ -446,6 +454,7 @@ async function main(): Promise<void> {
         capacity: { events: cap.sent.accepted, eventsPerSecond: round2(capacity), deliveriesPerSecond: round2(capacity * fanout), windowSeconds: round2(windowS), duplicates: cap.got.duplicates, non202: cap.sent.other, errors: cap.sent.errors },
         cpu: { totalMsPerEvent: round2((totalCpu * 1000) / cap.sent.accepted), perProcess },
         stages: cap.stages,
+        postgresql: cap.pg,
         latency,
       };
     }
@@ -504,6 +513,8 @@ function markdown(doc: { machine: ReturnType<typeof machineInfo>; quiet: { busyP
       lines.push('', '| consumer ← topic (capacity run) | batches | mean batch | mean ms / batch | busy | max lag |', '|---|---|---|---|---|---|');
       for (const [k, f] of Object.entries(st)) lines.push(`| ${k} | ${f.batches} | ${f.meanBatch} | ${f.meanBatchMs} | ${f.busyPercent} % | ${f.maxLag} |`);
     }
+    const pg = (v as { postgresql?: PgFigures | null }).postgresql;
+    if (pg) lines.push('', ...pgMarkdown(pg));
     lines.push('', '| load | rate (events/s) | POST → signed receipt p50 / p90 / p99 (ms) |', '|---|---|---|');
     for (const [p, l] of Object.entries(r.latency)) lines.push(`| ${p} | ${l.ratePerSecond} | ${l.postToSignedReceiptMs.p50} / ${l.postToSignedReceiptMs.p90} / ${l.postToSignedReceiptMs.p99} |`);
     lines.push('');

@@ -7,6 +7,10 @@
 # The role `hookstream` (password `hookstream`, LOGIN CREATEDB, not a superuser) owns
 # `hookstream_test`, as on the shared cluster. Durability is traded for speed (fsync off): the
 # data lives only as long as the run.
+#   PG_INSTANCE_DURABLE=1     keep PostgreSQL's default durability (fsync, synchronous_commit and
+#                             full_page_writes on, as on the shared cluster): for benches.
+#   PG_INSTANCE_STATEMENTS=1  preload pg_stat_statements and create the extension in template1, so
+#                             every database created afterwards (the bench's own) can be ranked.
 set -euo pipefail
 # shellcheck source=lib.sh
 source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib.sh"
@@ -49,13 +53,23 @@ cmd_start() {
     as_pg "$bin/initdb" -D "$data" -U postgres --auth-local=trust --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 --no-sync >"$dir/initdb.log" 2>&1 ||
       { tail -n 20 "$dir/initdb.log" >&2; die "initdb failed in $data (see above)"; }
   fi
-  as_pg "$bin/pg_ctl" -D "$data" -l "$dir/postgres.log" -w -t 60 start \
-    -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" >&2 ||
+  local opts="-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=200"
+  [ "${PG_INSTANCE_DURABLE:-0}" = 1 ] || opts="$opts -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+  [ "${PG_INSTANCE_STATEMENTS:-0}" != 1 ] || opts="$opts -c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.max=2000"
+  as_pg "$bin/pg_ctl" -D "$data" -l "$dir/postgres.log" -w -t 60 start -o "$opts" >&2 ||
     { tail -n 20 "$dir/postgres.log" >&2; die "the private PostgreSQL on port $port did not start (log: $dir/postgres.log)"; }
   as_pg "$bin/psql" -h "$dir" -p "$port" -U postgres -X -q -v ON_ERROR_STOP=1 -d postgres >/dev/null <<'SQL'
 SELECT 'CREATE ROLE hookstream LOGIN CREATEDB PASSWORD ''hookstream''' WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'hookstream')\gexec
 SELECT 'CREATE DATABASE hookstream_test OWNER hookstream' WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'hookstream_test')\gexec
 SQL
+  if [ "${PG_INSTANCE_STATEMENTS:-0}" = 1 ]; then
+    # In template1 (copied by CREATE DATABASE) and in hookstream_test; `hookstream` may read every
+    # statement's text (pg_read_all_stats).
+    for db in template1 hookstream_test; do
+      as_pg "$bin/psql" -h "$dir" -p "$port" -U postgres -X -q -v ON_ERROR_STOP=1 -d "$db" -c 'CREATE EXTENSION IF NOT EXISTS pg_stat_statements' >/dev/null
+    done
+    as_pg "$bin/psql" -h "$dir" -p "$port" -U postgres -X -q -v ON_ERROR_STOP=1 -d postgres -c 'GRANT pg_read_all_stats TO hookstream' >/dev/null
+  fi
   echo "postgres://hookstream:hookstream@127.0.0.1:$port/hookstream_test"
 }
 
