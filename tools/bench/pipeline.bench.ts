@@ -266,6 +266,13 @@ async function scrape(url: string): Promise<Sample> {
   try {
     const text = await (await fetch(url)).text();
     for (const line of text.split('\n')) {
+      const r = /^hookstream_kafka_requests_total\{client="([^"]*)",group="[^"]*",api="([^"]+)"\} ([0-9.e+-]+)$/.exec(line);
+      if (r) {
+        // Summed over groups: `kafka|<client> <api>`.
+        const key = `kafka|${r[1]} ${r[2]}`;
+        out.set(key, (out.get(key) ?? 0) + Number(r[3]));
+        continue;
+      }
       const m = /^(hookstream_consumer_(?:lag|batch_size_count|batch_size_sum|batch_duration_seconds_sum|messages_total))\{[^}]*topic="([^"]+)"[^}]*\} ([0-9.e+-]+)$/.exec(line);
       if (!m) continue;
       const key = `${m[1]}|${(m[2] as string).replace(/^hookstream\.|\.v1$/g, '')}`;
@@ -302,6 +309,19 @@ class StageMonitor {
       }
     }));
   }
+  /** Kafka requests sent over the run, per app and `<client> <api>` (from `hookstream_kafka_requests_total`). */
+  requests(): Record<string, Record<string, number>> {
+    const out: Record<string, Record<string, number>> = {};
+    for (const [app, end] of this.last) {
+      const begin = this.first.get(app) ?? new Map<string, number>();
+      for (const [k, v] of end) {
+        if (!k.startsWith('kafka|')) continue;
+        const n = v - (begin.get(k) ?? 0);
+        if (n > 0) (out[app] ??= {})[k.slice(6)] = n;
+      }
+    }
+    return out;
+  }
   async stop(): Promise<Record<string, StageFigures>> {
     if (this.timer) clearInterval(this.timer);
     await this.sample(this.last);
@@ -328,6 +348,37 @@ class StageMonitor {
     }
     return out;
   }
+}
+
+interface KafkaRequestFigures {
+  /** All requests of all apps per accepted event. */
+  total: number;
+  /** Per API (all apps and clients). */
+  byApi: Record<string, number>;
+  /** Per app: total and per `<client> <api>`. */
+  byApp: Record<string, { total: number; byApi: Record<string, number> }>;
+}
+
+const REQUEST_COLUMNS = ['Produce', 'Fetch', 'OffsetCommit', 'Heartbeat', 'Metadata'];
+
+function requestsPerEvent(counts: Record<string, Record<string, number>>, events: number): KafkaRequestFigures {
+  const per = (n: number) => Math.round((n / Math.max(1, events)) * 1000) / 1000;
+  const byApi: Record<string, number> = {};
+  const byApp: KafkaRequestFigures['byApp'] = {};
+  let total = 0;
+  for (const [app, c] of Object.entries(counts)) {
+    let appTotal = 0;
+    const appApi: Record<string, number> = {};
+    for (const [k, n] of Object.entries(c)) {
+      const api = k.split(' ')[1] as string;
+      byApi[api] = (byApi[api] ?? 0) + n;
+      appApi[k] = per(n);
+      appTotal += n;
+    }
+    total += appTotal;
+    byApp[app] = { total: per(appTotal), byApi: appApi };
+  }
+  return { total: per(total), byApi: Object.fromEntries(Object.entries(byApi).sort((a, b) => b[1] - a[1]).map(([k, n]) => [k, per(n)])), byApp };
 }
 
 type ReceiverReply = { type: 'ready'; ports: number[] } | { type: 'report'; report: ReceiverReport };
@@ -405,8 +456,9 @@ async function main(): Promise<void> {
       const used = cpu.stop();
       const stageFigures = await stages.stop();
       const pg = pg0 ? pgFigures(pg0, await pgSnapshot(pipeline.env['DATABASE_URL'] as string), sent.accepted) : null;
+      const requests = requestsPerEvent(stages.requests(), sent.accepted);
       if (got.badSignatures > 0) throw new Error(`${got.badSignatures} deliveries failed signature verification`);
-      return { sent, got, used, stages: stageFigures, pg };
+      return { sent, got, used, stages: stageFigures, pg, requests };
     };
 
     say('warm-up: 1,000 events…');
@@ -436,6 +488,7 @@ async function main(): Promise<void> {
       const perProcess = Object.fromEntries(Object.entries(cap.used.cpuSeconds).map(([k, v]) => [k, { cpuMsPerEvent: round2((v * 1000) / cap.sent.accepted), sharePercent: k.includes('not counted') ? null : round2((v / totalCpu) * 100), cores: round2(v / cap.used.seconds) }]));
       if (fanout === 1) biggest = PROFILE_APP ?? APPS.reduce((a, b) => ((cap.used.cpuSeconds[b] ?? 0) > (cap.used.cpuSeconds[a] ?? 0) ? b : a));
       say(`fan-out ${fanout}: ${round2(capacity)} events/s (${round2(capacity * fanout)} deliveries/s), ${round2((totalCpu * 1000) / cap.sent.accepted)} ms CPU per event`);
+      say(`  Kafka requests per event: ${cap.requests.total} (${Object.entries(cap.requests.byApi).map(([k, v]) => `${k} ${v}`).join(', ')})`);
       for (const [stage, f] of Object.entries(cap.stages)) say(`  ${stage}: ${f.batches} batches of ${f.meanBatch}, ${f.meanBatchMs} ms each, busy ${f.busyPercent} %, max lag ${f.maxLag}`);
       say(`  cores: ${Object.entries(perProcess).map(([k, v]) => `${k} ${v.cores}`).join(', ')}`);
       if (cap.pg) say(`  PostgreSQL: ${cap.pg.commitsPerEvent} commits/event, ${cap.pg.statementsPerEvent ?? '?'} statements/event${cap.pg.statements ? '' : ' (pg_stat_statements not available)'}`);
@@ -445,8 +498,9 @@ async function main(): Promise<void> {
         const rate = Math.max(1, Math.round(capacity * p));
         say(`fan-out ${fanout}: ${p * 100} % of capacity, ${rate} events/s for ${LATENCY_SECONDS} s…`);
         const run = await drive(rate * LATENCY_SECONDS, rate, fanout);
-        latency[`${p * 100}%`] = { ratePerSecond: rate, accepted: run.sent.accepted, rejected: run.sent.other, errors: run.sent.errors, postToSignedReceiptMs: latencySummary(run.got.latencies), postAnswerMs: latencySummary(run.sent.postLatencies), stages: run.stages };
+        latency[`${p * 100}%`] = { ratePerSecond: rate, accepted: run.sent.accepted, rejected: run.sent.other, errors: run.sent.errors, postToSignedReceiptMs: latencySummary(run.got.latencies), postAnswerMs: latencySummary(run.sent.postLatencies), stages: run.stages, kafkaRequestsPerEvent: run.requests };
         const l = latencySummary(run.got.latencies);
+        say(`  Kafka requests per event: ${run.requests.total} (${Object.entries(run.requests.byApi).map(([k, v]) => `${k} ${v}`).join(', ')})`);
         say(`  p50 / p90 / p99 ${l.p50} / ${l.p90} / ${l.p99} ms; ${Object.entries(run.stages).map(([k, f]) => `${k} ${f.meanBatch}×${f.meanBatchMs} ms`).join(', ')}`);
       }
       results[`fanout${fanout}`] = {
@@ -455,6 +509,7 @@ async function main(): Promise<void> {
         cpu: { totalMsPerEvent: round2((totalCpu * 1000) / cap.sent.accepted), perProcess },
         stages: cap.stages,
         postgresql: cap.pg,
+        kafkaRequestsPerEvent: cap.requests,
         latency,
       };
     }
@@ -517,6 +572,17 @@ function markdown(doc: { machine: ReturnType<typeof machineInfo>; quiet: { busyP
     if (pg) lines.push('', ...pgMarkdown(pg));
     lines.push('', '| load | rate (events/s) | POST → signed receipt p50 / p90 / p99 (ms) |', '|---|---|---|');
     for (const [p, l] of Object.entries(r.latency)) lines.push(`| ${p} | ${l.ratePerSecond} | ${l.postToSignedReceiptMs.p50} / ${l.postToSignedReceiptMs.p90} / ${l.postToSignedReceiptMs.p99} |`);
+    const runs: [string, KafkaRequestFigures | undefined][] = [['capacity', (v as { kafkaRequestsPerEvent?: KafkaRequestFigures }).kafkaRequestsPerEvent], ...Object.entries(r.latency).map(([p, l]) => [`${p} load`, (l as { kafkaRequestsPerEvent?: KafkaRequestFigures }).kafkaRequestsPerEvent] as [string, KafkaRequestFigures | undefined])];
+    if (runs.some(([, f]) => f)) {
+      lines.push('', '### Kafka requests per event, by app and API', '');
+      lines.push(`| run | total | ${REQUEST_COLUMNS.join(' | ')} | other |`, `|---|---|${REQUEST_COLUMNS.map(() => '---|').join('')}---|`);
+      for (const [name, f] of runs) if (f) lines.push(`| ${name} | **${f.total}** | ${REQUEST_COLUMNS.map((c) => f.byApi[c] ?? 0).join(' | ')} | ${round2(Object.entries(f.byApi).filter(([k]) => !REQUEST_COLUMNS.includes(k)).reduce((a, [, n]) => a + n, 0))} |`);
+      const cap = runs[0]?.[1];
+      if (cap) {
+        lines.push('', '| app (capacity run) | requests / event | by client and API |', '|---|---|---|');
+        for (const [app, a] of Object.entries(cap.byApp)) lines.push(`| ${app} | ${a.total} | ${Object.entries(a.byApi).sort((x, y) => y[1] - x[1]).map(([k, n]) => `${k} ${n}`).join(', ')} |`);
+      }
+    }
     lines.push('');
   }
   lines.push('## against the targets (issue 13)', '', '```json', JSON.stringify(doc.againstTargets, null, 2), '```', '');

@@ -12,3 +12,4 @@ export * from './replay';
 export * from './kafka-tracing';
 export * from './boot-retry';
 export * from './supervised-consumer';
+export * from './request-counter';

@@ -3,6 +3,7 @@ import { Kafka, logLevel, type ISocketFactory, type LogEntry, type SASLOptions }
 import { connect as netConnect, isIP } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { errorMessage } from '@hookstream/contracts';
+import { countKafkaRequests } from './request-counter';
 
 export interface KafkaConnectionOptions extends KafkaClientSecurity {
   brokers: string[];
@@ -36,9 +37,12 @@ export const noDelaySocketFactory: ISocketFactory = ({ host, port, ssl, onConnec
   return socket;
 };
 
-/** The single place kafkajs's client is constructed; the rest of the code sees this lib's interfaces. */
+/**
+ * The single place kafkajs's client is constructed; the rest of the code sees this lib's interfaces.
+ * Every producer, consumer and admin built from it counts its requests into `kafkaRequests`.
+ */
 export function createKafkaClient(opts: KafkaConnectionOptions): Kafka {
-  return new Kafka({
+  return countKafkaRequests(new Kafka({
     clientId: opts.clientId,
     brokers: opts.brokers,
     ...(opts.ssl ? { ssl: opts.ssl } : {}),
@@ -53,7 +57,7 @@ export function createKafkaClient(opts: KafkaConnectionOptions): Kafka {
       const { message, ...extra } = entry.log;
       opts.log(LEVELS[entry.level] ?? 'info', `kafka: ${message}`, { namespace: entry.namespace, ...extra });
     },
-  });
+  }));
 }
 
 /** Brokers, TLS and SASL from a validated config (apps, CLIs, tools): every client connects the same way. */

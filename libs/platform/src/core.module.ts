@@ -11,7 +11,7 @@ import { stopTracing, tracingEnabled } from '@hookstream/telemetry';
 import { LoggerModule } from 'nestjs-pino';
 import { HealthController, HealthRegistry } from './health';
 import { bootLogLine, loggerParams } from './logging';
-import { enableDefaultMetrics, MetricsController, registerProducerMetrics, registerReadinessMetric } from './metrics';
+import { enableDefaultMetrics, MetricsController, registerKafkaRequestMetric, registerProducerMetrics, registerReadinessMetric } from './metrics';
 import { APP_CONFIG, APP_NAME, KAFKA_CLIENT } from './tokens';
 
 export interface CoreModuleOptions {
@@ -99,6 +99,7 @@ export class CoreModule {
           const p = new CoalescingProducer(kafka, { sendTimeoutMs: opts.producerSendTimeoutMs ?? 5000, ...opts.producerBacklog });
           await retryKafkaBootStep(() => p.connect(), { what: 'connect the producer', log: bootLogLine(opts.appName, 'Producer') });
           registerProducerMetrics(p);
+          registerKafkaRequestMetric();
           // A producer that lost its connection for good must not leave the app "ready".
           health.add({ name: 'producer', check: () => p.health() });
           return p;

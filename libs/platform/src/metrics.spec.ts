@@ -1,4 +1,5 @@
-import { ConsumerMetrics, counter, gauge, metricsRegistry, scrapeGauge } from './metrics';
+import { KafkaRequestCounter } from '@hookstream/kafka';
+import { ConsumerMetrics, counter, gauge, metricsRegistry, registerKafkaRequestMetric, scrapeGauge } from './metrics';
 
 async function sample(name: string, labels: Record<string, string>): Promise<number | undefined> {
   const m = await metricsRegistry.getSingleMetric(name)?.get();
@@ -50,5 +51,21 @@ describe('metrics', () => {
     expect(await sample('hookstream_consumer_lag', { group: 'g2', topic: 't1', partition: '1' })).toBeUndefined();
     m.lagSampled('t1', 1, 7);
     expect(await sample('hookstream_consumer_lag', { group: 'g2', topic: 't1', partition: '1' })).toBe(7);
+  });
+});
+
+describe('hookstream_kafka_requests_total', () => {
+  it('exposes the request counter by client, group and API, as counted at scrape time', async () => {
+    const c = new KafkaRequestCounter();
+    registerKafkaRequestMetric(c);
+    c.record('consumer', 'hookstream-validator', 'Fetch');
+    c.record('consumer', 'hookstream-validator', 'Fetch');
+    c.record('producer', '', 'Produce');
+    expect(await sample('hookstream_kafka_requests_total', { client: 'consumer', group: 'hookstream-validator', api: 'Fetch' })).toBe(2);
+    expect(await sample('hookstream_kafka_requests_total', { client: 'producer', group: '', api: 'Produce' })).toBe(1);
+    c.record('consumer', 'hookstream-validator', 'OffsetCommit');
+    c.record('consumer', 'hookstream-validator', 'Fetch');
+    expect(await sample('hookstream_kafka_requests_total', { client: 'consumer', group: 'hookstream-validator', api: 'Fetch' })).toBe(3);
+    expect(await metricsRegistry.metrics()).toContain('hookstream_kafka_requests_total{client="consumer",group="hookstream-validator",api="OffsetCommit"} 1');
   });
 });

@@ -1,5 +1,5 @@
 import { Controller, Get, Header } from '@nestjs/common';
-import type { ConsumerObserver, CoalescingProducer } from '@hookstream/kafka';
+import { kafkaRequests, type ConsumerObserver, type CoalescingProducer, type KafkaRequestCounter } from '@hookstream/kafka';
 import type { HealthRegistry } from './health';
 import {
   collectDefaultMetrics, Counter, Gauge, Histogram, Registry,
@@ -185,6 +185,26 @@ export function registerProducerMetrics(producer: CoalescingProducer): void {
   new Counter({ name: 'hookstream_producer_requests_total', help: 'Produce requests acknowledged by Kafka (acks=all)', registers: [metricsRegistry], collect: read('requests') });
   new Counter({ name: 'hookstream_producer_messages_total', help: 'Messages acknowledged by Kafka', registers: [metricsRegistry], collect: read('messages') });
   new Counter({ name: 'hookstream_producer_failures_total', help: 'Sends that failed or timed out', registers: [metricsRegistry], collect: read('failures') });
+}
+
+/**
+ * `hookstream_kafka_requests_total{client,group,api}`: the requests this process sent to Kafka
+ * (every producer, consumer and admin client of `createKafkaClient`), read at scrape time. A
+ * broker's CPU follows its request rate, so requests per event is what a change to batching,
+ * fetching or committing moves.
+ */
+export function registerKafkaRequestMetric(counter: KafkaRequestCounter = kafkaRequests): void {
+  metricsRegistry.removeSingleMetric('hookstream_kafka_requests_total');
+  new Counter<'client' | 'group' | 'api'>({
+    name: 'hookstream_kafka_requests_total',
+    help: 'Requests sent to Kafka (answered), by client kind, consumer group and API (Produce, Fetch, OffsetCommit, Heartbeat, Metadata, …)',
+    labelNames: ['client', 'group', 'api'],
+    registers: [metricsRegistry],
+    collect(this: Counter<'client' | 'group' | 'api'>) {
+      this.reset();
+      for (const c of counter.snapshot()) this.inc({ client: c.client, group: c.group, api: c.api }, c.count);
+    },
+  });
 }
 
 /**
