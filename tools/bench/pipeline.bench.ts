@@ -488,7 +488,7 @@ async function main(): Promise<void> {
       const perProcess = Object.fromEntries(Object.entries(cap.used.cpuSeconds).map(([k, v]) => [k, { cpuMsPerEvent: round2((v * 1000) / cap.sent.accepted), sharePercent: k.includes('not counted') ? null : round2((v / totalCpu) * 100), cores: round2(v / cap.used.seconds) }]));
       if (fanout === 1) biggest = PROFILE_APP ?? APPS.reduce((a, b) => ((cap.used.cpuSeconds[b] ?? 0) > (cap.used.cpuSeconds[a] ?? 0) ? b : a));
       say(`fan-out ${fanout}: ${round2(capacity)} events/s (${round2(capacity * fanout)} deliveries/s), ${round2((totalCpu * 1000) / cap.sent.accepted)} ms CPU per event`);
-      say(`  Kafka requests per event: ${cap.requests.total} (${Object.entries(cap.requests.byApi).map(([k, v]) => `${k} ${v}`).join(', ')})`);
+      say(`  broker CPU ${perProcess['kafka broker']?.cpuMsPerEvent} ms/event; Kafka requests per event: ${cap.requests.total} (${Object.entries(cap.requests.byApi).map(([k, v]) => `${k} ${v}`).join(', ')})`);
       for (const [stage, f] of Object.entries(cap.stages)) say(`  ${stage}: ${f.batches} batches of ${f.meanBatch}, ${f.meanBatchMs} ms each, busy ${f.busyPercent} %, max lag ${f.maxLag}`);
       say(`  cores: ${Object.entries(perProcess).map(([k, v]) => `${k} ${v.cores}`).join(', ')}`);
       if (cap.pg) say(`  PostgreSQL: ${cap.pg.commitsPerEvent} commits/event, ${cap.pg.statementsPerEvent ?? '?'} statements/event${cap.pg.statements ? '' : ' (pg_stat_statements not available)'}`);
@@ -498,9 +498,9 @@ async function main(): Promise<void> {
         const rate = Math.max(1, Math.round(capacity * p));
         say(`fan-out ${fanout}: ${p * 100} % of capacity, ${rate} events/s for ${LATENCY_SECONDS} s…`);
         const run = await drive(rate * LATENCY_SECONDS, rate, fanout);
-        latency[`${p * 100}%`] = { ratePerSecond: rate, accepted: run.sent.accepted, rejected: run.sent.other, errors: run.sent.errors, postToSignedReceiptMs: latencySummary(run.got.latencies), postAnswerMs: latencySummary(run.sent.postLatencies), stages: run.stages, kafkaRequestsPerEvent: run.requests };
+        latency[`${p * 100}%`] = { ratePerSecond: rate, accepted: run.sent.accepted, rejected: run.sent.other, errors: run.sent.errors, postToSignedReceiptMs: latencySummary(run.got.latencies), postAnswerMs: latencySummary(run.sent.postLatencies), stages: run.stages, kafkaRequestsPerEvent: run.requests, cpuMsPerEvent: Object.fromEntries(Object.entries(run.used.cpuSeconds).map(([k, v]) => [k, round2((v * 1000) / Math.max(1, run.sent.accepted))])) };
         const l = latencySummary(run.got.latencies);
-        say(`  Kafka requests per event: ${run.requests.total} (${Object.entries(run.requests.byApi).map(([k, v]) => `${k} ${v}`).join(', ')})`);
+        say(`  broker CPU ${round2(((run.used.cpuSeconds['kafka broker'] ?? 0) * 1000) / Math.max(1, run.sent.accepted))} ms/event; Kafka requests per event: ${run.requests.total} (${Object.entries(run.requests.byApi).map(([k, v]) => `${k} ${v}`).join(', ')})`);
         say(`  p50 / p90 / p99 ${l.p50} / ${l.p90} / ${l.p99} ms; ${Object.entries(run.stages).map(([k, f]) => `${k} ${f.meanBatch}×${f.meanBatchMs} ms`).join(', ')}`);
       }
       results[`fanout${fanout}`] = {
@@ -575,8 +575,11 @@ function markdown(doc: { machine: ReturnType<typeof machineInfo>; quiet: { busyP
     const runs: [string, KafkaRequestFigures | undefined][] = [['capacity', (v as { kafkaRequestsPerEvent?: KafkaRequestFigures }).kafkaRequestsPerEvent], ...Object.entries(r.latency).map(([p, l]) => [`${p} load`, (l as { kafkaRequestsPerEvent?: KafkaRequestFigures }).kafkaRequestsPerEvent] as [string, KafkaRequestFigures | undefined])];
     if (runs.some(([, f]) => f)) {
       lines.push('', '### Kafka requests per event, by app and API', '');
-      lines.push(`| run | total | ${REQUEST_COLUMNS.join(' | ')} | other |`, `|---|---|${REQUEST_COLUMNS.map(() => '---|').join('')}---|`);
-      for (const [name, f] of runs) if (f) lines.push(`| ${name} | **${f.total}** | ${REQUEST_COLUMNS.map((c) => f.byApi[c] ?? 0).join(' | ')} | ${round2(Object.entries(f.byApi).filter(([k]) => !REQUEST_COLUMNS.includes(k)).reduce((a, [, n]) => a + n, 0))} |`);
+      const brokerMs = [r.cpu.perProcess['kafka broker']?.cpuMsPerEvent, ...Object.values(r.latency).map((l) => (l as { cpuMsPerEvent?: Record<string, number> }).cpuMsPerEvent?.['kafka broker'])];
+      lines.push(`| run | broker CPU ms / event | requests / event | ${REQUEST_COLUMNS.join(' | ')} | other |`, `|---|---|---|${REQUEST_COLUMNS.map(() => '---|').join('')}---|`);
+      runs.forEach(([name, f], i) => {
+        if (f) lines.push(`| ${name} | ${brokerMs[i] ?? '–'} | **${f.total}** | ${REQUEST_COLUMNS.map((c) => f.byApi[c] ?? 0).join(' | ')} | ${round2(Object.entries(f.byApi).filter(([k]) => !REQUEST_COLUMNS.includes(k)).reduce((a, [, n]) => a + n, 0))} |`);
+      });
       const cap = runs[0]?.[1];
       if (cap) {
         lines.push('', '| app (capacity run) | requests / event | by client and API |', '|---|---|---|');

@@ -34,6 +34,22 @@ export class KafkaClientConfig {
 
   @IsInt() @Min(100) @Max(60000) KAFKA_CONNECTION_TIMEOUT_MS = 3000;
 
+  /**
+   * After a fetch brought a small batch (fewer than 100 records for a partition), a consumer
+   * group's transport waits this long before it fetches again, so the next fetch brings more
+   * records: fewer Fetch, OffsetCommit and Produce requests per event at moderate load, for at most
+   * this much added latency per hop. A full batch never waits. 0 = fetch again at once.
+   */
+  @IsInt() @Min(0) @Max(200) KAFKA_FETCH_LINGER_MS = 0;
+
+  /**
+   * How long the broker may hold a fetch of a consumer that follows a topic (the config topic in
+   * every app, control-api's live-feed tail) when there is nothing new. Records are returned as
+   * soon as they arrive, whatever this is; it only sets how often an idle follower asks (and how
+   * long a shutdown may wait for its open fetch).
+   */
+  @IsInt() @Min(10) @Max(10000) KAFKA_FOLLOWER_MAX_WAIT_MS = 500;
+
   /** TLS to the brokers (SSL or SASL_SSL listeners). */
   @IsIn(['true', 'false'], { message: 'KAFKA_SSL must be true or false' }) @TlsMaterialUsable() KAFKA_SSL = 'false';
 

@@ -4,6 +4,7 @@ import type { Consumer, Kafka } from 'kafkajs';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { retryKafkaBootStep } from './boot-retry';
+import { fetchTuning } from './kafka-connection';
 
 export interface ConfigChange {
   kind: ConfigKind;
@@ -75,7 +76,8 @@ export class ConfigStream {
     markIfCaughtUp();
     // A private group per process: every replica must see every change.
     const groupId = `hookstream-config-${this.app}-${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
-    this.consumer = this.kafka.consumer({ groupId, maxWaitTimeInMs: 100, allowAutoTopicCreation: false });
+    // An idle follower asks every KAFKA_FOLLOWER_MAX_WAIT_MS; a change is returned the moment it lands.
+    this.consumer = this.kafka.consumer({ groupId, maxWaitTimeInMs: fetchTuning(this.kafka).followerMaxWaitMs, allowAutoTopicCreation: false });
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: [Topics.config], fromBeginning: true });
     await this.consumer.run({

@@ -7,6 +7,7 @@ import { CommitCoalescer, PartitionCommits } from './commit-coalescer';
 import type { ConsumerObserver } from './consumer-observer';
 import { PermanentMessageError } from './errors';
 import type { EventProducer } from './event-producer';
+import { fetchTuning } from './kafka-connection';
 import { KafkaBatchContext } from './kafka-context';
 import { endConsumerSpans, inConsumerSpan, kafkaTracingEnabled, startConsumerSpans } from './kafka-tracing';
 import { decodeEnvelope, headersToStrings, RawJson, type InboundMessage } from './messages';
@@ -35,6 +36,16 @@ export interface KafkaBatchTransportOptions {
    */
   stallTimeoutMs?: number;
   fromBeginning?: boolean;
+  /**
+   * After a batch of fewer than `fetchLingerBelow` records (the partition had little waiting), wait
+   * this long before returning to kafkajs, whose next fetch then brings what arrived meanwhile: fewer
+   * Fetch, OffsetCommit and Produce requests per record at moderate load, for at most this much added
+   * latency. The batch itself is handled and committed first. Default: the client's
+   * `KAFKA_FETCH_LINGER_MS` (`fetchTuning`); 0 = none.
+   */
+  fetchLingerMs?: number;
+  /** Batches of at least this many records never linger (default 100). */
+  fetchLingerBelow?: number;
   /** Metrics hooks (lag, batch size and duration, errors, redeliveries, DLQ writes). */
   observer?: ConsumerObserver;
   /**
@@ -68,6 +79,12 @@ export interface BlockedPartition {
 /** Extras of `@EventPattern(topic, { batch: true })`: the handler receives `InboundMessage[]`. */
 export interface KafkaHandlerExtras {
   batch?: boolean;
+  /**
+   * Records carrying this header with this value are committed past unread: never decoded, never
+   * handed to the handler (e.g. automation's own planned contact events, `hookstream_planned:
+   * automation`). Decided on the raw header bytes, before the value is parsed.
+   */
+  skipHeader?: { name: string; value: string; counted?: (records: number) => void };
 }
 
 type Handler = (data: unknown, ctx: KafkaBatchContext) => Promise<unknown>;
@@ -127,6 +144,10 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
   private assignment = new Map<string, number[]>();
   /** Offset commits of concurrently handled partitions, sent together. */
   readonly commits = new CommitCoalescer();
+  /** Records committed past unread (replays for another group, `skipHeader` matches). */
+  skipped = 0;
+  /** Batches after which the transport lingered before the next fetch (for tests). */
+  lingers = 0;
   /** Consumers replaced after a crash or a stall (for tests and metrics). */
   get restarts(): number {
     return this.supervisor?.restarts ?? 0;
@@ -148,6 +169,8 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
       lagSampleIntervalMs: 10_000,
       transientRetryBaseMs: 250,
       transientRetryMaxMs: 5000,
+      fetchLingerMs: fetchTuning(options.kafka).lingerMs,
+      fetchLingerBelow: 100,
       ...options,
     };
   }
@@ -312,7 +335,9 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
     const { batch, heartbeat, resolveOffset, commitOffsetsIfNecessary, isRunning, isStale } = payload;
     const handler = this.getHandlerByPattern(batch.topic) as Handler | null;
     if (!handler) throw new Error(`no handler for topic ${batch.topic}`);
-    const batchMode = (handler as { extras?: KafkaHandlerExtras }).extras?.batch === true;
+    const extras = (handler as { extras?: KafkaHandlerExtras }).extras;
+    const batchMode = extras?.batch === true;
+    const skip = extras?.skipHeader ? headerIs(extras.skipHeader.name, Buffer.from(extras.skipHeader.value)) : undefined;
     const scope: BatchScope = {
       topic: batch.topic,
       partition: batch.partition,
@@ -338,8 +363,12 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
         // A commit that failed (Kafka down, group rebalancing) is dealt with before the next message.
         if (commits.failed) await settle();
         const chunk = batch.messages.slice(i, i + size);
-        // A DLQ replay addressed to another group is committed past unread (see replay.ts).
-        const mine = chunk.filter((m) => !isReplayForAnotherGroup(m, this.opts.groupId));
+        // A DLQ replay addressed to another group, or a record the handler skips by header, is committed past unread.
+        const mine = chunk.filter((m) => !isReplayForAnotherGroup(m, this.opts.groupId) && !skip?.(m));
+        if (mine.length < chunk.length) {
+          this.skipped += chunk.length - mine.length;
+          if (skip) extras?.skipHeader?.counted?.(chunk.filter(skip).length);
+        }
         if (mine.length === 0) {
           // nothing of ours in this chunk
         } else if (batchMode) await this.runBatch(handler, scope, mine);
@@ -355,6 +384,7 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
         await heartbeat();
       }
       await settle();
+      await this.linger(batch.messages.length, scope);
     } catch (err) {
       // Given up while held (shutdown, revoked partition): the uncommitted rest is redelivered.
       if (!(err instanceof BatchAbandoned)) {
@@ -368,6 +398,20 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
       this.blocked.delete(`${scope.topic}[${scope.partition}]`);
       this.inFlight--;
       this.supervisor?.progress();
+    }
+  }
+
+  /**
+   * Fetch linger: after a small batch (committed already), hold off kafkajs's next fetch from this
+   * broker for `fetchLingerMs` so that it brings more records. Cut short by a shutdown or rebalance.
+   */
+  private async linger(records: number, scope: BatchScope): Promise<void> {
+    const ms = this.opts.fetchLingerMs;
+    if (ms <= 0 || records >= this.opts.fetchLingerBelow || !scope.active()) return;
+    this.lingers++;
+    const end = Date.now() + ms;
+    for (let left = ms; left > 0 && scope.active(); left = end - Date.now()) {
+      await new Promise((r) => setTimeout(r, Math.min(left, 50)));
     }
   }
 
@@ -571,6 +615,16 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
     };
     await this.retryTransient(scope, () => this.opts.producer.send(dlq, [record]));
   }
+}
+
+/** A test of one header's raw value (the first, if repeated), without decoding the record. */
+function headerIs(name: string, value: Buffer): (m: KafkaMessage) => boolean {
+  return (m) => {
+    const h = m.headers?.[name];
+    const v = Array.isArray(h) ? h[0] : h;
+    if (v === undefined) return false;
+    return typeof v === 'string' ? v === value.toString() : value.equals(v);
+  };
 }
 
 function nextOffset(offset: string): string {

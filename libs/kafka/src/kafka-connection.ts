@@ -10,6 +10,8 @@ export interface KafkaConnectionOptions extends KafkaClientSecurity {
   clientId: string;
   connectionTimeoutMs?: number;
   requestTimeoutMs?: number;
+  /** Consumer fetch tuning of the clients built from this one (see `fetchTuning`). */
+  fetch?: Partial<FetchTuning>;
   /** Receives kafkajs's own log lines (warn and above) so they end up in the app's structured log. */
   log?: (level: 'error' | 'warn' | 'info' | 'debug', message: string, extra: Record<string, unknown>) => void;
 }
@@ -42,7 +44,7 @@ export const noDelaySocketFactory: ISocketFactory = ({ host, port, ssl, onConnec
  * Every producer, consumer and admin built from it counts its requests into `kafkaRequests`.
  */
 export function createKafkaClient(opts: KafkaConnectionOptions): Kafka {
-  return countKafkaRequests(new Kafka({
+  const kafka = countKafkaRequests(new Kafka({
     clientId: opts.clientId,
     brokers: opts.brokers,
     ...(opts.ssl ? { ssl: opts.ssl } : {}),
@@ -58,6 +60,25 @@ export function createKafkaClient(opts: KafkaConnectionOptions): Kafka {
       opts.log(LEVELS[entry.level] ?? 'info', `kafka: ${message}`, { namespace: entry.namespace, ...extra });
     },
   }));
+  tunings.set(kafka, { ...DEFAULT_FETCH_TUNING, ...opts.fetch });
+  return kafka;
+}
+
+/** How the consumers built from a client fetch (from `KAFKA_FETCH_LINGER_MS`, `KAFKA_FOLLOWER_MAX_WAIT_MS`). */
+export interface FetchTuning {
+  /** Pause of a group transport before its next fetch after a small batch (0: none). */
+  lingerMs: number;
+  /** `maxWaitTimeInMs` of the follower consumers (config topic, live-feed tail). */
+  followerMaxWaitMs: number;
+}
+
+export const DEFAULT_FETCH_TUNING: Readonly<FetchTuning> = Object.freeze({ lingerMs: 0, followerMaxWaitMs: 500 });
+
+const tunings = new WeakMap<Kafka, FetchTuning>();
+
+/** The fetch tuning `kafka` was built with (the defaults for a client not built by `createKafkaClient`). */
+export function fetchTuning(kafka: Kafka): Readonly<FetchTuning> {
+  return tunings.get(kafka) ?? DEFAULT_FETCH_TUNING;
 }
 
 /** Brokers, TLS and SASL from a validated config (apps, CLIs, tools): every client connects the same way. */
@@ -65,6 +86,7 @@ export function kafkaConnectionOptions(cfg: KafkaClientConfig, clientId: string)
   return {
     brokers: parseBrokers(cfg.KAFKA_BROKERS), clientId, ...kafkaClientSecurity(cfg),
     requestTimeoutMs: cfg.KAFKA_REQUEST_TIMEOUT_MS, connectionTimeoutMs: cfg.KAFKA_CONNECTION_TIMEOUT_MS,
+    fetch: { lingerMs: cfg.KAFKA_FETCH_LINGER_MS, followerMaxWaitMs: cfg.KAFKA_FOLLOWER_MAX_WAIT_MS },
   };
 }
 

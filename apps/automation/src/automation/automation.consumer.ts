@@ -1,8 +1,9 @@
 import { Controller } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
-import { Topics, type CanonicalEvent } from '@hookstream/contracts';
+import { CONTACT_EVENT_HEADERS, Topics, type CanonicalEvent } from '@hookstream/contracts';
 import type { InboundMessage } from '@hookstream/kafka';
-import { AutomationService } from './automation.service';
+import { countSkipped } from './automation.metrics';
+import { AutomationService, PLANNED_BY } from './automation.service';
 
 @Controller()
 export class AutomationConsumer {
@@ -13,8 +14,12 @@ export class AutomationConsumer {
     await this.automation.process(messages);
   }
 
-  /** Contact events come back around so subscriptions and rules can react to them (loop guard applies). */
-  @EventPattern(Topics.contactEvents, { batch: true })
+  /**
+   * Contact events come back around so subscriptions and rules can react to them (loop guard applies).
+   * Those this app published were planned with their cause: the transport commits past them on the
+   * `hookstream_planned` header alone, before parsing them (the service still skips any that get through).
+   */
+  @EventPattern(Topics.contactEvents, { batch: true, skipHeader: { name: CONTACT_EVENT_HEADERS.planned, value: PLANNED_BY, counted: countSkipped } })
   async onContactEvent(@Payload() messages: InboundMessage<CanonicalEvent>[]): Promise<void> {
     await this.automation.process(messages);
   }

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { FEED_TOPICS, feedRowOf, statusRank } from '@hookstream/feed-store';
-import { SupervisedConsumer } from '@hookstream/kafka';
+import { fetchTuning, SupervisedConsumer } from '@hookstream/kafka';
 import { APP_CONFIG, APP_NAME, HealthRegistry, KAFKA_CLIENT } from '@hookstream/platform';
 import type { Consumer, Kafka } from 'kafkajs';
 import { randomBytes } from 'node:crypto';
@@ -59,7 +59,7 @@ export class FeedStreamService implements OnApplicationBootstrap, OnModuleDestro
     const tail = new SupervisedConsumer({
       label: 'the feed tail',
       bootWhat: 'tail the feed topics',
-      create: () => this.kafka.consumer({ groupId: this.tailGroupId(), maxWaitTimeInMs: 100, allowAutoTopicCreation: false }),
+      create: () => this.kafka.consumer({ groupId: this.tailGroupId(), maxWaitTimeInMs: fetchTuning(this.kafka).followerMaxWaitMs, allowAutoTopicCreation: false }),
       run: (consumer) => this.runTail(consumer),
       logger: this.log,
     });
