@@ -363,3 +363,85 @@ describe('KafkaBatchTransport: offset commits', () => {
     expect(handled.length).toBeLessThan(4);
   });
 });
+
+describe('KafkaBatchTransport: skipHeader and fetch linger', () => {
+  beforeAll(() => Logger.overrideLogger(false));
+  afterAll(() => Logger.overrideLogger(['log', 'error', 'warn']));
+
+  function marked(offset: number, header: string, value: Buffer): KafkaMessage {
+    return { key: Buffer.from('k'), value, headers: { hookstream_planned: Buffer.from(header) }, offset: String(offset), timestamp: String(Date.now()), attributes: 0 };
+  }
+
+  it('commits past records whose header matches without decoding them, and counts them', async () => {
+    const producer = new FakeProducer();
+    const seen: unknown[] = [];
+    const counted: number[] = [];
+    const t = new KafkaBatchTransport({ kafka: {} as Kafka, producer, groupId: 'g', retryBaseMs: 1, retryMaxMs: 2 });
+    t.addHandler('topic.a', async (data: unknown) => {
+      seen.push(...(data as { offset: string }[]).map((m) => m.offset));
+    }, true, { batch: true, skipHeader: { name: 'hookstream_planned', value: 'automation', counted: (n: number) => counted.push(n) } });
+    // Offset 1 is not JSON: were it decoded, it would be dead-lettered. Offset 2 has another value: handled.
+    const msgs = [message(0), marked(1, 'automation', Buffer.from('{not json')), marked(2, 'someone-else', Buffer.from('{"n":2}')), marked(3, 'automation', Buffer.from('{"n":3}'))];
+    const { p, commits } = payload('topic.a', msgs);
+    await run(t, p);
+    expect(seen).toEqual(['0', '2']);
+    expect(producer.sent).toHaveLength(0);
+    expect(counted).toEqual([2]);
+    expect(t.skipped).toBe(2);
+    expect(commits[commits.length - 1]).toBe('4');
+  });
+
+  it('a chunk made only of skipped records is committed past, the handler not called', async () => {
+    const producer = new FakeProducer();
+    let calls = 0;
+    const t = new KafkaBatchTransport({ kafka: {} as Kafka, producer, groupId: 'g' });
+    t.addHandler('topic.a', async () => {
+      calls++;
+    }, true, { skipHeader: { name: 'hookstream_planned', value: 'automation' } });
+    const { p, commits } = payload('topic.a', [marked(5, 'automation', Buffer.from('{}'))]);
+    await run(t, p);
+    expect(calls).toBe(0);
+    expect(commits).toEqual(['6']);
+  });
+
+  it('after a small batch it lingers before handing back to kafkajs, once the batch is committed', async () => {
+    const producer = new FakeProducer();
+    const t = transport(producer, async () => undefined, { fetchLingerMs: 80, fetchLingerBelow: 3 });
+    const { p, commits } = payload('topic.a', [message(0), message(1)]);
+    const t0 = Date.now();
+    let committedAt = 0;
+    const commit = p.commitOffsetsIfNecessary;
+    (p as { commitOffsetsIfNecessary: typeof commit }).commitOffsetsIfNecessary = async (o) => {
+      committedAt = Date.now();
+      return commit(o);
+    };
+    await run(t, p);
+    expect(commits[commits.length - 1]).toBe('2');
+    expect(t.lingers).toBe(1);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(75);
+    expect(committedAt - t0).toBeLessThan(75);
+  });
+
+  it('does not linger after a batch of fetchLingerBelow records or more, nor when linger is 0', async () => {
+    const producer = new FakeProducer();
+    const big = transport(producer, async () => undefined, { fetchLingerMs: 1000, fetchLingerBelow: 3 });
+    await run(big, payload('topic.a', [message(0), message(1), message(2)]).p);
+    expect(big.lingers).toBe(0);
+    const off = transport(producer, async () => undefined, { fetchLingerMs: 0 });
+    await run(off, payload('topic.a', [message(0)]).p);
+    expect(off.lingers).toBe(0);
+  });
+
+  it('a linger is cut short when the consumer stops', async () => {
+    const producer = new FakeProducer();
+    let running = true;
+    const t = transport(producer, async () => undefined, { fetchLingerMs: 5000 });
+    const { p } = payload('topic.a', [message(0)], { running: () => running });
+    const done = run(t, p);
+    setTimeout(() => (running = false), 20);
+    const t0 = Date.now();
+    await done;
+    expect(t.lingers).toBe(1);
+    expect(Date.now() - t0).toBeLessThan(1000);
+  });
+});
