@@ -33,6 +33,14 @@ export class ControlApiConfig extends BaseAppConfig {
   /** Bytes of frames one stream may hold back while its reader does not keep up; beyond it the reader is dropped. */
   @IsInt() @Min(1024) FEED_STREAM_MAX_BUFFER_BYTES = 1024 * 1024;
 
+  /**
+   * The tail asks the broker for at least 256 KiB or whatever arrived within this many ms, so it
+   * sends a few fetches a second at any load instead of about one per event (it reads every feed
+   * topic, listener or not). A live-feed row shows up this much later at most. 0 = one fetch per
+   * arrival (every record at once).
+   */
+  @IsInt() @Min(0) @Max(5000) FEED_STREAM_FETCH_WAIT_MS = 250;
+
   /** A stream whose socket does not drain for this long is dropped. */
   @IsInt() @Min(100) FEED_STREAM_MAX_STALL_MS = 30_000;
 
