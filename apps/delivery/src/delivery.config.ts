@@ -46,6 +46,14 @@ export class DeliveryConfig extends BaseAppConfig {
 
   @IsInt() @Min(50) @Max(60000) DELIVERY_POLL_MS = 1000;
 
+  /**
+   * A new delivery to a healthy endpoint is sent straight from the topic and its row written once,
+   * with the attempt's outcome; the consumer waits up to this long for those attempts before it
+   * commits, then writes a pending (leased) row for any still unfinished. 0 = always insert the
+   * pending row first (one more row write per delivery).
+   */
+  @IsInt() @Min(0) @Max(10000) DELIVERY_DIRECT_WAIT_MS = 500;
+
   /** Rows the scheduler claims per poll. */
   @IsInt() @Min(1) @Max(10000) DELIVERY_CLAIM_BATCH = 500;
 

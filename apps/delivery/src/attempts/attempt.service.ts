@@ -11,6 +11,7 @@ import { decideAttempt, ENDPOINT_DELETED_REASON, parseSchedule, type AttemptDeci
 import { DeliveriesRepository, type ClaimedDelivery, type StartedAttempt } from '../storage/deliveries.repository';
 import { initAttemptMetrics, recordAttemptMetrics } from './attempt.metrics';
 import { ResultsPublisher } from './results.publisher';
+import { SlowEndpoints, type DirectAttempt } from './direct-attempt';
 
 /** A claimed delivery handed to the dispatcher (the request itself is read when the attempt starts). */
 export interface DeliveryJob extends ClaimedDelivery {
@@ -23,7 +24,16 @@ export interface DeliveryJob extends ClaimedDelivery {
    * INSERT was sent), `insertedAt` the row's creation time as seen here.
    */
   fresh?: { leaseUntil: number; insertedAt: Date };
+  /**
+   * Set for a request sent straight from the topic before it has a row (`request` is then set):
+   * its outcome is written as the row (DeliveriesRepository.recordFirstAttempt). The intake
+   * removes it from a job that had not started when it gave the delivery a pending row instead.
+   */
+  direct?: DirectAttempt;
 }
+
+/** How long an endpoint that answered slowly (half of DELIVERY_DIRECT_WAIT_MS or more) takes the insert-first path. */
+const SLOW_COOL_MS = 30_000;
 
 /** Slack between an attempt's worst-case end and its lease's end, for a first attempt that skips the start statement. */
 const FRESH_LEASE_MARGIN_MS = 5_000;
@@ -53,6 +63,8 @@ export class AttemptService {
   private readonly schedule: number[];
   private readonly leaseSeconds: number;
   private readonly publishing = new Set<Promise<void>>();
+  /** Endpoints whose requests are not sent straight from the topic for now (see DeliveryIntakeService). */
+  readonly slow: SlowEndpoints;
 
   constructor(
     private readonly repo: DeliveriesRepository,
@@ -64,6 +76,7 @@ export class AttemptService {
     this.schedule = parseSchedule(config.DELIVERY_SCHEDULE);
     initAttemptMetrics(config.DELIVERY_METRICS_ENDPOINT_LABELS === 'true');
     this.leaseSeconds = config.DELIVERY_LEASE_SECONDS;
+    this.slow = new SlowEndpoints(Math.max(1, config.DELIVERY_DIRECT_WAIT_MS / 2), SLOW_COOL_MS);
   }
 
   /** One attempt, traced as a child of the delivery request's consumer span when tracing is on. */
@@ -72,6 +85,7 @@ export class AttemptService {
   }
 
   private async runAttempt(job: DeliveryJob): Promise<RunVerdict | RunResult> {
+    if (job.direct) return this.runDirect(job, job.direct);
     const started = this.freshStart(job) ?? (await this.repo.startAttempt(job, this.leaseSeconds, job.request));
     // Finished meanwhile, or the lease ran out and another replica owns it now.
     if (!started) return 'neutral';
@@ -98,12 +112,45 @@ export class AttemptService {
     }
 
     const run = await this.attempt(endpoint, started.request, started.attempts + 1, now);
+    this.slow.observe(job.endpointId, run.result.latencyMs);
     // The endpoint is done with once it answered: publishing and recording the outcome go on
     // without holding one of its concurrency slots (the dispatcher keeps a global slot until they end).
     const after = this.record(lease, started, run, now);
     // Handled by the dispatcher, which awaits it; this only keeps Node from calling it unhandled
     // should it fail before the dispatcher gets it.
     after.catch(() => undefined);
+    return { verdict: run.decision.verdict, after };
+  }
+
+  /**
+   * A first attempt of a delivery that has no row yet. Anything but a send (the endpoint was
+   * deleted, disabled or forgotten since the intake looked) is handed back to the intake, which
+   * writes a due row for the scheduler and its usual handling. The outcome is recorded as the
+   * row itself; if publishing or recording fails, the intake writes a pending (leased) row, so the
+   * delivery is attempted again when that lease ends — as for any unrecorded attempt.
+   */
+  private async runDirect(job: DeliveryJob, direct: DirectAttempt): Promise<RunVerdict | RunResult> {
+    if (direct.dropped) return 'neutral';
+    const endpoint = this.endpoints.get(job.endpointId);
+    if (!job.request || !endpoint || !this.endpoints.isEnabled(endpoint)) {
+      direct.bounce();
+      return 'neutral';
+    }
+    direct.started = true;
+    const started: StartedAttempt = { request: job.request, attempts: 0, createdAt: direct.createdAt, leaseToken: '' };
+    const now = new Date();
+    let run: AttemptRun;
+    try {
+      run = await this.attempt(endpoint, started.request, 1, now);
+    } finally {
+      direct.answered = true;
+    }
+    this.slow.observe(job.endpointId, run.result.latencyMs);
+    const after = this.record(job, started, run, now);
+    after.then(
+      () => direct.settle('recorded'),
+      () => direct.settle('needs-row'),
+    );
     return { verdict: run.decision.verdict, after };
   }
 
@@ -167,23 +214,23 @@ export class AttemptService {
     // leaves the attempt unrecorded, so the delivery is attempted again once its lease ends —
     // a 410's disable can never be lost between the two.
     await this.publish(started.request, attempt, decision, result.latencyMs, attemptedAt, job.traceparent);
-    const kept = await this.repo.recordAttempt(
-      {
-        deliveryId: job.id,
-        endpointId: job.endpointId,
-        attempt,
-        outcome: decision.outcome,
-        status: decision.status,
-        httpStatus: decision.httpStatus,
-        latencyMs: result.latencyMs,
-        error: decision.error,
-        responseHeaders: result.kind === 'response' ? result.headers : null,
-        responseBody: result.kind === 'response' ? result.body : null,
-        attemptedAt,
-        nextAttemptAt: decision.nextAttemptAt,
-      },
-      job.leaseToken,
-    );
+    const record = {
+      deliveryId: job.id,
+      endpointId: job.endpointId,
+      attempt,
+      outcome: decision.outcome,
+      status: decision.status,
+      httpStatus: decision.httpStatus,
+      latencyMs: result.latencyMs,
+      error: decision.error,
+      responseHeaders: result.kind === 'response' ? result.headers : null,
+      responseBody: result.kind === 'response' ? result.body : null,
+      attemptedAt,
+      nextAttemptAt: decision.nextAttemptAt,
+    };
+    const kept = job.direct
+      ? await this.repo.recordFirstAttempt(record, started.request, started.createdAt)
+      : await this.repo.recordAttempt(record, job.leaseToken);
     recordAttemptMetrics(decision, result.latencyMs, job.endpointId, this.config.DELIVERY_METRICS_ENDPOINT_LABELS === 'true');
     if (!kept) this.log.warn(`delivery ${job.id}: lease lost while attempt ${attempt} was in flight; another replica owns it now`);
     if (decision.outcome === 'endpoint_disabled') {

@@ -29,7 +29,11 @@ export class DeliveryDispatcher extends Dispatcher<DeliveryJob> implements Befor
       limits: (id) => endpoints.limits(id),
       run: (job) => attempts.run(job),
       // The endpoint's circuit is open: back to the table until the cool-down ends, no attempt counted.
-      deferred: (job, at) => repo.defer(job, at),
+      // A direct job (no row yet) goes back to the intake, which writes it a due row instead.
+      deferred: async (job, at) => {
+        if (job.direct) job.direct.bounce();
+        else await repo.defer(job, at);
+      },
       circuit: { failureThreshold: config.CIRCUIT_FAILURE_THRESHOLD, cooldownMs: config.CIRCUIT_COOLDOWN_MS },
       // The row keeps its lease and the scheduler picks it up again; nothing is lost here.
       onError: (err, job) => log.error(`delivery ${job.id} (endpoint ${job.endpointId}): ${errorMessage(err)}; it will be retried after its lease`),

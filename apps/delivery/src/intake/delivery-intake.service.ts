@@ -2,13 +2,18 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { DeliveryRequestDto } from '@hookstream/contracts';
 import { APP_CONFIG } from '@hookstream/platform';
 import type { DeliveryConfig } from '../delivery.config';
-import type { DeliveryJob } from '../attempts/attempt.service';
+import { AttemptService, type DeliveryJob } from '../attempts/attempt.service';
+import { DirectAttempt } from '../attempts/direct-attempt';
+import { EndpointCache } from '../config-cache/endpoint.cache';
 import { DeliveryDispatcher } from '../dispatch/delivery.dispatcher';
-import { DeliveriesRepository } from '../storage/deliveries.repository';
+import { DeliveriesRepository, type ClaimedDelivery } from '../storage/deliveries.repository';
 
 export interface AcceptResult {
+  /** Pending rows written (insert-first path, and direct attempts that needed a row after all). */
   inserted: number;
   dispatched: number;
+  /** Sent straight from the topic and recorded as their row, written once. */
+  direct: number;
 }
 
 @Injectable()
@@ -16,15 +21,48 @@ export class DeliveryIntakeService {
   constructor(
     private readonly repo: DeliveriesRepository,
     private readonly dispatcher: DeliveryDispatcher,
+    private readonly attempts: AttemptService,
+    private readonly endpoints: EndpointCache,
     @Inject(APP_CONFIG) private readonly config: DeliveryConfig,
   ) {}
 
   /**
-   * Makes the requests durable (one statement), then hands the new ones to the dispatcher
-   * without waiting for any HTTP: the consumer's pace never depends on an endpoint's.
-   * A redelivered request already has its row and is not dispatched twice.
+   * Makes every new request durable in the table, and hands it to the dispatcher; resolves when
+   * the consumer may commit. A redelivered request already has its row and is not sent again.
+   *
+   * Two paths:
+   * - **direct** (requests to a known, enabled endpoint whose circuit is closed and which has not
+   *   answered slowly lately, when DELIVERY_DIRECT_WAIT_MS > 0): sent before any row is written —
+   *   the Kafka record is the durable copy until this resolves — and the row is written once, with
+   *   the attempt's outcome. This waits up to DELIVERY_DIRECT_WAIT_MS for those attempts; the ones
+   *   not recorded by then get a pending, leased row (as on the other path), and an attempt still
+   *   in flight then writes its outcome over that row.
+   * - **insert first** (everything else): one INSERT of pending, leased rows, then dispatch without
+   *   waiting for any HTTP.
    */
   async accept(requests: readonly DeliveryRequestDto[], traceparents: ReadonlyMap<string, string> = new Map()): Promise<AcceptResult> {
+    const unique = [...new Map(requests.map((r) => [r.id, r])).values()];
+    const direct: DeliveryRequestDto[] = [];
+    const insertFirst: DeliveryRequestDto[] = [];
+    for (const r of unique) (this.canSendDirect(r.endpointId) ? direct : insertFirst).push(r);
+    const [first, sent] = await Promise.all([this.acceptInsertFirst(insertFirst, traceparents), this.acceptDirect(direct, traceparents)]);
+    return { inserted: first.inserted + sent.inserted, dispatched: first.dispatched + sent.dispatched, direct: sent.direct };
+  }
+
+  private canSendDirect(endpointId: string): boolean {
+    if (this.config.DELIVERY_DIRECT_WAIT_MS === 0) return false;
+    const endpoint = this.endpoints.get(endpointId);
+    return (
+      endpoint !== undefined &&
+      this.endpoints.isEnabled(endpoint) &&
+      this.dispatcher.circuitState(endpointId) === 'closed' &&
+      !this.attempts.slow.isSlow(endpointId)
+    );
+  }
+
+  /** One statement of pending, leased rows; the new ones go to the dispatcher at once. */
+  private async acceptInsertFirst(requests: readonly DeliveryRequestDto[], traceparents: ReadonlyMap<string, string>): Promise<AcceptResult> {
+    if (requests.length === 0) return { inserted: 0, dispatched: 0, direct: 0 };
     // Taken before the INSERT is sent: the lease it writes ends no earlier than this plus its length.
     const leaseUntil = performance.now() + this.config.DELIVERY_LEASE_SECONDS * 1000;
     const insertedAt = new Date();
@@ -37,6 +75,69 @@ export class DeliveryIntakeService {
     }
     // The endpoint's queue is full: due now for the scheduler, instead of waiting out the lease.
     await this.repo.release(overflow, new Date());
-    return { inserted: fresh.length, dispatched: fresh.length - overflow.length };
+    return { inserted: fresh.length, dispatched: fresh.length - overflow.length, direct: 0 };
+  }
+
+  private async acceptDirect(requests: readonly DeliveryRequestDto[], traceparents: ReadonlyMap<string, string>): Promise<AcceptResult> {
+    if (requests.length === 0) return { inserted: 0, dispatched: 0, direct: 0 };
+    const existing = await this.repo.existing(requests.map((r) => r.id));
+    const createdAt = new Date();
+    const jobs: DeliveryJob[] = [];
+    let dispatched = 0;
+    for (const request of requests) {
+      if (existing.has(request.id)) continue;
+      const direct = new DirectAttempt(createdAt);
+      const job: DeliveryJob = { id: request.id, endpointId: request.endpointId, leaseToken: '', traceparent: traceparents.get(request.id), request, direct };
+      jobs.push(job);
+      if (this.dispatcher.submit(job)) dispatched++;
+      else direct.bounce();
+    }
+    if (jobs.length === 0) return { inserted: 0, dispatched: 0, direct: 0 };
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all(jobs.map((j) => j.direct?.settled)),
+      new Promise<void>((r) => (timer = setTimeout(r, this.config.DELIVERY_DIRECT_WAIT_MS))),
+    ]);
+    clearTimeout(timer);
+    const unrecorded = jobs.filter((j) => j.direct?.settlement !== 'recorded');
+    const inserted = await this.giveRows(unrecorded);
+    return { inserted, dispatched, direct: jobs.length - unrecorded.length };
+  }
+
+  /**
+   * Direct jobs not recorded in time get a pending row with a lease (ON CONFLICT DO NOTHING):
+   * - not started yet (queued): they become ordinary fresh jobs under that lease;
+   * - handed back (bounced): the row is due at once, for the scheduler;
+   * - in flight: they keep writing their outcome over that row when done; an endpoint that had
+   *   not even answered by now counts as slow;
+   * - failed to publish or record: the lease brings them back, as any unrecorded attempt.
+   * A request whose row turns out to exist (another consumer wrote it) is not sent from here.
+   */
+  private async giveRows(jobs: DeliveryJob[]): Promise<number> {
+    if (jobs.length === 0) return 0;
+    for (const j of jobs) if (j.direct?.started && !j.direct.answered) this.attempts.slow.mark(j.endpointId);
+    const leaseUntil = performance.now() + this.config.DELIVERY_LEASE_SECONDS * 1000;
+    const insertedAt = new Date();
+    const rows = await this.repo.insertNew(
+      jobs.map((j) => j.request as DeliveryRequestDto),
+      this.config.DELIVERY_LEASE_SECONDS,
+    );
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    const due: ClaimedDelivery[] = [];
+    for (const job of jobs) {
+      const direct = job.direct as DirectAttempt;
+      const row = byId.get(job.id);
+      if (!row) {
+        if (!direct.started) direct.dropped = true;
+      } else if (direct.bounced) {
+        due.push(row);
+      } else if (!direct.started) {
+        job.leaseToken = row.leaseToken;
+        job.fresh = { leaseUntil, insertedAt };
+        job.direct = undefined;
+      }
+    }
+    await this.repo.release(due, new Date());
+    return rows.length;
   }
 }

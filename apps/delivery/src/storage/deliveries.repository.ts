@@ -65,6 +65,12 @@ interface RecordItem {
   leaseToken: string;
 }
 
+interface FirstItem {
+  a: AttemptRecord;
+  request: DeliveryRequestDto;
+  createdAt: Date;
+}
+
 /** Items per batched statement, and batched statements in flight per kind (the pool has 10 connections). */
 const WRITE_BATCH = 500;
 const WRITE_CONCURRENCY = 3;
@@ -79,6 +85,11 @@ export class DeliveriesRepository {
   });
   private readonly records = new StatementBatcher<RecordItem, boolean>({
     run: (items) => this.recordMany(items),
+    maxBatch: WRITE_BATCH,
+    maxConcurrent: WRITE_CONCURRENCY,
+  });
+  private readonly firsts = new StatementBatcher<FirstItem, boolean>({
+    run: (items) => this.recordFirstMany(items),
     maxBatch: WRITE_BATCH,
     maxConcurrent: WRITE_CONCURRENCY,
   });
@@ -125,6 +136,13 @@ export class DeliveriesRepository {
     return result.map(toClaimed);
   }
 
+  /** Which of these deliveries already have a row (a redelivered request is not sent again). */
+  async existing(ids: readonly string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const rows = await this.rows<{ id: string }>(`SELECT id FROM deliveries WHERE id = ANY($1::text[])`, [ids]);
+    return new Set(rows.map((r) => r.id));
+  }
+
   /**
    * Due rows, oldest first; SKIP LOCKED lets any number of replicas poll side by side. Rows of
    * `skipEndpoints` (lanes already full here) are left for later or for another replica.
@@ -153,6 +171,17 @@ export class DeliveriesRepository {
   /** The attempt row and the delivery's new state, in one statement (shared with concurrent calls). */
   recordAttempt(a: AttemptRecord, leaseToken: string): Promise<boolean> {
     return this.records.add({ a, leaseToken });
+  }
+
+  /**
+   * A first attempt made before the delivery had a row (see DeliveryIntakeService): the row is
+   * written once, with the attempt's outcome, beside the attempt row. If the consumer stopped
+   * waiting and gave the delivery its pending (leased) row meanwhile, that row — still pending
+   * with no attempt — takes the outcome instead; any other existing row (another consumer's) is
+   * left alone and false returned. Concurrent calls share one statement.
+   */
+  recordFirstAttempt(a: AttemptRecord, request: DeliveryRequestDto, createdAt: Date): Promise<boolean> {
+    return this.firsts.add({ a, request, createdAt });
   }
 
   private async startMany(items: StartItem[]): Promise<(StartedAttempt | undefined)[]> {
@@ -197,6 +226,42 @@ export class DeliveriesRepository {
             latency_ms: a.latencyMs, error: a.error, response_headers: a.responseHeaders, response_body: a.responseBody,
             attempted_at: a.attemptedAt.toISOString(), status: a.status, next_attempt_at: a.nextAttemptAt ? a.nextAttemptAt.toISOString() : null,
             lease_token: leaseToken,
+          })),
+        ),
+      ],
+    );
+    const kept = new Set(rows.map((r) => r.id));
+    return items.map((i) => kept.has(i.a.deliveryId));
+  }
+
+  private async recordFirstMany(items: FirstItem[]): Promise<boolean[]> {
+    const rows = await this.rows<{ id: string }>(
+      `WITH a AS (
+         SELECT DISTINCT ON (delivery_id) * FROM jsonb_to_recordset($1::jsonb) AS x(
+           delivery_id text, attempt integer, endpoint_id text, outcome text, http_status integer, latency_ms integer, error text,
+           response_headers jsonb, response_body text, attempted_at timestamptz, status text, next_attempt_at timestamptz,
+           webhook_id text, account_id text, event_id text, event_type text, request jsonb, created_at timestamptz)
+         ORDER BY delivery_id),
+       ins AS (
+         INSERT INTO delivery_attempts (delivery_id, attempt, endpoint_id, outcome, http_status, latency_ms, error, response_headers, response_body, attempted_at)
+         SELECT delivery_id, attempt, endpoint_id, outcome, http_status, latency_ms, error, response_headers, response_body, attempted_at FROM a
+         ON CONFLICT (delivery_id, attempt) DO NOTHING)
+       INSERT INTO deliveries AS d (id, webhook_id, account_id, endpoint_id, event_id, event_type, request, status, attempts, next_attempt_at,
+                                    last_http_status, last_error, created_at, updated_at)
+       SELECT delivery_id, webhook_id, account_id, endpoint_id, event_id, event_type, request, status, attempt, next_attempt_at,
+              http_status, error, created_at, now() FROM a
+       ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, attempts = EXCLUDED.attempts, next_attempt_at = EXCLUDED.next_attempt_at,
+              last_http_status = EXCLUDED.last_http_status, last_error = EXCLUDED.last_error, updated_at = now()
+        WHERE d.attempts = 0 AND d.status = 'pending'
+       RETURNING d.id`,
+      [
+        JSON.stringify(
+          items.map(({ a, request, createdAt }) => ({
+            delivery_id: a.deliveryId, attempt: a.attempt, endpoint_id: a.endpointId, outcome: a.outcome, http_status: a.httpStatus,
+            latency_ms: a.latencyMs, error: a.error, response_headers: a.responseHeaders, response_body: a.responseBody,
+            attempted_at: a.attemptedAt.toISOString(), status: a.status, next_attempt_at: a.nextAttemptAt ? a.nextAttemptAt.toISOString() : null,
+            webhook_id: request.webhookId, account_id: request.accountId, event_id: request.eventId, event_type: request.eventType,
+            request, created_at: createdAt.toISOString(),
           })),
         ),
       ],
