@@ -41,18 +41,19 @@ interface Receiver {
   close: () => Promise<void>;
 }
 
-/** `answer(n)` is called with the 1-based hit number; returning null leaves the request hanging. */
-async function startReceiver(answer: (n: number) => number | null = () => 200, host = '127.0.0.1'): Promise<Receiver> {
+/** `answer(n)` is called with the 1-based hit number; returning null leaves the request hanging (a promise: answers when it resolves). */
+async function startReceiver(answer: (n: number) => number | null | Promise<number> = () => 200, host = '127.0.0.1'): Promise<Receiver> {
   const hits: Hit[] = [];
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       hits.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now() });
-      const status = answer(hits.length);
-      if (status === null) return;
-      res.writeHead(status, { 'content-type': 'text/plain' });
-      res.end(`answer ${status}`);
+      void Promise.resolve(answer(hits.length)).then((status) => {
+        if (status === null) return;
+        res.writeHead(status, { 'content-type': 'text/plain' });
+        res.end(`answer ${status}`);
+      });
     });
   });
   await new Promise<void>((r) => server.listen(0, host, r));
@@ -88,6 +89,7 @@ const env = {
   DELIVERY_TIMEOUT_MS: '2000',
   DELIVERY_LEASE_SECONDS: '5',
   DELIVERY_POLL_MS: '200',
+  DELIVERY_DIRECT_WAIT_MS: '1000',
   CIRCUIT_FAILURE_THRESHOLD: '50',
   DELIVERY_RETENTION_BATCH: '500',
   DELIVERY_INTERNAL_PORT: '0',
@@ -239,7 +241,7 @@ describe('delivery (Kafka + PostgreSQL + local receivers)', () => {
     return db.query('SELECT attempt, outcome, http_status, error, response_body FROM delivery_attempts WHERE delivery_id = $1 ORDER BY attempt', [id]);
   }
 
-  async function receiver(answer?: (n: number) => number | null, host?: string): Promise<Receiver> {
+  async function receiver(answer?: (n: number) => number | null | Promise<number>, host?: string): Promise<Receiver> {
     const r = await startReceiver(answer, host);
     receivers.push(r);
     return r;
@@ -354,6 +356,59 @@ describe('delivery (Kafka + PostgreSQL + local receivers)', () => {
     expect(Number(count[0].n)).toBe(1);
     expect(rx.hits.filter((h) => h.headers['webhook-id'] === req.webhookId)).toHaveLength(1);
     expect(await row(req.id)).toMatchObject({ attempts: 1 });
+  });
+
+  /** Runs `fn` while every UPDATE of a `deliveries` row is noted; returns the notes for `ids`. */
+  async function notingUpdates(ids: () => string[], fn: () => Promise<void>): Promise<{ id: string; old_status: string; new_status: string }[]> {
+    await db.query(`CREATE TABLE IF NOT EXISTS test_delivery_updates (id text, old_status text, new_status text)`);
+    await db.query(`CREATE OR REPLACE FUNCTION test_note_delivery_update() RETURNS trigger LANGUAGE plpgsql AS $$
+                    BEGIN INSERT INTO test_delivery_updates VALUES (NEW.id, OLD.status, NEW.status); RETURN NEW; END $$`);
+    await db.query(`CREATE OR REPLACE TRIGGER test_delivery_updates AFTER UPDATE ON deliveries FOR EACH ROW EXECUTE FUNCTION test_note_delivery_update()`);
+    try {
+      await fn();
+      return await db.query('SELECT id, old_status, new_status FROM test_delivery_updates WHERE id = ANY($1) ORDER BY id', [ids()]);
+    } finally {
+      await db.query('DROP TRIGGER IF EXISTS test_delivery_updates ON deliveries');
+    }
+  }
+
+  it('a delivery its endpoint answers at once has its row written once, with the outcome (no pending row updated afterwards)', async () => {
+    const rx = await receiver();
+    const ep = await endpoint(rx.url(), { maxConcurrency: 10 });
+    const reqs = Array.from({ length: 5 }, () => request(ep.id));
+    const updates = await notingUpdates(() => reqs.map((r) => r.id), async () => {
+      await publish(...reqs);
+      for (const r of reqs) await waitFor(async () => ((await row(r.id))?.status === 'succeeded' ? true : undefined), { what: `${r.id} succeeded` });
+    });
+    expect(updates).toEqual([]);
+    for (const r of reqs) expect(await attempts(r.id)).toEqual([expect.objectContaining({ attempt: 1, outcome: 'succeeded', http_status: 200 })]);
+    expect(rx.hits).toHaveLength(5);
+  });
+
+  it('a first attempt still unanswered when the consumer stops waiting gets a pending row, then writes its outcome over it; the slow endpoint\'s next request is written first', async () => {
+    const rx = await receiver((n) => (n === 1 ? new Promise((r) => setTimeout(() => r(200), config.DELIVERY_DIRECT_WAIT_MS + 700)) : 200));
+    const ep = await endpoint(rx.url());
+    const slow = request(ep.id);
+    const next = request(ep.id);
+    const updates = await notingUpdates(() => [slow.id, next.id], async () => {
+      await publish(slow);
+      // The consumer committed with a pending row while the endpoint had not answered yet.
+      expect(await waitFor(async () => ((await row(slow.id))?.status === 'pending' ? true : undefined), { what: 'pending row while in flight' })).toBe(true);
+      expect(rx.hits).toHaveLength(1);
+      await waitFor(async () => ((await row(slow.id))?.status === 'succeeded' ? true : undefined), { what: 'slow delivery succeeded' });
+      await publish(next);
+      await waitFor(async () => ((await row(next.id))?.status === 'succeeded' ? true : undefined), { what: 'next delivery succeeded' });
+    });
+    expect(await row(slow.id)).toMatchObject({ attempts: 1, last_http_status: 200 });
+    expect(await attempts(slow.id)).toEqual([expect.objectContaining({ attempt: 1, outcome: 'succeeded' })]);
+    expect(rx.hits.filter((h) => h.headers['webhook-id'] === slow.webhookId)).toHaveLength(1);
+    await waitFor(() => results.find((r) => r.value.deliveryId === next.id), { what: 'the next result' });
+    expect(results.filter((r) => r.value.deliveryId === slow.id)).toHaveLength(1);
+    // Both were written pending first and updated once: the slow one by its late outcome, the next one because its endpoint counts as slow.
+    expect(updates).toEqual([
+      { id: [slow.id, next.id].sort()[0], old_status: 'pending', new_status: 'succeeded' },
+      { id: [slow.id, next.id].sort()[1], old_status: 'pending', new_status: 'succeeded' },
+    ]);
   });
 
   it('a receiver failing the first 3 attempts gets the 4th, with the same webhook-id every time', async () => {

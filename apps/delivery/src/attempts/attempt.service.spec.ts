@@ -6,6 +6,7 @@ import type { EndpointCache, EndpointRuntime } from '../config-cache/endpoint.ca
 import type { OutboundClient } from '../outbound/outbound-client';
 import type { RunResult, RunVerdict } from '../dispatch/dispatcher';
 import { AttemptService, type DeliveryJob } from './attempt.service';
+import { DirectAttempt } from './direct-attempt';
 import type { DeliveriesRepository } from '../storage/deliveries.repository';
 import type { ResultsPublisher } from './results.publisher';
 
@@ -18,6 +19,7 @@ function setup() {
   const repo = {
     startAttempt: jest.fn(async () => ({ request, attempts: 2, createdAt: new Date('2026-11-25T09:00:00Z'), leaseToken: 'lease-from-start' })),
     recordAttempt: jest.fn(async () => true),
+    recordFirstAttempt: jest.fn(async () => true),
   };
   const endpoint = {
     snapshot: { id: 'ep_1', url: 'https://hooks.example.com/in', format: 'json', maxConcurrency: 10, rateLimitPerSecond: null },
@@ -25,9 +27,10 @@ function setup() {
     secretError: null,
     disabledLocallyAtVersion: null,
   } as unknown as EndpointRuntime;
+  const state = { enabled: true };
   const endpoints = {
     get: () => endpoint,
-    isEnabled: () => true,
+    isEnabled: () => state.enabled,
     liveSecrets: (e: EndpointRuntime) => e.secrets.map((s) => s.secret),
     markDisabled: jest.fn(),
   } as unknown as EndpointCache;
@@ -35,10 +38,10 @@ function setup() {
   const results = { publish: jest.fn(async () => undefined) } as unknown as ResultsPublisher;
   const config = {
     DELIVERY_SCHEDULE: '0,5,300', DELIVERY_LEASE_SECONDS: 60, DELIVERY_CONNECT_TIMEOUT_MS: 5_000, DELIVERY_TIMEOUT_MS: 15_000,
-    RETRY_AFTER_MIN_SECONDS: 1, RETRY_AFTER_MAX_SECONDS: 86_400,
+    RETRY_AFTER_MIN_SECONDS: 1, RETRY_AFTER_MAX_SECONDS: 86_400, DELIVERY_DIRECT_WAIT_MS: 500,
   } as DeliveryConfig;
   const service = new AttemptService(repo as unknown as DeliveriesRepository, endpoints, client, results, config);
-  return { service, repo, request, client, results: results as unknown as { publish: jest.Mock } };
+  return { service, repo, request, client, state, results: results as unknown as { publish: jest.Mock } };
 }
 
 /** A run to its end: the verdict, once what goes on after the endpoint answered (publish, record) is done. */
@@ -121,5 +124,63 @@ describe('AttemptService: the result is durable before the attempt is recorded',
     acknowledge();
     await r.after;
     expect(t.repo.recordAttempt).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('AttemptService: first attempts sent before the delivery has a row (direct)', () => {
+  const direct = (t: ReturnType<typeof setup>): DeliveryJob & { direct: DirectAttempt } => ({
+    id: 'dlv_1', endpointId: 'ep_1', leaseToken: '', request: t.request, direct: new DirectAttempt(new Date('2026-11-25T10:00:01Z')),
+  });
+
+  it('sends as attempt 1 without any start statement, publishes, then writes the row once with the outcome and settles "recorded"', async () => {
+    const t = setup();
+    const order: string[] = [];
+    t.results.publish.mockImplementation(async () => void order.push('publish'));
+    t.repo.recordFirstAttempt.mockImplementation(async () => (order.push('record'), true));
+    const job = direct(t);
+    await expect(settle(t.service.run(job))).resolves.toBe('success');
+    expect(order).toEqual(['publish', 'record']);
+    expect(t.repo.startAttempt).not.toHaveBeenCalled();
+    expect(t.repo.recordAttempt).not.toHaveBeenCalled();
+    expect(t.repo.recordFirstAttempt).toHaveBeenCalledWith(expect.objectContaining({ deliveryId: 'dlv_1', attempt: 1, status: 'succeeded' }), t.request, job.direct.createdAt);
+    expect(job.direct).toMatchObject({ started: true, answered: true });
+    await expect(job.direct.settled).resolves.toBe('recorded');
+  });
+
+  it('a result that cannot be published records nothing and settles "needs-row" (the intake then writes a leased row)', async () => {
+    const t = setup();
+    t.results.publish.mockRejectedValue(new Error('refused'));
+    const job = direct(t);
+    const r = await t.service.run(job);
+    if (typeof r === 'string') throw new Error('expected a run result');
+    await expect(r.after).rejects.toThrow(/not recorded/);
+    expect(t.repo.recordFirstAttempt).not.toHaveBeenCalled();
+    await expect(job.direct.settled).resolves.toBe('needs-row');
+  });
+
+  it('an endpoint disabled since the intake looked is not sent to: the job is handed back (bounced) for a due row', async () => {
+    const t = setup();
+    t.state.enabled = false;
+    const job = direct(t);
+    await expect(t.service.run(job)).resolves.toBe('neutral');
+    expect(t.client.post).not.toHaveBeenCalled();
+    expect(job.direct).toMatchObject({ started: false, bounced: true });
+    await expect(job.direct.settled).resolves.toBe('needs-row');
+  });
+
+  it('a job whose row turned out to exist (dropped) is never sent', async () => {
+    const t = setup();
+    const job = direct(t);
+    job.direct.dropped = true;
+    await expect(t.service.run(job)).resolves.toBe('neutral');
+    expect(t.client.post).not.toHaveBeenCalled();
+  });
+
+  it('an answer as slow as DELIVERY_DIRECT_WAIT_MS marks the endpoint slow', async () => {
+    const t = setup();
+    (t.client.post as jest.Mock).mockResolvedValue({ kind: 'response', status: 200, headers: {}, body: 'ok', latencyMs: 510 });
+    expect(t.service.slow.isSlow('ep_1')).toBe(false);
+    await settle(t.service.run(direct(t)));
+    expect(t.service.slow.isSlow('ep_1')).toBe(true);
   });
 });

@@ -32,7 +32,7 @@ export interface DeliveryJob extends ClaimedDelivery {
   direct?: DirectAttempt;
 }
 
-/** How long an endpoint that answered slowly (half of DELIVERY_DIRECT_WAIT_MS or more) takes the insert-first path. */
+/** How long an endpoint that answered slowly (DELIVERY_DIRECT_WAIT_MS or more) takes the insert-first path. */
 const SLOW_COOL_MS = 30_000;
 
 /** Slack between an attempt's worst-case end and its lease's end, for a first attempt that skips the start statement. */
@@ -76,7 +76,7 @@ export class AttemptService {
     this.schedule = parseSchedule(config.DELIVERY_SCHEDULE);
     initAttemptMetrics(config.DELIVERY_METRICS_ENDPOINT_LABELS === 'true');
     this.leaseSeconds = config.DELIVERY_LEASE_SECONDS;
-    this.slow = new SlowEndpoints(Math.max(1, config.DELIVERY_DIRECT_WAIT_MS / 2), SLOW_COOL_MS);
+    this.slow = new SlowEndpoints(Math.max(1, config.DELIVERY_DIRECT_WAIT_MS), SLOW_COOL_MS);
   }
 
   /** One attempt, traced as a child of the delivery request's consumer span when tracing is on. */

@@ -107,7 +107,7 @@ export class DeliveryIntakeService {
   /**
    * Direct jobs not recorded in time get a pending row with a lease (ON CONFLICT DO NOTHING):
    * - not started yet (queued): they become ordinary fresh jobs under that lease;
-   * - handed back (bounced): the row is due at once, for the scheduler;
+   * - handed back (bounced), or its endpoint deleted meanwhile: the row is due at once, for the scheduler;
    * - in flight: they keep writing their outcome over that row when done; an endpoint that had
    *   not even answered by now counts as slow;
    * - failed to publish or record: the lease brings them back, as any unrecorded attempt.
@@ -129,7 +129,10 @@ export class DeliveryIntakeService {
       const row = byId.get(job.id);
       if (!row) {
         if (!direct.started) direct.dropped = true;
-      } else if (direct.bounced) {
+      } else if (direct.bounced || (!direct.started && this.endpoints.isDeleted(job.endpointId))) {
+        // Handed back, or its endpoint was deleted after the bulk cancel ran (its queue was dropped):
+        // due at once, so the scheduler cancels it now rather than after the lease.
+        direct.dropped = true;
         due.push(row);
       } else if (!direct.started) {
         job.leaseToken = row.leaseToken;

@@ -1,0 +1,128 @@
+import type { DeliveryRequestDto } from '@hookstream/contracts';
+import type { DeliveryConfig } from '../delivery.config';
+import type { AttemptService, DeliveryJob } from '../attempts/attempt.service';
+import { SlowEndpoints } from '../attempts/direct-attempt';
+import type { EndpointCache } from '../config-cache/endpoint.cache';
+import type { DeliveryDispatcher } from '../dispatch/delivery.dispatcher';
+import type { ClaimedDelivery, DeliveriesRepository } from '../storage/deliveries.repository';
+import { DeliveryIntakeService } from './delivery-intake.service';
+
+/** Table, dispatcher and attempts faked: this checks which rows the intake writes and when it lets the consumer commit. */
+function setup(opts: { waitMs?: number; existing?: string[]; refuse?: boolean } = {}) {
+  const request = (n: number, endpointId = 'ep_1'): DeliveryRequestDto => ({
+    id: `dlv_${n}`, webhookId: `msg_${n}`, accountId: 'acc_1', endpointId, eventId: `evt_${n}`, eventType: 'purchase',
+    eventTime: '2026-11-25T10:00:00.000Z', data: {}, cause: 'subscription', createdAt: '2026-11-25T10:00:00.000Z',
+  });
+  const repo = {
+    existing: jest.fn(async (ids: readonly string[]) => new Set(ids.filter((id) => (opts.existing ?? []).includes(id)))),
+    insertNew: jest.fn(async (rs: readonly DeliveryRequestDto[]): Promise<ClaimedDelivery[]> =>
+      rs.filter((r) => !(opts.existing ?? []).includes(r.id)).map((r) => ({ id: r.id, endpointId: r.endpointId, leaseToken: `lease-${r.id}` }))),
+    release: jest.fn(async () => undefined),
+  };
+  const submitted: DeliveryJob[] = [];
+  const circuits = new Map<string, 'closed' | 'open'>();
+  const dispatcher = {
+    submit: jest.fn((job: DeliveryJob) => (opts.refuse ? false : (submitted.push(job), true))),
+    circuitState: (id: string) => circuits.get(id) ?? 'closed',
+  };
+  const known = new Set(['ep_1', 'ep_2']);
+  const endpoints = { get: (id: string) => (known.has(id) ? { id } : undefined), isEnabled: () => true, isDeleted: () => false };
+  const attempts = { slow: new SlowEndpoints(250, 30_000) };
+  const config = { DELIVERY_DIRECT_WAIT_MS: opts.waitMs ?? 50, DELIVERY_LEASE_SECONDS: 60 } as DeliveryConfig;
+  const intake = new DeliveryIntakeService(
+    repo as unknown as DeliveriesRepository,
+    dispatcher as unknown as DeliveryDispatcher,
+    attempts as unknown as AttemptService,
+    endpoints as unknown as EndpointCache,
+    config,
+  );
+  return { intake, repo, submitted, circuits, attempts, request };
+}
+
+describe('DeliveryIntakeService: direct first attempts (row written once)', () => {
+  it('sends a request to a healthy endpoint before any row exists, and lets the consumer commit once the attempt is recorded', async () => {
+    const t = setup({ waitMs: 5_000 });
+    const accepted = t.intake.accept([t.request(1)]);
+    await new Promise((r) => setImmediate(r));
+    expect(t.submitted).toHaveLength(1);
+    const job = t.submitted[0] as DeliveryJob;
+    expect(job.direct).toBeDefined();
+    let done = false;
+    void accepted.then(() => (done = true));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(done).toBe(false); // the commit waits for the attempt
+    job.direct?.settle('recorded');
+    await expect(accepted).resolves.toEqual({ inserted: 0, dispatched: 1, direct: 1 });
+    expect(t.repo.insertNew).not.toHaveBeenCalled();
+  });
+
+  it('a request whose row already exists (redelivered) is not sent again', async () => {
+    const t = setup({ existing: ['dlv_1'] });
+    await expect(t.intake.accept([t.request(1)])).resolves.toEqual({ inserted: 0, dispatched: 0, direct: 0 });
+    expect(t.submitted).toHaveLength(0);
+  });
+
+  it('after DELIVERY_DIRECT_WAIT_MS a job not yet started gets a leased pending row and becomes an ordinary fresh job', async () => {
+    const t = setup({ waitMs: 30 });
+    await expect(t.intake.accept([t.request(1)])).resolves.toEqual({ inserted: 1, dispatched: 1, direct: 0 });
+    const job = t.submitted[0] as DeliveryJob;
+    expect(t.repo.insertNew).toHaveBeenCalledWith([t.request(1)], 60);
+    expect(job.direct).toBeUndefined();
+    expect(job.leaseToken).toBe('lease-dlv_1');
+    expect(job.fresh).toBeDefined();
+    expect(t.repo.release).toHaveBeenCalledWith([], expect.any(Date));
+  });
+
+  it('a job in flight at the deadline keeps writing its own outcome over the pending row, and its endpoint counts as slow', async () => {
+    const t = setup({ waitMs: 30 });
+    const accepted = t.intake.accept([t.request(1)]);
+    await new Promise((r) => setImmediate(r));
+    const job = t.submitted[0] as DeliveryJob;
+    (job.direct as NonNullable<DeliveryJob['direct']>).started = true;
+    await accepted;
+    expect(t.repo.insertNew).toHaveBeenCalledTimes(1);
+    expect(job.direct).toBeDefined();
+    expect(t.attempts.slow.isSlow('ep_1')).toBe(true);
+    // The next request to it is written first and dispatched without waiting.
+    await t.intake.accept([t.request(2)]);
+    expect(t.submitted[1]?.direct).toBeUndefined();
+    expect(t.submitted[1]?.leaseToken).toBe('lease-dlv_2');
+  });
+
+  it('a job handed back (circuit opened, endpoint disabled meanwhile) gets a row that is due at once', async () => {
+    const t = setup({ waitMs: 5_000 });
+    const accepted = t.intake.accept([t.request(1)]);
+    await new Promise((r) => setImmediate(r));
+    t.submitted[0]?.direct?.bounce();
+    await accepted;
+    expect(t.repo.release).toHaveBeenCalledWith([{ id: 'dlv_1', endpointId: 'ep_1', leaseToken: 'lease-dlv_1' }], expect.any(Date));
+  });
+
+  it('a request the dispatcher cannot queue gets a due row at once', async () => {
+    const t = setup({ refuse: true });
+    await expect(t.intake.accept([t.request(1)])).resolves.toEqual({ inserted: 1, dispatched: 0, direct: 0 });
+    expect(t.repo.release).toHaveBeenCalledWith([expect.objectContaining({ id: 'dlv_1' })], expect.any(Date));
+  });
+
+  it('unknown endpoints, open circuits and DELIVERY_DIRECT_WAIT_MS=0 take the insert-first path', async () => {
+    const t = setup();
+    t.circuits.set('ep_2', 'open');
+    await t.intake.accept([t.request(1, 'ep_unknown'), t.request(2, 'ep_2')]);
+    expect(t.submitted.map((j) => [j.id, j.direct === undefined])).toEqual([['dlv_1', true], ['dlv_2', true]]);
+    expect(t.repo.existing).not.toHaveBeenCalled();
+
+    const off = setup({ waitMs: 0 });
+    await off.intake.accept([off.request(3)]);
+    expect(off.submitted[0]?.direct).toBeUndefined();
+    expect(off.repo.insertNew).toHaveBeenCalledTimes(1);
+  });
+
+  it('the same request twice in one batch is sent once', async () => {
+    const t = setup({ waitMs: 5_000 });
+    const accepted = t.intake.accept([t.request(1), t.request(1)]);
+    await new Promise((r) => setImmediate(r));
+    expect(t.submitted).toHaveLength(1);
+    t.submitted[0]?.direct?.settle('recorded');
+    await accepted;
+  });
+});
