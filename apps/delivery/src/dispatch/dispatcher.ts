@@ -125,6 +125,13 @@ export class Dispatcher<J extends DispatchJob> {
     return { endpointIds, backlog };
   }
 
+  /** Jobs the endpoint's lane would start at once: its concurrency limit less what it runs and holds queued. */
+  freeSlots(endpointId: string): number {
+    const limit = Math.max(1, this.opts.limits(endpointId).maxConcurrency);
+    const lane = this.lanes.get(endpointId);
+    return lane ? Math.max(0, limit - lane.active - (lane.queue.length - lane.head)) : limit;
+  }
+
   queuedFor(endpointId: string): number {
     const lane = this.lanes.get(endpointId);
     return lane ? lane.queue.length - lane.head : 0;

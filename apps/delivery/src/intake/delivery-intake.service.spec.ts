@@ -24,7 +24,9 @@ function setup(opts: { waitMs?: number; existing?: string[]; refuse?: boolean } 
   const dispatcher = {
     submit: jest.fn((job: DeliveryJob) => (opts.refuse ? false : (submitted.push(job), true))),
     circuitState: (id: string) => circuits.get(id) ?? 'closed',
+    freeSlots: (id: string) => slots.get(id) ?? 10,
   };
+  const slots = new Map<string, number>();
   const known = new Set(['ep_1', 'ep_2']);
   const endpoints = { get: (id: string) => (known.has(id) ? { id } : undefined), isEnabled: () => true, isDeleted: () => false };
   const attempts = { slow: new SlowEndpoints(250, 30_000) };
@@ -36,7 +38,7 @@ function setup(opts: { waitMs?: number; existing?: string[]; refuse?: boolean } 
     endpoints as unknown as EndpointCache,
     config,
   );
-  return { intake, repo, submitted, circuits, attempts, request };
+  return { intake, repo, submitted, circuits, slots, attempts, request };
 }
 
 describe('DeliveryIntakeService: direct first attempts (row written once)', () => {
@@ -115,6 +117,18 @@ describe('DeliveryIntakeService: direct first attempts (row written once)', () =
     await off.intake.accept([off.request(3)]);
     expect(off.submitted[0]?.direct).toBeUndefined();
     expect(off.repo.insertNew).toHaveBeenCalledTimes(1);
+  });
+
+  it('only as many requests as the endpoint\'s lane starts at once go direct; the rest are written first and queued', async () => {
+    const t = setup({ waitMs: 5_000 });
+    t.slots.set('ep_1', 2);
+    const accepted = t.intake.accept([t.request(1), t.request(2), t.request(3), t.request(4, 'ep_2')]);
+    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setImmediate(r));
+    expect(t.submitted.map((j) => [j.id, j.direct !== undefined]).sort()).toEqual([['dlv_1', true], ['dlv_2', true], ['dlv_3', false], ['dlv_4', true]]);
+    expect(t.repo.insertNew).toHaveBeenCalledWith([t.request(3)], 60);
+    for (const j of t.submitted) j.direct?.settle('recorded');
+    await expect(accepted).resolves.toEqual({ inserted: 1, dispatched: 4, direct: 3 });
   });
 
   it('the same request twice in one batch is sent once', async () => {

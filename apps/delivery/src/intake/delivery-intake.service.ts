@@ -32,7 +32,8 @@ export class DeliveryIntakeService {
    *
    * Two paths:
    * - **direct** (requests to a known, enabled endpoint whose circuit is closed and which has not
-   *   answered slowly lately, when DELIVERY_DIRECT_WAIT_MS > 0): sent before any row is written —
+   *   answered slowly lately, when DELIVERY_DIRECT_WAIT_MS > 0, as many as its lane starts at once
+   *   — its free concurrency slots): sent before any row is written —
    *   the Kafka record is the durable copy until this resolves — and the row is written once, with
    *   the attempt's outcome. This waits up to DELIVERY_DIRECT_WAIT_MS for those attempts; the ones
    *   not recorded by then get a pending, leased row (as on the other path), and an attempt still
@@ -44,7 +45,16 @@ export class DeliveryIntakeService {
     const unique = [...new Map(requests.map((r) => [r.id, r])).values()];
     const direct: DeliveryRequestDto[] = [];
     const insertFirst: DeliveryRequestDto[] = [];
-    for (const r of unique) (this.canSendDirect(r.endpointId) ? direct : insertFirst).push(r);
+    // Only as many as each endpoint's lane starts at once: the wait is then one HTTP round trip,
+    // and the rest queue as rows, so the lane keeps working while the consumer fetches again.
+    const room = new Map<string, number>();
+    for (const r of unique) {
+      let free = room.get(r.endpointId);
+      if (free === undefined) free = this.canSendDirect(r.endpointId) ? this.dispatcher.freeSlots(r.endpointId) : 0;
+      if (free > 0) direct.push(r);
+      else insertFirst.push(r);
+      room.set(r.endpointId, free - 1);
+    }
     const [first, sent] = await Promise.all([this.acceptInsertFirst(insertFirst, traceparents), this.acceptDirect(direct, traceparents)]);
     return { inserted: first.inserted + sent.inserted, dispatched: first.dispatched + sent.dispatched, direct: sent.direct };
   }
