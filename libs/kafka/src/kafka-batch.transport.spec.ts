@@ -432,6 +432,22 @@ describe('KafkaBatchTransport: skipHeader and fetch linger', () => {
     expect(off.lingers).toBe(0);
   });
 
+  it('a small batch that already took the linger time does not wait more; a quicker one waits only the rest of it', async () => {
+    const producer = new FakeProducer();
+    const slow = transport(producer, () => new Promise((r) => setTimeout(r, 60)), { fetchLingerMs: 50 });
+    const t0 = Date.now();
+    await run(slow, payload('topic.a', [message(0)]).p);
+    expect(slow.lingers).toBe(0);
+    expect(Date.now() - t0).toBeLessThan(100);
+    const quick = transport(producer, () => new Promise((r) => setTimeout(r, 120)), { fetchLingerMs: 150 });
+    const t1 = Date.now();
+    await run(quick, payload('topic.a', [message(0)]).p);
+    expect(quick.lingers).toBe(1);
+    // started + 150 ms, not handler time + 150 ms (270)
+    expect(Date.now() - t1).toBeGreaterThanOrEqual(145);
+    expect(Date.now() - t1).toBeLessThan(240);
+  });
+
   it('a linger is cut short when the consumer stops', async () => {
     const producer = new FakeProducer();
     let running = true;

@@ -37,8 +37,9 @@ export interface KafkaBatchTransportOptions {
   stallTimeoutMs?: number;
   fromBeginning?: boolean;
   /**
-   * After a batch of fewer than `fetchLingerBelow` records (the partition had little waiting), wait
-   * this long before returning to kafkajs, whose next fetch then brings what arrived meanwhile: fewer
+   * After a batch of fewer than `fetchLingerBelow` records (the partition had little waiting), return
+   * to kafkajs no sooner than this long after the batch started, so its next fetch brings what
+   * arrived meanwhile (a batch that took longer returns at once): fewer
    * Fetch, OffsetCommit and Produce requests per record at moderate load, for at most this much added
    * latency. The batch itself is handled and committed first. Default: the client's
    * `KAFKA_FETCH_LINGER_MS` (`fetchTuning`); 0 = none.
@@ -347,6 +348,7 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
     this.inFlight++;
     const obs = this.opts.observer;
     const t0 = obs ? performance.now() : 0;
+    const started = Date.now();
     const hwm = Number(batch.highWatermark);
     obs?.batchStarted(batch.topic, batch.partition, batch.messages.length, hwm - Number(batch.firstOffset() ?? batch.highWatermark));
     const timer = setInterval(() => void heartbeat().catch(() => undefined), this.opts.heartbeatIntervalMs);
@@ -384,7 +386,7 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
         await heartbeat();
       }
       await settle();
-      await this.linger(batch.messages.length, scope);
+      await this.linger(batch.messages.length, started, scope);
     } catch (err) {
       // Given up while held (shutdown, revoked partition): the uncommitted rest is redelivered.
       if (!(err instanceof BatchAbandoned)) {
@@ -403,14 +405,17 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
 
   /**
    * Fetch linger: after a small batch (committed already), hold off kafkajs's next fetch from this
-   * broker for `fetchLingerMs` so that it brings more records. Cut short by a shutdown or rebalance.
+   * broker until `fetchLingerMs` after the batch started, so that it brings more records. A batch
+   * that took that long already waits no more (records gathered meanwhile). Cut short by a
+   * shutdown or rebalance.
    */
-  private async linger(records: number, scope: BatchScope): Promise<void> {
+  private async linger(records: number, started: number, scope: BatchScope): Promise<void> {
     const ms = this.opts.fetchLingerMs;
     if (ms <= 0 || records >= this.opts.fetchLingerBelow || !scope.active()) return;
+    const end = started + ms;
+    if (Date.now() >= end) return;
     this.lingers++;
-    const end = Date.now() + ms;
-    for (let left = ms; left > 0 && scope.active(); left = end - Date.now()) {
+    for (let left = end - Date.now(); left > 0 && scope.active(); left = end - Date.now()) {
       await new Promise((r) => setTimeout(r, Math.min(left, 50)));
     }
   }
