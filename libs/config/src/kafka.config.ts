@@ -40,7 +40,7 @@ export class KafkaClientConfig {
    * records: fewer Fetch, OffsetCommit and Produce requests per event at moderate load, for at most
    * this much added latency per hop. A full batch never waits. 0 = fetch again at once.
    */
-  @IsInt() @Min(0) @Max(200) KAFKA_FETCH_LINGER_MS = 0;
+  @IsInt() @Min(0) @Max(200) KAFKA_FETCH_LINGER_MS = 10;
 
   /**
    * How long the broker may hold a fetch of a consumer that follows a topic (the config topic in

@@ -72,7 +72,7 @@ export interface FetchTuning {
   followerMaxWaitMs: number;
 }
 
-export const DEFAULT_FETCH_TUNING: Readonly<FetchTuning> = Object.freeze({ lingerMs: 0, followerMaxWaitMs: 500 });
+export const DEFAULT_FETCH_TUNING: Readonly<FetchTuning> = Object.freeze({ lingerMs: 10, followerMaxWaitMs: 500 });
 
 const tunings = new WeakMap<Kafka, FetchTuning>();
 
