@@ -186,6 +186,8 @@ async function feed(ds: DataSource, explains: Explain[]): Promise<Series[]> {
   const row = (accountId: string, receivedAt: Date, status: FeedRow['status']): FeedRow & { emailHash: string | null } => ({
     id: `evt_scale_${tag}_${n++}`, accountId, sourceId: 'src_1', status, type: 'purchase', receivedAt: receivedAt.toISOString(), occurredAt: null,
     dialect: 'activly', email: null, emailHash: `h${n % 5000}`, summary: emptySummary(), raw: null, canonical: null, enrichment: null, reasons: null, duplicate: null,
+    // The worst case: looked up in every daily partition (a verdict row, or an Idempotency-Key).
+    mayRepeat: true,
   });
   for (const want of FEED_DAYS) {
     const t0 = performance.now();

@@ -1,4 +1,4 @@
-import { dlqOf, IdPrefix, newId, Topics, type CanonicalEvent, type DeliveryResultDto, type DuplicateEvent, type RawEventDto, type RejectedEvent } from '@hookstream/contracts';
+import { dlqOf, IdPrefix, newId, stableId, Topics, type CanonicalEvent, type DeliveryResultDto, type DuplicateEvent, type RawEventDto, type RejectedEvent } from '@hookstream/contracts';
 import { DataSource } from '@hookstream/db';
 import { DLQ_HEADERS } from '@hookstream/kafka';
 import { testKafka, uniqueName, waitFor } from '@hookstream/testing';
@@ -400,7 +400,8 @@ describe('control-api read side: feed, stream, deliveries, endpoint health (real
     const src = uniqueName('src').replace(/-/g, '_');
     const email = `${uniqueName('retry')}@example.com`;
     // First seen yesterday (another daily partition), retried now: the gateway derived the same id from source + key.
-    const first = rawEvent(c.accountId, src, new Date(now.getTime() - 25 * HOUR), activly(email));
+    const key = uniqueName('key');
+    const first: RawEventDto = { ...rawEvent(c.accountId, src, new Date(now.getTime() - 25 * HOUR), activly(email)), id: stableId(IdPrefix.event, 'idempotency-key', src, key), idempotencyKey: key };
     const retry: RawEventDto = { ...first, receivedAt: new Date(now.getTime() - HOUR).toISOString() };
     const sentinel = rawEvent(c.accountId, src, now, activly(email));
     const enrichedKey = `${c.accountId}:${email}`;

@@ -1,5 +1,5 @@
-import type { CanonicalEvent, RawEventDto } from '@hookstream/contracts';
-import { dedupeRows, rowFromDuplicate, rowFromEnriched, rowFromRaw, rowFromRejected } from './feed-rows';
+import { IdPrefix, newId, stableId, type CanonicalEvent, type RawEventDto } from '@hookstream/contracts';
+import { dedupeRows, idMayRepeat, rowFromDuplicate, rowFromEnriched, rowFromRaw, rowFromRejected } from './feed-rows';
 import { EmailHasher } from './email-hash';
 
 const raw: RawEventDto = {
@@ -45,6 +45,20 @@ describe('feed rows', () => {
     const rows = dedupeRows([rowFromRaw(raw), rowFromEnriched({ ...canonical, receivedAt: retry.receivedAt }), rowFromRaw(retry)]);
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ status: 'accepted', receivedAt: raw.receivedAt });
+  });
+
+  it('an id drawn by the gateway (no Idempotency-Key) cannot repeat; a derived one, or any other shape, may', () => {
+    const drawn = newId(IdPrefix.event);
+    const derived = stableId(IdPrefix.event, 'idempotency-key', 'src_1', 'k1');
+    expect(idMayRepeat(drawn)).toBe(false);
+    expect(idMayRepeat(derived)).toBe(true);
+    expect(idMayRepeat('evt_0abc')).toBe(true);
+    expect(idMayRepeat(`${drawn}x`)).toBe(true);
+    // An event's raw row and its verdict decide alike, from the id alone.
+    const rawDrawn = { ...raw, id: drawn };
+    expect([rowFromRaw(rawDrawn).mayRepeat, rowFromEnriched({ ...canonical, id: drawn }).mayRepeat, rowFromRejected({ raw: rawDrawn, reasons: [], dialect: 'activly', rejectedAt: raw.receivedAt }).mayRepeat]).toEqual([false, false, false]);
+    const rawDerived = { ...raw, id: derived, idempotencyKey: 'k1' };
+    expect([rowFromRaw(rawDerived).mayRepeat, rowFromEnriched({ ...canonical, id: derived }).mayRepeat, rowFromDuplicate({ raw: rawDerived, dedupeKey: 'k', originalEventId: 'evt_0orig', seenAt: raw.receivedAt }).mayRepeat]).toEqual([true, true, true]);
   });
 });
 

@@ -41,6 +41,25 @@ export interface FeedRow {
   enrichment: { applied: string[]; warnings: string[] } | null;
   reasons: ValidationReason[] | null;
   duplicate: { originalEventId: string; dedupeKey: string } | null;
+  /**
+   * The event id may come again with another `receivedAt` (see `idMayRepeat`): the writer then
+   * looks for its row in every daily partition; otherwise the row can only be at `receivedAt`.
+   */
+  mayRepeat: boolean;
+}
+
+/** The shape of `newId(IdPrefix.event)`: 9 base-36 time digits and 12 random ones. */
+const DRAWN_EVENT_ID = /^evt_[0-9a-z]{21}$/;
+
+/**
+ * Whether an event id can be seen again with another `receivedAt`. The gateway draws a fresh id
+ * (`newId`) for a request without an Idempotency-Key / webhook-id: such an event only ever has the
+ * `receivedAt` it was drawn with. With a key the id is derived (`stableId`, 26 hex digits), and a
+ * sender's retry gets it again later. Any other shape counts as "may repeat" (the safe side).
+ * Decided from the id alone, so an event's raw row and its verdict always agree.
+ */
+export function idMayRepeat(id: string): boolean {
+  return !DRAWN_EVENT_ID.test(id);
 }
 
 export function emptySummary(): StoredSummary {
@@ -83,6 +102,7 @@ function base(raw: RawEventDto, status: FeedStatus): FeedRow {
     enrichment: null,
     reasons: null,
     duplicate: null,
+    mayRepeat: idMayRepeat(raw.id),
   };
 }
 
@@ -110,6 +130,7 @@ export function rowFromEnriched(e: CanonicalEvent): FeedRow {
     enrichment: enrichment ? { applied: enrichment.applied, warnings: enrichment.warnings } : null,
     reasons: null,
     duplicate: null,
+    mayRepeat: idMayRepeat(e.id),
   };
 }
 
@@ -151,7 +172,7 @@ export function dedupeRows(rows: FeedRow[]): FeedRow[] {
     else {
       // One row per event id, at its first-seen received_at (a sender's retry has a later one).
       const first = Date.parse(prev.receivedAt) <= Date.parse(r.receivedAt) ? prev.receivedAt : r.receivedAt;
-      byId.set(r.id, { ...(statusRank(r.status) >= statusRank(prev.status) ? r : prev), receivedAt: first });
+      byId.set(r.id, { ...(statusRank(r.status) >= statusRank(prev.status) ? r : prev), receivedAt: first, mayRepeat: prev.mayRepeat || r.mayRepeat });
     }
   }
   return [...byId.values()];

@@ -92,6 +92,7 @@ export class FeedRepository {
         enrichment: r.enrichment,
         reasons: r.reasons,
         duplicate: r.duplicate,
+        may_repeat: r.mayRepeat,
       }),
     );
     // One row per event id: an event seen again with another received_at (a sender's retry with the
@@ -100,13 +101,23 @@ export class FeedRepository {
     // (feed_events_account_id_idx, one probe per partition) instead of ON CONFLICT (id). No min()/ORDER
     // BY there: PostgreSQL would answer it by walking (account_id, received_at, id) through all of the
     // account's rows (bench/results/scale.md measured 62× slower batches at 30 days of partitions).
+    // Only ids that may repeat (FeedRow.mayRepeat) are looked up, and a batch without any gets a
+    // statement without the lookup: planning a subquery over every daily partition cost more than
+    // the writes (bench/README.md, "Feed writes without the partition lookup"). CASE runs the
+    // chosen branch only.
+    const lookup = rows.some((r) => r.mayRepeat);
+    const receivedAt = lookup
+      ? `CASE WHEN x.may_repeat IS FALSE THEN x.received_at
+              ELSE COALESCE((SELECT e.received_at FROM feed_events e WHERE e.account_id = x.account_id AND e.id = x.id LIMIT 1), x.received_at) END`
+      : 'x.received_at';
     await this.ds.query(
       `WITH x AS (
          SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(id text, account_id text, source_id text, status text, type text, received_at timestamptz,
-              occurred_at timestamptz, dialect text, email_hash text, summary jsonb, raw jsonb, canonical jsonb, enrichment jsonb, reasons jsonb, duplicate jsonb))
+              occurred_at timestamptz, dialect text, email_hash text, summary jsonb, raw jsonb, canonical jsonb, enrichment jsonb, reasons jsonb, duplicate jsonb,
+              may_repeat boolean))
        INSERT INTO feed_events AS f (id, account_id, source_id, status, type, received_at, occurred_at, dialect, email_hash, summary, raw, canonical, enrichment, reasons, duplicate, updated_at)
        SELECT x.id, x.account_id, x.source_id, x.status, x.type,
-              COALESCE((SELECT e.received_at FROM feed_events e WHERE e.account_id = x.account_id AND e.id = x.id LIMIT 1), x.received_at),
+              ${receivedAt},
               x.occurred_at, x.dialect, x.email_hash, x.summary, x.raw, x.canonical, x.enrichment, x.reasons, x.duplicate, now()
          FROM x
        ON CONFLICT (received_at, id) DO UPDATE SET
