@@ -1,9 +1,8 @@
 import { Controller } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
-import { DeliveryResultDto, Topics } from '@hookstream/contracts';
+import { Topics } from '@hookstream/contracts';
 import { PermanentMessageError, type InboundMessage } from '@hookstream/kafka';
-import { plainToInstance } from 'class-transformer';
-import { validateSync } from 'class-validator';
+import { healthResultOf, healthResultProblems } from './delivery-result.check';
 import { EndpointHealthService } from './endpoint-health.service';
 
 @Controller()
@@ -13,10 +12,9 @@ export class DeliveryResultsConsumer {
   @EventPattern(Topics.deliveryResults, { batch: true })
   async onResults(@Payload() messages: InboundMessage[]): Promise<void> {
     const results = messages.map((m) => {
-      const dto = plainToInstance(DeliveryResultDto, m.value ?? {});
-      const problems = validateSync(dto).flatMap((e) => Object.values(e.constraints ?? {}));
+      const problems = healthResultProblems(m.value);
       if (problems.length > 0) throw new PermanentMessageError(`${m.topic}[${m.partition}]@${m.offset}: ${problems.join('; ')}`);
-      return dto;
+      return healthResultOf(m.value as Record<string, unknown>);
     });
     await this.health.applyResults(results);
   }

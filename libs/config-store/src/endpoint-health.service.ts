@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
-import type { DeliveryResultDto } from '@hookstream/contracts';
+import type { HealthResult } from './delivery-result.check';
 import { EndpointAutoDisableService } from './endpoint-auto-disable.service';
 import { ENDPOINT_HEALTH_SETTINGS, type EndpointHealthSettings } from './endpoint-health.settings';
 import { EndpointHealthRepository } from './endpoint-health.repository';
@@ -43,7 +43,7 @@ export class EndpointHealthService implements OnApplicationBootstrap, OnModuleDe
     if (this.timer) clearInterval(this.timer);
   }
 
-  async applyResults(results: DeliveryResultDto[], now = new Date()): Promise<{ disabled: string[] }> {
+  async applyResults(results: HealthResult[], now = new Date()): Promise<{ disabled: string[] }> {
     const { deltas, gone } = foldResults(results);
     const days = this.config.ENDPOINT_DISABLE_AFTER_FAILING_DAYS;
     const rows = await this.repo.apply(deltas, new Date(now.getTime() - days * 24 * 3600 * 1000));

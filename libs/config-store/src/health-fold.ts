@@ -1,4 +1,4 @@
-import type { DeliveryResultDto } from '@hookstream/contracts';
+import type { HealthResult } from './delivery-result.check';
 
 /** What one batch of results says about one endpoint. Times are ISO strings. */
 export interface HealthDelta {
@@ -24,8 +24,8 @@ const FAILURES: ReadonlySet<string> = new Set(['failed', 'exhausted', 'endpoint_
  * per-endpoint health changes. `skipped` attempts (endpoint disabled or deleted on our side) say
  * nothing about the receiver and are ignored.
  */
-export function foldResults(results: DeliveryResultDto[]): { deltas: HealthDelta[]; gone: GoneSignal[] } {
-  const byEndpoint = new Map<string, DeliveryResultDto[]>();
+export function foldResults(results: HealthResult[]): { deltas: HealthDelta[]; gone: GoneSignal[] } {
+  const byEndpoint = new Map<string, HealthResult[]>();
   const gone: GoneSignal[] = [];
   for (const r of results) {
     if (r.outcome === 'endpoint_disabled') gone.push({ endpointId: r.endpointId, accountId: r.accountId, attemptedAt: r.attemptedAt });
