@@ -54,6 +54,14 @@ const PROFILE = process.env['BENCH_PROFILE'] !== '0';
 /** Profile this app instead of the one with the most CPU. */
 const PROFILE_APP: AppName | undefined = process.env['BENCH_PROFILE_APP'] ? APPS.find((a) => a === process.env['BENCH_PROFILE_APP']) : undefined;
 if (process.env['BENCH_PROFILE_APP'] && !PROFILE_APP) throw new Error(`BENCH_PROFILE_APP must be one of ${APPS.join(', ')}`);
+/**
+ * Rates of the latency runs: fractions of this run's measured capacity, or — with BENCH_LOAD_BASE
+ * (events/s per fan-out, in BENCH_FANOUTS order, e.g. `480,184`) — of a fixed base, so that both
+ * builds of an A/B pair are driven at the same rates whatever their capacity run measured.
+ */
+const LOAD_BASE = (process.env['BENCH_LOAD_BASE'] ?? '').split(',').filter(Boolean).map(Number);
+/** Profile at this fraction of the fan-out-1 capacity (open loop, LATENCY_SECONDS) instead of as fast as possible; 0: as fast as possible. */
+const PROFILE_LOAD = Number(process.env['BENCH_PROFILE_LOAD'] ?? 0);
 /** Results go to bench/results/<name>.{json,md}; a before/after pair uses two names. */
 const RESULT_NAME = process.env['BENCH_RESULT_NAME'] ?? 'pipeline';
 const RUN_BUDGET_MS = 180_000;
@@ -465,6 +473,7 @@ async function main(): Promise<void> {
     await drive(1000, null, 1);
 
     let biggest: AppName = 'delivery';
+    let f1Capacity = 0;
     for (const fanout of FANOUTS) {
       while (endpoints < fanout) {
         const port = ports[endpoints] as number;
@@ -486,6 +495,7 @@ async function main(): Promise<void> {
       const hookstream = Object.entries(cap.used.cpuSeconds).filter(([k]) => !k.includes('not counted'));
       const totalCpu = hookstream.reduce((a, [, v]) => a + v, 0);
       const perProcess = Object.fromEntries(Object.entries(cap.used.cpuSeconds).map(([k, v]) => [k, { cpuMsPerEvent: round2((v * 1000) / cap.sent.accepted), sharePercent: k.includes('not counted') ? null : round2((v / totalCpu) * 100), cores: round2(v / cap.used.seconds) }]));
+      if (fanout === 1) f1Capacity = capacity;
       if (fanout === 1) biggest = PROFILE_APP ?? APPS.reduce((a, b) => ((cap.used.cpuSeconds[b] ?? 0) > (cap.used.cpuSeconds[a] ?? 0) ? b : a));
       say(`fan-out ${fanout}: ${round2(capacity)} events/s (${round2(capacity * fanout)} deliveries/s), ${round2((totalCpu * 1000) / cap.sent.accepted)} ms CPU per event`);
       say(`  broker CPU ${perProcess['kafka broker']?.cpuMsPerEvent} ms/event; Kafka requests per event: ${cap.requests.total} (${Object.entries(cap.requests.byApi).map(([k, v]) => `${k} ${v}`).join(', ')})`);
@@ -495,13 +505,17 @@ async function main(): Promise<void> {
 
       const latency: Record<string, unknown> = {};
       for (const p of LOAD_POINTS) {
-        const rate = Math.max(1, Math.round(capacity * p));
+        const rate = Math.max(1, Math.round((LOAD_BASE[FANOUTS.indexOf(fanout)] ?? capacity) * p));
         say(`fan-out ${fanout}: ${p * 100} % of capacity, ${rate} events/s for ${LATENCY_SECONDS} s…`);
         const run = await drive(rate * LATENCY_SECONDS, rate, fanout);
         latency[`${p * 100}%`] = { ratePerSecond: rate, accepted: run.sent.accepted, rejected: run.sent.other, errors: run.sent.errors, postToSignedReceiptMs: latencySummary(run.got.latencies), postAnswerMs: latencySummary(run.sent.postLatencies), stages: run.stages, kafkaRequestsPerEvent: run.requests, cpuMsPerEvent: Object.fromEntries(Object.entries(run.used.cpuSeconds).map(([k, v]) => [k, round2((v * 1000) / Math.max(1, run.sent.accepted))])) };
         const l = latencySummary(run.got.latencies);
         say(`  broker CPU ${round2(((run.used.cpuSeconds['kafka broker'] ?? 0) * 1000) / Math.max(1, run.sent.accepted))} ms/event; Kafka requests per event: ${run.requests.total} (${Object.entries(run.requests.byApi).map(([k, v]) => `${k} ${v}`).join(', ')})`);
         say(`  p50 / p90 / p99 ${l.p50} / ${l.p90} / ${l.p99} ms; ${Object.entries(run.stages).map(([k, f]) => `${k} ${f.meanBatch}×${f.meanBatchMs} ms`).join(', ')}`);
+        // CPU at this load: per event it is far above the capacity run's when batches are small.
+        const at = Object.fromEntries(Object.entries(run.used.cpuSeconds).map(([k, v]) => [k, { cpuMsPerEvent: round2((v * 1000) / Math.max(1, run.sent.accepted)), cores: round2(v / run.used.seconds) }]));
+        (latency[`${p * 100}%`] as Record<string, unknown>)['cpu'] = at;
+        say(`  CPU ms / event (cores): ${Object.entries(at).map(([k, v]) => `${k} ${v.cpuMsPerEvent} (${v.cores})`).join(', ')}`);
       }
       results[`fanout${fanout}`] = {
         endpoints: fanout,
@@ -520,7 +534,11 @@ async function main(): Promise<void> {
       mkdirSync(profDir, { recursive: true });
       pipeline.nodeArgs[biggest] = ['--cpu-prof', `--cpu-prof-dir=${profDir}`, '-r', './tools/bench/support/exit-on-usr2.js'];
       await pipeline.restart(biggest);
-      await drive(Math.round(CAPACITY_EVENTS / 2), null, endpoints);
+      if (PROFILE_LOAD > 0) {
+        const rate = Math.max(1, Math.round(f1Capacity * PROFILE_LOAD));
+        say(`  at ${PROFILE_LOAD * 100} % of capacity, ${rate} events/s for ${LATENCY_SECONDS} s`);
+        await drive(rate * LATENCY_SECONDS, rate, endpoints);
+      } else await drive(Math.round(CAPACITY_EVENTS / 2), null, endpoints);
       // SIGUSR2 makes the app exit normally, which is when V8 writes the profile.
       await pipeline.kill(biggest, 'SIGUSR2');
       const file = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'));

@@ -1,8 +1,14 @@
 import { BaseAppConfig } from '@hookstream/config';
-import { IsInt, Max, Min } from 'class-validator';
+import { IsIn, IsInt, Max, Min } from 'class-validator';
 
 export class AutomationConfig extends BaseAppConfig {
   override HTTP_PORT = 3004;
   /** Loop protection: events caused by automation stop triggering rules at this depth. */
   @IsInt() @Min(1) @Max(50) AUTOMATION_MAX_DEPTH = 5;
+  /**
+   * Batches of several partitions handled at the same time share one contacts read and one
+   * compare-and-set write statement ('true'). Off by default: it cuts CPU per event at low load, but
+   * the latency A/B on a shared machine was not better (bench/README.md).
+   */
+  @IsIn(['true', 'false']) AUTOMATION_COALESCE_STATEMENTS: 'true' | 'false' = 'false';
 }

@@ -1,6 +1,14 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import DataLoader from 'dataloader';
 import { DataSource } from '@hookstream/db';
+import { APP_CONFIG } from '@hookstream/platform';
 import type { Contact } from '@hookstream/rules';
+import type { AutomationConfig } from '../automation.config';
+
+/** Keys (or rows) of one statement at most; more are cut into several statements. */
+const MAX_STATEMENT_ROWS = 5000;
+
+type ContactRef = { accountId: string; emailNorm: string };
 
 interface ContactRow {
   id: string;
@@ -32,12 +40,84 @@ export interface ContactWrite {
   expectedVersion: number | null;
 }
 
-/** The contacts table (owned by automation): read and written once per batch, versioned. */
+/**
+ * The contacts table (owned by automation): read and written once per batch, versioned.
+ *
+ * The partitions of one fetch are handled side by side. With AUTOMATION_COALESCE_STATEMENTS=true
+ * (off by default), the reads (and the compare-and-set writes) those batches ask for in the same
+ * event-loop turn go to PostgreSQL as one statement (DataLoader) and each batch gets its own rows
+ * and verdicts back. Two batches of this process never hold the same contact at once (the
+ * service's per-contact lock), and a write whose contact appears twice in one turn goes in a later
+ * statement, so one statement never writes a row twice. A failed statement fails every batch in it.
+ */
 @Injectable()
 export class ContactsRepository {
-  constructor(@Inject(DataSource) private readonly ds: DataSource) {}
+  private readonly coalesce: boolean;
+  private readonly loader = new DataLoader<ContactRef, { contact: Contact; version: number } | null>(
+    async (keys) => {
+      const found = await this.loadNow(keys);
+      return keys.map((k) => {
+        const key = contactKey(k.accountId, k.emailNorm);
+        const contact = found.contacts.get(key);
+        return contact ? { contact, version: found.versions.get(key) as number } : null;
+      });
+    },
+    { cache: false, batchScheduleFn: (run) => setImmediate(run), maxBatchSize: MAX_STATEMENT_ROWS },
+  );
+  private readonly saver = new DataLoader<ContactWrite, boolean>(
+    async (writes) => {
+      const saved = new Map<ContactWrite, boolean>();
+      // Rounds in which each contact id appears once: a later write of the same contact is
+      // compared against what the earlier one left.
+      for (let rest = [...writes]; rest.length > 0;) {
+        const ids = new Set<string>();
+        const round: ContactWrite[] = [];
+        const later: ContactWrite[] = [];
+        for (const w of rest) {
+          if (ids.has(w.contact.id)) later.push(w);
+          else {
+            ids.add(w.contact.id);
+            round.push(w);
+          }
+        }
+        const lost = new Set(await this.saveNow(round));
+        for (const w of round) saved.set(w, !lost.has(w.contact.id));
+        rest = later;
+      }
+      return writes.map((w) => saved.get(w) === true);
+    },
+    { cache: false, batchScheduleFn: (run) => setImmediate(run), maxBatchSize: MAX_STATEMENT_ROWS },
+  );
 
-  async load(keys: { accountId: string; emailNorm: string }[]): Promise<LoadedContacts> {
+  constructor(@Inject(DataSource) private readonly ds: DataSource, @Optional() @Inject(APP_CONFIG) config?: AutomationConfig) {
+    this.coalesce = config?.AUTOMATION_COALESCE_STATEMENTS === 'true';
+  }
+
+  async load(keys: ContactRef[]): Promise<LoadedContacts> {
+    if (!this.coalesce || keys.length === 0) return this.loadNow(keys);
+    const rows = await Promise.all(keys.map((k) => this.loader.load(k)));
+    const out: LoadedContacts = { contacts: new Map(), versions: new Map() };
+    keys.forEach((k, i) => {
+      const row = rows[i];
+      if (!row) return;
+      const key = contactKey(k.accountId, k.emailNorm);
+      out.contacts.set(key, row.contact);
+      out.versions.set(key, row.version);
+    });
+    return out;
+  }
+
+  /**
+   * Compare-and-set (see `saveNow`). Returns the ids of the contacts that lost the race; the
+   * others are saved once this resolves.
+   */
+  async save(writes: ContactWrite[]): Promise<string[]> {
+    if (!this.coalesce || writes.length === 0) return this.saveNow(writes);
+    const saved = await Promise.all(writes.map((w) => this.saver.load(w)));
+    return writes.filter((_, i) => !saved[i]).map((w) => w.contact.id);
+  }
+
+  private async loadNow(keys: readonly ContactRef[]): Promise<LoadedContacts> {
     const out: LoadedContacts = { contacts: new Map(), versions: new Map() };
     if (keys.length === 0) return out;
     const rows: ContactRow[] = await this.ds.query(
@@ -61,7 +141,7 @@ export class ContactsRepository {
    * meanwhile, and updated only if its version is still the one read. Returns the ids of the
    * contacts that lost that race (written by another replica since `load`); the others are saved.
    */
-  async save(writes: ContactWrite[]): Promise<string[]> {
+  private async saveNow(writes: readonly ContactWrite[]): Promise<string[]> {
     if (writes.length === 0) return [];
     const rows: { id: string }[] = await this.ds.query(
       `WITH x AS (

@@ -1,13 +1,68 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import DataLoader from 'dataloader';
 import { DataSource } from '@hookstream/db';
 import type { KnownName, LearnedName } from '@hookstream/enrichment';
+import { APP_CONFIG } from '@hookstream/platform';
+import type { EnricherConfig } from '../enricher.config';
 
-/** name_history (owned by the enricher): names learned per (account, keyed email hash). */
+type NameKey = { accountId: string; emailKey: string };
+type NameWrite = { accountId: string; name: LearnedName };
+
+/** Keys (or rows) of one statement at most; more are cut into several statements. */
+const MAX_STATEMENT_ROWS = 5000;
+
+/**
+ * name_history (owned by the enricher): names learned per (account, keyed email hash).
+ *
+ * The partitions of one fetch are handled side by side, each batch with its own read and write.
+ * With ENRICHER_COALESCE_STATEMENTS=true (off by default), the reads (and the writes) that those batches
+ * ask for in the same event-loop turn go to PostgreSQL as one statement (DataLoader), and each
+ * batch gets its own rows back: at low load a fetch holds 2–6 batches of 1–2 events, so this cuts
+ * the statements per event by as much, and the batches of a fetch move on together (their sends
+ * and commits then share one request too). A failed statement fails every batch in it; each is
+ * retried as before.
+ */
 @Injectable()
 export class NamesRepository {
-  constructor(@Inject(DataSource) private readonly ds: DataSource) {}
+  private readonly coalesce: boolean;
+  private readonly loader = new DataLoader<NameKey, KnownName | null>(
+    async (keys) => {
+      const found = await this.loadNow(keys);
+      return keys.map((k) => found.get(`${k.accountId}\u0000${k.emailKey}`) ?? null);
+    },
+    { cache: false, batchScheduleFn: (run) => setImmediate(run), maxBatchSize: MAX_STATEMENT_ROWS },
+  );
+  private readonly saver = new DataLoader<NameWrite, true>(
+    async (writes) => {
+      await this.saveNow(writes);
+      return writes.map(() => true as const);
+    },
+    { cache: false, batchScheduleFn: (run) => setImmediate(run), maxBatchSize: MAX_STATEMENT_ROWS },
+  );
 
-  async load(keys: { accountId: string; emailKey: string }[]): Promise<Map<string, KnownName>> {
+  constructor(@Inject(DataSource) private readonly ds: DataSource, @Optional() @Inject(APP_CONFIG) config?: EnricherConfig) {
+    this.coalesce = config?.ENRICHER_COALESCE_STATEMENTS === 'true';
+  }
+
+  /** The remembered names of `keys`, by `accountId\u0000emailKey`. */
+  async load(keys: NameKey[]): Promise<Map<string, KnownName>> {
+    if (!this.coalesce || keys.length === 0) return this.loadNow(keys);
+    const names = await Promise.all(keys.map((k) => this.loader.load(k)));
+    const out = new Map<string, KnownName>();
+    keys.forEach((k, i) => {
+      const n = names[i];
+      if (n) out.set(`${k.accountId}\u0000${k.emailKey}`, n);
+    });
+    return out;
+  }
+
+  /** Upserts learned names (see `saveNow`); resolves once the statement that carried them committed. */
+  async save(learned: NameWrite[]): Promise<void> {
+    if (!this.coalesce || learned.length === 0) return this.saveNow(learned);
+    await Promise.all(learned.map((l) => this.saver.load(l)));
+  }
+
+  private async loadNow(keys: readonly NameKey[]): Promise<Map<string, KnownName>> {
     const out = new Map<string, KnownName>();
     if (keys.length === 0) return out;
     const rows: { account_id: string; email_key: string; first_name: string | null; last_name: string | null }[] = await this.ds.query(
@@ -24,11 +79,12 @@ export class NamesRepository {
    * row whole: the enrichment lib already carries a compatible remembered last name forward, so a
    * null last name here means "unknown for this first name", and keeping the old one would invent
    * a person ("Samuel Lee" then "Sam" must not become "Sam Lee") — and disagree with what the
-   * batch's in-memory history used.
+   * batch's in-memory history used. The last write of a key wins (one INSERT … ON CONFLICT may
+   * not touch a row twice).
    */
-  async save(learned: { accountId: string; name: LearnedName }[]): Promise<void> {
+  private async saveNow(learned: readonly NameWrite[]): Promise<void> {
     if (learned.length === 0) return;
-    const latest = new Map<string, { accountId: string; name: LearnedName }>();
+    const latest = new Map<string, NameWrite>();
     for (const l of learned) latest.set(`${l.accountId}\u0000${l.name.emailKey}`, l);
     const rows = [...latest.values()].map((l) => ({ account_id: l.accountId, email_key: l.name.emailKey, first_name: l.name.firstName, last_name: l.name.lastName }));
     await this.ds.query(
