@@ -52,7 +52,7 @@ export class DeliveryConfig extends BaseAppConfig {
    * commits, then writes a pending (leased) row for any still unfinished. 0 = always insert the
    * pending row first (one more row write per delivery).
    */
-  @IsInt() @Min(0) @Max(10000) DELIVERY_DIRECT_WAIT_MS = 500;
+  @IsInt() @Min(0) @Max(10000) DELIVERY_DIRECT_WAIT_MS = 0;
 
   /** Rows the scheduler claims per poll. */
   @IsInt() @Min(1) @Max(10000) DELIVERY_CLAIM_BATCH = 500;
