@@ -1,7 +1,7 @@
 import { loadConfig } from '@hookstream/config';
 import { createDataSource, migrateWithLock, type DataSource } from '@hookstream/db';
 import { contactIdFor, type Contact } from '@hookstream/rules';
-import { testDatabaseUrl, uniqueName } from '@hookstream/testing';
+import { countStatements, testDatabaseUrl, uniqueName, type StatementCounter } from '@hookstream/testing';
 import { contactKey, ContactsRepository } from '../src/automation/contacts.repository';
 import { AutomationConfig } from '../src/automation.config';
 
@@ -12,7 +12,7 @@ import { AutomationConfig } from '../src/automation.config';
  */
 describe('contacts statements shared by concurrent batches (real PostgreSQL)', () => {
   let ds: DataSource;
-  let statements = 0;
+  let statements: StatementCounter;
   const acc = uniqueName('acc_coalesce').replace(/-/g, '_');
   const contact = (email: string, firstName: string): Contact => ({
     id: contactIdFor(acc, email), accountId: acc, emailNorm: email, firstName, lastName: null, tags: [], lists: [], fields: {}, createdFromEventId: 'evt_1',
@@ -25,12 +25,7 @@ describe('contacts statements shared by concurrent batches (real PostgreSQL)', (
     ds = createDataSource({ url: testDatabaseUrl(), poolSize: 4, applicationName: 'contacts-coalesce-test' });
     await ds.initialize();
     await migrateWithLock(ds);
-    // Counts the statements the repository sends (the statements themselves run as they are).
-    const query = ds.query.bind(ds);
-    ds.query = ((text: string, params?: unknown[]) => {
-      statements++;
-      return query(text, params);
-    }) as DataSource['query'];
+    statements = countStatements(ds);
   });
   afterAll(async () => {
     await ds.query('DELETE FROM contacts WHERE account_id = $1', [acc]);
@@ -43,23 +38,23 @@ describe('contacts statements shared by concurrent batches (real PostgreSQL)', (
     const bob = contact('bob@example.com', 'Bob');
     expect(await repo.save([{ contact: ann, expectedVersion: null }])).toEqual([]);
 
-    statements = 0;
+    statements.reset();
     const [a, b] = await Promise.all([
       repo.load([{ accountId: acc, emailNorm: 'ann@example.com' }]),
       repo.load([{ accountId: acc, emailNorm: 'bob@example.com' }, { accountId: acc, emailNorm: 'nobody@example.com' }]),
     ]);
-    expect(statements).toBe(1);
+    expect(statements.count).toBe(1);
     expect([...a.contacts.keys()]).toEqual([contactKey(acc, 'ann@example.com')]);
     expect(a.versions.get(contactKey(acc, 'ann@example.com'))).toBe(1);
     expect(b.contacts.size).toBe(0);
 
     // Batch 1 creates Bob; batch 2 writes Ann from a stale version: only batch 2 lost.
-    statements = 0;
+    statements.reset();
     const [lost1, lost2] = await Promise.all([
       repo.save([{ contact: bob, expectedVersion: null }]),
       repo.save([{ contact: { ...ann, firstName: 'Stale' }, expectedVersion: 7 }]),
     ]);
-    expect(statements).toBe(1);
+    expect(statements.count).toBe(1);
     expect(lost1).toEqual([]);
     expect(lost2).toEqual([ann.id]);
     const rows = (await ds.query('SELECT email_norm, first_name, version FROM contacts WHERE account_id = $1 ORDER BY email_norm', [acc])) as unknown[];
@@ -69,12 +64,12 @@ describe('contacts statements shared by concurrent batches (real PostgreSQL)', (
   it('a contact written twice in one turn goes in two statements: the second is compared with what the first left', async () => {
     const repo = new ContactsRepository(ds, config('true'));
     const cy = contact('cy@example.com', 'Cy');
-    statements = 0;
+    statements.reset();
     const [first, second] = await Promise.all([
       repo.save([{ contact: cy, expectedVersion: null }]),
       repo.save([{ contact: { ...cy, firstName: 'Other' }, expectedVersion: null }]),
     ]);
-    expect(statements).toBe(2);
+    expect(statements.count).toBe(2);
     expect(first).toEqual([]);
     expect(second).toEqual([cy.id]);
     expect(await ds.query('SELECT first_name FROM contacts WHERE id = $1', [cy.id])).toEqual([{ first_name: 'Cy' }]);
@@ -82,8 +77,8 @@ describe('contacts statements shared by concurrent batches (real PostgreSQL)', (
 
   it("with AUTOMATION_COALESCE_STATEMENTS=false each batch sends its own statement", async () => {
     const repo = new ContactsRepository(ds, config('false'));
-    statements = 0;
+    statements.reset();
     await Promise.all([repo.load([{ accountId: acc, emailNorm: 'ann@example.com' }]), repo.load([{ accountId: acc, emailNorm: 'bob@example.com' }])]);
-    expect(statements).toBe(2);
+    expect(statements.count).toBe(2);
   });
 });

@@ -4,3 +4,4 @@ export * from './databases';
 export * from './local-kafka';
 export { freePorts, startPrivateKafka, type KafkaInstance } from './test-infra';
 export * from './private-postgres';
+export * from './statement-counter';

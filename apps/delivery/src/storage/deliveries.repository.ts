@@ -72,6 +72,11 @@ interface FirstItem {
 }
 
 /** Items per batched statement, and batched statements in flight per kind (the pool has 10 connections). */
+/** CTE `ins`: the attempt rows of CTE `a` (one per delivery_id and attempt; a replayed record adds nothing). */
+const INSERT_ATTEMPTS_FROM_A = `ins AS (
+         INSERT INTO delivery_attempts (delivery_id, attempt, endpoint_id, outcome, http_status, latency_ms, error, response_headers, response_body, attempted_at)
+         SELECT delivery_id, attempt, endpoint_id, outcome, http_status, latency_ms, error, response_headers, response_body, attempted_at FROM a
+         ON CONFLICT (delivery_id, attempt) DO NOTHING)`;
 const WRITE_BATCH = 500;
 const WRITE_CONCURRENCY = 3;
 
@@ -210,10 +215,7 @@ export class DeliveriesRepository {
            delivery_id text, attempt integer, endpoint_id text, outcome text, http_status integer, latency_ms integer, error text,
            response_headers jsonb, response_body text, attempted_at timestamptz, status text, next_attempt_at timestamptz, lease_token text)
          ORDER BY delivery_id),
-       ins AS (
-         INSERT INTO delivery_attempts (delivery_id, attempt, endpoint_id, outcome, http_status, latency_ms, error, response_headers, response_body, attempted_at)
-         SELECT delivery_id, attempt, endpoint_id, outcome, http_status, latency_ms, error, response_headers, response_body, attempted_at FROM a
-         ON CONFLICT (delivery_id, attempt) DO NOTHING)
+       ${INSERT_ATTEMPTS_FROM_A}
        UPDATE deliveries d SET status = a.status, attempts = a.attempt, next_attempt_at = a.next_attempt_at, last_http_status = a.http_status,
               last_error = a.error, updated_at = now()
          FROM a
@@ -242,10 +244,7 @@ export class DeliveriesRepository {
            response_headers jsonb, response_body text, attempted_at timestamptz, status text, next_attempt_at timestamptz,
            webhook_id text, account_id text, event_id text, event_type text, request jsonb, created_at timestamptz)
          ORDER BY delivery_id),
-       ins AS (
-         INSERT INTO delivery_attempts (delivery_id, attempt, endpoint_id, outcome, http_status, latency_ms, error, response_headers, response_body, attempted_at)
-         SELECT delivery_id, attempt, endpoint_id, outcome, http_status, latency_ms, error, response_headers, response_body, attempted_at FROM a
-         ON CONFLICT (delivery_id, attempt) DO NOTHING)
+       ${INSERT_ATTEMPTS_FROM_A}
        INSERT INTO deliveries AS d (id, webhook_id, account_id, endpoint_id, event_id, event_type, request, status, attempts, next_attempt_at,
                                     last_http_status, last_error, created_at, updated_at)
        SELECT delivery_id, webhook_id, account_id, endpoint_id, event_id, event_type, request, status, attempt, next_attempt_at,
