@@ -43,6 +43,14 @@ export class KafkaClientConfig {
   @IsInt() @Min(0) @Max(200) KAFKA_FETCH_LINGER_MS = 10;
 
   /**
+   * Batch handlers get one call for the batches of all partitions of a topic that one fetch
+   * brought (each partition commits its own offset after that call succeeded; a failed call is
+   * retried per partition): one PostgreSQL statement, produce and commit per fetch instead of per
+   * partition. false = one call per partition's batch.
+   */
+  @IsIn(['true', 'false'], { message: 'KAFKA_MERGE_PARTITIONS must be true or false' }) KAFKA_MERGE_PARTITIONS: 'true' | 'false' = 'true';
+
+  /**
    * How long the broker may hold a fetch of a consumer that follows a topic (the config topic in
    * every app, control-api's live-feed tail) when there is nothing new. Records are returned as
    * soon as they arrive, whatever this is; it only sets how often an idle follower asks (and how

@@ -2,8 +2,9 @@ import { Logger } from '@nestjs/common';
 import type { EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { KafkaJSConnectionError } from 'kafkajs';
 import { DLQ_HEADERS, KafkaBatchTransport, type KafkaBatchTransportOptions } from './kafka-batch.transport';
+import type { KafkaBatchContext } from './kafka-context';
+import type { InboundMessage, OutboundMessage } from './messages';
 import type { EventProducer } from './event-producer';
-import type { OutboundMessage } from './messages';
 import { PermanentMessageError, ProducerUnavailableError } from './errors';
 
 /** The error node-postgres gives when nothing listens on the server's port. */
@@ -459,5 +460,162 @@ describe('KafkaBatchTransport: skipHeader and fetch linger', () => {
     await done;
     expect(t.lingers).toBe(1);
     expect(Date.now() - t0).toBeLessThan(1000);
+  });
+});
+
+describe('KafkaBatchTransport: one handler call for the partitions of a fetch', () => {
+  beforeAll(() => Logger.overrideLogger(false));
+  afterAll(() => Logger.overrideLogger(['log', 'error', 'warn']));
+
+  type Call = { offsets: string[]; partitions: readonly number[]; attempt: number };
+
+  /** A batch of `partition` with these offsets; commits of all batches land in `requests` (one entry per OffsetCommit). */
+  function partitionBatch(partition: number, offsets: number[], requests: { partition: number; offset: string }[][], opts: { stale?: () => boolean; heartbeat?: () => Promise<void> } = {}) {
+    const { p, resolved } = payload('topic.a', offsets.map((o) => message(o, { n: o, p: partition })), { heartbeat: opts.heartbeat });
+    const pp = p as unknown as { batch: { partition: number }; isStale: () => boolean; commitOffsetsIfNecessary: (o: { topics: { topic: string; partitions: { partition: number; offset: string }[] }[] }) => Promise<void> };
+    pp.batch.partition = partition;
+    if (opts.stale) pp.isStale = opts.stale;
+    pp.commitOffsetsIfNecessary = async (o) => {
+      requests.push(o.topics.flatMap((x) => x.partitions));
+    };
+    return { p, resolved };
+  }
+
+  /** The transport with a batch handler recording each call; `fail` decides per call. */
+  function merging(fail: (msgs: InboundMessage[], attempt: number) => Error | undefined, extra: Partial<KafkaBatchTransportOptions> = {}, extras: Record<string, unknown> = { batch: true }) {
+    const calls: Call[] = [];
+    const succeeded: string[] = [];
+    const producer = new FakeProducer();
+    const t = new KafkaBatchTransport({
+      kafka: {} as Kafka, producer, groupId: 'g', maxAttempts: 3, retryBaseMs: 1, retryMaxMs: 2, transientRetryBaseMs: 1, transientRetryMaxMs: 5,
+      heartbeatIntervalMs: 1000, fetchLingerMs: 0, dependenciesHealthy: async () => ({ ok: true, detail: 'ok' }), ...extra,
+    });
+    t.addHandler('topic.a', async (data: unknown, ctx: KafkaBatchContext) => {
+      const msgs = data as InboundMessage[];
+      calls.push({ offsets: msgs.map((m) => `${m.partition}@${m.offset}`), partitions: ctx.getPartitions(), attempt: ctx.getAttempt() });
+      const err = fail(msgs, ctx.getAttempt());
+      if (err) throw err;
+      succeeded.push(...msgs.map((m) => `${m.partition}@${m.offset}`));
+    }, true, extras);
+    return { t, calls, succeeded, producer };
+  }
+
+  it('the batches of three partitions started together are one call, each partition in offset order, each committed after it', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let partitionAsked: unknown;
+    const { t, calls } = merging(() => undefined);
+    t.addHandler('topic.b', async (_d: unknown, ctx: KafkaBatchContext) => {
+      try {
+        ctx.getPartition();
+      } catch (err) {
+        partitionAsked = err;
+      }
+      await gate;
+    }, true, { batch: true });
+    const requests: { partition: number; offset: string }[][] = [];
+    const batches = [[0, [3, 4]], [1, [7]], [2, [1, 2, 3]]] as const;
+    const runs = batches.map(([part, offs]) => partitionBatch(part, [...offs], requests));
+    await Promise.all(runs.map(({ p }) => run(t, p)));
+    expect(calls).toEqual([{ offsets: ['0@3', '0@4', '1@7', '2@1', '2@2', '2@3'], partitions: [0, 1, 2], attempt: 1 }]);
+    expect(requests).toEqual([[{ partition: 0, offset: '5' }, { partition: 1, offset: '8' }, { partition: 2, offset: '4' }]]);
+    expect(runs.map((r) => r.resolved)).toEqual([['4'], ['7'], ['3']]);
+    expect(t.merges).toEqual({ calls: 1, partitions: 3, failed: 0 });
+
+    // Nothing is committed while the merged call runs; a merged call has no single partition to name.
+    const held: { partition: number; offset: string }[][] = [];
+    const pending = [0, 1].map((part) => {
+      const { p } = partitionBatch(part, [10], held);
+      (p as unknown as { batch: { topic: string } }).batch.topic = 'topic.b';
+      return run(t, p);
+    });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(held).toEqual([]);
+    release();
+    await Promise.all(pending);
+    expect((partitionAsked as Error).message).toMatch(/holds the messages of partitions 0, 1: read each message's partition \(InboundMessage\.partition\), or declare the handler with \{ mergePartitions: false \}/);
+    expect(held.flat()).toEqual([{ partition: 0, offset: '11' }, { partition: 1, offset: '11' }]);
+  });
+
+  it('a poison message in a merged call: the other partitions are handled again alone (once each), only the poison goes to the DLQ, all commit', async () => {
+    const { t, calls, succeeded, producer } = merging((msgs) =>
+      msgs.some((m) => (m.value as { n: number; p: number }).p === 1 && (m.value as { n: number }).n === 8) ? new PermanentMessageError('invalid raw event') : undefined,
+    );
+    const requests: { partition: number; offset: string }[][] = [];
+    const runs = [partitionBatch(0, [1, 2], requests), partitionBatch(1, [7, 8, 9], requests), partitionBatch(2, [5], requests)];
+    await Promise.all(runs.map(({ p }) => run(t, p)));
+    expect(calls[0]).toEqual({ offsets: ['0@1', '0@2', '1@7', '1@8', '1@9', '2@5'], partitions: [0, 1, 2], attempt: 1 });
+    expect(succeeded.sort()).toEqual(['0@1', '0@2', '1@7', '1@9', '2@5']);
+    // the poison's partition: its chunk alone (permanent: no retries), then one message at a time
+    expect(calls.filter((c) => c.partitions.length === 1 && c.partitions[0] === 1).map((c) => c.offsets)).toEqual([['1@7', '1@8', '1@9'], ['1@7'], ['1@8'], ['1@9']]);
+    expect(producer.sent.map((s) => [s.topic, s.messages[0].headers?.[DLQ_HEADERS.offset], s.messages[0].headers?.[DLQ_HEADERS.partition]])).toEqual([['topic.a.dlq', '8', '1']]);
+    const last = new Map(requests.flat().map((r) => [r.partition, r.offset]));
+    expect(Object.fromEntries(last)).toEqual({ 0: '3', 1: '10', 2: '6' });
+    expect(t.merges.failed).toBe(1);
+  });
+
+  it('a transient failure of the merged call holds each partition on its own until it passes; nothing is dead-lettered', async () => {
+    let down = 3;
+    const { t, calls, succeeded, producer } = merging(() => (down-- > 0 ? refused() : undefined));
+    const requests: { partition: number; offset: string }[][] = [];
+    const runs = [partitionBatch(0, [1], requests), partitionBatch(1, [1], requests)];
+    await Promise.all(runs.map(({ p }) => run(t, p)));
+    expect(calls[0].partitions).toEqual([0, 1]);
+    expect(calls.slice(1).every((c) => c.partitions.length === 1)).toBe(true);
+    expect(succeeded.sort()).toEqual(['0@1', '1@1']);
+    expect(producer.sent).toEqual([]);
+    expect(requests.flat().map((r) => `${r.partition}:${r.offset}`).sort()).toEqual(['0:2', '1:2']);
+  });
+
+  it('a partition found stale after the merged call commits nothing; the others commit', async () => {
+    const { t } = merging(() => undefined);
+    const requests: { partition: number; offset: string }[][] = [];
+    let stale = false;
+    t.addHandler('topic.c', async () => {
+      stale = true;
+    }, true, { batch: true });
+    const runs = [partitionBatch(0, [1], requests), partitionBatch(1, [1], requests, { stale: () => stale })];
+    for (const r of runs) (r.p as unknown as { batch: { topic: string } }).batch.topic = 'topic.c';
+    await Promise.all(runs.map(({ p }) => run(t, p)));
+    expect(requests.flat()).toEqual([{ partition: 0, offset: '2' }]);
+    expect(runs[1].resolved).toEqual([]);
+  });
+
+  it('a partition no longer in this member\'s assignment commits nothing', async () => {
+    const { t } = merging(() => undefined);
+    (t as unknown as { assignment: Map<string, number[]> }).assignment = new Map([['topic.a', [0]]]);
+    const requests: { partition: number; offset: string }[][] = [];
+    const runs = [partitionBatch(0, [1], requests), partitionBatch(3, [1], requests)];
+    await Promise.all(runs.map(({ p }) => run(t, p)));
+    expect(requests.flat()).toEqual([{ partition: 0, offset: '2' }]);
+  });
+
+  it('heartbeats go on while a merged call runs', async () => {
+    let beats = 0;
+    const heartbeat = async () => {
+      beats++;
+    };
+    const { t } = merging(() => undefined, { heartbeatIntervalMs: 10 });
+    t.addHandler('topic.d', () => new Promise((r) => setTimeout(r, 120)), true, { batch: true });
+    const requests: { partition: number; offset: string }[][] = [];
+    const runs = [partitionBatch(0, [1], requests, { heartbeat }), partitionBatch(1, [1], requests, { heartbeat })];
+    for (const r of runs) (r.p as unknown as { batch: { topic: string } }).batch.topic = 'topic.d';
+    await Promise.all(runs.map(({ p }) => run(t, p)));
+    expect(beats).toBeGreaterThanOrEqual(10);
+    expect(t.merges.calls).toBe(1);
+  });
+
+  it('bounded by maxBatchSize; not merged for a handler with { mergePartitions: false } or with the option off', async () => {
+    const requests: { partition: number; offset: string }[][] = [];
+    const bounded = merging(() => undefined, { maxBatchSize: 4 });
+    await Promise.all([partitionBatch(0, [1, 2, 3], requests), partitionBatch(1, [1], requests), partitionBatch(2, [1, 2], requests)].map(({ p }) => run(bounded.t, p)));
+    expect(bounded.calls.map((c) => c.offsets)).toEqual([['0@1', '0@2', '0@3', '1@1'], ['2@1', '2@2']]);
+    expect(bounded.calls.map((c) => c.partitions)).toEqual([[0, 1], [2]]);
+
+    for (const m of [merging(() => undefined, {}, { batch: true, mergePartitions: false }), merging(() => undefined, { mergePartitions: false })]) {
+      await Promise.all([partitionBatch(0, [1], requests), partitionBatch(1, [1], requests)].map(({ p }) => run(m.t, p)));
+      expect(m.calls.map((c) => c.partitions)).toEqual([[0], [1]]);
+      expect(m.t.merges.calls).toBe(0);
+    }
   });
 });

@@ -11,6 +11,7 @@ import { fetchTuning } from './kafka-connection';
 import { KafkaBatchContext } from './kafka-context';
 import { endConsumerSpans, inConsumerSpan, kafkaTracingEnabled, startConsumerSpans } from './kafka-tracing';
 import { decodeEnvelope, headersToStrings, RawJson, type InboundMessage } from './messages';
+import { PartitionMerger } from './partition-merger';
 import { isReplayForAnotherGroup } from './replay';
 import { SupervisedConsumer } from './supervised-consumer';
 
@@ -47,6 +48,14 @@ export interface KafkaBatchTransportOptions {
   fetchLingerMs?: number;
   /** Batches of at least this many records never linger (default 100). */
   fetchLingerBelow?: number;
+  /**
+   * Batch handlers receive one call for the chunks of all partitions of a topic that start within
+   * one event-loop turn (kafkajs starts the partitions of a fetch together), up to `maxBatchSize`
+   * messages; each partition commits after that call succeeded, and a failed call is handled again
+   * per partition. Default: the client's `KAFKA_MERGE_PARTITIONS` (`fetchTuning`). A handler can
+   * opt out with `{ mergePartitions: false }`.
+   */
+  mergePartitions?: boolean;
   /** Metrics hooks (lag, batch size and duration, errors, redeliveries, DLQ writes). */
   observer?: ConsumerObserver;
   /**
@@ -86,6 +95,20 @@ export interface KafkaHandlerExtras {
    * automation`). Decided on the raw header bytes, before the value is parsed.
    */
   skipHeader?: { name: string; value: string; counted?: (records: number) => void };
+  /**
+   * false: every call holds one partition's messages (`ctx.getPartition()` answers). Default true:
+   * a call may hold the messages of several partitions of the topic, each in offset order.
+   */
+  mergePartitions?: boolean;
+}
+
+/** A handler and its extras, looked up once per topic. */
+interface Route {
+  handler: Handler;
+  batch: boolean;
+  merge: boolean;
+  extras?: KafkaHandlerExtras;
+  skip?: (m: KafkaMessage) => boolean;
 }
 
 type Handler = (data: unknown, ctx: KafkaBatchContext) => Promise<unknown>;
@@ -145,6 +168,11 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
   private assignment = new Map<string, number[]>();
   /** Offset commits of concurrently handled partitions, sent together. */
   readonly commits = new CommitCoalescer();
+  /** Merged handler calls, per consumer (the partitions of one consumer's fetches). */
+  private readonly mergers = new WeakMap<object, PartitionMerger<InboundMessage>>();
+  private readonly routes = new Map<string, Route>();
+  /** Calls that held two or more partitions, and their partitions (for tests and benchmarks). */
+  readonly merges = { calls: 0, partitions: 0, failed: 0 };
   /** Records committed past unread (replays for another group, `skipHeader` matches). */
   skipped = 0;
   /** Batches after which the transport lingered before the next fetch (for tests). */
@@ -172,6 +200,7 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
       transientRetryMaxMs: 5000,
       fetchLingerMs: fetchTuning(options.kafka).lingerMs,
       fetchLingerBelow: 100,
+      mergePartitions: fetchTuning(options.kafka).mergePartitions,
       ...options,
     };
   }
@@ -334,11 +363,9 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
 
   private async onBatch(payload: EachBatchPayload, consumer: Consumer): Promise<void> {
     const { batch, heartbeat, resolveOffset, commitOffsetsIfNecessary, isRunning, isStale } = payload;
-    const handler = this.getHandlerByPattern(batch.topic) as Handler | null;
-    if (!handler) throw new Error(`no handler for topic ${batch.topic}`);
-    const extras = (handler as { extras?: KafkaHandlerExtras }).extras;
-    const batchMode = extras?.batch === true;
-    const skip = extras?.skipHeader ? headerIs(extras.skipHeader.name, Buffer.from(extras.skipHeader.value)) : undefined;
+    const route = this.route(batch.topic);
+    const { handler, batch: batchMode, extras, skip } = route;
+    const merger = route.merge ? this.merger(consumer) : undefined;
     const scope: BatchScope = {
       topic: batch.topic,
       partition: batch.partition,
@@ -373,8 +400,10 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
         }
         if (mine.length === 0) {
           // nothing of ours in this chunk
-        } else if (batchMode) await this.runBatch(handler, scope, mine);
+        } else if (batchMode) await this.runBatch(handler, scope, mine, merger);
         else await this.runOne(handler, scope, mine[0]);
+        // Handled; a partition this member no longer owns (revoked, or sought elsewhere meanwhile) commits nothing.
+        if (isStale() || !this.owns(scope)) throw new BatchAbandoned(`${scope.topic}[${scope.partition}] no longer assigned to this member`);
         const last = chunk[chunk.length - 1].offset;
         resolveOffset(last);
         // Through the batch payload, not consumer.commitOffsets(): kafkajs silently drops the latter
@@ -430,13 +459,47 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
       return;
     }
     await this.withRetries(
-      (attempt) => this.invoke(handler, decoded, new KafkaBatchContext([topic, partition, attempt, heartbeat])),
+      (attempt) => this.invoke(handler, decoded, new KafkaBatchContext([topic, [partition], attempt, heartbeat])),
       async (err, attempts) => this.deadLetter(scope, m, err, attempts),
       scope,
     );
   }
 
-  private async runBatch(handler: Handler, scope: BatchScope, msgs: KafkaMessage[]): Promise<void> {
+  /** The handler of `topic` and its extras (Nest's pattern lookup parses the pattern on every call). */
+  private route(topic: string): Route {
+    let r = this.routes.get(topic);
+    if (r) return r;
+    const handler = this.getHandlerByPattern(topic) as Handler | null;
+    if (!handler) throw new Error(`no handler for topic ${topic}`);
+    const extras = (handler as { extras?: KafkaHandlerExtras }).extras;
+    const batch = extras?.batch === true;
+    r = {
+      handler,
+      batch,
+      merge: batch && this.opts.mergePartitions && extras?.mergePartitions !== false,
+      extras,
+      skip: extras?.skipHeader ? headerIs(extras.skipHeader.name, Buffer.from(extras.skipHeader.value)) : undefined,
+    };
+    this.routes.set(topic, r);
+    return r;
+  }
+
+  private merger(consumer: object): PartitionMerger<InboundMessage> {
+    let m = this.mergers.get(consumer);
+    if (!m) {
+      m = new PartitionMerger<InboundMessage>(this.opts.maxBatchSize);
+      this.mergers.set(consumer, m);
+    }
+    return m;
+  }
+
+  /** Whether this member still holds the partition (as of its last group join; unknown before one counts as held). */
+  private owns(scope: BatchScope): boolean {
+    if (this.assignment.size === 0) return true;
+    return this.assignment.get(scope.topic)?.includes(scope.partition) === true;
+  }
+
+  private async runBatch(handler: Handler, scope: BatchScope, msgs: KafkaMessage[], merger?: PartitionMerger<InboundMessage>): Promise<void> {
     const { topic, partition, heartbeat } = scope;
     const decoded: InboundMessage[] = [];
     const decodedRaw: KafkaMessage[] = [];
@@ -449,9 +512,28 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
       }
     }
     if (decoded.length === 0) return;
+    if (merger) {
+      // Attempt 1, shared with the other partitions of this fetch; any failure is handled per partition below.
+      const outcome = await merger.submit(topic, partition, decoded, async (items, partitions) => {
+        this.merges.calls++;
+        this.merges.partitions += partitions.length;
+        try {
+          await this.invoke(handler, items, new KafkaBatchContext([topic, partitions, 1, heartbeat]));
+        } catch (err) {
+          this.merges.failed++;
+          this.logger.warn(`a call of ${topic} partitions ${partitions.join(', ')} (${items.length} messages) failed (${errorMessage(err)}); each partition handles its messages again on its own`);
+          throw err;
+        }
+      });
+      if (outcome.kind === 'handled') return;
+      if (outcome.kind === 'failed') {
+        this.opts.observer?.redelivered(topic, decoded.length);
+        if (!scope.active()) throw new BatchAbandoned('consumer stopping or partition revoked');
+      }
+    }
     let failure: { err: unknown; attempts: number } | undefined;
     await this.withRetries(
-      (attempt) => this.invoke(handler, decoded, new KafkaBatchContext([topic, partition, attempt, heartbeat])),
+      (attempt) => this.invoke(handler, decoded, new KafkaBatchContext([topic, [partition], attempt, heartbeat])),
       async (err, attempts) => {
         failure = { err, attempts };
       },
@@ -467,7 +549,7 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
     for (let i = 0; i < decoded.length; i++) {
       const one = [decoded[i]];
       await this.withRetries(
-        (attempt) => this.invoke(handler, one, new KafkaBatchContext([topic, partition, attempt, heartbeat])),
+        (attempt) => this.invoke(handler, one, new KafkaBatchContext([topic, [partition], attempt, heartbeat])),
         async (err, attempts) => this.deadLetter(scope, decodedRaw[i], err, attempts),
         scope,
       );
@@ -478,7 +560,7 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
     const obs = this.opts.observer;
     if (obs && ctx.getAttempt() > 1) obs.redelivered(ctx.getTopic(), Array.isArray(data) ? data.length : 1);
     // One consumer span per message and attempt when tracing is on (see kafka-tracing.ts).
-    const spans = kafkaTracingEnabled() ? startConsumerSpans(ctx.getTopic(), ctx.getPartition(), (Array.isArray(data) ? data : [data]) as InboundMessage[]) : undefined;
+    const spans = kafkaTracingEnabled() ? startConsumerSpans(ctx.getTopic(), (Array.isArray(data) ? data : [data]) as InboundMessage[]) : undefined;
     try {
       const result = await inConsumerSpan(spans, async () => handler(data, ctx));
       if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });

@@ -64,15 +64,17 @@ export function createKafkaClient(opts: KafkaConnectionOptions): Kafka {
   return kafka;
 }
 
-/** How the consumers built from a client fetch (from `KAFKA_FETCH_LINGER_MS`, `KAFKA_FOLLOWER_MAX_WAIT_MS`). */
+/** How the consumers built from a client fetch (from `KAFKA_FETCH_LINGER_MS`, `KAFKA_FOLLOWER_MAX_WAIT_MS`, `KAFKA_MERGE_PARTITIONS`). */
 export interface FetchTuning {
   /** Pause of a group transport before its next fetch after a small batch (0: none). */
   lingerMs: number;
   /** `maxWaitTimeInMs` of the follower consumers (config topic, live-feed tail). */
   followerMaxWaitMs: number;
+  /** Group transports hand batch handlers one call for the batches of all partitions of a topic started together. */
+  mergePartitions: boolean;
 }
 
-export const DEFAULT_FETCH_TUNING: Readonly<FetchTuning> = Object.freeze({ lingerMs: 10, followerMaxWaitMs: 500 });
+export const DEFAULT_FETCH_TUNING: Readonly<FetchTuning> = Object.freeze({ lingerMs: 10, followerMaxWaitMs: 500, mergePartitions: true });
 
 const tunings = new WeakMap<Kafka, FetchTuning>();
 
@@ -86,7 +88,7 @@ export function kafkaConnectionOptions(cfg: KafkaClientConfig, clientId: string)
   return {
     brokers: parseBrokers(cfg.KAFKA_BROKERS), clientId, ...kafkaClientSecurity(cfg),
     requestTimeoutMs: cfg.KAFKA_REQUEST_TIMEOUT_MS, connectionTimeoutMs: cfg.KAFKA_CONNECTION_TIMEOUT_MS,
-    fetch: { lingerMs: cfg.KAFKA_FETCH_LINGER_MS, followerMaxWaitMs: cfg.KAFKA_FOLLOWER_MAX_WAIT_MS },
+    fetch: { lingerMs: cfg.KAFKA_FETCH_LINGER_MS, followerMaxWaitMs: cfg.KAFKA_FOLLOWER_MAX_WAIT_MS, mergePartitions: cfg.KAFKA_MERGE_PARTITIONS === 'true' },
   };
 }
 

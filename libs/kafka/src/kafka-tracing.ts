@@ -37,7 +37,7 @@ export function traceparentOf(sc: SpanContext): string {
 }
 
 /** One consumer span per message, each a child of its record's `traceparent`; undefined when off. */
-export function startConsumerSpans(topic: string, partition: number, msgs: InboundMessage[]): Span[] | undefined {
+export function startConsumerSpans(topic: string, msgs: InboundMessage[]): Span[] | undefined {
   if (!enabled) return undefined;
   return msgs.map((m) => {
     const parent = propagation.extract(ROOT_CONTEXT, m.headers);
@@ -49,7 +49,7 @@ export function startConsumerSpans(topic: string, partition: number, msgs: Inbou
           'messaging.system': 'kafka',
           'messaging.operation.type': 'process',
           'messaging.destination.name': topic,
-          'messaging.destination.partition.id': String(partition),
+          'messaging.destination.partition.id': String(m.partition),
           'messaging.kafka.offset': Number(m.offset),
           ...(m.envelope ? { 'messaging.message.id': m.envelope.id } : {}),
         },
