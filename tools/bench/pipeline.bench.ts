@@ -281,7 +281,7 @@ async function scrape(url: string): Promise<Sample> {
         out.set(key, (out.get(key) ?? 0) + Number(r[3]));
         continue;
       }
-      const m = /^(hookstream_consumer_(?:lag|batch_size_count|batch_size_sum|batch_duration_seconds_sum|messages_total))\{[^}]*topic="([^"]+)"[^}]*\} ([0-9.e+-]+)$/.exec(line);
+      const m = /^(hookstream_consumer_(?:lag|batch_size_count|batch_size_sum|batch_duration_seconds_sum|messages_total|handler_calls_total|handler_call_partitions_total))\{[^}]*topic="([^"]+)"[^}]*\} ([0-9.e+-]+)$/.exec(line);
       if (!m) continue;
       const key = `${m[1]}|${(m[2] as string).replace(/^hookstream\.|\.v1$/g, '')}`;
       out.set(key, (out.get(key) ?? 0) + Number(m[3]));
@@ -292,7 +292,8 @@ async function scrape(url: string): Promise<Sample> {
   return out;
 }
 
-interface StageFigures { messages: number; batches: number; meanBatch: number; meanBatchMs: number; busyPercent: number; maxLag: number }
+/** batches: kafkajs batches (one per partition of a fetch); calls: handler calls (a merged call holds several partitions' batches). */
+interface StageFigures { messages: number; batches: number; meanBatch: number; meanBatchMs: number; busyPercent: number; maxLag: number; calls: number; partitionsPerCall: number }
 
 /** Samples every app's consumer metrics until stopped; the figures are the differences over the run. */
 class StageMonitor {
@@ -351,6 +352,8 @@ class StageMonitor {
           // Batch time summed over partitions handled side by side, so it can pass 100 %.
           busyPercent: round2((busy / seconds) * 100),
           maxLag: this.maxLag.get(`${app} ${topic}`) ?? 0,
+          calls: d('hookstream_consumer_handler_calls_total', topic),
+          partitionsPerCall: round2(d('hookstream_consumer_handler_call_partitions_total', topic) / Math.max(1, d('hookstream_consumer_handler_calls_total', topic))),
         };
       }
     }
@@ -499,7 +502,7 @@ async function main(): Promise<void> {
       if (fanout === 1) biggest = PROFILE_APP ?? APPS.reduce((a, b) => ((cap.used.cpuSeconds[b] ?? 0) > (cap.used.cpuSeconds[a] ?? 0) ? b : a));
       say(`fan-out ${fanout}: ${round2(capacity)} events/s (${round2(capacity * fanout)} deliveries/s), ${round2((totalCpu * 1000) / cap.sent.accepted)} ms CPU per event`);
       say(`  broker CPU ${perProcess['kafka broker']?.cpuMsPerEvent} ms/event; Kafka requests per event: ${cap.requests.total} (${Object.entries(cap.requests.byApi).map(([k, v]) => `${k} ${v}`).join(', ')})`);
-      for (const [stage, f] of Object.entries(cap.stages)) say(`  ${stage}: ${f.batches} batches of ${f.meanBatch}, ${f.meanBatchMs} ms each, busy ${f.busyPercent} %, max lag ${f.maxLag}`);
+      for (const [stage, f] of Object.entries(cap.stages)) say(`  ${stage}: ${f.batches} batches of ${f.meanBatch}, ${f.meanBatchMs} ms each, busy ${f.busyPercent} %, max lag ${f.maxLag}; ${f.calls} handler calls (${f.partitionsPerCall} partitions each)`);
       say(`  cores: ${Object.entries(perProcess).map(([k, v]) => `${k} ${v.cores}`).join(', ')}`);
       if (cap.pg) say(`  PostgreSQL: ${cap.pg.commitsPerEvent} commits/event, ${cap.pg.statementsPerEvent ?? '?'} statements/event${cap.pg.statements ? '' : ' (pg_stat_statements not available)'}`);
 
@@ -583,8 +586,8 @@ function markdown(doc: { machine: ReturnType<typeof machineInfo>; quiet: { busyP
     for (const [p, c] of Object.entries(r.cpu.perProcess)) lines.push(`| ${p} | ${c.cpuMsPerEvent} | ${c.sharePercent ?? '–'} % |`);
     const st = (v as { stages?: Record<string, StageFigures> }).stages;
     if (st && Object.keys(st).length > 0) {
-      lines.push('', '| consumer ← topic (capacity run) | batches | mean batch | mean ms / batch | busy | max lag |', '|---|---|---|---|---|---|');
-      for (const [k, f] of Object.entries(st)) lines.push(`| ${k} | ${f.batches} | ${f.meanBatch} | ${f.meanBatchMs} | ${f.busyPercent} % | ${f.maxLag} |`);
+      lines.push('', '| consumer ← topic (capacity run) | batches | mean batch | mean ms / batch | busy | max lag | handler calls | partitions / call |', '|---|---|---|---|---|---|---|---|');
+      for (const [k, f] of Object.entries(st)) lines.push(`| ${k} | ${f.batches} | ${f.meanBatch} | ${f.meanBatchMs} | ${f.busyPercent} % | ${f.maxLag} | ${f.calls} | ${f.partitionsPerCall} |`);
     }
     const pg = (v as { postgresql?: PgFigures | null }).postgresql;
     if (pg) lines.push('', ...pgMarkdown(pg));

@@ -10,6 +10,11 @@ export interface ConsumerObserver {
   committed(topic: string, partition: number, handled: number, lag: number): void;
   /** The fetched batch is done (or left for a rebalance / shutdown). */
   batchFinished(topic: string, partition: number, seconds: number): void;
+  /**
+   * A handler is called (every attempt) with `messages` messages of `partitions` partitions (more than
+   * one for a call merging the partitions of a fetch). Optional: older observers need not count it.
+   */
+  handlerCalled?(topic: string, messages: number, partitions: number): void;
   /** A handler call threw (each attempt counts). */
   handlerFailed(topic: string): void;
   /** Messages handed to the handler again: a retry, or a failed batch replayed one message at a time. */

@@ -559,6 +559,7 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
   private async invoke(handler: Handler, data: unknown, ctx: KafkaBatchContext): Promise<void> {
     const obs = this.opts.observer;
     if (obs && ctx.getAttempt() > 1) obs.redelivered(ctx.getTopic(), Array.isArray(data) ? data.length : 1);
+    obs?.handlerCalled?.(ctx.getTopic(), Array.isArray(data) ? data.length : 1, ctx.getPartitions().length);
     // One consumer span per message and attempt when tracing is on (see kafka-tracing.ts).
     const spans = kafkaTracingEnabled() ? startConsumerSpans(ctx.getTopic(), (Array.isArray(data) ? data : [data]) as InboundMessage[]) : undefined;
     try {

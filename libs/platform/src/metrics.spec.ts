@@ -19,7 +19,7 @@ describe('metrics', () => {
     expect(() => gauge({ name: 'hookstream_test_kind', help: 'x' })).toThrow(/already registered as a Counter/);
   });
 
-  it('turns transport reports into lag, message, batch, error, redelivery and DLQ series', async () => {
+  it('turns transport reports into lag, message, batch, handler call, error, redelivery and DLQ series', async () => {
     const m = new ConsumerMetrics('g1');
     m.batchStarted('t1', 3, 10, 42);
     expect(await sample('hookstream_consumer_lag', { group: 'g1', topic: 't1', partition: '3' })).toBe(42);
@@ -30,11 +30,15 @@ describe('metrics', () => {
     m.handlerFailed('t1');
     m.redelivered('t1', 5);
     m.deadLettered('t1');
+    m.handlerCalled('t1', 10, 1);
+    m.handlerCalled('t1', 30, 4);
     expect(await sample('hookstream_consumer_lag', { group: 'g1', topic: 't1', partition: '3' })).toBe(0);
     expect(await sample('hookstream_consumer_messages_total', { group: 'g1', topic: 't1' })).toBe(42);
     expect(await sample('hookstream_consumer_handler_errors_total', { group: 'g1', topic: 't1' })).toBe(2);
     expect(await sample('hookstream_consumer_redeliveries_total', { group: 'g1', topic: 't1' })).toBe(5);
     expect(await sample('hookstream_consumer_dlq_messages_total', { group: 'g1', topic: 't1' })).toBe(1);
+    expect(await sample('hookstream_consumer_handler_calls_total', { group: 'g1', topic: 't1' })).toBe(2);
+    expect(await sample('hookstream_consumer_handler_call_partitions_total', { group: 'g1', topic: 't1' })).toBe(5);
     const text = await metricsRegistry.metrics();
     expect(text).toContain('hookstream_consumer_batch_size_count{group="g1",topic="t1"} 1');
     expect(text).toContain('hookstream_consumer_batch_duration_seconds_sum{group="g1",topic="t1"} 0.2');

@@ -83,6 +83,16 @@ const consumerMetrics = () => ({
     labelNames: ['group', 'topic'],
     buckets: LATENCY_BUCKETS,
   }),
+  calls: counter<'group' | 'topic'>({
+    name: 'hookstream_consumer_handler_calls_total',
+    help: 'Handler calls (every attempt); a batch handler call may hold the messages of several partitions',
+    labelNames: ['group', 'topic'],
+  }),
+  callPartitions: counter<'group' | 'topic'>({
+    name: 'hookstream_consumer_handler_call_partitions_total',
+    help: 'Partitions whose messages the handler calls held, summed over calls (divided by the calls: partitions per call)',
+    labelNames: ['group', 'topic'],
+  }),
   errors: counter<'group' | 'topic'>({ name: 'hookstream_consumer_handler_errors_total', help: 'Handler calls that threw (every attempt)', labelNames: ['group', 'topic'] }),
   redeliveries: counter<'group' | 'topic'>({
     name: 'hookstream_consumer_redeliveries_total',
@@ -94,6 +104,8 @@ const consumerMetrics = () => ({
 
 interface TopicChildren {
   messages: Counter.Internal;
+  calls: Counter.Internal;
+  callPartitions: Counter.Internal;
   batchSize: Histogram.Internal<string>;
   batchDuration: Histogram.Internal<string>;
 }
@@ -112,6 +124,8 @@ export class ConsumerMetrics implements ConsumerObserver {
       const labels = { group: this.group, topic };
       t = {
         messages: this.m.messages.labels(labels),
+        calls: this.m.calls.labels(labels),
+        callPartitions: this.m.callPartitions.labels(labels),
         batchSize: this.m.batchSize.labels(labels),
         batchDuration: this.m.batchDuration.labels(labels),
       };
@@ -142,6 +156,12 @@ export class ConsumerMetrics implements ConsumerObserver {
 
   batchFinished(topic: string, _partition: number, seconds: number): void {
     this.topic(topic).batchDuration.observe(seconds);
+  }
+
+  handlerCalled(topic: string, _messages: number, partitions: number): void {
+    const t = this.topic(topic);
+    t.calls.inc();
+    t.callPartitions.inc(partitions);
   }
 
   handlerFailed(topic: string): void {
