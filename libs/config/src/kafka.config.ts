@@ -51,13 +51,6 @@ export class KafkaClientConfig {
   @IsIn(['true', 'false'], { message: 'KAFKA_MERGE_PARTITIONS must be true or false' }) KAFKA_MERGE_PARTITIONS: 'true' | 'false' = 'true';
 
   /**
-   * Batches (partitions) a group transport's consumer works on at once. 0 = automatic: with
-   * KAFKA_MERGE_PARTITIONS every batch of a fetch starts together (64), so the batches of each topic
-   * merge into one call (at most one call per topic at a time); without it, 6.
-   */
-  @IsInt() @Min(0) @Max(1024) KAFKA_PARTITIONS_CONCURRENCY = 0;
-
-  /**
    * How long the broker may hold a fetch of a consumer that follows a topic (the config topic in
    * every app, control-api's live-feed tail) when there is nothing new. Records are returned as
    * soon as they arrive, whatever this is; it only sets how often an idle follower asks (and how

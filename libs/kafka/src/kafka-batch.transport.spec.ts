@@ -619,14 +619,3 @@ describe('KafkaBatchTransport: one handler call for the partitions of a fetch', 
     }
   });
 });
-
-describe('KafkaBatchTransport: partitions worked on at once', () => {
-  const concurrency = (extra: Partial<KafkaBatchTransportOptions>) =>
-    (new KafkaBatchTransport({ kafka: {} as Kafka, producer: new FakeProducer(), groupId: 'g', ...extra }) as unknown as { opts: { partitionsConsumedConcurrently: number } }).opts.partitionsConsumedConcurrently;
-
-  it('every batch of a fetch at once when partitions merge (so each topic is one call), 6 otherwise, or as set', () => {
-    expect(concurrency({})).toBe(64);
-    expect(concurrency({ mergePartitions: false })).toBe(6);
-    expect(concurrency({ partitionsConsumedConcurrently: 3 })).toBe(3);
-  });
-});

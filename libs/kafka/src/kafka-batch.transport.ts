@@ -24,11 +24,6 @@ export interface KafkaBatchTransportOptions {
   maxAttempts?: number;
   retryBaseMs?: number;
   retryMaxMs?: number;
-  /**
-   * Batches (one per partition of a fetch) worked on at once. Default: the client's
-   * `KAFKA_PARTITIONS_CONCURRENCY`; when that is 0, 64 with `mergePartitions` (every batch of a fetch
-   * starts together, so each topic's batches merge into one call) and 6 without.
-   */
   partitionsConsumedConcurrently?: number;
   /** Handlers declared with `{ batch: true }` receive at most this many messages per call. */
   maxBatchSize?: number;
@@ -135,13 +130,6 @@ class BatchAbandoned extends Error {
   override readonly name = 'BatchAbandoned';
 }
 
-/**
- * Batches worked on at once when partitions merge: more than a process is ever assigned in this
- * project (6 partitions per topic, up to 5 topics per group), so every batch of a fetch starts in the
- * same turn and each topic's batches become one handler call.
- */
-const MERGED_CONCURRENCY = 64;
-
 /** Heartbeat answers that mean this member no longer owns its partitions as they were. */
 const GROUP_CHANGED = new Set(['REBALANCE_IN_PROGRESS', 'NOT_COORDINATOR_FOR_GROUP', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'FENCED_INSTANCE_ID']);
 
@@ -196,13 +184,11 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
 
   constructor(options: KafkaBatchTransportOptions) {
     super();
-    const tuning = fetchTuning(options.kafka);
-    const merge = options.mergePartitions ?? tuning.mergePartitions;
     this.opts = {
       maxAttempts: 3,
       retryBaseMs: 100,
       retryMaxMs: 2000,
-      partitionsConsumedConcurrently: tuning.partitionsConcurrency > 0 ? tuning.partitionsConcurrency : merge ? MERGED_CONCURRENCY : 6,
+      partitionsConsumedConcurrently: 6,
       maxBatchSize: 500,
       sessionTimeoutMs: 30000,
       heartbeatIntervalMs: 3000,
@@ -212,9 +198,9 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
       lagSampleIntervalMs: 10_000,
       transientRetryBaseMs: 250,
       transientRetryMaxMs: 5000,
-      fetchLingerMs: tuning.lingerMs,
+      fetchLingerMs: fetchTuning(options.kafka).lingerMs,
       fetchLingerBelow: 100,
-      mergePartitions: merge,
+      mergePartitions: fetchTuning(options.kafka).mergePartitions,
       ...options,
     };
   }

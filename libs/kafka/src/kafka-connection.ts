@@ -72,11 +72,9 @@ export interface FetchTuning {
   followerMaxWaitMs: number;
   /** Group transports hand batch handlers one call for the batches of all partitions of a topic started together. */
   mergePartitions: boolean;
-  /** `partitionsConsumedConcurrently` of group transports; 0 = automatic (64 with `mergePartitions`, else 6). */
-  partitionsConcurrency: number;
 }
 
-export const DEFAULT_FETCH_TUNING: Readonly<FetchTuning> = Object.freeze({ lingerMs: 10, followerMaxWaitMs: 500, mergePartitions: true, partitionsConcurrency: 0 });
+export const DEFAULT_FETCH_TUNING: Readonly<FetchTuning> = Object.freeze({ lingerMs: 10, followerMaxWaitMs: 500, mergePartitions: true });
 
 const tunings = new WeakMap<Kafka, FetchTuning>();
 
@@ -90,7 +88,7 @@ export function kafkaConnectionOptions(cfg: KafkaClientConfig, clientId: string)
   return {
     brokers: parseBrokers(cfg.KAFKA_BROKERS), clientId, ...kafkaClientSecurity(cfg),
     requestTimeoutMs: cfg.KAFKA_REQUEST_TIMEOUT_MS, connectionTimeoutMs: cfg.KAFKA_CONNECTION_TIMEOUT_MS,
-    fetch: { lingerMs: cfg.KAFKA_FETCH_LINGER_MS, followerMaxWaitMs: cfg.KAFKA_FOLLOWER_MAX_WAIT_MS, mergePartitions: cfg.KAFKA_MERGE_PARTITIONS === 'true', partitionsConcurrency: cfg.KAFKA_PARTITIONS_CONCURRENCY },
+    fetch: { lingerMs: cfg.KAFKA_FETCH_LINGER_MS, followerMaxWaitMs: cfg.KAFKA_FOLLOWER_MAX_WAIT_MS, mergePartitions: cfg.KAFKA_MERGE_PARTITIONS === 'true' },
   };
 }
 
