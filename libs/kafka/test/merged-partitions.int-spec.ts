@@ -106,4 +106,55 @@ describe('KafkaBatchTransport: merged calls across partitions on a real broker',
     expect([...handled.keys()].sort()).toEqual(expected);
     expect([...handled.values()].every((n) => n === 1)).toBe(true);
   });
+  it('a member joining while a merged call runs: the call finishes and commits (its member still owns the partitions until it rejoins), the new owner goes on from there, nothing lost or handled twice', async () => {
+    const partitions = 6;
+    const topic = await createTopicPair(kafka, 'merge-rebalance', partitions);
+    const groupId = uniqueName('it-merge-rebalance');
+    const batch = (from: number) => {
+      const out = [];
+      for (let p = 0; p < partitions; p++) for (let i = from; i < from + 3; i++) out.push(jsonRecord(`k${p}`, { id: `${p}-${i}` } satisfies Value, p));
+      return out;
+    };
+    const first = batch(0);
+    await produceRaw(kafka, topic, first);
+
+    const handled = new Map<string, string[]>();
+    const record = (who: string, data: unknown) => {
+      for (const m of data as InboundMessage<Value>[]) handled.set(m.value.id, [...(handled.get(m.value.id) ?? []), who]);
+    };
+    let held = true;
+    let releaseFirst!: () => void;
+    const firstHeld = new Promise<void>((r) => (releaseFirst = r));
+    let firstStarted!: (partitions: readonly number[]) => void;
+    const started = new Promise<readonly number[]>((r) => (firstStarted = r));
+    running.push(await startConsumer(handlerModule(topic, async (data, ctx) => {
+      if (held) {
+        held = false;
+        firstStarted(ctx.getPartitions());
+        await firstHeld;
+      }
+      record('a', data);
+    }, { batch: true }), { kafka, producer, groupId, fetchLingerMs: 0 }));
+    expect((await started).length).toBeGreaterThan(1);
+
+    // A second member joins while the merged call is held: the group starts rebalancing under it.
+    const joining = startConsumer(handlerModule(topic, async (data) => record('b', data), { batch: true }), { kafka, producer, groupId, fetchLingerMs: 0 });
+    await new Promise((r) => setTimeout(r, 1500));
+    releaseFirst();
+    const b = await joining;
+    running.push(b);
+    await waitFor(async () => b.transport.busy === 0 && (b.transport as unknown as { assignment: Map<string, number[]> }).assignment.size > 0, { what: 'the second member assigned' });
+    const second = batch(3);
+    await produceRaw(kafka, topic, second);
+
+    await waitFor(async () => {
+      const c = await committedOffsets(kafka, groupId, topic);
+      return [...Array(partitions).keys()].every((p) => c.get(p) === 6);
+    }, { what: 'every partition committed to its end', timeoutMs: 30_000 });
+    const ids = [...first, ...second].map((r) => (JSON.parse(r.value ?? '{}') as Value).id).sort();
+    expect([...handled.keys()].sort()).toEqual(ids);
+    expect([...handled.values()].filter((who) => who.length !== 1)).toEqual([]);
+    // Both members worked after the rebalance.
+    expect(new Set([...handled.values()].flat())).toEqual(new Set(['a', 'b']));
+  });
 });
