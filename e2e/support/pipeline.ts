@@ -7,6 +7,15 @@ import { dropDatabase, freePorts, startGroupAtEnd, testDatabaseUrl, testBrokers,
 import { Client } from 'pg';
 
 export const ROOT = join(__dirname, '..', '..');
+/**
+ * Node flags every app runs with (tools/runtime/node-flags, as in `npm start` and the image);
+ * `HOOKSTREAM_NODE_FLAGS` replaces them when set (empty = none), e.g. for a bench A/B.
+ */
+export function appNodeFlags(env: NodeJS.ProcessEnv = process.env): string[] {
+  const flags = env['HOOKSTREAM_NODE_FLAGS'] ?? readFileSync(join(ROOT, 'tools', 'runtime', 'node-flags'), 'utf8');
+  return flags.split(/\s+/).filter(Boolean);
+}
+
 export const APPS = ['control-api', 'ingest-gateway', 'validator', 'enricher', 'automation', 'delivery', 'projector'] as const;
 export type AppName = (typeof APPS)[number];
 
@@ -154,7 +163,7 @@ export class Pipeline {
 
   private spawnApp(app: AppName, flags: 'w' | 'a'): void {
     const log = createWriteStream(join(this.logDir, `${this.ports[app]}-${app}.log`), { flags });
-    const p = spawn(process.execPath, [...(this.nodeArgs[app] ?? []), '-r', './tools/runtime/register.js', `dist/apps/${app}/src/main.js`], {
+    const p = spawn(process.execPath, [...appNodeFlags(this.env), ...(this.nodeArgs[app] ?? []), '-r', './tools/runtime/register.js', `dist/apps/${app}/src/main.js`], {
       cwd: ROOT,
       env: { ...this.env, HTTP_PORT: String(this.ports[app]) },
       stdio: ['ignore', 'pipe', 'pipe'],

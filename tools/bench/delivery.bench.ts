@@ -39,6 +39,7 @@ import { summariseCpuProfile } from './support/cpu-profile';
 import { CpuMeter, findKafkaPid, machineInfo, roundedLoad } from './support/machine';
 import { freePort, ROOT, waitUntil, WORK_DIR } from './support/processes';
 import { groupLag } from './support/kafka-lag';
+import { appNodeFlags } from '../../e2e/support/pipeline';
 
 const BROKERS = (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092').split(',');
 const DATABASE_URL = process.env['DATABASE_URL'] ?? 'postgres://hookstream:hookstream@127.0.0.1:5432/hookstream';
@@ -302,6 +303,7 @@ async function driver(): Promise<void> {
   const appLog = join(WORK_DIR, `delivery-${tag}.log`);
   const profDir = join(WORK_DIR, `delivery-prof-${tag}`);
   const args = [
+    ...appNodeFlags(),
     ...(CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', profDir, '-r', './tools/bench/support/exit-on-usr2.js'] : []),
     '-r', './tools/runtime/register.js', 'dist/apps/delivery/src/main.js',
   ];

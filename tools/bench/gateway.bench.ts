@@ -22,6 +22,7 @@ import { summariseCpuProfile, type Layer, type ProfileSummary } from './support/
 import { runLoad, type LoadResult } from './support/load';
 import { CpuMeter, findKafkaPid, machineInfo, roundedLoad, round2, waitForQuiet, type CpuUse, type MachineInfo } from './support/machine';
 import { Child, freePort, ROOT, waitUntil, WORK_DIR } from './support/processes';
+import { appNodeFlags } from '../../e2e/support/pipeline';
 
 const DURATION = intEnv('BENCH_DURATION', 15);
 const CONNECTIONS = intEnv('BENCH_CONNECTIONS', 100);
@@ -154,6 +155,7 @@ async function publishSource(env: Env, snapshot: SourceSnapshot): Promise<void> 
 
 function startGateway(port: number, brokers: string, profileDir?: string): Child {
   const args = [
+    ...appNodeFlags(),
     ...NODE_ARGS,
     ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, '-r', './tools/bench/support/exit-on-usr2.js'] : []),
     '-r', './tools/runtime/register.js', 'dist/apps/ingest-gateway/src/main.js',

@@ -181,6 +181,17 @@ function loadMain(): void {
 
 const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
 
+/** VmHWM of /proc/<pid>/status in MiB (null when the process is gone). */
+function peakRssMiB(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  try {
+    const kb = /VmHWM:\s+(\d+) kB/.exec(read(`/proc/${pid}/status`))?.[1];
+    return kb ? Math.round(Number(kb) / 1024) : null;
+  } catch {
+    return null;
+  }
+}
+
 function read(path: string): string {
   try {
     return readFileSync(path, 'utf8');
@@ -281,6 +292,11 @@ async function scrape(url: string): Promise<Sample> {
         out.set(key, (out.get(key) ?? 0) + Number(r[3]));
         continue;
       }
+      const g = /^nodejs_gc_duration_seconds_sum\{kind="([^"]+)"\} ([0-9.e+-]+)$/.exec(line);
+      if (g) {
+        out.set(`gc|${g[1]}`, Number(g[2]));
+        continue;
+      }
       const m = /^(hookstream_consumer_(?:lag|batch_size_count|batch_size_sum|batch_duration_seconds_sum|messages_total|handler_calls_total|handler_call_partitions_total))\{[^}]*topic="([^"]+)"[^}]*\} ([0-9.e+-]+)$/.exec(line);
       if (!m) continue;
       const key = `${m[1]}|${(m[2] as string).replace(/^hookstream\.|\.v1$/g, '')}`;
@@ -328,6 +344,15 @@ class StageMonitor {
         const n = v - (begin.get(k) ?? 0);
         if (n > 0) (out[app] ??= {})[k.slice(6)] = n;
       }
+    }
+    return out;
+  }
+  /** Garbage-collection pause time over the run per app, ms per event (prom-client's `nodejs_gc_duration_seconds`, by kind). */
+  gcMsPerEvent(events: number): Record<string, Record<string, number>> {
+    const out: Record<string, Record<string, number>> = {};
+    for (const [app, end] of this.last) {
+      const begin = this.first.get(app) ?? new Map<string, number>();
+      for (const [k, v] of end) if (k.startsWith('gc|')) (out[app] ??= {})[k.slice(3)] = round2(((v - (begin.get(k) ?? 0)) * 1000) / Math.max(1, events));
     }
     return out;
   }
@@ -469,7 +494,7 @@ async function main(): Promise<void> {
       const pg = pg0 ? pgFigures(pg0, await pgSnapshot(pipeline.env['DATABASE_URL'] as string), sent.accepted) : null;
       const requests = requestsPerEvent(stages.requests(), sent.accepted);
       if (got.badSignatures > 0) throw new Error(`${got.badSignatures} deliveries failed signature verification`);
-      return { sent, got, used, stages: stageFigures, pg, requests };
+      return { sent, got, used, stages: stageFigures, pg, requests, gc: stages.gcMsPerEvent(sent.accepted) };
     };
 
     say('warm-up: 1,000 events…');
@@ -511,7 +536,7 @@ async function main(): Promise<void> {
         const rate = Math.max(1, Math.round((LOAD_BASE[FANOUTS.indexOf(fanout)] ?? capacity) * p));
         say(`fan-out ${fanout}: ${p * 100} % of capacity, ${rate} events/s for ${LATENCY_SECONDS} s…`);
         const run = await drive(rate * LATENCY_SECONDS, rate, fanout);
-        latency[`${p * 100}%`] = { ratePerSecond: rate, accepted: run.sent.accepted, rejected: run.sent.other, errors: run.sent.errors, postToSignedReceiptMs: latencySummary(run.got.latencies), postAnswerMs: latencySummary(run.sent.postLatencies), stages: run.stages, kafkaRequestsPerEvent: run.requests, cpuMsPerEvent: Object.fromEntries(Object.entries(run.used.cpuSeconds).map(([k, v]) => [k, round2((v * 1000) / Math.max(1, run.sent.accepted))])) };
+        latency[`${p * 100}%`] = { ratePerSecond: rate, accepted: run.sent.accepted, rejected: run.sent.other, errors: run.sent.errors, postToSignedReceiptMs: latencySummary(run.got.latencies), postAnswerMs: latencySummary(run.sent.postLatencies), stages: run.stages, kafkaRequestsPerEvent: run.requests, gcMsPerEvent: run.gc, cpuMsPerEvent: Object.fromEntries(Object.entries(run.used.cpuSeconds).map(([k, v]) => [k, round2((v * 1000) / Math.max(1, run.sent.accepted))])) };
         const l = latencySummary(run.got.latencies);
         say(`  broker CPU ${round2(((run.used.cpuSeconds['kafka broker'] ?? 0) * 1000) / Math.max(1, run.sent.accepted))} ms/event; Kafka requests per event: ${run.requests.total} (${Object.entries(run.requests.byApi).map(([k, v]) => `${k} ${v}`).join(', ')})`);
         say(`  p50 / p90 / p99 ${l.p50} / ${l.p90} / ${l.p99} ms; ${Object.entries(run.stages).map(([k, f]) => `${k} ${f.meanBatch}×${f.meanBatchMs} ms`).join(', ')}`);
@@ -527,6 +552,7 @@ async function main(): Promise<void> {
         stages: cap.stages,
         postgresql: cap.pg,
         kafkaRequestsPerEvent: cap.requests,
+        gcMsPerEvent: cap.gc,
         latency,
       };
     }
@@ -552,6 +578,8 @@ async function main(): Promise<void> {
       }
     }
   } finally {
+    // Peak resident memory of each app over the whole run (VmHWM), e.g. to weigh a larger young generation.
+    results['peakRssMiB'] = Object.fromEntries(APPS.map((a) => [a, peakRssMiB(pipeline.pid(a))]));
     await pipeline.stopAll().catch(() => undefined);
     receiverChild.kill();
     loadChild.kill();
@@ -589,6 +617,8 @@ function markdown(doc: { machine: ReturnType<typeof machineInfo>; quiet: { busyP
       lines.push('', '| consumer ← topic (capacity run) | batches | mean batch | mean ms / batch | busy | max lag | handler calls | partitions / call |', '|---|---|---|---|---|---|---|---|');
       for (const [k, f] of Object.entries(st)) lines.push(`| ${k} | ${f.batches} | ${f.meanBatch} | ${f.meanBatchMs} | ${f.busyPercent} % | ${f.maxLag} | ${f.calls} | ${f.partitionsPerCall} |`);
     }
+    const gc = (v as { gcMsPerEvent?: Record<string, Record<string, number>> }).gcMsPerEvent;
+    if (gc) lines.push('', 'GC pause ms / event (capacity run, minor = young-generation scavenges): ' + Object.entries(gc).map(([a, k]) => `${a} ${k['minor'] ?? 0} minor / ${round2(Object.values(k).reduce((x, y) => x + y, 0))} all`).join(', ') + '.');
     const pg = (v as { postgresql?: PgFigures | null }).postgresql;
     if (pg) lines.push('', ...pgMarkdown(pg));
     lines.push('', '| load | rate (events/s) | POST → signed receipt p50 / p90 / p99 (ms) |', '|---|---|---|');
@@ -609,6 +639,8 @@ function markdown(doc: { machine: ReturnType<typeof machineInfo>; quiet: { busyP
     }
     lines.push('');
   }
+  const rss = doc.results['peakRssMiB'] as Record<string, number | null> | undefined;
+  if (rss) lines.push('Peak RSS (VmHWM, MiB) over the run: ' + Object.entries(rss).map(([a, m]) => `${a} ${m ?? '–'}`).join(', ') + '.', '');
   lines.push('## against the targets (issue 13)', '', '```json', JSON.stringify(doc.againstTargets, null, 2), '```', '');
   const prof = doc.results['profile'] as { app: string; kept: string; summary: { topFunctions: { name: string; category: string; percent: number }[]; categories: { category: string; percent: number }[] } } | undefined;
   if (prof) {

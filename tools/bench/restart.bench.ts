@@ -22,6 +22,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { startGroupAtEnd } from '../../libs/testing/src/kafka-positions';
 import { machineInfo } from './support/machine';
 import { Child, freePort, ROOT, WORK_DIR } from './support/processes';
+import { appNodeFlags } from '../../e2e/support/pipeline';
 
 const BROKERS = (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092').split(',');
 const DATABASE_URL = process.env['DATABASE_URL'] ?? 'postgres://hookstream:hookstream@127.0.0.1:5432/hookstream';
@@ -86,7 +87,7 @@ async function main(): Promise<void> {
       KAFKA_GROUP_SUFFIX: suffix, KAFKA_SESSION_TIMEOUT_MS: String(session), KAFKA_CREATE_TOPICS: 'false',
       SECRETS_KEY: randomBytes(32).toString('base64'), EMAIL_KEY_SECRET: randomBytes(32).toString('base64'),
     };
-    const start = () => new Child(APP, ['-r', './tools/runtime/register.js', `dist/apps/${APP}/src/main.js`], env, join(WORK_DIR, `restart-${APP}-${session}.log`));
+    const start = () => new Child(APP, [...appNodeFlags(), '-r', './tools/runtime/register.js', `dist/apps/${APP}/src/main.js`], env, join(WORK_DIR, `restart-${APP}-${session}.log`));
     let child = start();
     await poll(`${APP} ready`, () => httpOk(`http://127.0.0.1:${port}/health/ready`), Date.now());
     for (const signal of ['SIGKILL', 'SIGTERM'] as const) {

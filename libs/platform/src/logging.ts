@@ -1,4 +1,5 @@
 import { activeTraceIds } from '@hookstream/telemetry';
+import { RequestMethod } from '@nestjs/common';
 import type { Params } from 'nestjs-pino';
 import type { IncomingMessage } from 'node:http';
 
@@ -14,11 +15,21 @@ export function isQuietPath(url: string | undefined): boolean {
   return path.startsWith('/health/') || path === '/metrics';
 }
 
+/** `isQuietPath` as Nest route patterns, for the middleware's `exclude`. */
+export const QUIET_ROUTES = [
+  { path: 'health/*path', method: RequestMethod.ALL },
+  { path: 'metrics', method: RequestMethod.ALL },
+];
+
 export function loggerParams(appName: string, level: string, opts: { logRequests?: boolean; traceIds?: boolean } = {}): Params {
   return {
     // Without request logging, the per-request pino-http middleware (a child logger and async
     // context for every request, ~12 % of the gateway's CPU) is not mounted at all.
-    ...(opts.logRequests === false ? { forRoutes: [] } : {}),
+    // Probes and scrapes are never logged (autoLogging below), and the middleware is not even
+    // mounted on them: its AsyncLocalStorage.run() per request would switch on Node's promise
+    // hooks for good (promiseInitHook/promiseBeforeHook on every promise of the process, ~2 % of
+    // a worker app's CPU) in apps whose only HTTP traffic is /health and /metrics.
+    ...(opts.logRequests === false ? { forRoutes: [] } : { exclude: QUIET_ROUTES }),
     pinoHttp: {
       level,
       base: { app: appName },
