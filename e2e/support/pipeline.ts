@@ -8,12 +8,11 @@ import { Client } from 'pg';
 
 export const ROOT = join(__dirname, '..', '..');
 /**
- * Node flags every app runs with (tools/runtime/node-flags, as in `npm start` and the image);
- * `HOOKSTREAM_NODE_FLAGS` replaces them when set (empty = none), e.g. for a bench A/B.
+ * Extra Node flags for every app this helper (and the benches) start, from `HOOKSTREAM_NODE_FLAGS`
+ * (e.g. `--max-semi-space-size=32` for a bench A/B); none by default.
  */
 export function appNodeFlags(env: NodeJS.ProcessEnv = process.env): string[] {
-  const flags = env['HOOKSTREAM_NODE_FLAGS'] ?? readFileSync(join(ROOT, 'tools', 'runtime', 'node-flags'), 'utf8');
-  return flags.split(/\s+/).filter(Boolean);
+  return (env['HOOKSTREAM_NODE_FLAGS'] ?? '').split(/\s+/).filter(Boolean);
 }
 
 export const APPS = ['control-api', 'ingest-gateway', 'validator', 'enricher', 'automation', 'delivery', 'projector'] as const;

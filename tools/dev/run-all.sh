@@ -49,12 +49,8 @@ if [ "$own_broker" = 1 ] && [ "${HOOKSTREAM_KEEP_BACKLOG:-}" != 1 ]; then
 fi
 
 start inbox node tools/dev/inbox.js
-# Node flags of every app (tools/runtime/node-flags, as in the image and the benches; README
-# "Runtime flags"); HOOKSTREAM_NODE_FLAGS replaces them when set (empty = none).
-APP_NODE_FLAGS="${HOOKSTREAM_NODE_FLAGS-$(cat tools/runtime/node-flags)}"
 for app in "${APPS[@]}"; do
-  # shellcheck disable=SC2086 # the flags are words
-  HTTP_PORT=${PORTS[$app]} start "$app" node $APP_NODE_FLAGS -r ./tools/runtime/register.js "dist/apps/$app/src/main.js"
+  HTTP_PORT=${PORTS[$app]} start "$app" node -r ./tools/runtime/register.js "dist/apps/$app/src/main.js"
 done
 
 say "waiting for every app to be ready…"
