@@ -152,6 +152,27 @@ describe('OutboundClient', () => {
     expect(calls).toEqual(['receiver.invalid']);
   });
 
+  it('classifies a URL once but checks a host name\'s DNS answers again on every new connection', async () => {
+    let answer = '127.0.0.1';
+    const calls: string[] = [];
+    const resolve: Resolver = async (host) => {
+      calls.push(host);
+      return [{ address: answer, family: 4 }];
+    };
+    // The receiver closes every connection, so each send opens (and vets) a new one.
+    const rx = await receiver((_req, res) => res.writeHead(200, { connection: 'close' }).end('ok'));
+    const c = track(client({ resolve }), rx.server);
+    const url = `http://rebinding.invalid:${rx.port}/x?y=1`;
+    await expect(c.post({ url, headers: {}, body: '1' })).resolves.toMatchObject({ kind: 'response', status: 200 });
+    answer = '10.0.0.5'; // the name now points at an internal address: refused although the URL is remembered
+    await expect(c.post({ url, headers: {}, body: '2' })).resolves.toMatchObject({ kind: 'error', error: 'refused' });
+    expect(calls).toEqual(['rebinding.invalid', 'rebinding.invalid']);
+    expect(rx.received.map((r) => r.url)).toEqual(['/x?y=1']);
+    // A URL the policy refuses stays refused on every send.
+    const strict = track(client({ policy: { allowHttp: false, allowedPorts: 'any' } }));
+    for (let i = 0; i < 3; i++) expect(strict.refusal(`http://127.0.0.1:${rx.port}/`)).toMatch(/^refused: /);
+  });
+
   it('applies the URL policy: http and ports are refused unless allowed', async () => {
     const c = track(client({ policy: { allowHttp: false, allowedPorts: [443] } }));
     await expect(c.post({ url: 'http://127.0.0.1/', headers: {}, body: '' })).resolves.toMatchObject({ kind: 'error', error: 'refused' });

@@ -32,6 +32,11 @@ export const KEPT_BODY_BYTES = 4096;
 const DRAIN_BYTES = 64 * 1024;
 
 export const DELIVERY_USER_AGENT = 'Hookstream-Webhooks/0.1';
+/** URLs whose policy verdict is remembered; past this the memo starts over (bounded memory). */
+const VERDICTS_KEPT = 10_000;
+
+/** What the send path needs of a URL: the policy verdict and, when allowed, the parts undici wants. */
+type UrlVerdict = { refused: string } | { refused: undefined; origin: string; path: string };
 
 /**
  * The only way delivery talks to the outside world. Enforces the URL policy, refuses every
@@ -40,6 +45,12 @@ export const DELIVERY_USER_AGENT = 'Hookstream-Webhooks/0.1';
  */
 export class OutboundClient {
   private readonly agent: Agent;
+  /**
+   * The URL policy verdict is a pure function of the URL string (policy and allow list are fixed
+   * per client; literal IPs are part of the string), so each endpoint URL is classified once, not
+   * per send. Host names are still resolved and checked on every new connection (safeLookup).
+   */
+  private readonly verdicts = new Map<string, UrlVerdict>();
 
   constructor(private readonly opts: OutboundClientOptions) {
     this.agent = new Agent({
@@ -54,23 +65,38 @@ export class OutboundClient {
 
   /** Checks URL policy and a literal-IP host; undefined when the URL may be tried. */
   refusal(rawUrl: string): string | undefined {
+    return this.verdict(rawUrl).refused;
+  }
+
+  private verdict(rawUrl: string): UrlVerdict {
+    const known = this.verdicts.get(rawUrl);
+    if (known) return known;
     // The same classifier control-api applies at save time (`@hookstream/webhooks`).
     const d = checkDestination(rawUrl, { url: this.opts.policy, allowList: this.opts.allowList });
-    return d.ok ? undefined : `refused: ${d.reasons.map((r) => r.message).join('; ')}`;
+    let v: UrlVerdict;
+    if (d.ok) {
+      const u = new URL(rawUrl);
+      v = { refused: undefined, origin: u.origin, path: `${u.pathname}${u.search}` };
+    } else {
+      v = { refused: `refused: ${d.reasons.map((r) => r.message).join('; ')}` };
+    }
+    if (this.verdicts.size >= VERDICTS_KEPT) this.verdicts.clear();
+    this.verdicts.set(rawUrl, v);
+    return v;
   }
 
   async post(req: OutboundRequest): Promise<OutboundResult> {
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
-    const refused = this.refusal(req.url);
-    if (refused) return { kind: 'error', error: 'refused', message: refused, latencyMs: 0 };
+    const target = this.verdict(req.url);
+    if (target.refused !== undefined) return { kind: 'error', error: 'refused', message: target.refused, latencyMs: 0 };
 
     const abort = new AbortController();
     const timer = setTimeout(() => abort.abort(new TimeoutError(`no complete answer within ${this.opts.timeoutMs} ms`)), this.opts.timeoutMs);
     try {
       const res = await this.agent.request({
-        origin: new URL(req.url).origin,
-        path: pathOf(req.url),
+        origin: target.origin,
+        path: target.path,
         method: 'POST',
         headers: { 'user-agent': this.opts.userAgent ?? DELIVERY_USER_AGENT, ...req.headers },
         body: req.body,
@@ -97,11 +123,6 @@ export class OutboundClient {
 
 class TimeoutError extends Error {
   override readonly name = 'TimeoutError';
-}
-
-function pathOf(url: string): string {
-  const u = new URL(url);
-  return `${u.pathname}${u.search}`;
 }
 
 type Body = AsyncIterable<Buffer> & { destroy(err?: Error): unknown };
