@@ -1,6 +1,7 @@
-import { Topics, type RawEventDto } from '@hookstream/contracts';
+import { RawEventDto, Topics } from '@hookstream/contracts';
+import { validateSync } from 'class-validator';
 import { PermanentMessageError, type InboundMessage } from '@hookstream/kafka';
-import { rawEventProblems, ValidationConsumer } from './validation.consumer';
+import { envelopeLooksValid, rawEventProblems, ValidationConsumer } from './validation.consumer';
 import type { BatchOutcome, ValidationService } from './validation.service';
 
 const GOOD: RawEventDto = {
@@ -33,6 +34,38 @@ describe('rawEventProblems', () => {
     const problems = rawEventProblems(value);
     expect(problems.length).toBeGreaterThan(0);
     expect(problems.join('; ')).toMatch(problem);
+  });
+});
+
+describe('envelopeLooksValid (the fast path before validateSync)', () => {
+  const { body: _body, ...ENVELOPE } = GOOD;
+  const classValidatorAccepts = (e: Record<string, unknown>): boolean =>
+    validateSync(Object.assign(new RawEventDto(), e), { forbidUnknownValues: false }).length === 0;
+  // Every field of RawEventDto but the body, with values either side of each of its decorators.
+  const variants: Record<string, unknown[]> = {
+    id: ['evt_abc123', 'evt_', 'EVT_abc', 'evt_ABC', 'evt_a-b', 42, null, undefined],
+    accountId: ['acc_2', '', 42, null, undefined, ['a']],
+    sourceId: ['src_2', '', 42, null, undefined],
+    receivedAt: ['2026-03-01T10:00:00Z', '2026-03-01', '2026-02-30T10:00:00Z', '2026-03-01T25:00:00Z', 'yesterday', '', 1, null, undefined],
+    contentType: ['text/plain', '', 'x'.repeat(200), 'x'.repeat(201), 7, null, undefined],
+    headers: [{ a: 'b' }, [], 'h', null, undefined],
+    clientIp: ['127.0.0.1', '', 7, null, undefined],
+    idempotencyKey: ['k', 'k'.repeat(300), 'k'.repeat(301), 7, null, undefined],
+    dialect: ['auto', 'generic', 'activly', 'klingon', '', null, undefined],
+    initiatedFrom: ['public', 'system', 'mars', null, undefined],
+    batch: [true, false, 'true', 0, null, undefined],
+    dedupe: [{ fields: [], windowSeconds: 1 }, [], 'd', null, undefined],
+  };
+  const cases = Object.entries(variants).flatMap(([field, values]) => values.map((v) => [field, v] as const));
+
+  it.each(cases)('agrees with class-validator on %s = %p', (field, value) => {
+    const envelope: Record<string, unknown> = { ...ENVELOPE, [field]: value };
+    expect(envelopeLooksValid(envelope)).toBe(classValidatorAccepts(envelope));
+  });
+
+  it('accepts the envelope the gateway publishes and words no problem for it', () => {
+    expect(envelopeLooksValid(ENVELOPE)).toBe(true);
+    expect(classValidatorAccepts(ENVELOPE)).toBe(true);
   });
 });
 

@@ -1,8 +1,35 @@
 import { Controller, Logger } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
-import { RawEventDto, Topics } from '@hookstream/contracts';
+import { INITIATED_FROM, RawEventDto, SOURCE_DIALECTS, Topics } from '@hookstream/contracts';
 import { PermanentMessageError, type InboundMessage } from '@hookstream/kafka';
-import { validateSync } from 'class-validator';
+import { isBoolean, isIn, isISO8601, isObject, isString, matches, maxLength, validateSync } from 'class-validator';
+
+const EVENT_ID = /^evt_[0-9a-z]+$/;
+const absent = (v: unknown): boolean => v === undefined || v === null;
+
+/**
+ * True when every decorator of RawEventDto holds for the envelope, checked with class-validator's
+ * own standalone functions (the ones its decorators call) but without its metadata lookup and
+ * ValidationError objects. Only a yes is trusted: on a no, validateSync runs and words the problems.
+ * Keep in step with RawEventDto's decorators (validation.consumer.spec compares both on every field).
+ */
+export function envelopeLooksValid(e: Record<string, unknown>): boolean {
+  return (
+    matches(e['id'], EVENT_ID) &&
+    isString(e['accountId']) &&
+    isString(e['sourceId']) &&
+    isISO8601(e['receivedAt'], { strict: true }) &&
+    isString(e['contentType']) &&
+    maxLength(e['contentType'], 200) &&
+    isObject(e['headers']) &&
+    (absent(e['clientIp']) || isString(e['clientIp'])) &&
+    (absent(e['idempotencyKey']) || (isString(e['idempotencyKey']) && maxLength(e['idempotencyKey'], 300))) &&
+    isIn(e['dialect'], SOURCE_DIALECTS) &&
+    isIn(e['initiatedFrom'], INITIATED_FROM) &&
+    (absent(e['batch']) || isBoolean(e['batch'])) &&
+    (absent(e['dedupe']) || isObject(e['dedupe']))
+  );
+}
 import { ValidationService } from './validation.service';
 
 /**
@@ -13,9 +40,9 @@ export function rawEventProblems(value: unknown): string[] {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return ['a raw event must be a JSON object'];
   // The body is the sender's and is judged by the dialects; it never goes through class-transformer.
   const { body: _body, ...envelope } = value as Record<string, unknown>;
-  const problems = validateSync(Object.assign(new RawEventDto(), envelope), { forbidUnknownValues: false }).flatMap((e) =>
-    Object.values(e.constraints ?? {}),
-  );
+  const problems = envelopeLooksValid(envelope)
+    ? []
+    : validateSync(Object.assign(new RawEventDto(), envelope), { forbidUnknownValues: false }).flatMap((e) => Object.values(e.constraints ?? {}));
   const dedupe = envelope['dedupe'] as { fields?: unknown; windowSeconds?: unknown } | null | undefined;
   if (dedupe !== undefined && dedupe !== null) {
     if (!Array.isArray(dedupe.fields) || !dedupe.fields.every((f) => typeof f === 'string')) problems.push('dedupe.fields must be an array of strings');
