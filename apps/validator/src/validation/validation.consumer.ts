@@ -15,6 +15,7 @@ const absent = (v: unknown): boolean => v === undefined || v === null;
  */
 export function envelopeLooksValid(e: Record<string, unknown>): boolean {
   return (
+    typeof e['id'] === 'string' &&
     matches(e['id'], EVENT_ID) &&
     isString(e['accountId']) &&
     isString(e['sourceId']) &&
