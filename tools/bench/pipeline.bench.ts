@@ -309,13 +309,16 @@ async function scrape(url: string): Promise<Sample> {
 }
 
 /** batches: kafkajs batches (one per partition of a fetch); calls: handler calls (a merged call holds several partitions' batches). */
-interface StageFigures { messages: number; batches: number; meanBatch: number; meanBatchMs: number; busyPercent: number; maxLag: number; calls: number; partitionsPerCall: number }
+interface StageFigures { messages: number; batches: number; meanBatch: number; meanBatchMs: number; busyPercent: number; maxLag: number; calls: number; partitionsPerCall: number; /** epoch ms of the last 1 s sample in which the stage handled more messages (0: never seen growing) */ lastHandledAt: number }
 
 /** Samples every app's consumer metrics until stopped; the figures are the differences over the run. */
 class StageMonitor {
   private readonly first = new Map<string, Sample>();
   private readonly last = new Map<string, Sample>();
   private readonly maxLag = new Map<string, number>();
+  /** Per `app topic`: when (epoch ms) a 1 s sample last saw its handled-message count grow. */
+  private readonly lastProgressAt = new Map<string, number>();
+  private readonly handled = new Map<string, number>();
   private timer?: NodeJS.Timeout;
   private readonly t0 = Date.now();
   constructor(private readonly urls: Record<string, string>) {}
@@ -331,6 +334,10 @@ class StageMonitor {
       for (const [k, v] of s) if (k.startsWith('hookstream_consumer_lag|')) {
         const key = `${app} ${k.split('|')[1]}`;
         this.maxLag.set(key, Math.max(this.maxLag.get(key) ?? 0, v));
+      } else if (k.startsWith('hookstream_consumer_batch_size_sum|')) {
+        const key = `${app} ${k.split('|')[1]}`;
+        if (this.handled.has(key) && v > (this.handled.get(key) ?? 0)) this.lastProgressAt.set(key, Date.now());
+        this.handled.set(key, v);
       }
     }));
   }
@@ -379,6 +386,7 @@ class StageMonitor {
           maxLag: this.maxLag.get(`${app} ${topic}`) ?? 0,
           calls: d('hookstream_consumer_handler_calls_total', topic),
           partitionsPerCall: round2(d('hookstream_consumer_handler_call_partitions_total', topic) / Math.max(1, d('hookstream_consumer_handler_calls_total', topic))),
+          lastHandledAt: this.lastProgressAt.get(`${app} ${topic}`) ?? 0,
         };
       }
     }
@@ -520,6 +528,18 @@ async function main(): Promise<void> {
       const cap = await drive(events, null, fanout, true);
       const windowS = (cap.got.lastAt - cap.sent.startedAt) / 1000;
       const capacity = cap.sent.accepted / windowS;
+      // Where the window goes: the POST phase (closed loop, gateway answers) vs the drain after it,
+      // and when each stage last handled a message (1 s resolution), all from the first POST.
+      const postPhaseS = (cap.sent.endedAt - cap.sent.startedAt) / 1000;
+      const timeline = {
+        postPhaseSeconds: round2(postPhaseS),
+        acceptedPerSecondDuringPosts: round2(cap.sent.accepted / postPhaseS),
+        rateLimited429: cap.sent.other['429'] ?? 0,
+        firstDeliverySeconds: round2((cap.got.firstAt - cap.sent.startedAt) / 1000),
+        lastDeliverySeconds: round2(windowS),
+        stageLastHandledSeconds: Object.fromEntries(Object.entries(cap.stages).map(([k, f]) => [k, f.lastHandledAt ? round2((f.lastHandledAt - cap.sent.startedAt) / 1000) : null])),
+      };
+      say(`  timeline: POSTs ended at ${timeline.postPhaseSeconds} s (${timeline.acceptedPerSecondDuringPosts} accepted/s, ${timeline.rateLimited429} × 429), first delivery ${timeline.firstDeliverySeconds} s, last ${timeline.lastDeliverySeconds} s; stages last handled at ${Object.entries(timeline.stageLastHandledSeconds).map(([k, v]) => `${k} ${v ?? '?'} s`).join(', ')}`);
       const hookstream = Object.entries(cap.used.cpuSeconds).filter(([k]) => !k.includes('not counted'));
       const totalCpu = hookstream.reduce((a, [, v]) => a + v, 0);
       const perProcess = Object.fromEntries(Object.entries(cap.used.cpuSeconds).map(([k, v]) => [k, { cpuMsPerEvent: round2((v * 1000) / cap.sent.accepted), sharePercent: k.includes('not counted') ? null : round2((v / totalCpu) * 100), cores: round2(v / cap.used.seconds) }]));
@@ -547,7 +567,7 @@ async function main(): Promise<void> {
       }
       results[`fanout${fanout}`] = {
         endpoints: fanout,
-        capacity: { events: cap.sent.accepted, eventsPerSecond: round2(capacity), deliveriesPerSecond: round2(capacity * fanout), windowSeconds: round2(windowS), duplicates: cap.got.duplicates, non202: cap.sent.other, errors: cap.sent.errors },
+        capacity: { events: cap.sent.accepted, eventsPerSecond: round2(capacity), deliveriesPerSecond: round2(capacity * fanout), windowSeconds: round2(windowS), timeline, duplicates: cap.got.duplicates, non202: cap.sent.other, errors: cap.sent.errors },
         cpu: { totalMsPerEvent: round2((totalCpu * 1000) / cap.sent.accepted), perProcess },
         stages: cap.stages,
         postgresql: cap.pg,
@@ -610,6 +630,8 @@ function markdown(doc: { machine: ReturnType<typeof machineInfo>; quiet: { busyP
     if (!k.startsWith('fanout')) continue;
     const r = v as { endpoints: number; capacity: { eventsPerSecond: number; deliveriesPerSecond: number }; cpu: { totalMsPerEvent: number; perProcess: Record<string, { cpuMsPerEvent: number; sharePercent: number | null }> }; latency: Record<string, { ratePerSecond: number; postToSignedReceiptMs: { p50: number; p90: number; p99: number } }> };
     lines.push(`## fan-out ${r.endpoints}`, '', `Capacity: **${r.capacity.eventsPerSecond} events/s** (${r.capacity.deliveriesPerSecond} deliveries/s); CPU **${r.cpu.totalMsPerEvent} ms per event** over all Hookstream processes.`, '');
+    const tl = (r.capacity as { timeline?: { postPhaseSeconds: number; acceptedPerSecondDuringPosts: number; rateLimited429: number; firstDeliverySeconds: number; lastDeliverySeconds: number; stageLastHandledSeconds: Record<string, number | null> } }).timeline;
+    if (tl) lines.push(`Capacity-run timeline (s from the first POST): POSTs ended at **${tl.postPhaseSeconds}** (${tl.acceptedPerSecondDuringPosts} accepted/s while posting, ${tl.rateLimited429} × 429), first delivery ${tl.firstDeliverySeconds}, last delivery **${tl.lastDeliverySeconds}**; each stage last handled a message at (1 s samples): ${Object.entries(tl.stageLastHandledSeconds).map(([k, t]) => `${k} ${t ?? '?'}`).join(', ')}.`, '');
     lines.push('| process | CPU ms / event | share |', '|---|---|---|');
     for (const [p, c] of Object.entries(r.cpu.perProcess)) lines.push(`| ${p} | ${c.cpuMsPerEvent} | ${c.sharePercent ?? '–'} % |`);
     const st = (v as { stages?: Record<string, StageFigures> }).stages;
