@@ -66,6 +66,8 @@ const PROFILE_LOAD = Number(process.env['BENCH_PROFILE_LOAD'] ?? 0);
 const RESULT_NAME = process.env['BENCH_RESULT_NAME'] ?? 'pipeline';
 const RUN_BUDGET_MS = 180_000;
 const STALL_MS = 30_000;
+const ENDPOINT_MAX_CONCURRENCY = Number(process.env['BENCH_ENDPOINT_MAX_CONCURRENCY'] ?? 0) || undefined;
+const SOURCE_RATE_LIMIT = Number(process.env['BENCH_SOURCE_RATE_LIMIT'] ?? 0) || undefined;
 const TARGETS = { capacityFanout1: 2000, cpuMsPerEvent: 0.8, deliveriesPerSecondFanout10: 5000, p99At50PercentMs: 250 };
 /** Measured with the same method on this machine kind before the work on issue 13 (issue text). */
 const BEFORE = { capacityFanout1: 410, cpuMsPerEvent: 3.5, deliveriesPerSecondFanout10: 1500, p99At200PerSecondMs: 112 };
@@ -451,13 +453,18 @@ async function main(): Promise<void> {
   try {
     say('starting the seven apps…');
     await pipeline.start();
-    const demo = JSON.parse(await pipeline.cli(['seed-demo', '--inbox-url', `http://127.0.0.1:${ports[0]}/hooks`, '--public-base-url', pipeline.url('ingest-gateway'), '--json'])) as { apiKey: string; sourceUrl: string; endpointId: string; endpointSecret: string };
+    const demo = JSON.parse(await pipeline.cli(['seed-demo', '--inbox-url', `http://127.0.0.1:${ports[0]}/hooks`, '--public-base-url', pipeline.url('ingest-gateway'), '--json'])) as { apiKey: string; sourceId: string; sourceUrl: string; endpointId: string; endpointSecret: string };
     const api = async (method: string, path: string, body?: unknown) => {
       const r = await fetch(pipeline.url('control-api', path), { method, headers: { authorization: `Bearer ${demo.apiKey}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
       if (r.status >= 300) throw new Error(`${method} ${path}: ${r.status} ${await r.text()}`);
       return (await r.json()) as Record<string, unknown>;
     };
-    await api('PATCH', `/v1/endpoints/${demo.endpointId}`, { eventTypes: ['purchase'] });
+    // BENCH_ENDPOINT_MAX_CONCURRENCY: the endpoints' maxConcurrency (a per-endpoint product limit, default 10),
+    // set through control-api as a user would; unset = the product default (bench/README 'Capacity-run timeline').
+    const endpointLimits = ENDPOINT_MAX_CONCURRENCY ? { maxConcurrency: ENDPOINT_MAX_CONCURRENCY } : {};
+    await api('PATCH', `/v1/endpoints/${demo.endpointId}`, { eventTypes: ['purchase'], ...endpointLimits });
+    // BENCH_SOURCE_RATE_LIMIT: the demo source's rateLimitPerSecond (the gateway answers 429 above it; unset = product default).
+    if (SOURCE_RATE_LIMIT) await api('PATCH', `/v1/sources/${demo.sourceId}`, { rateLimitPerSecond: SOURCE_RATE_LIMIT });
     receivers.send({ type: 'secrets', secrets: { [ports[0] as number]: demo.endpointSecret } });
     let endpoints = 1;
 
@@ -513,7 +520,7 @@ async function main(): Promise<void> {
     for (const fanout of FANOUTS) {
       while (endpoints < fanout) {
         const port = ports[endpoints] as number;
-        const ep = await api('POST', '/v1/endpoints', { url: `http://127.0.0.1:${port}/hooks`, eventTypes: ['purchase'] });
+        const ep = await api('POST', '/v1/endpoints', { url: `http://127.0.0.1:${port}/hooks`, eventTypes: ['purchase'], ...endpointLimits });
         receivers.send({ type: 'secrets', secrets: { [port]: String(ep['secret']) } });
         endpoints++;
       }
