@@ -66,8 +66,14 @@ const PROFILE_LOAD = Number(process.env['BENCH_PROFILE_LOAD'] ?? 0);
 const RESULT_NAME = process.env['BENCH_RESULT_NAME'] ?? 'pipeline';
 const RUN_BUDGET_MS = 180_000;
 const STALL_MS = 30_000;
-const ENDPOINT_MAX_CONCURRENCY = Number(process.env['BENCH_ENDPOINT_MAX_CONCURRENCY'] ?? 0) || undefined;
-const SOURCE_RATE_LIMIT = Number(process.env['BENCH_SOURCE_RATE_LIMIT'] ?? 0) || undefined;
+/**
+ * The bench tenant is configured as a high-volume user would: its endpoints take up to 100
+ * concurrent deliveries and its source up to 5,000 events/s. With the product defaults (10 in
+ * flight per endpoint, 1,000/s per source) the fan-out-1 capacity is those limits, not the
+ * pipeline (bench/README 'Capacity-run timeline'). 0 = the product default.
+ */
+const ENDPOINT_MAX_CONCURRENCY = Number(process.env['BENCH_ENDPOINT_MAX_CONCURRENCY'] ?? 100) || undefined;
+const SOURCE_RATE_LIMIT = Number(process.env['BENCH_SOURCE_RATE_LIMIT'] ?? 5000) || undefined;
 const TARGETS = { capacityFanout1: 2000, cpuMsPerEvent: 0.8, deliveriesPerSecondFanout10: 5000, p99At50PercentMs: 250 };
 /** Measured with the same method on this machine kind before the work on issue 13 (issue text). */
 const BEFORE = { capacityFanout1: 410, cpuMsPerEvent: 3.5, deliveriesPerSecondFanout10: 1500, p99At200PerSecondMs: 112 };
@@ -460,10 +466,10 @@ async function main(): Promise<void> {
       return (await r.json()) as Record<string, unknown>;
     };
     // BENCH_ENDPOINT_MAX_CONCURRENCY: the endpoints' maxConcurrency (a per-endpoint product limit, default 10),
-    // set through control-api as a user would; unset = the product default (bench/README 'Capacity-run timeline').
+    // set through control-api as a user would; 0 = the product default (bench/README 'Capacity-run timeline').
     const endpointLimits = ENDPOINT_MAX_CONCURRENCY ? { maxConcurrency: ENDPOINT_MAX_CONCURRENCY } : {};
     await api('PATCH', `/v1/endpoints/${demo.endpointId}`, { eventTypes: ['purchase'], ...endpointLimits });
-    // BENCH_SOURCE_RATE_LIMIT: the demo source's rateLimitPerSecond (the gateway answers 429 above it; unset = product default).
+    // BENCH_SOURCE_RATE_LIMIT: the demo source's rateLimitPerSecond (the gateway answers 429 above it; 0 = product default).
     if (SOURCE_RATE_LIMIT) await api('PATCH', `/v1/sources/${demo.sourceId}`, { rateLimitPerSecond: SOURCE_RATE_LIMIT });
     receivers.send({ type: 'secrets', secrets: { [ports[0] as number]: demo.endpointSecret } });
     let endpoints = 1;
@@ -615,7 +621,7 @@ async function main(): Promise<void> {
   const f1 = results['fanout1'] as { capacity: { eventsPerSecond: number }; cpu: { totalMsPerEvent: number }; latency: Record<string, { postToSignedReceiptMs: { p99: number } }> } | undefined;
   const f10 = results['fanout10'] as { capacity: { deliveriesPerSecond: number } } | undefined;
   const doc = {
-    bench: 'pipeline', machine, quiet, settings: { CAPACITY_EVENTS, LATENCY_SECONDS, FANOUTS, CONNECTIONS, logLevel: 'info' },
+    bench: 'pipeline', machine, quiet, settings: { CAPACITY_EVENTS, LATENCY_SECONDS, FANOUTS, CONNECTIONS, logLevel: 'info', endpointMaxConcurrency: ENDPOINT_MAX_CONCURRENCY ?? 'product default (10)', sourceRateLimitPerSecond: SOURCE_RATE_LIMIT ?? 'product default (1000)' },
     targets: TARGETS, before: BEFORE, results,
     againstTargets: {
       capacityFanout1: f1 ? { value: f1.capacity.eventsPerSecond, target: TARGETS.capacityFanout1, before: BEFORE.capacityFanout1, met: f1.capacity.eventsPerSecond >= TARGETS.capacityFanout1 } : null,
@@ -630,9 +636,13 @@ async function main(): Promise<void> {
   say(`results in bench/results/${RESULT_NAME}.{json,md}`);
 }
 
-function markdown(doc: { machine: ReturnType<typeof machineInfo>; quiet: { busyPercent: number }; results: Record<string, unknown>; againstTargets: Record<string, unknown> }): string {
+function markdown(doc: { machine: ReturnType<typeof machineInfo>; quiet: { busyPercent: number }; settings: { endpointMaxConcurrency: number | string; sourceRateLimitPerSecond: number | string }; results: Record<string, unknown>; againstTargets: Record<string, unknown> }): string {
   const m = doc.machine;
-  const lines = [`# pipeline bench`, '', `Machine: ${m.nproc} cores, ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${m.node}, ${m.date}, load ${m.loadAverage.join(' ')}, busy before start ${doc.quiet.busyPercent} %.`, ''];
+  const lines = [
+    `# pipeline bench`, '',
+    `Machine: ${m.nproc} cores, ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${m.node}, ${m.date}, load ${m.loadAverage.join(' ')}, busy before start ${doc.quiet.busyPercent} %.`, '',
+    `Tenant limits: endpoint maxConcurrency ${doc.settings.endpointMaxConcurrency}, source rateLimitPerSecond ${doc.settings.sourceRateLimitPerSecond}.`, '',
+  ];
   for (const [k, v] of Object.entries(doc.results)) {
     if (!k.startsWith('fanout')) continue;
     const r = v as { endpoints: number; capacity: { eventsPerSecond: number; deliveriesPerSecond: number }; cpu: { totalMsPerEvent: number; perProcess: Record<string, { cpuMsPerEvent: number; sharePercent: number | null }> }; latency: Record<string, { ratePerSecond: number; postToSignedReceiptMs: { p50: number; p90: number; p99: number } }> };
