@@ -25,7 +25,9 @@
  *    see bench/README.md for a private server that does).
  * 6. Latency at 25 %, 50 % and 90 % of the measured capacity: an open-loop constant rate for
  *    LATENCY_SECONDS; per delivery, receipt time − the event's `receivedAt` (stamped by the gateway
- *    when the POST arrived).
+ *    when the POST arrived). Per hop (gateway, validator, enricher, automation, delivery): where that
+ *    time goes, from the Kafka CreateTime of each event's records, read back after the run
+ *    (tools/bench/support/hops.ts; BENCH_HOPS=0 skips it).
  * 7. The process that took the most CPU in the fan-out-1 capacity run (or BENCH_PROFILE_APP) is restarted under
  *    `--cpu-prof` and driven again; its profile is summarised into the results and kept at
  *    bench/results/pipeline-<app>.cpuprofile (open it in Chrome DevTools).
@@ -43,6 +45,8 @@ import { summariseCpuProfile } from './support/cpu-profile';
 import { machineInfo, round2, waitForQuiet } from './support/machine';
 import { pgFigures, pgMarkdown, pgSnapshot, type PgFigures } from './support/pg-statements';
 import { ROOT, WORK_DIR } from './support/processes';
+import { HOP_TABLE_HEAD, hopBreakdown, hopMarkdown, topicMarks, type HopBreakdown, type Receipt } from './support/hops';
+import { testKafka } from '@hookstream/testing';
 
 const CAPACITY_EVENTS = Number(process.env['BENCH_CAPACITY_EVENTS'] ?? 20_000);
 const LATENCY_SECONDS = Number(process.env['BENCH_LATENCY_SECONDS'] ?? 15);
@@ -74,6 +78,8 @@ const STALL_MS = 30_000;
  */
 const ENDPOINT_MAX_CONCURRENCY = Number(process.env['BENCH_ENDPOINT_MAX_CONCURRENCY'] ?? 100) || undefined;
 const SOURCE_RATE_LIMIT = Number(process.env['BENCH_SOURCE_RATE_LIMIT'] ?? 5000) || undefined;
+/** 0: no per-hop latency breakdown of the latency runs (tools/bench/support/hops.ts). */
+const HOPS = process.env['BENCH_HOPS'] !== '0';
 const TARGETS = { capacityFanout1: 2000, cpuMsPerEvent: 0.8, deliveriesPerSecondFanout10: 5000, p99At50PercentMs: 250 };
 /** Measured with the same method on this machine kind before the work on issue 13 (issue text). */
 const BEFORE = { capacityFanout1: 410, cpuMsPerEvent: 3.5, deliveriesPerSecondFanout10: 1500, p99At200PerSecondMs: 112 };
@@ -82,13 +88,15 @@ const BEFORE = { capacityFanout1: 410, cpuMsPerEvent: 3.5, deliveriesPerSecondFa
 // Child processes: receivers and the load generator. Messages are plain JSON over IPC.
 // ---------------------------------------------------------------------------------------------
 
-type ReceiverCmd = { type: 'secrets'; secrets: Record<number, string> } | { type: 'reset' } | { type: 'report' };
-interface ReceiverReport { unique: number; duplicates: number; badSignatures: number; firstAt: number; lastAt: number; latencies: number[] }
+type ReceiverCmd = { type: 'secrets'; secrets: Record<number, string> } | { type: 'reset' } | { type: 'report'; withReceipts?: boolean };
+/** `receipts` (webhook id, receipt time, the event's receivedAt) only in a report asked `withReceipts` (the hop breakdown). */
+interface ReceiverReport { unique: number; duplicates: number; badSignatures: number; firstAt: number; lastAt: number; latencies: number[]; receipts?: Receipt[] }
 
 function receiversMain(count: number): void {
   const secrets = new Map<number, string>();
   const seen = new Set<string>();
   let report: ReceiverReport = { unique: 0, duplicates: 0, badSignatures: 0, firstAt: 0, lastAt: 0, latencies: [] };
+  let receipts: Receipt[] = [];
   const servers: Server[] = [];
   const ports: number[] = [];
   const listen = (s: Server) => new Promise<number>((r) => s.listen(0, '127.0.0.1', () => r((s.address() as { port: number }).port)));
@@ -112,6 +120,7 @@ function receiversMain(count: number): void {
             report.lastAt = at;
             const receivedAt = Date.parse((JSON.parse(body.toString()) as { data: { receivedAt: string } }).data.receivedAt);
             report.latencies.push(at - receivedAt);
+            receipts.push({ webhookId: id, at, receivedAt });
           }
           res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
         });
@@ -123,8 +132,10 @@ function receiversMain(count: number): void {
   })();
   process.on('message', (m: ReceiverCmd) => {
     if (m.type === 'secrets') for (const [p, s] of Object.entries(m.secrets)) secrets.set(Number(p), s);
-    else if (m.type === 'reset') report = { unique: 0, duplicates: 0, badSignatures: 0, firstAt: 0, lastAt: 0, latencies: [] };
-    else if (m.type === 'report') process.send?.({ type: 'report', report });
+    else if (m.type === 'reset') {
+      report = { unique: 0, duplicates: 0, badSignatures: 0, firstAt: 0, lastAt: 0, latencies: [] };
+      receipts = [];
+    } else if (m.type === 'report') process.send?.({ type: 'report', report: m.withReceipts ? { ...report, receipts } : report });
   });
 }
 
@@ -487,8 +498,11 @@ async function main(): Promise<void> {
 
     let seq = 0;
     /** Sends `count` events (closed loop when rate is null) and waits until `count × fanout` deliveries arrived. */
-    const drive = async (count: number, rate: number | null, fanout: number, withPg = false) => {
+    const hopKafka = HOPS ? testKafka('hookstream-bench-hops', (pipeline.env['KAFKA_BROKERS'] as string).split(',')) : null;
+    const drive = async (count: number, rate: number | null, fanout: number, withPg = false, withHops = false) => {
       receivers.send({ type: 'reset' });
+      // Before the run: where each topic ends, so the breakdown reads only this run's records (after it).
+      const marks0 = withHops && hopKafka ? await topicMarks(hopKafka) : null;
       // Taken before the CPU groups are read, so the snapshot's own backend is not counted.
       const pg0 = withPg ? await pgSnapshot(pipeline.env['DATABASE_URL'] as string) : null;
       const cpu = new ProcessCpu(groups());
@@ -515,7 +529,15 @@ async function main(): Promise<void> {
       const pg = pg0 ? pgFigures(pg0, await pgSnapshot(pipeline.env['DATABASE_URL'] as string), sent.accepted) : null;
       const requests = requestsPerEvent(stages.requests(), sent.accepted);
       if (got.badSignatures > 0) throw new Error(`${got.badSignatures} deliveries failed signature verification`);
-      return { sent, got, used, stages: stageFigures, pg, requests, gc: stages.gcMsPerEvent(sent.accepted) };
+      let hops: HopBreakdown | null = null;
+      if (marks0 && hopKafka) {
+        receivers.send({ type: 'report', withReceipts: true });
+        const receipts = (await receivers.next('report')).report.receipts ?? [];
+        // The attempts' results are published just after their receipts: give the last ones a moment.
+        await new Promise((r) => setTimeout(r, 500));
+        hops = await hopBreakdown(hopKafka, marks0, await topicMarks(hopKafka), receipts);
+      }
+      return { sent, got, used, stages: stageFigures, pg, requests, gc: stages.gcMsPerEvent(sent.accepted), hops };
     };
 
     say('warm-up: 1,000 events…');
@@ -568,11 +590,12 @@ async function main(): Promise<void> {
       for (const p of LOAD_POINTS) {
         const rate = Math.max(1, Math.round((LOAD_BASE[FANOUTS.indexOf(fanout)] ?? capacity) * p));
         say(`fan-out ${fanout}: ${p * 100} % of capacity, ${rate} events/s for ${LATENCY_SECONDS} s…`);
-        const run = await drive(rate * LATENCY_SECONDS, rate, fanout);
-        latency[`${p * 100}%`] = { ratePerSecond: rate, accepted: run.sent.accepted, rejected: run.sent.other, errors: run.sent.errors, postToSignedReceiptMs: latencySummary(run.got.latencies), postAnswerMs: latencySummary(run.sent.postLatencies), stages: run.stages, kafkaRequestsPerEvent: run.requests, gcMsPerEvent: run.gc, cpuMsPerEvent: Object.fromEntries(Object.entries(run.used.cpuSeconds).map(([k, v]) => [k, round2((v * 1000) / Math.max(1, run.sent.accepted))])) };
+        const run = await drive(rate * LATENCY_SECONDS, rate, fanout, false, true);
+        latency[`${p * 100}%`] = { ratePerSecond: rate, hops: run.hops, accepted: run.sent.accepted, rejected: run.sent.other, errors: run.sent.errors, postToSignedReceiptMs: latencySummary(run.got.latencies), postAnswerMs: latencySummary(run.sent.postLatencies), stages: run.stages, kafkaRequestsPerEvent: run.requests, gcMsPerEvent: run.gc, cpuMsPerEvent: Object.fromEntries(Object.entries(run.used.cpuSeconds).map(([k, v]) => [k, round2((v * 1000) / Math.max(1, run.sent.accepted))])) };
         const l = latencySummary(run.got.latencies);
         say(`  broker CPU ${round2(((run.used.cpuSeconds['kafka broker'] ?? 0) * 1000) / Math.max(1, run.sent.accepted))} ms/event; Kafka requests per event: ${run.requests.total} (${Object.entries(run.requests.byApi).map(([k, v]) => `${k} ${v}`).join(', ')})`);
         say(`  p50 / p90 / p99 ${l.p50} / ${l.p90} / ${l.p99} ms; ${Object.entries(run.stages).map(([k, f]) => `${k} ${f.meanBatch}×${f.meanBatchMs} ms`).join(', ')}`);
+        if (run.hops) say(`  hops p50 / p99 (ms): ${Object.entries(run.hops.hops).map(([h, s]) => `${h} ${s.p50} / ${s.p99}`).join(', ')}; slowest 1 % mean: ${Object.entries(run.hops.slowestPercentMean).map(([h, v]) => `${h} ${v}`).join(', ')} (${run.hops.matched} matched, ${run.hops.unmatched} not); delivery: to attempt ${run.hops.deliverySplit.toAttempt.p50} / ${run.hops.deliverySplit.toAttempt.p99}, attempt → receipt ${run.hops.deliverySplit.attemptToReceipt.p50} / ${run.hops.deliverySplit.attemptToReceipt.p99}`);
         // CPU at this load: per event it is far above the capacity run's when batches are small.
         const at = Object.fromEntries(Object.entries(run.used.cpuSeconds).map(([k, v]) => [k, { cpuMsPerEvent: round2((v * 1000) / Math.max(1, run.sent.accepted)), cores: round2(v / run.used.seconds) }]));
         (latency[`${p * 100}%`] as Record<string, unknown>)['cpu'] = at;
@@ -645,7 +668,7 @@ function markdown(doc: { machine: ReturnType<typeof machineInfo>; quiet: { busyP
   ];
   for (const [k, v] of Object.entries(doc.results)) {
     if (!k.startsWith('fanout')) continue;
-    const r = v as { endpoints: number; capacity: { eventsPerSecond: number; deliveriesPerSecond: number }; cpu: { totalMsPerEvent: number; perProcess: Record<string, { cpuMsPerEvent: number; sharePercent: number | null }> }; latency: Record<string, { ratePerSecond: number; postToSignedReceiptMs: { p50: number; p90: number; p99: number } }> };
+    const r = v as { endpoints: number; capacity: { eventsPerSecond: number; deliveriesPerSecond: number }; cpu: { totalMsPerEvent: number; perProcess: Record<string, { cpuMsPerEvent: number; sharePercent: number | null }> }; latency: Record<string, { ratePerSecond: number; postToSignedReceiptMs: { p50: number; p90: number; p99: number }; hops?: HopBreakdown | null }> };
     lines.push(`## fan-out ${r.endpoints}`, '', `Capacity: **${r.capacity.eventsPerSecond} events/s** (${r.capacity.deliveriesPerSecond} deliveries/s); CPU **${r.cpu.totalMsPerEvent} ms per event** over all Hookstream processes.`, '');
     const tl = (r.capacity as { timeline?: { postPhaseSeconds: number; acceptedPerSecondDuringPosts: number; rateLimited429: number; firstDeliverySeconds: number; lastDeliverySeconds: number; stageLastHandledSeconds: Record<string, number | null> } }).timeline;
     if (tl) lines.push(`Capacity-run timeline (s from the first POST): POSTs ended at **${tl.postPhaseSeconds}** (${tl.acceptedPerSecondDuringPosts} accepted/s while posting, ${tl.rateLimited429} × 429), first delivery ${tl.firstDeliverySeconds}, last delivery **${tl.lastDeliverySeconds}**; each stage last handled a message at (1 s samples): ${Object.entries(tl.stageLastHandledSeconds).map(([k, t]) => `${k} ${t ?? '?'}`).join(', ')}.`, '');
@@ -662,6 +685,11 @@ function markdown(doc: { machine: ReturnType<typeof machineInfo>; quiet: { busyP
     if (pg) lines.push('', ...pgMarkdown(pg));
     lines.push('', '| load | rate (events/s) | POST → signed receipt p50 / p90 / p99 (ms) |', '|---|---|---|');
     for (const [p, l] of Object.entries(r.latency)) lines.push(`| ${p} | ${l.ratePerSecond} | ${l.postToSignedReceiptMs.p50} / ${l.postToSignedReceiptMs.p90} / ${l.postToSignedReceiptMs.p99} |`);
+    const withHops = Object.entries(r.latency).filter(([, l]) => l.hops);
+    if (withHops.length > 0) {
+      lines.push('', '### Where POST → signed receipt goes, per hop (ms, p50 / p99)', '', 'Each hop ends when its stage built the produce request of its output record (Kafka CreateTime, read back after the run) — so it includes the upstream acknowledgement, the wait for the next fetch and the handler; delivery ends at the endpoint\'s receipt (tools/bench/support/hops.ts).', '', ...HOP_TABLE_HEAD);
+      for (const [p, l] of withHops) if (l.hops) lines.push(...hopMarkdown(p, l.ratePerSecond, l.hops));
+    }
     const runs: [string, KafkaRequestFigures | undefined][] = [['capacity', (v as { kafkaRequestsPerEvent?: KafkaRequestFigures }).kafkaRequestsPerEvent], ...Object.entries(r.latency).map(([p, l]) => [`${p} load`, (l as { kafkaRequestsPerEvent?: KafkaRequestFigures }).kafkaRequestsPerEvent] as [string, KafkaRequestFigures | undefined])];
     if (runs.some(([, f]) => f)) {
       lines.push('', '### Kafka requests per event, by app and API', '');
