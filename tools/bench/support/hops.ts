@@ -49,6 +49,8 @@ export interface HopBreakdown {
   total: HopStats;
   /** Mean of each hop over the slowest 1 % of deliveries (by total): what the p99 is made of. */
   slowestPercentMean: Record<HopName, number>;
+  /** When the slowest 1 % were POSTed, seconds into the run (distinct, 0.1 s): one stall, or spread out. */
+  slowestPercentAt: number[];
   /** The delivery hop split at the first attempt's `attemptedAt` (deliveries whose result was read). */
   deliverySplit: { samples: number; toAttempt: HopStats; attemptToReceipt: HopStats };
 }
@@ -138,6 +140,7 @@ export async function hopBreakdown(kafka: Kafka, from: TopicMarks, to: TopicMark
   const times = await readRange(kafka, from, to);
   const [raw, valid, enriched] = EVENT_TOPICS.map((t) => times.events.get(t) as Map<string, number>);
   const rows: number[][] = [];
+  const postedAt: number[] = [];
   const toAttempt: number[] = [];
   const attemptToReceipt: number[] = [];
   let unmatched = 0;
@@ -150,6 +153,7 @@ export async function hopBreakdown(kafka: Kafka, from: TopicMarks, to: TopicMark
       unmatched++;
       continue;
     }
+    postedAt.push(r.receivedAt);
     rows.push([tRaw - r.receivedAt, tValid - tRaw, tEnriched - tValid, d.at - tEnriched, r.at - d.at]);
     const attemptedAt = times.attempts.get(r.webhookId);
     if (attemptedAt !== undefined) {
@@ -161,15 +165,17 @@ export async function hopBreakdown(kafka: Kafka, from: TopicMarks, to: TopicMark
   const totals = rows.map((row) => row.reduce((a, b) => a + b, 0));
   const order = totals.map((t, i) => [t, i] as const).sort((a, b) => b[0] - a[0]);
   const slow = order.slice(0, Math.max(1, Math.ceil(order.length / 100))).map(([, i]) => rows[i] as number[]);
+  const t0 = Math.min(...postedAt);
+  const slowestPercentAt = [...new Set(order.slice(0, slow.length).map(([, i]) => Math.round(((postedAt[i] as number) - t0) / 100) / 10))].sort((a, b) => a - b);
   const slowestPercentMean = Object.fromEntries(HOP_NAMES.map((h, i) => [h, slow.length ? Math.round(slow.reduce((a, row) => a + (row[i] as number), 0) / slow.length) : NaN])) as Record<HopName, number>;
-  return { matched: rows.length, unmatched, hops, total: stats(totals), slowestPercentMean, deliverySplit: { samples: toAttempt.length, toAttempt: stats(toAttempt), attemptToReceipt: stats(attemptToReceipt) } };
+  return { matched: rows.length, unmatched, hops, total: stats(totals), slowestPercentMean, slowestPercentAt, deliverySplit: { samples: toAttempt.length, toAttempt: stats(toAttempt), attemptToReceipt: stats(attemptToReceipt) } };
 }
 
 /** Markdown rows of one load point's breakdown. */
 export function hopMarkdown(load: string, rate: number, b: HopBreakdown): string[] {
   return [
     `| ${load} (${rate}/s) | ${HOP_NAMES.map((h) => `${b.hops[h].p50} / ${b.hops[h].p99}`).join(' | ')} | ${b.total.p50} / ${b.total.p99} |`,
-    `| ↳ slowest 1 %, mean | ${HOP_NAMES.map((h) => String(b.slowestPercentMean[h])).join(' | ')} | ${b.matched} matched, ${b.unmatched} not |`,
+    `| ↳ slowest 1 %, mean | ${HOP_NAMES.map((h) => String(b.slowestPercentMean[h])).join(' | ')} | ${b.matched} matched, ${b.unmatched} not; POSTed at ${b.slowestPercentAt.join(', ')} s |`,
     `| ↳ delivery split | ${HOP_NAMES.slice(0, -1).map(() => '').join(' | ')} | to attempt ${b.deliverySplit.toAttempt.p50} / ${b.deliverySplit.toAttempt.p99}, attempt → receipt ${b.deliverySplit.attemptToReceipt.p50} / ${b.deliverySplit.attemptToReceipt.p99} | ${b.deliverySplit.samples} results read |`,
   ];
 }
