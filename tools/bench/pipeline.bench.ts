@@ -543,7 +543,8 @@ async function main(): Promise<void> {
     say('warm-up: 1,000 events…');
     await drive(1000, null, 1);
 
-    let biggest: AppName = 'delivery';
+    // BENCH_PROFILE_APP wins whatever the fan-outs; otherwise the app with the most CPU at fan-out 1 (delivery without one).
+    let biggest: AppName = PROFILE_APP ?? 'delivery';
     let f1Capacity = 0;
     for (const fanout of FANOUTS) {
       while (endpoints < fanout) {
@@ -614,7 +615,7 @@ async function main(): Promise<void> {
     }
 
     if (PROFILE) {
-      say(`profiling ${biggest} (the process with the most CPU at fan-out 1)…`);
+      say(`profiling ${biggest} (${PROFILE_APP ? 'BENCH_PROFILE_APP' : 'the process with the most CPU at fan-out 1'})…`);
       const profDir = join(WORK_DIR, `pipeline-prof-${Date.now()}`);
       mkdirSync(profDir, { recursive: true });
       pipeline.nodeArgs[biggest] = ['--cpu-prof', `--cpu-prof-dir=${profDir}`, '-r', './tools/bench/support/exit-on-usr2.js'];
