@@ -8,6 +8,11 @@ export interface FeedProjectionSettings {
   FEED_PARTITIONS_AHEAD_DAYS: number;
   /** How often partitions are maintained. */
   FEED_MAINTENANCE_INTERVAL_MS: number;
+  /**
+   * 'false': one upsert per consumed batch (per topic). Default: the batches of one event-loop turn
+   * share one upsert, an event's raw row and verdict merged into one row (FeedWriterService.write).
+   */
+  FEED_COALESCE_WRITES?: 'true' | 'false';
 }
 
 export const FEED_PROJECTION_SETTINGS = Symbol('FEED_PROJECTION_SETTINGS');

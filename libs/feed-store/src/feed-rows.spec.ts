@@ -1,5 +1,5 @@
 import { IdPrefix, newId, stableId, type CanonicalEvent, type RawEventDto } from '@hookstream/contracts';
-import { dedupeRows, idMayRepeat, rowFromDuplicate, rowFromEnriched, rowFromRaw, rowFromRejected } from './feed-rows';
+import { dedupeRows, idMayRepeat, mergeRows, rowFromDuplicate, rowFromEnriched, rowFromRaw, rowFromRejected } from './feed-rows';
 import { EmailHasher } from './email-hash';
 
 const raw: RawEventDto = {
@@ -38,6 +38,19 @@ describe('feed rows', () => {
     const rows = dedupeRows([rowFromEnriched(canonical), rowFromRaw(raw)]);
     expect(rows).toHaveLength(1);
     expect(rows[0].status).toBe('accepted');
+  });
+
+  it('merges an event’s raw row and its verdict into one row, in either order, as the upsert would', () => {
+    const accepted = rowFromEnriched(canonical);
+    const received = rowFromRaw(raw);
+    for (const merged of [mergeRows(received, accepted), mergeRows(accepted, received)]) {
+      expect(merged).toMatchObject({ status: 'accepted', type: 'purchase', raw, canonical, enrichment: accepted.enrichment, email: 'sarah@example.com', summary: accepted.summary, occurredAt: canonical.occurredAt });
+    }
+    const rejected = rowFromRejected({ raw, reasons: [{ path: 'city', rule: 'required', message: 'city is required' }], dialect: 'activly', rejectedAt: raw.receivedAt });
+    expect(mergeRows(rejected, received)).toEqual(rejected);
+    expect(mergeRows(received, rejected)).toEqual(rejected);
+    // A verdict without a raw request (events.enriched) keeps the one it met; two raw rows keep the first.
+    expect(dedupeRows([received, accepted, rowFromRaw({ ...raw, headers: { x: 'later' } })])[0].raw).toBe(raw);
   });
 
   it("keeps a retried event (same id, later received_at) at its first-seen received_at", () => {

@@ -160,20 +160,44 @@ export function rowFromDuplicate(d: DuplicateEvent): FeedRow {
 }
 
 /**
+ * One row of two for the same event id, as the upsert would leave it had `prev` been written first
+ * and `next` second (FeedRepository.upsert's ON CONFLICT rules): the higher status wins (a tie goes to
+ * `next`); the winner brings type, times, dialect, e-mail and summary (a verdict filling in what the
+ * other lacks); the raw request is kept from whichever brought one; canonical, enrichment, reasons
+ * and duplicate info from the verdict that won, else kept. So a raw row and its verdict consumed in
+ * the same write become ONE row insert instead of an insert and an update.
+ */
+export function mergeRows(prev: FeedRow, next: FeedRow): FeedRow {
+  // One row per event id, at its first-seen received_at (a sender's retry has a later one).
+  const receivedAt = Date.parse(prev.receivedAt) <= Date.parse(next.receivedAt) ? prev.receivedAt : next.receivedAt;
+  const mayRepeat = prev.mayRepeat || next.mayRepeat;
+  if (statusRank(next.status) < statusRank(prev.status)) return { ...prev, raw: prev.raw ?? next.raw, receivedAt, mayRepeat };
+  return {
+    ...next,
+    type: next.type ?? prev.type,
+    occurredAt: next.occurredAt ?? prev.occurredAt,
+    dialect: next.dialect ?? prev.dialect,
+    email: next.email ?? prev.email,
+    raw: prev.raw ?? next.raw,
+    canonical: next.canonical ?? prev.canonical,
+    enrichment: next.enrichment ?? prev.enrichment,
+    reasons: next.reasons ?? prev.reasons,
+    duplicate: next.duplicate ?? prev.duplicate,
+    receivedAt,
+    mayRepeat,
+  };
+}
+
+/**
  * Rows for one upsert statement must have distinct keys (Postgres refuses to update a row twice
- * in one statement): keep one per event, the highest status, the later one on a tie, at the
- * earliest received_at of the batch.
+ * in one statement): one per event, merged in order (`mergeRows`), at the earliest received_at of
+ * the batch.
  */
 export function dedupeRows(rows: FeedRow[]): FeedRow[] {
   const byId = new Map<string, FeedRow>();
   for (const r of rows) {
     const prev = byId.get(r.id);
-    if (!prev) byId.set(r.id, r);
-    else {
-      // One row per event id, at its first-seen received_at (a sender's retry has a later one).
-      const first = Date.parse(prev.receivedAt) <= Date.parse(r.receivedAt) ? prev.receivedAt : r.receivedAt;
-      byId.set(r.id, { ...(statusRank(r.status) >= statusRank(prev.status) ? r : prev), receivedAt: first, mayRepeat: prev.mayRepeat || r.mayRepeat });
-    }
+    byId.set(r.id, prev ? mergeRows(prev, r) : r);
   }
   return [...byId.values()];
 }
