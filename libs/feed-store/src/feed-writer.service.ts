@@ -18,8 +18,6 @@ export class FeedWriterService {
   private readonly emails: EmailHasher;
   private readonly coalesce: boolean;
   private pending: PendingWrite | null = null;
-  /** Upsert statements issued (for specs and the bench's reading). */
-  statements = 0;
 
   constructor(
     @Inject(FEED_PROJECTION_SETTINGS) config: FeedProjectionSettings,
@@ -75,7 +73,6 @@ export class FeedWriterService {
 
   private async upsert(rows: FeedRow[]): Promise<void> {
     const hashed: HashedRow[] = dedupeRows(rows).map((r) => ({ ...r, emailHash: r.email ? this.emails.hash(r.email) : null }));
-    this.statements++;
     await this.repo.upsert(hashed);
   }
 }
