@@ -1,6 +1,7 @@
 import { DeliveryRequestDto } from '@hookstream/contracts';
 import { PermanentMessageError, type InboundMessage } from '@hookstream/kafka';
-import { parseDeliveryRequest } from './deliveries.consumer';
+import { validateSync } from 'class-validator';
+import { parseDeliveryRequest, requestLooksValid } from './deliveries.consumer';
 
 const request = {
   id: 'dlv_1a', webhookId: 'msg_1a', accountId: 'acc_1', endpointId: 'ep_1', eventId: 'evt_1', eventType: 'purchase',
@@ -25,5 +26,42 @@ describe('parseDeliveryRequest', () => {
 
   it.each([[null], [[request]], ['text']])('refuses %p: a delivery request must be a JSON object', (value) => {
     expect(() => parseDeliveryRequest(msg(value))).toThrow(/must be a JSON object/);
+  });
+
+  // The fast check must accept exactly what class-validator accepts: each variant breaks (or
+  // stretches) one rule, and both must give the same verdict.
+  const variants: [string, Record<string, unknown>][] = [
+    ['as produced', {}],
+    ['causeId set', { causeId: 'sub_1' }],
+    ['causeId null', { causeId: null }],
+    ['causeId a number', { causeId: 7 }],
+    ['extra field', { extra: 1 }],
+    ['id without prefix', { id: '1a' }],
+    ['id upper case', { id: 'dlv_1A' }],
+    ['id a number', { id: 7 }],
+    ['webhookId wrong prefix', { webhookId: 'dlv_1a' }],
+    ['accountId missing', { accountId: undefined }],
+    ['endpointId a number', { endpointId: 1 }],
+    ['eventId null', { eventId: null }],
+    ['eventType an object', { eventType: {} }],
+    ['eventTime not ISO', { eventTime: 'yesterday' }],
+    ['eventTime an impossible date', { eventTime: '2026-02-30T10:00:00Z' }],
+    ['eventTime date only', { eventTime: '2026-11-25' }],
+    ['eventTime with offset', { eventTime: '2026-11-25T10:00:00+02:00' }],
+    ['data an array', { data: [] }],
+    ['data null', { data: null }],
+    ['data a string', { data: 'x' }],
+    ['data empty object', { data: {} }],
+    ['cause unknown', { cause: 'other' }],
+    ['cause missing', { cause: undefined }],
+    ['createdAt a number', { createdAt: 1764064800000 }],
+  ];
+  it.each(variants)('fast check agrees with class-validator: %s', (_name, change) => {
+    const value: Record<string, unknown> = { ...structuredClone(request), ...change };
+    for (const [k, v] of Object.entries(change)) if (v === undefined) delete value[k];
+    const classValidatorAccepts = validateSync(Object.assign(new DeliveryRequestDto(), value), { forbidUnknownValues: false }).length === 0;
+    expect(requestLooksValid(value)).toBe(classValidatorAccepts);
+    if (classValidatorAccepts) expect(parseDeliveryRequest(msg(value))).toEqual(value);
+    else expect(() => parseDeliveryRequest(msg(value))).toThrow(PermanentMessageError);
   });
 });
