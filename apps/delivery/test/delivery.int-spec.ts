@@ -17,6 +17,7 @@ import { Webhook } from 'standardwebhooks';
 import { AppModule } from '../src/app.module';
 import { DeliveryConfig } from '../src/delivery.config';
 import { DeliveryRetentionService } from '../src/storage/delivery-retention.service';
+import { DeliveriesRepository } from '../src/storage/deliveries.repository';
 import { EndpointCache } from '../src/config-cache/endpoint.cache';
 import { InternalServer } from '../src/sample/internal-server';
 import { ResultsPublisher } from '../src/attempts/results.publisher';
@@ -620,6 +621,32 @@ describe('delivery (Kafka + PostgreSQL + local receivers)', () => {
     await waitFor(async () => ((await row(req.id))?.status === 'succeeded' ? true : undefined), { what: 'leased row delivered' });
     expect(rx.hits.map((h) => h.headers['webhook-id'])).toEqual([req.webhookId]);
   });
+
+  it('a request beyond its endpoint queue\'s room is written due at once (no lease to release); the claim carries its request, so it is sent with no start statement', async () => {
+    const rx = await receiver();
+    const ep = await endpoint(rx.url());
+    const due = request(ep.id);
+    const leased = request(ep.id);
+    // No scheduler running meanwhile, so nothing else claims these rows between the statements.
+    await app.close();
+    const repo = new DeliveriesRepository(db);
+    const inserted = await repo.insertNew([due, leased], config.DELIVERY_LEASE_SECONDS, new Set([due.id]));
+    expect(inserted.map((r) => r.id).sort()).toEqual([due.id, leased.id].sort());
+    const states: { id: string; due: boolean }[] = await db.query('SELECT id, next_attempt_at <= now() AS due FROM deliveries WHERE id = ANY($1)', [[due.id, leased.id]]);
+    expect(Object.fromEntries(states.map((r) => [r.id, r.due]))).toEqual({ [due.id]: true, [leased.id]: false });
+
+    const claimed = (await repo.claimDue(500, config.DELIVERY_LEASE_SECONDS)).find((c) => c.id === due.id);
+    expect(claimed).toMatchObject({ endpointId: ep.id, attempts: 0, createdAt: expect.any(Date) });
+    expect(claimed?.request).toEqual(due);
+    // Due again now, for the restarted app's scheduler: it claims it and sends it as attempt 1.
+    await repo.release(claimed ? [claimed] : [], new Date());
+    app = await startDelivery();
+    await waitFor(async () => ((await row(due.id))?.status === 'succeeded' ? true : undefined), { what: 'the due row delivered', timeoutMs: 30_000 });
+    expect(await attempts(due.id)).toEqual([expect.objectContaining({ attempt: 1, outcome: 'succeeded', http_status: 200 })]);
+    // The leased one is the scheduler's once its lease ends, as after a crash.
+    await waitFor(async () => ((await row(leased.id))?.status === 'succeeded' ? true : undefined), { what: 'the leased row delivered after its lease', timeoutMs: 30_000 });
+    expect(rx.hits.map((h) => h.headers['webhook-id']).sort()).toEqual([due.webhookId, leased.webhookId].sort());
+  }, 60_000);
 
   it('serves the internal API on its own loopback listener only, not on the health/metrics port', async () => {
     const internal = app.get(InternalServer).address();

@@ -52,10 +52,10 @@ async function settle(run: Promise<RunVerdict | RunResult>): Promise<RunVerdict>
   return r.verdict;
 }
 
-describe('AttemptService: first attempts of fresh rows', () => {
+describe('AttemptService: attempts under the lease just taken (no start statement)', () => {
   it('a row just inserted with a lease that outlasts the attempt is sent without a start statement, as attempt 1 under the insert\'s lease', async () => {
     const t = setup();
-    const job: DeliveryJob = { id: 'dlv_1', endpointId: 'ep_1', leaseToken: 'lease-from-insert', request: t.request, fresh: { leaseUntil: performance.now() + 60_000, insertedAt: new Date() } };
+    const job: DeliveryJob = { id: 'dlv_1', endpointId: 'ep_1', leaseToken: 'lease-from-insert', request: t.request, leased: { leaseUntil: performance.now() + 60_000, createdAt: new Date(), attempts: 0 } };
     await expect(settle(t.service.run(job))).resolves.toBe('success');
     expect(t.repo.startAttempt).not.toHaveBeenCalled();
     expect(t.client.post).toHaveBeenCalledTimes(1);
@@ -65,13 +65,22 @@ describe('AttemptService: first attempts of fresh rows', () => {
   it('a fresh row whose lease could end before the attempt does (it waited in its queue) takes the start statement and its lease', async () => {
     const t = setup();
     // 20 s of lease left: less than connect 5 s + attempt 15 s + margin 5 s.
-    const job: DeliveryJob = { id: 'dlv_1', endpointId: 'ep_1', leaseToken: 'lease-from-insert', request: t.request, fresh: { leaseUntil: performance.now() + 20_000, insertedAt: new Date() } };
+    const job: DeliveryJob = { id: 'dlv_1', endpointId: 'ep_1', leaseToken: 'lease-from-insert', request: t.request, leased: { leaseUntil: performance.now() + 20_000, createdAt: new Date(), attempts: 0 } };
     await settle(t.service.run(job));
     expect(t.repo.startAttempt).toHaveBeenCalledTimes(1);
     expect(t.repo.recordAttempt).toHaveBeenCalledWith(expect.objectContaining({ attempt: 3 }), 'lease-from-start');
   });
 
-  it('a row claimed from the table (not fresh) always takes the start statement', async () => {
+  it('a row claimed by the scheduler, with its request and attempts in hand, is sent without a start statement under the claim\'s lease', async () => {
+    const t = setup();
+    const createdAt = new Date(Date.now() - 3_600_000);
+    const job: DeliveryJob = { id: 'dlv_1', endpointId: 'ep_1', leaseToken: 'lease-from-claim', request: t.request, leased: { leaseUntil: performance.now() + 60_000, createdAt, attempts: 4 } };
+    await expect(settle(t.service.run(job))).resolves.toBe('success');
+    expect(t.repo.startAttempt).not.toHaveBeenCalled();
+    expect(t.repo.recordAttempt).toHaveBeenCalledWith(expect.objectContaining({ deliveryId: 'dlv_1', attempt: 5, status: 'succeeded' }), 'lease-from-claim');
+  });
+
+  it('a job without its lease and request in hand takes the start statement', async () => {
     const t = setup();
     await settle(t.service.run({ id: 'dlv_1', endpointId: 'ep_1', leaseToken: 'lease-from-claim' }));
     expect(t.repo.startAttempt).toHaveBeenCalledTimes(1);
@@ -79,7 +88,7 @@ describe('AttemptService: first attempts of fresh rows', () => {
 });
 
 describe('AttemptService: the result is durable before the attempt is recorded', () => {
-  const fresh = (t: ReturnType<typeof setup>): DeliveryJob => ({ id: 'dlv_1', endpointId: 'ep_1', leaseToken: 'l', request: t.request, fresh: { leaseUntil: performance.now() + 60_000, insertedAt: new Date() } });
+  const fresh = (t: ReturnType<typeof setup>): DeliveryJob => ({ id: 'dlv_1', endpointId: 'ep_1', leaseToken: 'l', request: t.request, leased: { leaseUntil: performance.now() + 60_000, createdAt: new Date(), attempts: 0 } });
 
   it('publishes (acknowledged) before it records, for a 410 too', async () => {
     const t = setup();

@@ -19,11 +19,12 @@ export interface DeliveryJob extends ClaimedDelivery {
   /** The request as consumed from the topic, so the attempt need not read it back from the row. */
   request?: DeliveryRequestDto;
   /**
-   * Set for a row this process has just inserted (with its lease): `leaseUntil` is a
-   * `performance.now()` time no later than the lease's end in the table (taken before the
-   * INSERT was sent), `insertedAt` the row's creation time as seen here.
+   * Set for a row this process has just leased — inserted with a lease, or claimed by the
+   * scheduler — and whose `request` is set: `leaseUntil` is a `performance.now()` time no later
+   * than the lease's end in the table (taken before the INSERT or claim was sent), `createdAt` and
+   * `attempts` the row's as that statement left them.
    */
-  fresh?: { leaseUntil: number; insertedAt: Date };
+  leased?: { leaseUntil: number; createdAt: Date; attempts: number };
   /**
    * Set for a request sent straight from the topic before it has a row (`request` is then set):
    * its outcome is written as the row (DeliveriesRepository.recordFirstAttempt). The intake
@@ -35,7 +36,7 @@ export interface DeliveryJob extends ClaimedDelivery {
 /** How long an endpoint that answered slowly (DELIVERY_DIRECT_WAIT_MS or more) takes the insert-first path. */
 const SLOW_COOL_MS = 30_000;
 
-/** Slack between an attempt's worst-case end and its lease's end, for a first attempt that skips the start statement. */
+/** Slack between an attempt's worst-case end and its lease's end, for an attempt that skips the start statement. */
 const FRESH_LEASE_MARGIN_MS = 5_000;
 
 /** How long an attempt keeps retrying its result's publish while Kafka is unavailable. */
@@ -86,7 +87,7 @@ export class AttemptService {
 
   private async runAttempt(job: DeliveryJob): Promise<RunVerdict | RunResult> {
     if (job.direct) return this.runDirect(job, job.direct);
-    const started = this.freshStart(job) ?? (await this.repo.startAttempt(job, this.leaseSeconds, job.request));
+    const started = this.leasedStart(job) ?? (await this.repo.startAttempt(job, this.leaseSeconds, job.request));
     // Finished meanwhile, or the lease ran out and another replica owns it now.
     if (!started) return 'neutral';
     const now = new Date();
@@ -155,17 +156,19 @@ export class AttemptService {
   }
 
   /**
-   * A first attempt straight from the topic needs no start statement when the lease its INSERT
-   * took outlasts the attempt's worst case (connect + whole-attempt timeout + margin): no other
-   * replica can claim the row before then, the row is known to be new (0 attempts) and the
-   * request is in hand. That saves one statement per delivery on the common path; a job that
-   * waited in its endpoint's queue too long takes the statement (and a longer lease) as before.
+   * An attempt needs no start statement when the lease this process took for its row (the
+   * intake's INSERT, or the scheduler's claim) outlasts the attempt's worst case (connect +
+   * whole-attempt timeout + margin): no other replica can claim the row before then, and the
+   * request, attempts and creation time are in hand from that statement. The record statement
+   * still compares the lease token, so a row changed meanwhile (cancelled) is not overwritten.
+   * That saves one statement per delivery on the common paths; a job that waited in its
+   * endpoint's queue too long takes the statement (and a longer lease) as before.
    */
-  private freshStart(job: DeliveryJob): StartedAttempt | undefined {
-    if (!job.fresh || !job.request) return undefined;
+  private leasedStart(job: DeliveryJob): StartedAttempt | undefined {
+    if (!job.leased || !job.request) return undefined;
     const worstEnd = performance.now() + this.config.DELIVERY_CONNECT_TIMEOUT_MS + this.config.DELIVERY_TIMEOUT_MS + FRESH_LEASE_MARGIN_MS;
-    if (worstEnd >= job.fresh.leaseUntil) return undefined;
-    return { request: job.request, attempts: 0, createdAt: job.fresh.insertedAt, leaseToken: job.leaseToken };
+    if (worstEnd >= job.leased.leaseUntil) return undefined;
+    return { request: job.request, attempts: job.leased.attempts, createdAt: job.leased.createdAt, leaseToken: job.leaseToken };
   }
 
   /**

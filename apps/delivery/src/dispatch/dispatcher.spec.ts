@@ -123,6 +123,19 @@ describe('Dispatcher', () => {
     expect(d.freeSlots('b')).toBe(5);
   });
 
+  it('says how many more jobs an endpoint\'s queue takes: exactly what submit then accepts; none once stopped', () => {
+    const sender = new FakeSender();
+    const { d } = make(sender, { a: { maxConcurrency: 1 } }, { maxQueuePerEndpoint: 3 });
+    expect(d.queueRoom('a')).toBe(3);
+    submitMany(d, 'a', 2); // one starts, one waits
+    expect(d.queueRoom('a')).toBe(2);
+    expect(submitMany(d, 'a', 3, 2)).toEqual([true, true, false]);
+    expect(d.queueRoom('a')).toBe(0);
+    expect(d.queueRoom('b')).toBe(3);
+    d.stop();
+    expect(d.queueRoom('b')).toBe(0);
+  });
+
   it('refuses a job when the endpoint queue is full, without affecting other endpoints', () => {
     const sender = new FakeSender();
     const { d } = make(sender, { a: { maxConcurrency: 1 } }, { maxQueuePerEndpoint: 2 });

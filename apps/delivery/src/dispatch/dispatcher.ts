@@ -132,6 +132,12 @@ export class Dispatcher<J extends DispatchJob> {
     return lane ? Math.max(0, limit - lane.active - (lane.queue.length - lane.head)) : limit;
   }
 
+  /** Jobs `submit` would still take for the endpoint now (its queue's free room; 0 once stopped). */
+  queueRoom(endpointId: string): number {
+    if (this.stopped) return 0;
+    return Math.max(0, this.opts.maxQueuePerEndpoint - this.queuedFor(endpointId));
+  }
+
   queuedFor(endpointId: string): number {
     const lane = this.lanes.get(endpointId);
     return lane ? lane.queue.length - lane.head : 0;

@@ -25,8 +25,10 @@ function setup(opts: { waitMs?: number; existing?: string[]; refuse?: boolean } 
     submit: jest.fn((job: DeliveryJob) => (opts.refuse ? false : (submitted.push(job), true))),
     circuitState: (id: string) => circuits.get(id) ?? 'closed',
     freeSlots: (id: string) => slots.get(id) ?? 10,
+    queueRoom: (id: string) => queueRoom.get(id) ?? 1000,
   };
   const slots = new Map<string, number>();
+  const queueRoom = new Map<string, number>();
   const known = new Set(['ep_1', 'ep_2']);
   const endpoints = { get: (id: string) => (known.has(id) ? { id } : undefined), isEnabled: () => true, isDeleted: () => false };
   const attempts = { slow: new SlowEndpoints(250, 30_000) };
@@ -38,7 +40,7 @@ function setup(opts: { waitMs?: number; existing?: string[]; refuse?: boolean } 
     endpoints as unknown as EndpointCache,
     config,
   );
-  return { intake, repo, submitted, circuits, slots, attempts, request };
+  return { intake, repo, submitted, circuits, slots, queueRoom, attempts, request };
 }
 
 describe('DeliveryIntakeService: direct first attempts (row written once)', () => {
@@ -71,7 +73,7 @@ describe('DeliveryIntakeService: direct first attempts (row written once)', () =
     expect(t.repo.insertNew).toHaveBeenCalledWith([t.request(1)], 60);
     expect(job.direct).toBeUndefined();
     expect(job.leaseToken).toBe('lease-dlv_1');
-    expect(job.fresh).toBeDefined();
+    expect(job.leased).toBeDefined();
     expect(t.repo.release).toHaveBeenCalledWith([], expect.any(Date));
   });
 
@@ -100,6 +102,17 @@ describe('DeliveryIntakeService: direct first attempts (row written once)', () =
     expect(t.repo.release).toHaveBeenCalledWith([{ id: 'dlv_1', endpointId: 'ep_1', leaseToken: 'lease-dlv_1' }], expect.any(Date));
   });
 
+  it('requests beyond the room of their endpoint\'s queue are inserted due at once for the scheduler, not dispatched, with no second statement', async () => {
+    const t = setup({ waitMs: 0 });
+    t.queueRoom.set('ep_1', 2);
+    const batch = [t.request(1), t.request(2), t.request(3), t.request(4), t.request(5, 'ep_2')];
+    await expect(t.intake.accept(batch)).resolves.toEqual({ inserted: 5, dispatched: 3, direct: 0 });
+    expect(t.repo.insertNew).toHaveBeenCalledWith(batch, 60, new Set(['dlv_3', 'dlv_4']));
+    expect(t.submitted.map((j) => j.id)).toEqual(['dlv_1', 'dlv_2', 'dlv_5']);
+    expect(t.submitted[0]?.leased).toEqual({ leaseUntil: expect.any(Number), createdAt: expect.any(Date), attempts: 0 });
+    expect(t.repo.release).not.toHaveBeenCalled();
+  });
+
   it('a request the dispatcher cannot queue gets a due row at once', async () => {
     const t = setup({ refuse: true });
     await expect(t.intake.accept([t.request(1)])).resolves.toEqual({ inserted: 1, dispatched: 0, direct: 0 });
@@ -126,7 +139,7 @@ describe('DeliveryIntakeService: direct first attempts (row written once)', () =
     await new Promise((r) => setImmediate(r));
     await new Promise((r) => setImmediate(r));
     expect(t.submitted.map((j) => [j.id, j.direct !== undefined]).sort()).toEqual([['dlv_1', true], ['dlv_2', true], ['dlv_3', false], ['dlv_4', true]]);
-    expect(t.repo.insertNew).toHaveBeenCalledWith([t.request(3)], 60);
+    expect(t.repo.insertNew).toHaveBeenCalledWith([t.request(3)], 60, new Set());
     for (const j of t.submitted) j.direct?.settle('recorded');
     await expect(accepted).resolves.toEqual({ inserted: 1, dispatched: 4, direct: 3 });
   });

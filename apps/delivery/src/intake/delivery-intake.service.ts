@@ -70,22 +70,36 @@ export class DeliveryIntakeService {
     );
   }
 
-  /** One statement of pending, leased rows; the new ones go to the dispatcher at once. */
+  /**
+   * One statement of pending rows; the new ones go to the dispatcher at once. Rows beyond what
+   * their endpoint's in-memory queue can take now are written due at once, for the scheduler,
+   * instead of leased (and released again by a second statement once the queue refused them).
+   */
   private async acceptInsertFirst(requests: readonly DeliveryRequestDto[], traceparents: ReadonlyMap<string, string>): Promise<AcceptResult> {
     if (requests.length === 0) return { inserted: 0, dispatched: 0, direct: 0 };
+    const room = new Map<string, number>();
+    const dueNow = new Set<string>();
+    for (const r of requests) {
+      const free = room.get(r.endpointId) ?? this.dispatcher.queueRoom(r.endpointId);
+      if (free <= 0) dueNow.add(r.id);
+      room.set(r.endpointId, free - 1);
+    }
     // Taken before the INSERT is sent: the lease it writes ends no earlier than this plus its length.
     const leaseUntil = performance.now() + this.config.DELIVERY_LEASE_SECONDS * 1000;
-    const insertedAt = new Date();
-    const fresh = await this.repo.insertNew(requests, this.config.DELIVERY_LEASE_SECONDS);
+    const createdAt = new Date();
+    const fresh = await this.repo.insertNew(requests, this.config.DELIVERY_LEASE_SECONDS, dueNow);
     const byId = new Map(requests.map((r) => [r.id, r]));
     const overflow: DeliveryJob[] = [];
+    let dispatched = 0;
     for (const row of fresh) {
-      const job: DeliveryJob = { ...row, traceparent: traceparents.get(row.id), request: byId.get(row.id), fresh: { leaseUntil, insertedAt } };
-      if (!this.dispatcher.submit(job)) overflow.push(job);
+      if (dueNow.has(row.id)) continue;
+      const job: DeliveryJob = { ...row, traceparent: traceparents.get(row.id), request: byId.get(row.id), leased: { leaseUntil, createdAt, attempts: 0 } };
+      if (this.dispatcher.submit(job)) dispatched++;
+      else overflow.push(job);
     }
-    // The endpoint's queue is full: due now for the scheduler, instead of waiting out the lease.
-    await this.repo.release(overflow, new Date());
-    return { inserted: fresh.length, dispatched: fresh.length - overflow.length, direct: 0 };
+    // The endpoint's queue filled up meanwhile: due now for the scheduler, instead of waiting out the lease.
+    if (overflow.length > 0) await this.repo.release(overflow, new Date());
+    return { inserted: fresh.length, dispatched, direct: 0 };
   }
 
   private async acceptDirect(requests: readonly DeliveryRequestDto[], traceparents: ReadonlyMap<string, string>): Promise<AcceptResult> {
@@ -116,7 +130,7 @@ export class DeliveryIntakeService {
 
   /**
    * Direct jobs not recorded in time get a pending row with a lease (ON CONFLICT DO NOTHING):
-   * - not started yet (queued): they become ordinary fresh jobs under that lease;
+   * - not started yet (queued): they become ordinary jobs under that lease;
    * - handed back (bounced), or its endpoint deleted meanwhile: the row is due at once, for the scheduler;
    * - in flight: they keep writing their outcome over that row when done; an endpoint that had
    *   not even answered by now counts as slow;
@@ -127,7 +141,7 @@ export class DeliveryIntakeService {
     if (jobs.length === 0) return 0;
     for (const j of jobs) if (j.direct?.started && !j.direct.answered) this.attempts.slow.mark(j.endpointId);
     const leaseUntil = performance.now() + this.config.DELIVERY_LEASE_SECONDS * 1000;
-    const insertedAt = new Date();
+    const createdAt = new Date();
     const rows = await this.repo.insertNew(
       jobs.map((j) => j.request as DeliveryRequestDto),
       this.config.DELIVERY_LEASE_SECONDS,
@@ -146,7 +160,7 @@ export class DeliveryIntakeService {
         due.push(row);
       } else if (!direct.started) {
         job.leaseToken = row.leaseToken;
-        job.fresh = { leaseUntil, insertedAt };
+        job.leased = { leaseUntil, createdAt, attempts: 0 };
         job.direct = undefined;
       }
     }

@@ -2,6 +2,7 @@ import type { DeliveryConfig } from '../delivery.config';
 import type { EndpointCache } from '../config-cache/endpoint.cache';
 import type { DeliveryDispatcher } from '../dispatch/delivery.dispatcher';
 import type { DeliveriesRepository } from '../storage/deliveries.repository';
+import type { DeliveryJob } from '../attempts/attempt.service';
 import { DeliveryScheduler } from './delivery.scheduler';
 
 /** The table and the dispatcher faked in memory: this checks when the scheduler asks for rows and how many. */
@@ -9,19 +10,23 @@ function setup(opts: { due: number; claimBatch?: number }) {
   let due = opts.due;
   const claims: number[] = [];
   const state = { queued: 0, inFlight: 0 };
+  const submitted: DeliveryJob[] = [];
   const repo = {
     claimDue: jest.fn(async (limit: number) => {
       claims.push(limit);
       const n = Math.min(limit, due);
       due -= n;
-      return Array.from({ length: n }, (_, i) => ({ id: `dlv_${due + i}`, endpointId: 'ep_1', leaseToken: 't' }));
+      return Array.from({ length: n }, (_, i) => ({
+        id: `dlv_${due + i}`, endpointId: 'ep_1', leaseToken: 't', request: { id: `dlv_${due + i}` }, attempts: 2, createdAt: new Date(0),
+      }));
     }),
     release: jest.fn(async () => undefined),
   };
   const dispatcher = {
     crowdedLanes: () => ({ endpointIds: [], backlog: 0 }),
     stats: () => ({ ...state }),
-    submit: () => {
+    submit: (job: DeliveryJob) => {
+      submitted.push(job);
       state.queued++;
       return true;
     },
@@ -29,7 +34,7 @@ function setup(opts: { due: number; claimBatch?: number }) {
   const config = { DELIVERY_POLL_MS: 1000, DELIVERY_CLAIM_BATCH: opts.claimBatch ?? 500, DELIVERY_MAX_IN_FLIGHT: 200, DELIVERY_MAX_QUEUE_PER_ENDPOINT: 1000, DELIVERY_LEASE_SECONDS: 60 } as DeliveryConfig;
   const endpoints = { ready: async () => undefined } as unknown as EndpointCache;
   const scheduler = new DeliveryScheduler(repo as unknown as DeliveriesRepository, dispatcher as unknown as DeliveryDispatcher, endpoints, config);
-  return { scheduler, repo, claims, state, due: () => due };
+  return { scheduler, repo, claims, state, submitted, due: () => due };
 }
 
 describe('DeliveryScheduler catch-up', () => {
@@ -77,6 +82,22 @@ describe('DeliveryScheduler catch-up', () => {
     t.state.queued = 0; // dispatched at once
     await jest.advanceTimersByTimeAsync(0);
     expect(t.claims).toEqual([100, 100]);
+    await t.scheduler.beforeApplicationShutdown();
+  });
+});
+
+describe('DeliveryScheduler claims', () => {
+  it('hands each claimed row to the dispatcher with its request, attempts, creation time and the claim\'s lease, so no start statement is needed', async () => {
+    const t = setup({ due: 2 });
+    const before = performance.now();
+    await t.scheduler.tick();
+    expect(t.submitted).toHaveLength(2);
+    const job = t.submitted[0] as DeliveryJob;
+    expect(job).toMatchObject({ id: 'dlv_0', endpointId: 'ep_1', leaseToken: 't', request: { id: 'dlv_0' }, leased: { attempts: 2, createdAt: new Date(0) } });
+    // The lease is counted from before the claim was sent: never later than the table's.
+    expect(job.leased?.leaseUntil).toBeGreaterThanOrEqual(before + 60_000);
+    expect(job.leased?.leaseUntil).toBeLessThanOrEqual(performance.now() + 60_000);
+    expect(t.repo.release).toHaveBeenCalledWith([], expect.any(Date));
     await t.scheduler.beforeApplicationShutdown();
   });
 });

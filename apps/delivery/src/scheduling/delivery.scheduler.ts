@@ -68,9 +68,13 @@ export class DeliveryScheduler implements OnApplicationBootstrap, BeforeApplicat
         this.catchingUp = true;
         next = this.catchUpPollMs();
       } else {
+        // Taken before the claim is sent: the lease it writes ends no earlier than this plus its length.
+        const leaseUntil = performance.now() + this.config.DELIVERY_LEASE_SECONDS * 1000;
         const rows = await this.repo.claimDue(room, this.config.DELIVERY_LEASE_SECONDS, crowded.endpointIds);
         claimed = rows.length;
-        const refused = rows.filter((row) => !this.dispatcher.submit(row));
+        const refused = rows.filter(
+          ({ request, attempts, createdAt, ...row }) => !this.dispatcher.submit({ ...row, request, leased: { leaseUntil, createdAt, attempts } }),
+        );
         // Filled up meanwhile: back in the table at once rather than after the lease.
         await this.repo.release(refused, new Date(Date.now() + this.config.DELIVERY_POLL_MS));
         this.catchingUp = claimed === room;

@@ -38,10 +38,26 @@ export interface AttemptRecord {
   nextAttemptAt: Date | null;
 }
 
+/**
+ * A row the scheduler claimed, with what its first statement would otherwise read back: the
+ * attempt can then start under the claim's lease without a start statement (see AttemptService).
+ */
+export interface ClaimedDue extends ClaimedDelivery {
+  request: DeliveryRequestDto;
+  attempts: number;
+  createdAt: Date;
+}
+
 interface ClaimRow {
   id: string;
   endpoint_id: string;
   lease_token: string;
+}
+
+interface ClaimDueRow extends ClaimRow {
+  request: DeliveryRequestDto;
+  attempts: number;
+  created_at: Date;
 }
 
 interface StartRow {
@@ -114,10 +130,12 @@ export class DeliveriesRepository {
 
   /**
    * One statement per consumed batch. Rows get a lease (`next_attempt_at` in the future) so a
-   * crash before the first attempt hands them to the scheduler. Returns only rows that did not
-   * exist: a redelivered request is not dispatched again.
+   * crash before the first attempt hands them to the scheduler; those in `dueNow` (their
+   * endpoint's in-memory queue has no room for them) are due at once instead, for the scheduler,
+   * rather than leased and released by a second statement. Returns only rows that did not exist:
+   * a redelivered request is not dispatched again.
    */
-  async insertNew(requests: readonly DeliveryRequestDto[], leaseSeconds: number): Promise<ClaimedDelivery[]> {
+  async insertNew(requests: readonly DeliveryRequestDto[], leaseSeconds: number, dueNow: ReadonlySet<string> = new Set()): Promise<ClaimedDelivery[]> {
     if (requests.length === 0) return [];
     const rows = requests.map((r) => ({
       id: r.id,
@@ -127,13 +145,14 @@ export class DeliveriesRepository {
       event_id: r.eventId,
       event_type: r.eventType,
       request: r,
+      due: dueNow.has(r.id) || undefined,
     }));
     const result = await this.rows<ClaimRow>(
       `INSERT INTO deliveries (id, webhook_id, account_id, endpoint_id, event_id, event_type, request, status, attempts, next_attempt_at, created_at, updated_at)
        SELECT r.id, r.webhook_id, r.account_id, r.endpoint_id, r.event_id, r.event_type, r.request, 'pending', 0,
-              now() + make_interval(secs => $2), now(), now()
+              CASE WHEN r.due THEN now() ELSE now() + make_interval(secs => $2) END, now(), now()
          FROM jsonb_to_recordset($1::jsonb)
-           AS r(id text, webhook_id text, account_id text, endpoint_id text, event_id text, event_type text, request jsonb)
+           AS r(id text, webhook_id text, account_id text, endpoint_id text, event_id text, event_type text, request jsonb, due boolean)
        ON CONFLICT (id) DO NOTHING
        RETURNING id, endpoint_id, updated_at::text AS lease_token`,
       [JSON.stringify(rows), leaseSeconds],
@@ -150,17 +169,19 @@ export class DeliveriesRepository {
 
   /**
    * Due rows, oldest first; SKIP LOCKED lets any number of replicas poll side by side. Rows of
-   * `skipEndpoints` (lanes already full here) are left for later or for another replica.
+   * `skipEndpoints` (lanes already full here) are left for later or for another replica. Each
+   * row comes with its request, attempts and creation time, so its attempt needs no start
+   * statement while the claim's lease still covers it.
    */
-  async claimDue(limit: number, leaseSeconds: number, skipEndpoints: readonly string[] = []): Promise<ClaimedDelivery[]> {
-    const result = await this.rows<ClaimRow>(
+  async claimDue(limit: number, leaseSeconds: number, skipEndpoints: readonly string[] = []): Promise<ClaimedDue[]> {
+    const result = await this.rows<ClaimDueRow>(
       `UPDATE deliveries d SET next_attempt_at = now() + make_interval(secs => $2), updated_at = now()
         WHERE d.id IN (SELECT id FROM deliveries WHERE ${OPEN} AND next_attempt_at <= now() AND endpoint_id <> ALL($3::text[])
                         ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED)
-        RETURNING d.id, d.endpoint_id, d.updated_at::text AS lease_token`,
+        RETURNING d.id, d.endpoint_id, d.updated_at::text AS lease_token, d.request, d.attempts, d.created_at`,
       [limit, leaseSeconds, skipEndpoints],
     );
-    return result.map(toClaimed);
+    return result.map((r) => ({ ...toClaimed(r), request: r.request, attempts: r.attempts, createdAt: new Date(r.created_at) }));
   }
 
   /**
