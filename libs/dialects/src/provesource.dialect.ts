@@ -1,5 +1,7 @@
 import { Type } from 'class-transformer';
-import { IsArray, IsDefined, IsIP, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
+import {
+  IsArray, isArray, IsDefined, isDefined, IsIP, isIP, IsOptional, IsString, isString, MaxLength, maxLength, ValidateNested,
+} from 'class-validator';
 import { SOCIAL_PROOF_TYPES, type RawEventDto, type ValidationReason } from '@hookstream/contracts';
 import { parseAmount } from './amount';
 import { normaliseCurrency } from './currency';
@@ -10,8 +12,9 @@ import { normaliseProducts, pickProduct, type Product } from './products';
 import { reason, requiredReason } from './reasons';
 import { parseTimestamp } from './timestamps';
 import {
-  IsAmountLike, IsCountryCode, IsCurrencyLike, IsQuantityLike, IsStringOrNumber, IsTimestampLike, isPlainObject, pickKeys,
-  unknownKeys, validateDto,
+  absent, IsAmountLike, isAmountLike, IsCountryCode, isCountryCode, IsCurrencyLike, isCurrencyLike, IsQuantityLike, isQuantityLike,
+  IsStringOrNumber, isStringOrNumber, IsTimestampLike, isTimestampLike, isPlainObject, pickKeys, unknownKeys, validateDto,
+  type DtoFastPath,
 } from './validators';
 
 /** One `products[]` item (seed 002, "Multiple Products Parameters"): name and link required. */
@@ -44,6 +47,48 @@ export class ProvesourcePayloadDto {
   @IsOptional() @IsArray() @ValidateNested({ each: true }) @Type(() => ProvesourceProductDto) products?: ProvesourceProductDto[];
 }
 
+/** IsOptional IsString MaxLength(max). */
+function optionalText(v: unknown, max: number): boolean {
+  return absent(v) || (isString(v) && maxLength(v, max));
+}
+
+/** ProvesourceProductDto's decorators, field by field. */
+function productLooksValid(p: ProvesourceProductDto): boolean {
+  return (
+    isDefined(p.name) && isString(p.name) && maxLength(p.name, 500) &&
+    isDefined(p.link) && isString(p.link) && maxLength(p.link, 2000) &&
+    (absent(p.id) || isStringOrNumber(p.id)) &&
+    optionalText(p.image, 2000) &&
+    (absent(p.price) || isAmountLike(p.price)) &&
+    (absent(p.quantity) || isQuantityLike(p.quantity))
+  );
+}
+
+/**
+ * ProvesourcePayloadDto's decorators, field by field (validateDto's fast path: see DtoFastPath). A
+ * `products` item that is not a ProvesourceProductDto (not an object) is left to validateSync.
+ */
+export const PROVESOURCE_FAST_PATH: DtoFastPath<ProvesourcePayloadDto> = {
+  nested: { products: ProvesourceProductDto },
+  looksValid: (d) =>
+    (absent(d.timestamp) || isTimestampLike(d.timestamp)) &&
+    (absent(d.ip) || isIP(d.ip)) &&
+    optionalText(d.firstName, 200) &&
+    optionalText(d.lastName, 200) &&
+    optionalText(d.city, 200) &&
+    optionalText(d.country, 200) &&
+    (absent(d.countryCode) || isCountryCode(d.countryCode)) &&
+    optionalText(d.state, 200) &&
+    optionalText(d.stateCode, 16) &&
+    optionalText(d.productName, 500) &&
+    optionalText(d.productLink, 2000) &&
+    optionalText(d.productImage, 2000) &&
+    (absent(d.total) || isAmountLike(d.total)) &&
+    (absent(d.currency) || isCurrencyLike(d.currency)) &&
+    (absent(d.guid) || isStringOrNumber(d.guid)) &&
+    (absent(d.products) || (isArray(d.products) && d.products.every((p) => p instanceof ProvesourceProductDto && productLooksValid(p)))),
+};
+
 const FIELDS = [
   'timestamp', 'ip', 'firstName', 'lastName', 'city', 'country', 'countryCode', 'state', 'stateCode', 'productName',
   'productLink', 'productImage', 'total', 'currency', 'guid', 'products',
@@ -70,6 +115,16 @@ function typeOf(body: Record<string, unknown>, hasPurchase: boolean): { type: st
   return { type: hasPurchase ? 'purchase' : 'signup', from: null };
 }
 
+/** What of a ProveSource body goes into ProvesourcePayloadDto: its known keys, and of each `products` item the known keys. */
+export function provesourcePlain(body: Record<string, unknown>): Record<string, unknown> {
+  const plain = pickKeys(body, FIELDS, true);
+  if (Array.isArray(plain['products'])) {
+    // Only known keys of each item reach class-transformer (see pickKeys).
+    plain['products'] = plain['products'].map((p: unknown) => (isPlainObject(p) ? pickKeys(p, PRODUCT_FIELDS, true) : p));
+  }
+  return plain;
+}
+
 export const provesourceDialect: DialectHandler = {
   name: 'provesource',
 
@@ -84,12 +139,8 @@ export const provesourceDialect: DialectHandler = {
   normalise(raw: RawEventDto): DialectResult {
     const body = raw.body;
     if (!isPlainObject(body)) return { ok: false, reasons: [BODY_NOT_OBJECT] };
-    const plain = pickKeys(body, FIELDS, true);
-    if (Array.isArray(plain['products'])) {
-      // Only known keys of each item reach class-transformer (see pickKeys).
-      plain['products'] = plain['products'].map((p: unknown) => (isPlainObject(p) ? pickKeys(p, PRODUCT_FIELDS, true) : p));
-    }
-    const { dto, reasons } = validateDto(ProvesourcePayloadDto, plain);
+    const plain = provesourcePlain(body);
+    const { dto, reasons } = validateDto(ProvesourcePayloadDto, plain, PROVESOURCE_FAST_PATH);
 
     // The email: at the top when given there (and then it must be valid), else searched for.
     let email: string | null = null;
