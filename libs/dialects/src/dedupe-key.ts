@@ -1,24 +1,40 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { DedupeOptions, Dialect, RawEventDto } from '@hookstream/contracts';
 import type { NormalisedEvent } from './dialect';
 import { isPlainObject } from './validators';
 
 /**
  * Stable JSON: object keys sorted at every level, `undefined` members dropped, arrays in order.
- * Two events that differ only in key order hash the same.
+ * Two events that differ only in key order hash the same. The text is part of stored dedupe keys:
+ * it must not change (dedupe-key.spec compares it with the first implementation). Built by plain
+ * concatenation: no per-level filter/map/join arrays.
  */
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`;
-  const entries = Object.keys(value)
-    .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
-    .sort()
-    .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`);
-  return `{${entries.join(',')}}`;
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) out += ',';
+      // A hole stays empty (as Array#map + join rendered it); an undefined member is null.
+      if (i in value) out += value[i] === undefined ? 'null' : canonicalJson(value[i]);
+    }
+    return `${out}]`;
+  }
+  const record = value as Record<string, unknown>;
+  const keys = Object.keys(record).sort();
+  let out = '{';
+  let first = true;
+  for (const k of keys) {
+    const v = record[k];
+    if (v === undefined) continue;
+    out += `${first ? '' : ','}${JSON.stringify(k)}:${canonicalJson(v)}`;
+    first = false;
+  }
+  return `${out}}`;
 }
 
 function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
+  return hash('sha256', text, 'hex');
 }
 
 /** Payload fields that carry a sender's own event id. ActiveCampaign posts none (its ids are contact/deal ids). */
