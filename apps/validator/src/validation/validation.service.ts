@@ -37,9 +37,10 @@ export class ValidationService {
 
     for (const msg of messages) {
       const raw = msg.value;
-      const tp = childTraceparent(msg.envelope?.traceparent);
       const r = normaliseRaw(raw);
       if (!r.ok) {
+        // A valid event gets its span below, once its verdict (valid or duplicate) is known.
+        const tp = childTraceparent(msg.envelope?.traceparent);
         const value: RejectedEvent = { raw, reasons: r.reasons, dialect: r.dialect ?? null, rejectedAt: new Date().toISOString() };
         tally.rejected(r.reasons[0]?.rule);
         rejected.push({ key: raw.sourceId, value, envelope: { id: raw.id, type: 'hookstream.event.rejected', source: `/sources/${raw.sourceId}`, time: value.rejectedAt, traceparent: tp } });
