@@ -11,12 +11,12 @@ const raw = (id: string): RawEventDto => ({
 const enriched = (r: RawEventDto) =>
   ({ id: r.id, accountId: r.accountId, sourceId: r.sourceId, receivedAt: r.receivedAt, type: 'purchase', occurredAt: r.receivedAt, dialect: 'activly', person: { email: 'a@example.com' } }) as unknown as CanonicalEvent;
 
-function writer(coalesce: 'true' | 'false', fail = false) {
+function writer(coalesce: 'true' | 'false', fails: (rows: FeedRow[]) => boolean = () => false) {
   const statements: (FeedRow & { emailHash: string | null })[][] = [];
   const repo = {
     upsert: async (rows: (FeedRow & { emailHash: string | null })[]) => {
       statements.push(rows);
-      if (fail) throw new Error('connection terminated');
+      if (fails(rows)) throw new Error('unsupported Unicode escape sequence');
     },
   } as unknown as FeedRepository;
   const partitions = { retentionCutoff: () => new Date(0), ensureDays: async () => undefined } as unknown as FeedPartitionsService;
@@ -40,10 +40,16 @@ describe('FeedWriterService', () => {
     expect(statements).toHaveLength(2);
   });
 
-  it('fails every batch of a failed statement (each is retried by its consumer), so none is committed unwritten', async () => {
-    const { service, statements } = writer('true', true);
+  it('when the shared statement fails, writes each batch on its own: only the one with the bad row fails (nothing healthy is retried towards the DLQ)', async () => {
+    const { service, statements } = writer('true', (rows) => rows.some((r) => r.id === 'evt_0bad'));
+    const results = await Promise.allSettled([service.write([rowFromRaw(raw('evt_0a'))]), service.write([rowFromRaw(raw('evt_0bad'))])]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected']);
+    expect(statements.map((s) => s.map((r) => r.id))).toEqual([['evt_0a', 'evt_0bad'], ['evt_0a'], ['evt_0bad']]);
+  });
+
+  it('fails every batch while PostgreSQL refuses them all (each consumer path holds and retries)', async () => {
+    const { service } = writer('true', () => true);
     const results = await Promise.allSettled([service.write([rowFromRaw(raw('evt_0a'))]), service.write([rowFromRaw(raw('evt_0b'))])]);
-    expect(statements).toHaveLength(1);
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
   });
 

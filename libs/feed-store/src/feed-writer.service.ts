@@ -7,17 +7,19 @@ import { FeedRepository } from './feed.repository';
 
 type HashedRow = FeedRow & { emailHash: string | null };
 
-/** Rows asked for in one event-loop turn, and the callers waiting for them to be durable. */
-interface PendingWrite {
+/** One caller's rows, and its promise. */
+interface Waiter {
   rows: FeedRow[];
-  waiters: { resolve: () => void; reject: (err: unknown) => void }[];
+  resolve: () => void;
+  reject: (err: unknown) => void;
 }
 
 @Injectable()
 export class FeedWriterService {
   private readonly emails: EmailHasher;
   private readonly coalesce: boolean;
-  private pending: PendingWrite | null = null;
+  /** The calls of this event-loop turn, written together at the next check phase. */
+  private pending: Waiter[] | null = null;
 
   constructor(
     @Inject(FEED_PROJECTION_SETTINGS) config: FeedProjectionSettings,
@@ -34,8 +36,9 @@ export class FeedWriterService {
    * created first. The batches of the four topics handed over within one event-loop turn (the
    * transport starts the topics of one fetch together) share ONE upsert, and an event whose raw
    * request and verdict are both among them becomes one row insert instead of an insert and an
-   * update (`mergeRows`). A failed statement fails every batch in it; each is retried by its own
-   * consumer path, and the upsert is idempotent.
+   * update (`mergeRows`). When that statement fails, each batch is written again on its own, so
+   * only a batch that fails by itself sees the error (its consumer path retries or dead-letters
+   * it); the upsert is idempotent.
    */
   async write(rows: FeedRow[], now = new Date()): Promise<number> {
     const cutoff = this.partitions.retentionCutoff(now).getTime();
@@ -50,24 +53,31 @@ export class FeedWriterService {
   private enqueue(rows: FeedRow[]): Promise<void> {
     let p = this.pending;
     if (!p) {
-      p = { rows: [], waiters: [] };
+      p = [];
       this.pending = p;
       // After the check phase: the other topics' handler calls of this fetch join first.
       setImmediate(() => void this.flush());
     }
-    for (const r of rows) p.rows.push(r);
-    return new Promise<void>((resolve, reject) => p.waiters.push({ resolve, reject }));
+    const waiters = p;
+    return new Promise<void>((resolve, reject) => waiters.push({ rows, resolve, reject }));
   }
 
   private async flush(): Promise<void> {
-    const p = this.pending;
+    const waiters = this.pending ?? [];
     this.pending = null;
-    if (!p) return;
+    if (waiters.length === 0) return;
     try {
-      await this.upsert(p.rows);
-      for (const w of p.waiters) w.resolve();
+      await this.upsert(waiters.flatMap((w) => w.rows));
+      for (const w of waiters) w.resolve();
     } catch (err) {
-      for (const w of p.waiters) w.reject(err);
+      if (waiters.length === 1) {
+        waiters[0].reject(err);
+        return;
+      }
+      // One caller's bad row (e.g. a JSON string PostgreSQL's jsonb refuses) must not fail the
+      // others' batches, or their retries would count against healthy messages (and dead-letter
+      // them): each caller is written on its own, and only the failing ones see the error.
+      await Promise.all(waiters.map((w) => this.upsert(w.rows).then(w.resolve, w.reject)));
     }
   }
 
