@@ -429,4 +429,36 @@ describe('control-api read side: feed, stream, deliveries, endpoint health (real
     const page = await feed(c.key);
     expect(page.data.map((e) => e.id)).toEqual([sentinel.id, first.id]);
   });
+
+  it('a raw event PostgreSQL refuses (\\u0000 in its body) goes to events.raw.dlq alone; another topic\'s verdict written with it lands', async () => {
+    const c = await t.newAccount();
+    const src = uniqueName('src').replace(/-/g, '_');
+    const email = `${uniqueName('nul')}@example.com`;
+    const bad = rawEvent(c.accountId, src, now, { ...activly(email), note: 'a\u0000b' });
+    const good = rawEvent(c.accountId, src, new Date(now.getTime() + 1), activly(email));
+    const dlq = dlqOf(Topics.eventsRaw);
+    const admin = testKafka(uniqueName('feed-nul-admin')).admin();
+    await admin.connect();
+    const start = await admin.fetchTopicOffsets(dlq);
+    await admin.disconnect();
+    // Published together, so the transport may hand both topics' batches to the writer in one turn (one statement).
+    await Promise.all([publish(Topics.eventsRaw, src, bad), publish(Topics.eventsEnriched, `${c.accountId}:${email}`, canonicalOf(good, email))]);
+    const found: string[] = [];
+    const r = testKafka(uniqueName('feed-nul-reader')).consumer({ groupId: uniqueName('feed-nul-reader'), maxWaitTimeInMs: 100 });
+    await r.connect();
+    try {
+      await r.subscribe({ topics: [dlq] });
+      await r.run({
+        eachMessage: async ({ message }) => {
+          if (message.value?.toString().includes(bad.id)) found.push(bad.id);
+        },
+      });
+      for (const o of start) r.seek({ topic: dlq, partition: o.partition, offset: o.high });
+      await waitFor(() => found.length > 0 || undefined, { timeoutMs: 30_000, what: 'the raw event PostgreSQL refuses on events.raw.dlq' });
+    } finally {
+      await r.disconnect();
+    }
+    const rows: { id: string; status: string }[] = await ds.query('SELECT id, status FROM feed_events WHERE account_id = $1', [c.accountId]);
+    expect(rows).toEqual([{ id: good.id, status: 'accepted' }]);
+  });
 });
