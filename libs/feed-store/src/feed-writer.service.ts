@@ -76,8 +76,9 @@ export class FeedWriterService {
       }
       // One caller's bad row (e.g. a JSON string PostgreSQL's jsonb refuses) must not fail the
       // others' batches, or their retries would count against healthy messages (and dead-letter
-      // them): each caller is written on its own, and only the failing ones see the error.
-      await Promise.all(waiters.map((w) => this.upsert(w.rows).then(w.resolve, w.reject)));
+      // them): each caller is written on its own, and only the failing ones see the error. One after
+      // the other: two statements over the same ids in different orders could deadlock.
+      for (const w of waiters) await this.upsert(w.rows).then(w.resolve, w.reject);
     }
   }
 
