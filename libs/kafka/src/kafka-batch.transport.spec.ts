@@ -365,6 +365,96 @@ describe('KafkaBatchTransport: offset commits', () => {
   });
 });
 
+describe('KafkaBatchTransport: a commit overlapped with the next fetch (overlapCommits)', () => {
+  beforeAll(() => Logger.overrideLogger(false));
+  afterAll(() => Logger.overrideLogger(['log', 'error', 'warn']));
+
+  /** A payload whose commits wait for `release()` and then succeed (or fail with `failWith`). */
+  function gated(messages: KafkaMessage[], log: string[], failWith?: () => Error) {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const { p } = payload('topic.a', messages);
+    (p as unknown as { commitOffsetsIfNecessary: (o: { topics: { partitions: { offset: string }[] }[] }) => Promise<void> }).commitOffsetsIfNecessary = async (o) => {
+      const offset = o.topics[0].partitions[0].offset;
+      log.push(`commit ${offset} sent`);
+      await gate;
+      if (failWith) throw failWith();
+      log.push(`commit ${offset} acked`);
+    };
+    return { p, release };
+  }
+
+  it('hands a batch back before its commit is acknowledged; the next batch of the partition runs its handler only after it', async () => {
+    const log: string[] = [];
+    const t = transport(new FakeProducer(), async (data) => {
+      log.push(`handled ${(data as { offset: string }).offset}`);
+    }, { overlapCommits: true, fetchLingerMs: 0 });
+    const first = gated([message(0), message(1)], log);
+    await run(t, first.p);
+    // Back to kafkajs with the commit of offset 2 still unanswered.
+    expect(t.overlappedCommits).toBe(1);
+    expect(log.filter((l) => l.startsWith('handled'))).toEqual(['handled 0', 'handled 1']);
+    expect(log.some((l) => l.endsWith('acked'))).toBe(false);
+    const second = payload('topic.a', [message(2)]);
+    const next = run(t, second.p);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(log).not.toContain('handled 2');
+    first.release();
+    await next;
+    expect(log.indexOf('commit 2 acked')).toBeGreaterThan(-1);
+    expect(log.indexOf('commit 2 acked')).toBeLessThan(log.indexOf('handled 2'));
+    // Its own commit travels while kafkajs fetches again, too.
+    expect(t.overlappedCommits).toBe(2);
+    await new Promise((r) => setTimeout(r, 10));
+    expect(second.commits).toEqual(['3']);
+  });
+
+  it('a commit that failed for good fails the next batch of that partition before its handler; one given up on a rebalance does not', async () => {
+    const handled: string[] = [];
+    const t = transport(new FakeProducer(), async (data) => {
+      handled.push((data as { offset: string }).offset);
+    }, { overlapCommits: true, fetchLingerMs: 0 });
+    const broken = gated([message(0)], [], () => new Error('The coordinator refused the commit'));
+    await run(t, broken.p);
+    broken.release();
+    await expect(run(t, payload('topic.a', [message(1)]).p)).rejects.toThrow('The coordinator refused the commit');
+    expect(handled).toEqual(['0']);
+
+    const rebalanced = gated([message(5)], [], () => Object.assign(new Error('The group is rebalancing'), { type: 'REBALANCE_IN_PROGRESS' }));
+    await run(t, rebalanced.p);
+    rebalanced.release();
+    await run(t, payload('topic.a', [message(6)]).p);
+    expect(handled).toEqual(['0', '5', '6']);
+  });
+
+  it('close() waits for a commit still on the wire', async () => {
+    const log: string[] = [];
+    const t = transport(new FakeProducer(), async () => undefined, { overlapCommits: true, fetchLingerMs: 0 });
+    const b = gated([message(0)], log);
+    await run(t, b.p);
+    let closed = false;
+    const closing = t.close().then(() => (closed = true));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(closed).toBe(false);
+    b.release();
+    await closing;
+    expect(log).toEqual(['commit 1 sent', 'commit 1 acked']);
+  });
+
+  it('off (the default for a client not built with KAFKA_COMMIT_OVERLAP=true): a batch returns only once its commit is acknowledged', async () => {
+    const log: string[] = [];
+    const t = transport(new FakeProducer(), async () => undefined, { fetchLingerMs: 0 });
+    const b = gated([message(0)], log);
+    let returned = false;
+    const done = run(t, b.p).then(() => (returned = true));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(returned).toBe(false);
+    b.release();
+    await done;
+    expect(t.overlappedCommits).toBe(0);
+  });
+});
+
 describe('KafkaBatchTransport: skipHeader and fetch linger', () => {
   beforeAll(() => Logger.overrideLogger(false));
   afterAll(() => Logger.overrideLogger(['log', 'error', 'warn']));
