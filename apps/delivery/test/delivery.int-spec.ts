@@ -648,6 +648,11 @@ describe('delivery (Kafka + PostgreSQL + local receivers)', () => {
     expect(rx.hits.map((h) => h.headers['webhook-id']).sort()).toEqual([due.webhookId, leased.webhookId].sort());
   }, 60_000);
 
+  it('deliveries pages keep room for each row\'s next version (fillfactor 50), so an outcome update can stay on its page', async () => {
+    const [rel]: { options: string[] | null }[] = await db.query(`SELECT reloptions AS options FROM pg_class WHERE relname = 'deliveries' AND relkind = 'r'`);
+    expect(rel?.options).toContain('fillfactor=50');
+  });
+
   it('serves the internal API on its own loopback listener only, not on the health/metrics port', async () => {
     const internal = app.get(InternalServer).address();
     // DELIVERY_INTERNAL_HOST is left at its default here: loopback, never 0.0.0.0.
