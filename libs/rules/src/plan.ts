@@ -59,9 +59,12 @@ export function planEvent(event: CanonicalEvent, ctx: PlanContext): PlanResult {
   const deliver = (endpointId: string, cause: 'subscription' | 'rule', causeId?: string): void => {
     if (targeted.has(endpointId)) return;
     targeted.add(endpointId);
+    // stableId hashes the parts, not the prefix: the webhook id is the delivery id's hash under
+    // `msg_` (= stableId('msg', event.id, endpointId)), so one hash serves both.
+    const id = stableId('dlv', event.id, endpointId);
     const d: DeliveryRequestDto = {
-      id: stableId('dlv', event.id, endpointId),
-      webhookId: stableId('msg', event.id, endpointId),
+      id,
+      webhookId: `msg${id.slice(3)}`,
       accountId: event.accountId,
       endpointId,
       eventId: event.id,
