@@ -67,9 +67,13 @@ export class EnrichmentService implements OnModuleInit {
       tally.add(e.enrichment);
       out.push({ key: m.key, value: e, envelope: { id: e.id, type: `hookstream.event.${e.type}`, source: `/sources/${e.sourceId}`, time: e.occurredAt, subject: e.accountId, traceparent: childTraceparent(m.envelope?.traceparent) } });
     }
-    // The producer cuts this into requests the broker accepts (bounded in bytes).
-    await this.producer.send(Topics.eventsEnriched, out);
-    await this.names.save(learned);
+    // The producer cuts this into requests the broker accepts (bounded in bytes). The learned
+    // names are written meanwhile, not after the acknowledgement: both must succeed before the
+    // batch is committed, and a batch retried after a failed send may see names its own events
+    // taught — as a redelivery after a crash between the upsert and the commit always could.
+    const [sent, saved] = await Promise.allSettled([this.producer.send(Topics.eventsEnriched, out), this.names.save(learned)]);
+    if (sent.status === 'rejected') throw sent.reason;
+    if (saved.status === 'rejected') throw saved.reason;
     tally.flush();
     return out.length;
   }
