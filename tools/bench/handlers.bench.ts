@@ -22,6 +22,7 @@ import { AutomationService } from '../../apps/automation/src/automation/automati
 import { ContactsRepository, type LoadedContacts } from '../../apps/automation/src/automation/contacts.repository';
 import type { RulesCache } from '../../apps/automation/src/config-cache/rules.cache';
 import type { EnricherConfig } from '../../apps/enricher/src/enricher.config';
+import type { KnownName } from '@hookstream/enrichment';
 import { EnrichmentService } from '../../apps/enricher/src/enrichment/enrichment.service';
 import { NamesRepository } from '../../apps/enricher/src/enrichment/names.repository';
 
@@ -39,8 +40,8 @@ class NothingStoredNames extends NamesRepository {
   constructor() {
     super(undefined as unknown as DataSource);
   }
-  override async load(): Promise<Map<string, never>> {
-    return new Map();
+  override async load(): Promise<Map<string, KnownName>> {
+    return new Map<string, KnownName>();
   }
   override async save(): Promise<void> {
     // Accepted: nothing to wait for.

@@ -1,6 +1,7 @@
 import { emptyLocation, Topics, type CanonicalEvent } from '@hookstream/contracts';
 import type { DataSource } from '@hookstream/db';
 import type { EventProducer, InboundMessage, OutboundMessage } from '@hookstream/kafka';
+import type { KnownName } from '@hookstream/enrichment';
 import type { EnricherConfig } from '../enricher.config';
 import { EnrichmentService } from './enrichment.service';
 import { NamesRepository } from './names.repository';
@@ -27,8 +28,8 @@ class GatedNames extends NamesRepository {
   constructor() {
     super(undefined as unknown as DataSource);
   }
-  override async load(): Promise<Map<string, never>> {
-    return new Map();
+  override async load(): Promise<Map<string, KnownName>> {
+    return new Map<string, KnownName>();
   }
   override async save(learned: unknown[]): Promise<void> {
     await this.gate.run();
