@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { CoreModule } from '@hookstream/platform';
 import type { AutomationConfig } from './automation.config';
-import { AutomationConsumer } from './automation/automation.consumer';
+import { AutomationConsumer, ContactEventsConsumer } from './automation/automation.consumer';
 import { AutomationService } from './automation/automation.service';
 import { ContactsRepository } from './automation/contacts.repository';
 import { RulesCache } from './config-cache/rules.cache';
@@ -12,7 +12,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [CoreModule.forRoot({ appName: 'automation', config, database: true })],
-      controllers: [AutomationConsumer],
+      controllers: config.AUTOMATION_CONSUME_CONTACT_EVENTS === 'false' ? [AutomationConsumer] : [AutomationConsumer, ContactEventsConsumer],
       providers: [RulesCache, ContactsRepository, AutomationService],
     };
   }

@@ -11,4 +11,11 @@ export class AutomationConfig extends BaseAppConfig {
    * the latency A/B on a shared machine was not better (bench/README.md).
    */
   @IsIn(['true', 'false']) AUTOMATION_COALESCE_STATEMENTS: 'true' | 'false' = 'false';
+  /**
+   * 'false': automation does not consume contact-events at all. Everything this version publishes
+   * there is marked `hookstream_planned: automation` and was planned with its cause, so the consumer
+   * only commits past it; it is needed for unmarked records, published by a version before the mark.
+   * Set 'false' only where no such version ever ran or all its records were consumed (README).
+   */
+  @IsIn(['true', 'false']) AUTOMATION_CONSUME_CONTACT_EVENTS: 'true' | 'false' = 'true';
 }

@@ -13,6 +13,14 @@ export class AutomationConsumer {
   async onEnriched(@Payload() messages: InboundMessage<CanonicalEvent>[]): Promise<void> {
     await this.automation.process(messages);
   }
+}
+
+/**
+ * Registered only with AUTOMATION_CONSUME_CONTACT_EVENTS=true (the default): see AutomationConfig.
+ */
+@Controller()
+export class ContactEventsConsumer {
+  constructor(private readonly automation: AutomationService) {}
 
   /**
    * Contact events come back around so subscriptions and rules can react to them (loop guard applies).

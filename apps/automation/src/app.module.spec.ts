@@ -1,0 +1,39 @@
+import 'reflect-metadata';
+import { ConfigValidationError, loadConfig } from '@hookstream/config';
+import { Topics } from '@hookstream/contracts';
+import { PATTERN_METADATA } from '@nestjs/microservices/constants';
+import { AppModule } from './app.module';
+import { AutomationConfig } from './automation.config';
+
+const BASE: NodeJS.ProcessEnv = { HOOKSTREAM_DEV_INSECURE_KEYS: 'true' };
+
+/** The topics the app's controllers subscribe to (their @EventPattern metadata). */
+function subscribedTopics(env: NodeJS.ProcessEnv): string[] {
+  const controllers = AppModule.register(loadConfig(AutomationConfig, { ...BASE, ...env })).controllers ?? [];
+  return controllers.flatMap((c) =>
+    Object.getOwnPropertyNames(c.prototype).flatMap((name) => (Reflect.getMetadata(PATTERN_METADATA, c.prototype[name]) as string[] | undefined) ?? []),
+  ).sort();
+}
+
+describe('AUTOMATION_CONSUME_CONTACT_EVENTS', () => {
+  it('by default consumes contact-events too (unmarked records of an older version are planned)', () => {
+    expect(subscribedTopics({})).toEqual([Topics.contactEvents, Topics.eventsEnriched].sort());
+  });
+
+  it("'false' leaves contact-events unconsumed; 'true' is the default", () => {
+    expect(subscribedTopics({ AUTOMATION_CONSUME_CONTACT_EVENTS: 'false' })).toEqual([Topics.eventsEnriched]);
+    expect(subscribedTopics({ AUTOMATION_CONSUME_CONTACT_EVENTS: 'true' })).toEqual(subscribedTopics({}));
+  });
+
+  it('refuses any other value', () => {
+    let problems: string[] = [];
+    try {
+      loadConfig(AutomationConfig, { ...BASE, AUTOMATION_CONSUME_CONTACT_EVENTS: 'no' });
+    } catch (e) {
+      if (!(e instanceof ConfigValidationError)) throw e;
+      problems = e.problems;
+    }
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain('AUTOMATION_CONSUME_CONTACT_EVENTS');
+  });
+});
