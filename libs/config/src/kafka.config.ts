@@ -51,13 +51,6 @@ export class KafkaClientConfig {
   @IsIn(['true', 'false'], { message: 'KAFKA_MERGE_PARTITIONS must be true or false' }) KAFKA_MERGE_PARTITIONS: 'true' | 'false' = 'true';
 
   /**
-   * A consumer group's next fetch goes out while the offset commit of the batch it just handled is
-   * still on the wire (the next batch of that partition waits for it before its handler runs), so a
-   * hop no longer waits for a commit round trip. false = every batch waits for its commit first.
-   */
-  @IsIn(['true', 'false'], { message: 'KAFKA_COMMIT_OVERLAP must be true or false' }) KAFKA_COMMIT_OVERLAP: 'true' | 'false' = 'false';
-
-  /**
    * How long the broker may hold a fetch of a consumer that follows a topic (the config topic in
    * every app, control-api's live-feed tail) when there is nothing new. Records are returned as
    * soon as they arrive, whatever this is; it only sets how often an idle follower asks (and how

@@ -56,14 +56,6 @@ export interface KafkaBatchTransportOptions {
    * opt out with `{ mergePartitions: false }`.
    */
   mergePartitions?: boolean;
-  /**
-   * Hand the batch back to kafkajs (so it fetches again) while the commit of its newest offset is
-   * still on the wire, instead of after it was acknowledged. The next batch of the same partition
-   * waits for that commit (a transient failure is retried, a group change gives it up, any other
-   * error fails that batch) before its handler runs, and `close()` waits for it before leaving the
-   * group. Default: the client's `KAFKA_COMMIT_OVERLAP` (`fetchTuning`).
-   */
-  overlapCommits?: boolean;
   /** Metrics hooks (lag, batch size and duration, errors, redeliveries, DLQ writes). */
   observer?: ConsumerObserver;
   /**
@@ -185,14 +177,6 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
   skipped = 0;
   /** Batches after which the transport lingered before the next fetch (for tests). */
   lingers = 0;
-  /**
-   * With `overlapCommits`: per partition, the commit of the last batch handed back to kafkajs before
-   * it was acknowledged. Settles to undefined, or to the error the next batch of that partition
-   * must surface (a group change is not one: that batch was given up as usual).
-   */
-  private readonly tails = new Map<string, { consumer: object; done: Promise<unknown> }>();
-  /** Batches handed back before their commit was acknowledged (for tests). */
-  overlappedCommits = 0;
   /** Consumers replaced after a crash or a stall (for tests and metrics). */
   get restarts(): number {
     return this.supervisor?.restarts ?? 0;
@@ -217,7 +201,6 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
       fetchLingerMs: fetchTuning(options.kafka).lingerMs,
       fetchLingerBelow: 100,
       mergePartitions: fetchTuning(options.kafka).mergePartitions,
-      overlapCommits: fetchTuning(options.kafka).overlapCommits,
       ...options,
     };
   }
@@ -336,8 +319,6 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
   async close(): Promise<void> {
     this.closing = true;
     if (this.lagTimer) clearInterval(this.lagTimer);
-    // Commits of handed-back batches land before the member leaves (bounded: a held one gives up once closing).
-    await Promise.all([...this.tails.values()].map((t) => t.done));
     const admin = this.lagAdmin;
     this.lagAdmin = undefined;
     if (admin) await admin.then((a) => a.disconnect()).catch(() => undefined);
@@ -404,10 +385,7 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
     );
     // Waits for the newest commit of this batch; a transient failure is retried (the newest offset covers every earlier one).
     const settle = () => this.retryTransient(scope, () => commits.settle());
-    const tailKey = `${batch.topic}\u0000${batch.partition}`;
     try {
-      // The previous batch of this partition was handed back with its commit on the wire: it lands (or fails) first.
-      await this.previousCommit(tailKey, consumer);
       const size = batchMode ? this.opts.maxBatchSize : 1;
       for (let i = 0; i < batch.messages.length; i += size) {
         if (!isRunning() || isStale()) break;
@@ -436,22 +414,7 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
         commits.issue(nextOffset(last), chunk.length);
         await heartbeat();
       }
-      if (this.opts.overlapCommits && !this.closing && scope.active()) {
-        // kafkajs fetches again while the commit travels; the next batch of this partition waits for it.
-        this.overlappedCommits++;
-        const done: Promise<unknown> = settle().then(
-          () => undefined,
-          (err: unknown) => (err instanceof BatchAbandoned ? undefined : err),
-        );
-        const tail = { consumer, done };
-        this.tails.set(tailKey, tail);
-        void done.then(() => {
-          if (this.tails.get(tailKey) !== tail) return;
-          this.tails.delete(tailKey);
-          // A commit held on a transient failure marked the partition blocked; the batch's own cleanup has run already.
-          this.blocked.delete(`${scope.topic}[${scope.partition}]`);
-        });
-      } else await settle();
+      await settle();
       await this.linger(batch.messages.length, started, scope);
     } catch (err) {
       // Given up while held (shutdown, revoked partition): the uncommitted rest is redelivered.
@@ -467,20 +430,6 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
       this.inFlight--;
       this.supervisor?.progress();
     }
-  }
-
-  /**
-   * With `overlapCommits`: waits for the commit of the batch this consumer handed back before it was
-   * acknowledged, and fails this batch with that commit's error (kafkajs then restarts the consumer,
-   * as when the commit failed inside its own batch). A commit of a consumer since replaced is not
-   * this one's concern.
-   */
-  private async previousCommit(key: string, consumer: object): Promise<void> {
-    const tail = this.tails.get(key);
-    if (!tail) return;
-    const err = await tail.done;
-    if (this.tails.get(key) === tail) this.tails.delete(key);
-    if (err !== undefined && tail.consumer === consumer) throw err;
   }
 
   /**

@@ -64,7 +64,7 @@ export function createKafkaClient(opts: KafkaConnectionOptions): Kafka {
   return kafka;
 }
 
-/** How the consumers built from a client fetch (from `KAFKA_FETCH_LINGER_MS`, `KAFKA_FOLLOWER_MAX_WAIT_MS`, `KAFKA_MERGE_PARTITIONS`, `KAFKA_COMMIT_OVERLAP`). */
+/** How the consumers built from a client fetch (from `KAFKA_FETCH_LINGER_MS`, `KAFKA_FOLLOWER_MAX_WAIT_MS`, `KAFKA_MERGE_PARTITIONS`). */
 export interface FetchTuning {
   /** Pause of a group transport before its next fetch after a small batch (0: none). */
   lingerMs: number;
@@ -72,11 +72,9 @@ export interface FetchTuning {
   followerMaxWaitMs: number;
   /** Group transports hand batch handlers one call for the batches of all partitions of a topic started together. */
   mergePartitions: boolean;
-  /** Group transports fetch again while a handled batch's last commit is on the wire. */
-  overlapCommits: boolean;
 }
 
-export const DEFAULT_FETCH_TUNING: Readonly<FetchTuning> = Object.freeze({ lingerMs: 10, followerMaxWaitMs: 500, mergePartitions: true, overlapCommits: false });
+export const DEFAULT_FETCH_TUNING: Readonly<FetchTuning> = Object.freeze({ lingerMs: 10, followerMaxWaitMs: 500, mergePartitions: true });
 
 const tunings = new WeakMap<Kafka, FetchTuning>();
 
@@ -90,7 +88,7 @@ export function kafkaConnectionOptions(cfg: KafkaClientConfig, clientId: string)
   return {
     brokers: parseBrokers(cfg.KAFKA_BROKERS), clientId, ...kafkaClientSecurity(cfg),
     requestTimeoutMs: cfg.KAFKA_REQUEST_TIMEOUT_MS, connectionTimeoutMs: cfg.KAFKA_CONNECTION_TIMEOUT_MS,
-    fetch: { lingerMs: cfg.KAFKA_FETCH_LINGER_MS, followerMaxWaitMs: cfg.KAFKA_FOLLOWER_MAX_WAIT_MS, mergePartitions: cfg.KAFKA_MERGE_PARTITIONS === 'true', overlapCommits: cfg.KAFKA_COMMIT_OVERLAP === 'true' },
+    fetch: { lingerMs: cfg.KAFKA_FETCH_LINGER_MS, followerMaxWaitMs: cfg.KAFKA_FOLLOWER_MAX_WAIT_MS, mergePartitions: cfg.KAFKA_MERGE_PARTITIONS === 'true' },
   };
 }
 
