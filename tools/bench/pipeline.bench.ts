@@ -51,7 +51,8 @@ import { testKafka } from '@hookstream/testing';
 const CAPACITY_EVENTS = Number(process.env['BENCH_CAPACITY_EVENTS'] ?? 20_000);
 const LATENCY_SECONDS = Number(process.env['BENCH_LATENCY_SECONDS'] ?? 15);
 const FANOUTS = (process.env['BENCH_FANOUTS'] ?? '1,10').split(',').map(Number);
-const CONNECTIONS = 64;
+/** The load generator's connections (closed loop in the capacity run: this many POSTs in flight). */
+const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 64);
 const LOAD_POINTS = (process.env['BENCH_LOAD_POINTS'] ?? '0.25,0.5,0.9').split(',').filter(Boolean).map(Number);
 /** 0: skip the profiling run (for quick before/after comparisons). */
 const PROFILE = process.env['BENCH_PROFILE'] !== '0';
