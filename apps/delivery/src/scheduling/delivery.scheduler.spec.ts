@@ -55,23 +55,24 @@ describe('DeliveryScheduler catch-up', () => {
   it('a backlog: no query while the dispatcher is full, a claim soon after a quarter of the room frees', async () => {
     jest.useFakeTimers();
     const t = setup({ due: 5_000 });
-    // Room is min(claim batch 500, 4 x 200 in flight - backlog): a full batch of 500 is claimed
-    // again at once, then the 300 that still fit; the dispatcher then holds its 800.
+    // The dispatcher is kept at four claim batches (max(200 in flight, 500 batch) x 4 = 2,000), so it
+    // does not run dry while a claim is on its way: each full batch of 500 is followed by another at once.
     await t.scheduler.tick();
-    await jest.advanceTimersByTimeAsync(0);
-    expect(t.claims).toEqual([500, 300]);
-    expect(t.state.queued).toBe(800);
+    // Each next claim is a 0 ms (in Node, 1 ms) timer set by the one before; the catch-up poll is 50 ms.
+    await jest.advanceTimersByTimeAsync(10);
+    expect(t.claims).toEqual([500, 500, 500, 500]);
+    expect(t.state.queued).toBe(2_000);
     // Full: looks again every 50 ms, without asking the database.
     await jest.advanceTimersByTimeAsync(500);
-    expect(t.repo.claimDue).toHaveBeenCalledTimes(2);
-    // A few finish: under a quarter of the room (125), still no query.
-    t.state.queued = 800 - 100;
+    expect(t.repo.claimDue).toHaveBeenCalledTimes(4);
+    // A few finish: under a quarter of a claim batch (125), still no query.
+    t.state.queued = 2_000 - 100;
     await jest.advanceTimersByTimeAsync(200);
-    expect(t.repo.claimDue).toHaveBeenCalledTimes(2);
+    expect(t.repo.claimDue).toHaveBeenCalledTimes(4);
     // A quarter and more is free: claimed within one catch-up interval, not a poll interval.
-    t.state.queued = 800 - 130;
+    t.state.queued = 2_000 - 130;
     await jest.advanceTimersByTimeAsync(60);
-    expect(t.claims).toEqual([500, 300, 130]);
+    expect(t.claims).toEqual([500, 500, 500, 500, 130]);
     await t.scheduler.beforeApplicationShutdown();
   });
 

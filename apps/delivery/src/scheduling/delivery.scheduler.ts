@@ -50,7 +50,7 @@ export class DeliveryScheduler implements OnApplicationBootstrap, BeforeApplicat
   /**
    * One poll. While catching up (the last claim took all the room it had, or there was no room:
    * the table may hold due rows, e.g. a burst's overflow), it looks again every
-   * `catchUpPollMs` and claims once a quarter of the room is free, so a backlog drains at the
+   * `catchUpPollMs` and claims once a quarter of a claim batch is free, so a backlog drains at the
    * dispatcher's pace instead of one claim per `DELIVERY_POLL_MS`. The in-memory room check is
    * free; the database is asked only when there is room worth filling. Idle, it polls every
    * `DELIVERY_POLL_MS`.
@@ -95,7 +95,15 @@ export class DeliveryScheduler implements OnApplicationBootstrap, BeforeApplicat
   }
 
   private maxRoom(): number {
-    return Math.min(this.config.DELIVERY_CLAIM_BATCH, this.config.DELIVERY_MAX_IN_FLIGHT * 4);
+    return Math.min(this.config.DELIVERY_CLAIM_BATCH, this.buffer());
+  }
+
+  /**
+   * Jobs the dispatcher should hold (queued + in flight) while a backlog drains: enough that it
+   * does not run dry while the next claim is on its way — at least four claim batches.
+   */
+  private buffer(): number {
+    return Math.max(this.config.DELIVERY_MAX_IN_FLIGHT, this.config.DELIVERY_CLAIM_BATCH) * 4;
   }
 
   /**
@@ -106,7 +114,7 @@ export class DeliveryScheduler implements OnApplicationBootstrap, BeforeApplicat
   private room(crowdedBacklog: number): number {
     const s = this.dispatcher.stats();
     const backlog = s.queued + s.inFlight - crowdedBacklog;
-    return Math.max(0, Math.min(this.maxRoom(), this.config.DELIVERY_MAX_IN_FLIGHT * 4 - backlog));
+    return Math.max(0, Math.min(this.maxRoom(), this.buffer() - backlog));
   }
 
   /** A lane with half its queue in use gets no more rows from the table for now. */
