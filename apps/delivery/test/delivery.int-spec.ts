@@ -653,6 +653,23 @@ describe('delivery (Kafka + PostgreSQL + local receivers)', () => {
     expect(rel?.options).toContain('fillfactor=50');
   });
 
+  it('deliveries has one index for due rows (pending and failed), not the redundant failed-only one, and the claim uses it', async () => {
+    const idx: { name: string }[] = await db.query(`SELECT indexname AS name FROM pg_indexes WHERE tablename = 'deliveries' AND indexdef LIKE '%(next_attempt_at)%'`);
+    expect(idx.map((i) => i.name)).toEqual(['deliveries_due_open_idx']);
+    // The test table is small, so a sequential scan would win on cost: compare index paths only.
+    const runner = db.createQueryRunner();
+    try {
+      await runner.query('SET enable_seqscan = off');
+      const plan: { 'QUERY PLAN': string }[] = await runner.query(
+        `EXPLAIN SELECT id FROM deliveries WHERE status IN ('pending', 'failed') AND next_attempt_at <= now() ORDER BY next_attempt_at LIMIT 10`,
+      );
+      expect(plan.map((r) => r['QUERY PLAN']).join('\n')).toContain('deliveries_due_open_idx');
+    } finally {
+      await runner.query('RESET enable_seqscan');
+      await runner.release();
+    }
+  });
+
   it('serves the internal API on its own loopback listener only, not on the health/metrics port', async () => {
     const internal = app.get(InternalServer).address();
     // DELIVERY_INTERNAL_HOST is left at its default here: loopback, never 0.0.0.0.
