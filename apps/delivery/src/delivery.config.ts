@@ -57,6 +57,13 @@ export class DeliveryConfig extends BaseAppConfig {
   /** Rows the scheduler claims per poll. */
   @IsInt() @Min(1) @Max(10000) DELIVERY_CLAIM_BATCH = 500;
 
+  /**
+   * Longest the deliveries consumer waits, before taking a batch in, while the dispatcher already
+   * holds its buffer of work for endpoints that keep up (see `dispatcherBuffer`): the backlog then
+   * stays in Kafka instead of being written due to the table and claimed back. 0 = never wait.
+   */
+  @IsInt() @Min(0) @Max(10000) DELIVERY_INTAKE_PACE_MS = 1000;
+
   /** Bounds on a receiver's Retry-After (seconds). */
   @IsInt() @Min(0) @Max(86400) RETRY_AFTER_MIN_SECONDS = 1;
   @IsInt() @Min(1) @Max(7 * 86400) RETRY_AFTER_MAX_SECONDS = 86400;
@@ -77,6 +84,20 @@ export class DeliveryConfig extends BaseAppConfig {
 
   /** Label delivery metrics with the endpoint id (one series per endpoint: keep off for many endpoints). */
   @IsIn(['true', 'false']) DELIVERY_METRICS_ENDPOINT_LABELS = 'false';
+}
+
+/**
+ * Jobs (queued + in flight) the dispatcher should hold for endpoints that keep up: enough that it
+ * does not run dry while the next claim is on its way — four claim batches, and at least four
+ * times the in-flight cap. The scheduler claims up to it; the intake waits while it is full.
+ */
+export function dispatcherBuffer(c: Pick<DeliveryConfig, 'DELIVERY_MAX_IN_FLIGHT' | 'DELIVERY_CLAIM_BATCH'>): number {
+  return Math.max(c.DELIVERY_MAX_IN_FLIGHT, c.DELIVERY_CLAIM_BATCH) * 4;
+}
+
+/** A lane with half its queue in use is crowded (a slow endpoint): its backlog counts against no one else. */
+export function crowdedLaneThreshold(c: Pick<DeliveryConfig, 'DELIVERY_MAX_QUEUE_PER_ENDPOINT'>): number {
+  return Math.max(1, Math.floor(c.DELIVERY_MAX_QUEUE_PER_ENDPOINT / 2));
 }
 
 /** Cross-field rules class-validator cannot express; throws with every problem at once. */

@@ -154,6 +154,10 @@ describe('Dispatcher', () => {
     expect(d.crowdedLanes(3)).toEqual({ endpointIds: ['slow'], backlog: 7 });
     expect(d.crowdedLanes(1)).toEqual({ endpointIds: ['slow', 'fast'], backlog: 10 });
     expect(d.crowdedLanes(6)).toEqual({ endpointIds: [], backlog: 0 });
+    // What the intake paces on: the backlog outside the crowded lanes.
+    expect(d.backlogOutside(3)).toBe(3);
+    expect(d.backlogOutside(1)).toBe(0);
+    expect(d.backlogOutside(6)).toBe(10);
   });
 
   it('opens the circuit after consecutive failures and hands queued jobs back with the retry time', async () => {

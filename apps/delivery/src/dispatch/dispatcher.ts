@@ -125,6 +125,15 @@ export class Dispatcher<J extends DispatchJob> {
     return { endpointIds, backlog };
   }
 
+  /** Jobs queued or in flight outside the crowded lanes (those with at least `threshold` queued). */
+  backlogOutside(threshold: number): number {
+    return this.queued + this.inFlight - this.crowdedLanes(threshold).backlog;
+  }
+
+  get isStopped(): boolean {
+    return this.stopped;
+  }
+
   /** Jobs the endpoint's lane would start at once: its concurrency limit less what it runs and holds queued. */
   freeSlots(endpointId: string): number {
     const limit = Math.max(1, this.opts.limits(endpointId).maxConcurrency);

@@ -8,14 +8,14 @@ import type { ClaimedDelivery, DeliveriesRepository } from '../storage/deliverie
 import { DeliveryIntakeService } from './delivery-intake.service';
 
 /** Table, dispatcher and attempts faked: this checks which rows the intake writes and when it lets the consumer commit. */
-function setup(opts: { waitMs?: number; existing?: string[]; refuse?: boolean } = {}) {
+function setup(opts: { waitMs?: number; existing?: string[]; refuse?: boolean; paceMs?: number } = {}) {
   const request = (n: number, endpointId = 'ep_1'): DeliveryRequestDto => ({
     id: `dlv_${n}`, webhookId: `msg_${n}`, accountId: 'acc_1', endpointId, eventId: `evt_${n}`, eventType: 'purchase',
     eventTime: '2026-11-25T10:00:00.000Z', data: {}, cause: 'subscription', createdAt: '2026-11-25T10:00:00.000Z',
   });
   const repo = {
     existing: jest.fn(async (ids: readonly string[]) => new Set(ids.filter((id) => (opts.existing ?? []).includes(id)))),
-    insertNew: jest.fn(async (rs: readonly DeliveryRequestDto[]): Promise<ClaimedDelivery[]> =>
+    insertNew: jest.fn(async (rs: readonly DeliveryRequestDto[], _leaseSeconds?: number, _dueNow?: ReadonlySet<string>): Promise<ClaimedDelivery[]> =>
       rs.filter((r) => !(opts.existing ?? []).includes(r.id)).map((r) => ({ id: r.id, endpointId: r.endpointId, leaseToken: `lease-${r.id}` }))),
     release: jest.fn(async () => undefined),
   };
@@ -26,13 +26,19 @@ function setup(opts: { waitMs?: number; existing?: string[]; refuse?: boolean } 
     circuitState: (id: string) => circuits.get(id) ?? 'closed',
     freeSlots: (id: string) => slots.get(id) ?? 10,
     queueRoom: (id: string) => queueRoom.get(id) ?? 1000,
+    backlogOutside: jest.fn((threshold: number) => (threshold === 500 ? pacing.backlog : -1)),
+    isStopped: false,
   };
+  const pacing = { backlog: 0 };
   const slots = new Map<string, number>();
   const queueRoom = new Map<string, number>();
   const known = new Set(['ep_1', 'ep_2']);
   const endpoints = { get: (id: string) => (known.has(id) ? { id } : undefined), isEnabled: () => true, isDeleted: () => false };
   const attempts = { slow: new SlowEndpoints(250, 30_000) };
-  const config = { DELIVERY_DIRECT_WAIT_MS: opts.waitMs ?? 50, DELIVERY_LEASE_SECONDS: 60 } as DeliveryConfig;
+  const config = {
+    DELIVERY_DIRECT_WAIT_MS: opts.waitMs ?? 50, DELIVERY_LEASE_SECONDS: 60, DELIVERY_INTAKE_PACE_MS: opts.paceMs ?? 0,
+    DELIVERY_MAX_IN_FLIGHT: 200, DELIVERY_CLAIM_BATCH: 500, DELIVERY_MAX_QUEUE_PER_ENDPOINT: 1000,
+  } as DeliveryConfig;
   const intake = new DeliveryIntakeService(
     repo as unknown as DeliveriesRepository,
     dispatcher as unknown as DeliveryDispatcher,
@@ -40,7 +46,7 @@ function setup(opts: { waitMs?: number; existing?: string[]; refuse?: boolean } 
     endpoints as unknown as EndpointCache,
     config,
   );
-  return { intake, repo, submitted, circuits, slots, queueRoom, attempts, request };
+  return { intake, repo, submitted, circuits, slots, queueRoom, attempts, request, pacing, dispatcher };
 }
 
 describe('DeliveryIntakeService: direct first attempts (row written once)', () => {
@@ -151,5 +157,39 @@ describe('DeliveryIntakeService: direct first attempts (row written once)', () =
     expect(t.submitted).toHaveLength(1);
     t.submitted[0]?.direct?.settle('recorded');
     await accepted;
+  });
+});
+
+describe('DeliveryIntakeService: pacing (DELIVERY_INTAKE_PACE_MS)', () => {
+  it('waits before taking a batch in while the lanes that keep up hold the dispatcher\'s buffer (2,000), and goes on once it drains', async () => {
+    const t = setup({ waitMs: 0, paceMs: 5_000 });
+    t.pacing.backlog = 2_000;
+    let done = false;
+    const accepted = t.intake.accept([t.request(1)]).then((r) => ((done = true), r));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(done).toBe(false);
+    expect(t.repo.insertNew).not.toHaveBeenCalled();
+    // Crowded lanes (half their queue of 1,000 in use) are left out of the count.
+    expect(t.dispatcher.backlogOutside).toHaveBeenCalledWith(500);
+    t.pacing.backlog = 1_999;
+    await expect(accepted).resolves.toEqual({ inserted: 1, dispatched: 1, direct: 0 });
+    expect(t.repo.insertNew.mock.calls[0]?.[2]).toEqual(new Set());
+  });
+
+  it('waits no longer than DELIVERY_INTAKE_PACE_MS: then the batch goes in as before, its overflow due for the scheduler', async () => {
+    const t = setup({ waitMs: 0, paceMs: 60 });
+    t.pacing.backlog = 10_000;
+    t.queueRoom.set('ep_1', 0);
+    const started = Date.now();
+    await expect(t.intake.accept([t.request(1)])).resolves.toEqual({ inserted: 1, dispatched: 0, direct: 0 });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(55);
+    expect(t.repo.insertNew.mock.calls[0]?.[2]).toEqual(new Set(['dlv_1']));
+  });
+
+  it('0 never waits', async () => {
+    const t = setup({ waitMs: 0, paceMs: 0 });
+    t.pacing.backlog = 10_000;
+    await expect(t.intake.accept([t.request(1)])).resolves.toEqual({ inserted: 1, dispatched: 1, direct: 0 });
+    expect(t.dispatcher.backlogOutside).not.toHaveBeenCalled();
   });
 });

@@ -1,12 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { DeliveryRequestDto } from '@hookstream/contracts';
 import { APP_CONFIG } from '@hookstream/platform';
-import type { DeliveryConfig } from '../delivery.config';
+import { crowdedLaneThreshold, dispatcherBuffer, type DeliveryConfig } from '../delivery.config';
 import { AttemptService, type DeliveryJob } from '../attempts/attempt.service';
 import { DirectAttempt } from '../attempts/direct-attempt';
 import { EndpointCache } from '../config-cache/endpoint.cache';
 import { DeliveryDispatcher } from '../dispatch/delivery.dispatcher';
 import { DeliveriesRepository, type ClaimedDelivery } from '../storage/deliveries.repository';
+
+/** How often a pacing intake looks at the dispatcher's backlog (in memory, no query). */
+const PACE_POLL_MS = 10;
 
 export interface AcceptResult {
   /** Pending rows written (insert-first path, and direct attempts that needed a row after all). */
@@ -42,6 +45,7 @@ export class DeliveryIntakeService {
    *   waiting for any HTTP.
    */
   async accept(requests: readonly DeliveryRequestDto[], traceparents: ReadonlyMap<string, string> = new Map()): Promise<AcceptResult> {
+    await this.pace();
     const unique = [...new Map(requests.map((r) => [r.id, r])).values()];
     const direct: DeliveryRequestDto[] = [];
     const insertFirst: DeliveryRequestDto[] = [];
@@ -57,6 +61,27 @@ export class DeliveryIntakeService {
     }
     const [first, sent] = await Promise.all([this.acceptInsertFirst(insertFirst, traceparents), this.acceptDirect(direct, traceparents)]);
     return { inserted: first.inserted + sent.inserted, dispatched: first.dispatched + sent.dispatched, direct: sent.direct };
+  }
+
+  /**
+   * Waits (up to DELIVERY_INTAKE_PACE_MS) while the dispatcher already holds its buffer of work
+   * for endpoints that keep up. Without it a burst was taken in far faster than it could be sent:
+   * everything beyond the in-memory queues was written due at once and claimed back by the
+   * scheduler — a second row write and a read of the request per delivery — while the intake
+   * took the CPU the sends needed. Waiting leaves the backlog in Kafka (the consumer commits
+   * nothing it has not written). Crowded lanes (a slow endpoint holding half its queue) do not
+   * count, so a slow endpoint does not hold up the others' requests; the wait is bounded, so
+   * a partition is never held longer than that per batch.
+   */
+  private async pace(): Promise<void> {
+    const maxWait = this.config.DELIVERY_INTAKE_PACE_MS;
+    if (!(maxWait > 0)) return;
+    const limit = dispatcherBuffer(this.config);
+    const threshold = crowdedLaneThreshold(this.config);
+    const until = Date.now() + maxWait;
+    while (!this.dispatcher.isStopped && this.dispatcher.backlogOutside(threshold) >= limit && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, PACE_POLL_MS));
+    }
   }
 
   private canSendDirect(endpointId: string): boolean {

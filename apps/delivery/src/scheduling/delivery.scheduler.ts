@@ -1,7 +1,7 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { errorMessage } from '@hookstream/contracts';
 import { APP_CONFIG } from '@hookstream/platform';
-import type { DeliveryConfig } from '../delivery.config';
+import { crowdedLaneThreshold, dispatcherBuffer, type DeliveryConfig } from '../delivery.config';
 import { EndpointCache } from '../config-cache/endpoint.cache';
 import { DeliveryDispatcher } from '../dispatch/delivery.dispatcher';
 import { DeliveriesRepository } from '../storage/deliveries.repository';
@@ -98,12 +98,8 @@ export class DeliveryScheduler implements OnApplicationBootstrap, BeforeApplicat
     return Math.min(this.config.DELIVERY_CLAIM_BATCH, this.buffer());
   }
 
-  /**
-   * Jobs the dispatcher should hold (queued + in flight) while a backlog drains: enough that it
-   * does not run dry while the next claim is on its way — at least four claim batches.
-   */
   private buffer(): number {
-    return Math.max(this.config.DELIVERY_MAX_IN_FLIGHT, this.config.DELIVERY_CLAIM_BATCH) * 4;
+    return dispatcherBuffer(this.config);
   }
 
   /**
@@ -119,6 +115,6 @@ export class DeliveryScheduler implements OnApplicationBootstrap, BeforeApplicat
 
   /** A lane with half its queue in use gets no more rows from the table for now. */
   private crowdedThreshold(): number {
-    return Math.max(1, Math.floor(this.config.DELIVERY_MAX_QUEUE_PER_ENDPOINT / 2));
+    return crowdedLaneThreshold(this.config);
   }
 }
