@@ -26,6 +26,7 @@ function setup(opts: { waitMs?: number; existing?: string[]; refuse?: boolean; p
     circuitState: (id: string) => circuits.get(id) ?? 'closed',
     freeSlots: (id: string) => slots.get(id) ?? 10,
     queueRoom: (id: string) => queueRoom.get(id) ?? 1000,
+    queuedFor: (id: string) => 1000 - (queueRoom.get(id) ?? 1000),
     backlogOutside: jest.fn((threshold: number) => (threshold === 500 ? pacing.backlog : -1)),
     isStopped: false,
   };
@@ -191,5 +192,38 @@ describe('DeliveryIntakeService: pacing (DELIVERY_INTAKE_PACE_MS)', () => {
     t.pacing.backlog = 10_000;
     await expect(t.intake.accept([t.request(1)])).resolves.toEqual({ inserted: 1, dispatched: 1, direct: 0 });
     expect(t.dispatcher.backlogOutside).not.toHaveBeenCalled();
+  });
+});
+
+describe('DeliveryIntakeService: pacing on an endpoint\'s own queue', () => {
+  it('waits while the endpoint\'s full queue drains, then takes the batch in with no row due for the scheduler', async () => {
+    const t = setup({ waitMs: 0, paceMs: 5_000 });
+    t.queueRoom.set('ep_1', 0);
+    let done = false;
+    const accepted = t.intake.accept([t.request(1), t.request(2)]).then((r) => ((done = true), r));
+    // Draining, but not yet room for both.
+    for (const room of [0, 0, 1, 1]) {
+      t.queueRoom.set('ep_1', room);
+      await new Promise((r) => setTimeout(r, 40));
+    }
+    expect(done).toBe(false);
+    t.queueRoom.set('ep_1', 2);
+    await expect(accepted).resolves.toEqual({ inserted: 2, dispatched: 2, direct: 0 });
+    expect(t.repo.insertNew.mock.calls[0]?.[2]).toEqual(new Set());
+  });
+
+  it('a full queue that stops draining (a slow endpoint) ends the wait within ~100 ms, and the next batches do not wait for it', async () => {
+    const t = setup({ waitMs: 0, paceMs: 5_000 });
+    t.queueRoom.set('ep_1', 0);
+    let started = Date.now();
+    await expect(t.intake.accept([t.request(1), t.request(2, 'ep_2')])).resolves.toEqual({ inserted: 2, dispatched: 1, direct: 0 });
+    const waited = Date.now() - started;
+    expect(waited).toBeGreaterThanOrEqual(90);
+    expect(waited).toBeLessThan(1_000);
+    // Its request is due for the scheduler; the other endpoint's goes to the dispatcher.
+    expect(t.repo.insertNew.mock.calls[0]?.[2]).toEqual(new Set(['dlv_1']));
+    started = Date.now();
+    await t.intake.accept([t.request(3)]);
+    expect(Date.now() - started).toBeLessThan(50);
   });
 });

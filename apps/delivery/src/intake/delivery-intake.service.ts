@@ -10,6 +10,10 @@ import { DeliveriesRepository, type ClaimedDelivery } from '../storage/deliverie
 
 /** How often a pacing intake looks at the dispatcher's backlog (in memory, no query). */
 const PACE_POLL_MS = 10;
+/** A full lane whose queue has not shrunk for this long is not waited for (a slow or dead endpoint)… */
+const PACE_STALL_MS = 100;
+/** …nor again for this long. */
+const PACE_STALL_COOL_MS = 5_000;
 
 export interface AcceptResult {
   /** Pending rows written (insert-first path, and direct attempts that needed a row after all). */
@@ -21,6 +25,9 @@ export interface AcceptResult {
 
 @Injectable()
 export class DeliveryIntakeService {
+  /** Endpoints whose full lane stopped draining while the intake waited for room: not waited for until then. */
+  private readonly stalled = new Map<string, number>();
+
   constructor(
     private readonly repo: DeliveriesRepository,
     private readonly dispatcher: DeliveryDispatcher,
@@ -45,8 +52,8 @@ export class DeliveryIntakeService {
    *   waiting for any HTTP.
    */
   async accept(requests: readonly DeliveryRequestDto[], traceparents: ReadonlyMap<string, string> = new Map()): Promise<AcceptResult> {
-    await this.pace();
     const unique = [...new Map(requests.map((r) => [r.id, r])).values()];
+    await this.pace(unique);
     const direct: DeliveryRequestDto[] = [];
     const insertFirst: DeliveryRequestDto[] = [];
     // Only as many as each endpoint's lane starts at once: the wait is then one HTTP round trip,
@@ -64,22 +71,51 @@ export class DeliveryIntakeService {
   }
 
   /**
-   * Waits (up to DELIVERY_INTAKE_PACE_MS) while the dispatcher already holds its buffer of work
-   * for endpoints that keep up. Without it a burst was taken in far faster than it could be sent:
-   * everything beyond the in-memory queues was written due at once and claimed back by the
-   * scheduler — a second row write and a read of the request per delivery — while the intake
-   * took the CPU the sends needed. Waiting leaves the backlog in Kafka (the consumer commits
-   * nothing it has not written). Crowded lanes (a slow endpoint holding half its queue) do not
-   * count, so a slow endpoint does not hold up the others' requests; the wait is bounded, so
-   * a partition is never held longer than that per batch.
+   * Waits (up to DELIVERY_INTAKE_PACE_MS) while the dispatcher cannot take this batch in yet:
+   * - it already holds its buffer of work for endpoints that keep up (crowded lanes — a slow
+   *   endpoint holding half its queue — do not count, so a slow endpoint does not hold up the
+   *   others' requests), or
+   * - an endpoint of the batch has no room left in its queue for its requests while its lane is
+   *   draining (its queue shrank within the last PACE_STALL_MS). A lane that stops draining (a slow
+   *   or dead endpoint) ends the wait, and the batch is not held for it again for PACE_STALL_COOL_MS.
+   * Without it a burst was taken in far faster than it could be sent: everything beyond the
+   * in-memory queues was written due at once and claimed back by the scheduler — a second row
+   * write and a read of the request per delivery — while the intake took the CPU the sends
+   * needed. Waiting leaves the backlog in Kafka (the consumer commits nothing it has not written),
+   * and the wait is bounded, so a partition is never held longer than that per batch.
    */
-  private async pace(): Promise<void> {
+  private async pace(requests: readonly DeliveryRequestDto[]): Promise<void> {
     const maxWait = this.config.DELIVERY_INTAKE_PACE_MS;
     if (!(maxWait > 0)) return;
     const limit = dispatcherBuffer(this.config);
     const threshold = crowdedLaneThreshold(this.config);
+    const wanted = new Map<string, number>();
+    for (const r of requests) wanted.set(r.endpointId, (wanted.get(r.endpointId) ?? 0) + 1);
     const until = Date.now() + maxWait;
-    while (!this.dispatcher.isStopped && this.dispatcher.backlogOutside(threshold) >= limit && Date.now() < until) {
+    let lastQueued = Number.POSITIVE_INFINITY;
+    let lastProgress = Date.now();
+    while (!this.dispatcher.isStopped && Date.now() < until) {
+      const now = Date.now();
+      if (this.dispatcher.backlogOutside(threshold) >= limit) {
+        lastProgress = now;
+      } else {
+        let queued = 0;
+        const short: string[] = [];
+        for (const [endpointId, n] of wanted) {
+          if (this.dispatcher.queueRoom(endpointId) >= Math.min(n, this.config.DELIVERY_MAX_QUEUE_PER_ENDPOINT) || (this.stalled.get(endpointId) ?? 0) > now) continue;
+          short.push(endpointId);
+          queued += this.dispatcher.queuedFor(endpointId);
+        }
+        if (short.length === 0) return;
+        if (queued < lastQueued) {
+          lastQueued = queued;
+          lastProgress = now;
+        } else if (now - lastProgress >= PACE_STALL_MS) {
+          for (const endpointId of short) this.stalled.set(endpointId, now + PACE_STALL_COOL_MS);
+          if (this.stalled.size > 10_000) this.stalled.clear();
+          return;
+        }
+      }
       await new Promise((r) => setTimeout(r, PACE_POLL_MS));
     }
   }
