@@ -619,3 +619,44 @@ describe('KafkaBatchTransport: one handler call for the partitions of a fetch', 
     }
   });
 });
+
+describe('KafkaBatchTransport: what a handler receives', () => {
+  beforeAll(() => Logger.overrideLogger(false));
+  afterAll(() => Logger.overrideLogger(['log', 'error', 'warn']));
+
+  const envelopeHeaders = { ce_id: Buffer.from('evt-1'), ce_type: Buffer.from('hookstream.event.purchase'), ce_source: Buffer.from('/sources/s1'), ce_time: Buffer.from('2026-12-05T00:00:00.000Z'), traceparent: Buffer.from('00-0123456789abcdef0123456789abcdef-0123456789abcdef-01'), other: [Buffer.from('first'), Buffer.from('second')] };
+
+  it('headers, envelope and timestamp decode on read, the same object each time, and a change to the envelope is kept', async () => {
+    const producer = new FakeProducer();
+    const got: InboundMessage[] = [];
+    const t = transport(producer, async (data) => {
+      got.push(...(data as InboundMessage[]));
+    }, {}, true);
+    const m: KafkaMessage = { key: Buffer.from('acct-1'), value: Buffer.from('{"n":1}'), headers: envelopeHeaders, offset: '7', timestamp: '1764892800000', attributes: 0 };
+    await run(t, payload('topic.a', [m]).p);
+    const [d] = got;
+    expect(d.value).toEqual({ n: 1 });
+    expect(d.key).toBe('acct-1');
+    expect(d.offset).toBe('7');
+    expect(d.timestamp).toBe('2025-12-05T00:00:00.000Z');
+    expect(d.headers['other']).toBe('first');
+    expect(d.headers).toBe(d.headers);
+    expect(d.envelope).toEqual({ id: 'evt-1', type: 'hookstream.event.purchase', source: '/sources/s1', time: '2026-12-05T00:00:00.000Z', subject: undefined, traceparent: '00-0123456789abcdef0123456789abcdef-0123456789abcdef-01' });
+    d.envelope!.traceparent = '00-ffffffffffffffffffffffffffffffff-ffffffffffffffff-01';
+    expect(d.envelope?.traceparent).toBe('00-ffffffffffffffffffffffffffffffff-ffffffffffffffff-01');
+    // Loggers and JSON encoders see every field, as with a plain object.
+    expect(JSON.parse(JSON.stringify(d))).toMatchObject({ topic: 'topic.a', partition: 0, offset: '7', key: 'acct-1', value: { n: 1 }, headers: { ce_id: 'evt-1', other: 'first' }, envelope: { id: 'evt-1' }, timestamp: '2025-12-05T00:00:00.000Z' });
+  });
+
+  it('a record without the CloudEvents attributes has no envelope; one without headers has empty headers', async () => {
+    const producer = new FakeProducer();
+    const got: InboundMessage[] = [];
+    const t = transport(producer, async (data) => {
+      got.push(...(data as InboundMessage[]));
+    }, {}, true);
+    const partial: KafkaMessage = { key: null, value: Buffer.from('{}'), headers: { ce_id: Buffer.from('x') }, offset: '1', timestamp: '0', attributes: 0 };
+    const bare = { key: null, value: Buffer.from('{}'), offset: '2', timestamp: '0', attributes: 0 } as unknown as KafkaMessage;
+    await run(t, payload('topic.a', [partial, bare]).p);
+    expect(got.map((d) => [d.key, d.envelope, d.headers])).toEqual([[null, undefined, { ce_id: 'x' }], [null, undefined, {}]]);
+  });
+});

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { CustomTransportStrategy, Server } from '@nestjs/microservices';
-import { classifyFailure, DLQ_HEADERS, dlqOf, errorMessage, type FailureClass } from '@hookstream/contracts';
+import { classifyFailure, DLQ_HEADERS, dlqOf, errorMessage, type EventEnvelope, type FailureClass } from '@hookstream/contracts';
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { isObservable, lastValueFrom } from 'rxjs';
 import { CommitCoalescer, PartitionCommits } from './commit-coalescer';
@@ -728,15 +728,48 @@ function decode(topic: string, partition: number, m: KafkaMessage): InboundMessa
       throw new PermanentMessageError(`value is not valid JSON: ${errorMessage(err)}`);
     }
   }
-  const headers = headersToStrings(m.headers);
-  return {
-    topic,
-    partition,
-    offset: m.offset,
-    key: m.key ? m.key.toString('utf8') : null,
-    value,
-    headers,
-    envelope: decodeEnvelope(headers),
-    timestamp: new Date(Number(m.timestamp)).toISOString(),
-  };
+  return new DecodedMessage(topic, partition, m, value);
+}
+
+/**
+ * One record as handlers see it. The value is parsed up front (a record that is not JSON is
+ * dead-lettered before any handler runs); headers, envelope and timestamp are decoded on first read
+ * and kept, because most handlers never read them and decoding every record's headers was a
+ * measurable share of a consumer's CPU. Reads see one object each time, so a change to `envelope`
+ * (tracing stamps its span into `traceparent`) is what later reads see.
+ */
+class DecodedMessage implements InboundMessage {
+  readonly offset: string;
+  readonly key: string | null;
+  private decodedHeaders?: Record<string, string>;
+  private decodedEnvelope?: EventEnvelope | null;
+
+  constructor(
+    readonly topic: string,
+    readonly partition: number,
+    private readonly record: KafkaMessage,
+    public value: unknown,
+  ) {
+    this.offset = record.offset;
+    this.key = record.key ? record.key.toString('utf8') : null;
+  }
+
+  get headers(): Record<string, string> {
+    return (this.decodedHeaders ??= headersToStrings(this.record.headers));
+  }
+
+  get envelope(): EventEnvelope | undefined {
+    if (this.decodedEnvelope === undefined) this.decodedEnvelope = decodeEnvelope(this.headers) ?? null;
+    return this.decodedEnvelope ?? undefined;
+  }
+
+  get timestamp(): string {
+    return new Date(Number(this.record.timestamp)).toISOString();
+  }
+
+  /** What a logger or JSON encoder sees: the same fields as a plain decoded record. */
+  toJSON(): InboundMessage {
+    const { topic, partition, offset, key, value, headers, envelope, timestamp } = this;
+    return { topic, partition, offset, key, value, headers, envelope, timestamp };
+  }
 }
