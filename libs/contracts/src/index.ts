@@ -11,3 +11,4 @@ export * from './topic-contracts';
 export * from './outbound/webhook-events';
 export * from './failures/failure-classifier';
 export * from './failures/error-message';
+export * from './dto-check';
