@@ -1,17 +1,15 @@
 import { Type } from 'class-transformer';
 import {
-  IsDefined, isDefined, IsIn, isIn, IsIP, isIP, IsOptional, IsString, isString, Matches, matches, MaxLength, maxLength, ValidateNested,
+  IsDefined, IsIn, IsIP, IsOptional, IsString, Matches, MaxLength, ValidateNested,
 } from 'class-validator';
 import { INITIATED_FROM, type InitiatedFrom, type RawEventDto } from '@hookstream/contracts';
 import { parseAmount } from './amount';
 import { normaliseCurrency } from './currency';
 import { baseEvent, BODY_NOT_OBJECT, isFormContentType, str, type DialectHandler, type DialectResult } from './dialect';
-import { isEmail, normaliseEmail } from './email-search';
+import { normaliseEmail } from './email-search';
 import { parseTimestamp } from './timestamps';
 import {
-  absent, IsDateTimeLike, isDateTimeLike, IsEmailAddress, IsPlainObject, IsStringOrNumber, isStringOrNumber, IsTagList, isTagList,
-  isPlainObject, pickKeys, unknownKeys, validateDto, type DtoFastPath,
-} from './validators';
+  IsDateTimeLike, IsEmailAddress, IsPlainObject, IsStringOrNumber, IsTagList, isPlainObject, pickKeys, unknownKeys, validateDto, } from './validators';
 
 /**
  * ActiveCampaign webhook `type` → canonical type. Anything else becomes `activecampaign.<type>`
@@ -58,38 +56,6 @@ export class ActiveCampaignPayloadDto {
   @IsOptional() @IsPlainObject() deal?: Record<string, unknown>;
 }
 
-/** IsOptional IsString MaxLength(max). */
-function optionalText(v: unknown, max: number): boolean {
-  return absent(v) || (isString(v) && maxLength(v, max));
-}
-
-/** ActiveCampaignContactDto's decorators, field by field. */
-function contactLooksValid(c: ActiveCampaignContactDto): boolean {
-  return (
-    (absent(c.id) || isStringOrNumber(c.id)) &&
-    (absent(c.email) || isEmail(c.email)) &&
-    optionalText(c.first_name, 200) &&
-    optionalText(c.last_name, 200) &&
-    optionalText(c.phone, 64) &&
-    (absent(c.ip) || isIP(c.ip)) &&
-    (absent(c.tags) || isTagList(c.tags)) &&
-    (absent(c.fields) || isPlainObject(c.fields))
-  );
-}
-
-/** ActiveCampaignPayloadDto's decorators, field by field (validateDto's fast path: see DtoFastPath). */
-export const ACTIVECAMPAIGN_FAST_PATH: DtoFastPath<ActiveCampaignPayloadDto> = {
-  nested: { contact: ActiveCampaignContactDto },
-  looksValid: (d) =>
-    isDefined(d.type) && isString(d.type) && matches(d.type, TYPE_PATTERN) &&
-    (absent(d.date_time) || isDateTimeLike(d.date_time)) &&
-    (absent(d.initiated_from) || isIn(d.initiated_from, INITIATED_FROM)) &&
-    optionalText(d.initiated_by, 200) &&
-    (absent(d.list) || isStringOrNumber(d.list)) &&
-    (absent(d.contact) || (isPlainObject(d.contact) && d.contact instanceof ActiveCampaignContactDto && contactLooksValid(d.contact))) &&
-    (absent(d.deal) || isPlainObject(d.deal)),
-};
-
 const FIELDS = ['type', 'date_time', 'initiated_from', 'initiated_by', 'list', 'contact', 'deal'] as const;
 const CONTACT_FIELDS = ['id', 'email', 'first_name', 'last_name', 'phone', 'ip', 'tags', 'fields'] as const;
 const KNOWN_SET: ReadonlySet<string> = new Set<string>(FIELDS);
@@ -128,7 +94,7 @@ export const activecampaignDialect: DialectHandler = {
     if (!isPlainObject(body)) return { ok: false, reasons: [BODY_NOT_OBJECT] };
     const plain = activecampaignPlain(body);
     const contactIn = isPlainObject(body['contact']) && isPlainObject(plain['contact']) ? body['contact'] : null;
-    const { dto, reasons } = validateDto(ActiveCampaignPayloadDto, plain, ACTIVECAMPAIGN_FAST_PATH);
+    const { dto, reasons } = validateDto(ActiveCampaignPayloadDto, plain);
     if (reasons.length > 0) return { ok: false, reasons };
 
     const event = baseEvent(raw, 'activecampaign');

@@ -1,16 +1,14 @@
 import {
-  IsDefined, IsIn, IsNotEmpty, IsNumber, IsOptional, IsString, IsUrl, isDefined, isIn, isNotEmpty, isNumber, isString, isURL, MaxLength,
-  maxLength, Min, min,
-} from 'class-validator';
+  IsDefined, IsIn, IsNotEmpty, IsNumber, IsOptional, IsString, IsUrl, MaxLength,
+  Min, } from 'class-validator';
 import { SOCIAL_PROOF_TYPES, type RawEventDto } from '@hookstream/contracts';
 import { normaliseCurrency } from './currency';
 import { baseEvent, BODY_NOT_OBJECT, isFormContentType, str, type DialectHandler, type DialectResult } from './dialect';
-import { isEmail, normaliseEmail } from './email-search';
+import { normaliseEmail } from './email-search';
 import { payloadLocation } from './location';
-import { isUtcIso8601, parseIsoDateTime } from './timestamps';
+import { parseIsoDateTime } from './timestamps';
 import {
-  absent, IsCurrencyLike, isCurrencyLike, IsEmailAddress, IsUtcIso8601, isPlainObject, pickKeys, unknownKeys, validateDto, type DtoFastPath,
-} from './validators';
+  IsCurrencyLike, IsEmailAddress, IsUtcIso8601, isPlainObject, pickKeys, unknownKeys, validateDto, } from './validators';
 
 const AMOUNT_OPTIONS = { allowNaN: false, allowInfinity: false };
 const URL_OPTIONS = { protocols: ['http', 'https'], require_protocol: true };
@@ -28,26 +26,6 @@ export class ActivlyPayloadDto {
   @IsOptional() @IsEmailAddress() email?: string;
   @IsOptional() @IsUrl(URL_OPTIONS) @MaxLength(2000) product_url?: string;
 }
-
-/** IsDefined IsString IsNotEmpty MaxLength(max). */
-function requiredText(v: unknown, max: number): boolean {
-  return isDefined(v) && isString(v) && isNotEmpty(v) && maxLength(v, max);
-}
-
-/** ActivlyPayloadDto's decorators, field by field (validateDto's fast path: see DtoFastPath). */
-export const ACTIVLY_FAST_PATH: DtoFastPath<ActivlyPayloadDto> = {
-  looksValid: (d) =>
-    isDefined(d.event) && isIn(d.event, SOCIAL_PROOF_TYPES) &&
-    requiredText(d.first_name, 200) &&
-    requiredText(d.city, 200) &&
-    requiredText(d.country, 200) &&
-    requiredText(d.product, 500) &&
-    isDefined(d.timestamp) && isUtcIso8601(d.timestamp) &&
-    (absent(d.amount) || (isNumber(d.amount, AMOUNT_OPTIONS) && min(d.amount, 0))) &&
-    (absent(d.currency) || isCurrencyLike(d.currency)) &&
-    (absent(d.email) || isEmail(d.email)) &&
-    (absent(d.product_url) || (isURL(d.product_url, URL_OPTIONS) && maxLength(d.product_url, 2000))),
-};
 
 const KNOWN = ['event', 'first_name', 'city', 'country', 'product', 'timestamp', 'amount', 'currency', 'email', 'product_url'] as const;
 const KNOWN_SET: ReadonlySet<string> = new Set(KNOWN);
@@ -74,7 +52,7 @@ export const activlyDialect: DialectHandler = {
   normalise(raw: RawEventDto): DialectResult {
     const body = raw.body;
     if (!isPlainObject(body)) return { ok: false, reasons: [BODY_NOT_OBJECT] };
-    const { dto, reasons } = validateDto(ActivlyPayloadDto, activlyPlain(body), ACTIVLY_FAST_PATH);
+    const { dto, reasons } = validateDto(ActivlyPayloadDto, activlyPlain(body));
     if (reasons.length > 0) return { ok: false, reasons };
 
     const event = baseEvent(raw, 'activly');

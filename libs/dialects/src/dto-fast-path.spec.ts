@@ -1,116 +1,55 @@
-import { plainToInstance, type ClassConstructor } from 'class-transformer';
-import { getMetadataStorage } from 'class-validator';
+import { dtoCheck } from '@hookstream/contracts';
+import { plainToInstance, Type, type ClassConstructor } from 'class-transformer';
+import { IsOptional, IsString, ValidateNested } from 'class-validator';
 import fc from 'fast-check';
-import { ACTIVECAMPAIGN_FAST_PATH, ActiveCampaignContactDto, ActiveCampaignPayloadDto, activecampaignPlain } from './activecampaign.dialect';
+import { ActiveCampaignPayloadDto, activecampaignPlain } from './activecampaign.dialect';
 import { AC_EVENTS, acFormBody } from './activecampaign.samples';
-import { ACTIVLY_FAST_PATH, ActivlyPayloadDto, activlyPlain } from './activly.dialect';
+import { ActivlyPayloadDto, activlyPlain } from './activly.dialect';
 import { parseFormBody } from './form-body';
-import { PROVESOURCE_FAST_PATH, ProvesourcePayloadDto, provesourcePlain, ProvesourceProductDto } from './provesource.dialect';
-import { validateDto, type DtoFastPath } from './validators';
+import { ProvesourcePayloadDto, provesourcePlain } from './provesource.dialect';
+import { builtLikePlainToInstance, validateDto } from './validators';
 
 /**
- * validateDto's fast path (DtoFastPath.looksValid + an instance built as plainToInstance builds it)
- * must give exactly what plainToInstance + validateSync give: the same DTO (class, keys, values) and
- * the same reasons, for valid and invalid payloads alike.
+ * validateDto's fast path (an instance built as plainToInstance builds it + the DTO's decorators as
+ * one standalone check, dtoCheck) must give exactly what plainToInstance + validateSync give: the
+ * same DTO (class, keys, values) and the same reasons, for valid and invalid payloads alike.
  */
 
-type Case<T extends object> = { name: string; cls: ClassConstructor<T>; fast: DtoFastPath<T>; plainOf: (body: Record<string, unknown>) => Record<string, unknown> };
-const ACTIVLY: Case<ActivlyPayloadDto> = { name: 'activly', cls: ActivlyPayloadDto, fast: ACTIVLY_FAST_PATH, plainOf: activlyPlain };
-const PROVESOURCE: Case<ProvesourcePayloadDto> = { name: 'provesource', cls: ProvesourcePayloadDto, fast: PROVESOURCE_FAST_PATH, plainOf: provesourcePlain };
-const ACTIVECAMPAIGN: Case<ActiveCampaignPayloadDto> = { name: 'activecampaign', cls: ActiveCampaignPayloadDto, fast: ACTIVECAMPAIGN_FAST_PATH, plainOf: activecampaignPlain };
+type Case<T extends object> = { name: string; cls: ClassConstructor<T>; plainOf: (body: Record<string, unknown>) => Record<string, unknown> };
+const ACTIVLY: Case<ActivlyPayloadDto> = { name: 'activly', cls: ActivlyPayloadDto, plainOf: activlyPlain };
+const PROVESOURCE: Case<ProvesourcePayloadDto> = { name: 'provesource', cls: ProvesourcePayloadDto, plainOf: provesourcePlain };
+const ACTIVECAMPAIGN: Case<ActiveCampaignPayloadDto> = { name: 'activecampaign', cls: ActiveCampaignPayloadDto, plainOf: activecampaignPlain };
 
 /** Both paths on one body; returns whether the fast check accepted it. */
 function sameBothWays<T extends object>(c: Case<T>, body: Record<string, unknown>): boolean {
-  const slow = validateDto(c.cls, c.plainOf(body));
-  const fast = validateDto(c.cls, c.plainOf(body), c.fast);
+  const slow = validateDto(c.cls, c.plainOf(body), false);
+  const fast = validateDto(c.cls, c.plainOf(body));
   expect(fast).toStrictEqual(slow);
-  // The instance builder alone (whatever looksValid says) matches plainToInstance.
-  const built = validateDto(c.cls, c.plainOf(body), { ...c.fast, looksValid: () => true }).dto;
+  // The instance builder alone (whatever the check says) matches plainToInstance.
+  const built = builtLikePlainToInstance(c.cls, c.plainOf(body));
   expect(built).toStrictEqual(slow.dto);
-  const accepted = c.fast.looksValid(built);
-  // Only a yes is trusted, so a yes must never meet a reason.
-  if (accepted) expect(slow.reasons).toEqual([]);
+  const accepted = dtoCheck(c.cls)(built as T);
+  // The check is exact: a yes exactly when validateSync finds nothing.
+  expect(accepted).toBe(slow.reasons.length === 0);
   return accepted;
 }
 
-/** Each property's decorators as class-validator stored them: name and arguments. */
-function decoratorsOf(cls: ClassConstructor<object>): Record<string, string[]> {
-  const storage = getMetadataStorage();
-  const out: Record<string, string[]> = {};
-  for (const m of storage.getTargetValidationMetadatas(cls, '', true, false)) {
-    const name = m.type === 'customValidation' ? (m.name ?? storage.getTargetValidatorConstraints(m.constraintCls)[0]?.name ?? '?') : m.type;
-    const args = m.constraints === undefined || m.constraints.length === 0 ? '' : JSON.stringify(m.constraints, (_k, v: unknown) => (v instanceof RegExp ? String(v) : v));
-    (out[m.propertyName] ??= []).push(`${name}${args}${m.each ? ' each' : ''}`);
+describe('validateDto: the instance builder', () => {
+  class Leaf {
+    @IsString() name!: string;
   }
-  for (const k of Object.keys(out)) out[k].sort();
-  return out;
-}
+  class Middle {
+    @IsOptional() @ValidateNested() @Type(() => Leaf) leaf?: Leaf;
+  }
+  class Root {
+    @IsOptional() @ValidateNested({ each: true }) @Type(() => Middle) middles?: Middle[];
+  }
 
-describe('DTO decorators the fast paths mirror', () => {
-  // If one of these fails, a decorator changed: change the matching *LooksValid/FAST_PATH check the same way, then this table.
-  it('ActivlyPayloadDto', () => {
-    expect(decoratorsOf(ActivlyPayloadDto)).toEqual({
-      event: ['isDefined', 'isIn[["purchase","signup","review","custom"]]'],
-      first_name: ['isDefined', 'isNotEmpty', 'isString', 'maxLength[200]'],
-      city: ['isDefined', 'isNotEmpty', 'isString', 'maxLength[200]'],
-      country: ['isDefined', 'isNotEmpty', 'isString', 'maxLength[200]'],
-      product: ['isDefined', 'isNotEmpty', 'isString', 'maxLength[500]'],
-      timestamp: ['isDefined', 'isUtcIso8601'],
-      amount: ['conditionalValidation[null]', 'isNumber[{"allowNaN":false,"allowInfinity":false}]', 'min[0]'],
-      currency: ['conditionalValidation[null]', 'isISO4217'],
-      email: ['conditionalValidation[null]', 'isEmail'],
-      product_url: ['conditionalValidation[null]', 'isUrl[{"protocols":["http","https"],"require_protocol":true}]', 'maxLength[2000]'],
-    });
-  });
-
-  it('ProvesourcePayloadDto and ProvesourceProductDto', () => {
-    const text = (max: number) => ['conditionalValidation[null]', 'isString', `maxLength[${max}]`];
-    expect(decoratorsOf(ProvesourcePayloadDto)).toEqual({
-      timestamp: ['conditionalValidation[null]', 'isTimestamp'],
-      ip: ['conditionalValidation[null]', 'isIp[null]'],
-      firstName: text(200), lastName: text(200), city: text(200), country: text(200),
-      countryCode: ['conditionalValidation[null]', 'isISO31661Alpha2'],
-      state: text(200), stateCode: text(16), productName: text(500), productLink: text(2000), productImage: text(2000),
-      total: ['conditionalValidation[null]', 'isAmount'],
-      currency: ['conditionalValidation[null]', 'isISO4217'],
-      guid: ['conditionalValidation[null]', 'isStringOrNumber'],
-      products: ['conditionalValidation[null]', 'isArray', 'nestedValidation each'],
-    });
-    expect(decoratorsOf(ProvesourceProductDto)).toEqual({
-      name: ['isDefined', 'isString', 'maxLength[500]'],
-      link: ['isDefined', 'isString', 'maxLength[2000]'],
-      id: ['conditionalValidation[null]', 'isStringOrNumber'],
-      image: text(2000),
-      price: ['conditionalValidation[null]', 'isAmount'],
-      quantity: ['conditionalValidation[null]', 'isQuantity'],
-    });
-  });
-
-  it('ActiveCampaignPayloadDto and ActiveCampaignContactDto', () => {
-    const text = (max: number) => ['conditionalValidation[null]', 'isString', `maxLength[${max}]`];
-    expect(decoratorsOf(ActiveCampaignPayloadDto)).toEqual({
-      type: ['isDefined', 'isString', 'matches["/^[A-Za-z0-9_]{1,64}$/",null]'],
-      date_time: ['conditionalValidation[null]', 'isTimestamp'],
-      initiated_from: ['conditionalValidation[null]', 'isIn[["public","admin","api","system"]]'],
-      initiated_by: text(200),
-      list: ['conditionalValidation[null]', 'isStringOrNumber'],
-      contact: ['conditionalValidation[null]', 'isObject', 'nestedValidation'],
-      deal: ['conditionalValidation[null]', 'isObject'],
-    });
-    expect(decoratorsOf(ActiveCampaignContactDto)).toEqual({
-      id: ['conditionalValidation[null]', 'isStringOrNumber'],
-      email: ['conditionalValidation[null]', 'isEmail'],
-      first_name: text(200), last_name: text(200), phone: text(64),
-      ip: ['conditionalValidation[null]', 'isIp[null]'],
-      tags: ['conditionalValidation[null]', 'isTagList'],
-      fields: ['conditionalValidation[null]', 'isObject'],
-    });
-  });
-
-  it('the nested types the fast paths build are the @Type ones', () => {
-    const products = plainToInstance(ProvesourcePayloadDto, { products: [{ name: 'n', link: 'l' }] }).products;
-    expect(products?.[0]).toBeInstanceOf(PROVESOURCE_FAST_PATH.nested?.['products']);
-    expect(plainToInstance(ActiveCampaignPayloadDto, { contact: {} }).contact).toBeInstanceOf(ACTIVECAMPAIGN_FAST_PATH.nested?.['contact']);
+  it('builds nested @Type classes at any depth, as plainToInstance does', () => {
+    const plain = { middles: [{ leaf: { name: 'x', extra: [1, { a: 2 }] } }, { leaf: null }, 'text'], other: { toString: 1 } };
+    const built = builtLikePlainToInstance(Root, plain);
+    expect(built).toStrictEqual(plainToInstance(Root, plain, { enableImplicitConversion: false }));
+    expect(built?.middles?.[0].leaf).toBeInstanceOf(Leaf);
   });
 });
 
@@ -166,7 +105,7 @@ describe('validateDto: fast path and validateSync agree on realistic payloads', 
 
   it('invalid payloads keep validateSync\'s reasons word for word', () => {
     expect(sameBothWays(ACTIVLY, { event: 'sale', amount: '49.00', currency: '$', email: 'sarah@', product_url: 'javascript:alert(1)' })).toBe(false);
-    expect(validateDto(ActivlyPayloadDto, activlyPlain({ ...ACTIVLY_VALID[0], first_name: '', amount: -1 }), ACTIVLY_FAST_PATH).reasons).toEqual([
+    expect(validateDto(ActivlyPayloadDto, activlyPlain({ ...ACTIVLY_VALID[0], first_name: '', amount: -1 })).reasons).toEqual([
       { path: 'first_name', rule: 'isNotEmpty', message: 'first_name should not be empty', value: '""' },
       { path: 'amount', rule: 'min', message: 'amount must not be less than 0', value: '-1' },
     ]);

@@ -8,7 +8,7 @@ export * from './location';
 export * from './reasons';
 export {
   IsAmountLike, IsCountryCode, IsCurrencyLike, IsDateTimeLike, IsEmailAddress, IsQuantityLike, IsStringOrNumber, IsTimestampLike,
-  IsUtcIso8601, validateDto, type DtoFastPath,
+  IsUtcIso8601, validateDto,
 } from './validators';
 export * from './dialect';
 export * from './activly.dialect';

@@ -1,6 +1,6 @@
 import { Type } from 'class-transformer';
 import {
-  IsArray, isArray, IsDefined, isDefined, IsIP, isIP, IsOptional, IsString, isString, MaxLength, maxLength, ValidateNested,
+  IsArray, IsDefined, IsIP, IsOptional, IsString, MaxLength, ValidateNested,
 } from 'class-validator';
 import { SOCIAL_PROOF_TYPES, type RawEventDto, type ValidationReason } from '@hookstream/contracts';
 import { parseAmount } from './amount';
@@ -12,9 +12,7 @@ import { normaliseProducts, pickProduct, type Product } from './products';
 import { reason, requiredReason } from './reasons';
 import { parseTimestamp } from './timestamps';
 import {
-  absent, IsAmountLike, isAmountLike, IsCountryCode, isCountryCode, IsCurrencyLike, isCurrencyLike, IsQuantityLike, isQuantityLike,
-  IsStringOrNumber, isStringOrNumber, IsTimestampLike, isTimestampLike, isPlainObject, pickKeys, unknownKeys, validateDto,
-  type DtoFastPath,
+  IsAmountLike, IsCountryCode, IsCurrencyLike, IsQuantityLike, IsStringOrNumber, IsTimestampLike, isPlainObject, pickKeys, unknownKeys, validateDto,
 } from './validators';
 
 /** One `products[]` item (seed 002, "Multiple Products Parameters"): name and link required. */
@@ -46,48 +44,6 @@ export class ProvesourcePayloadDto {
   @IsOptional() @IsStringOrNumber() guid?: string | number;
   @IsOptional() @IsArray() @ValidateNested({ each: true }) @Type(() => ProvesourceProductDto) products?: ProvesourceProductDto[];
 }
-
-/** IsOptional IsString MaxLength(max). */
-function optionalText(v: unknown, max: number): boolean {
-  return absent(v) || (isString(v) && maxLength(v, max));
-}
-
-/** ProvesourceProductDto's decorators, field by field. */
-function productLooksValid(p: ProvesourceProductDto): boolean {
-  return (
-    isDefined(p.name) && isString(p.name) && maxLength(p.name, 500) &&
-    isDefined(p.link) && isString(p.link) && maxLength(p.link, 2000) &&
-    (absent(p.id) || isStringOrNumber(p.id)) &&
-    optionalText(p.image, 2000) &&
-    (absent(p.price) || isAmountLike(p.price)) &&
-    (absent(p.quantity) || isQuantityLike(p.quantity))
-  );
-}
-
-/**
- * ProvesourcePayloadDto's decorators, field by field (validateDto's fast path: see DtoFastPath). A
- * `products` item that is not a ProvesourceProductDto (not an object) is left to validateSync.
- */
-export const PROVESOURCE_FAST_PATH: DtoFastPath<ProvesourcePayloadDto> = {
-  nested: { products: ProvesourceProductDto },
-  looksValid: (d) =>
-    (absent(d.timestamp) || isTimestampLike(d.timestamp)) &&
-    (absent(d.ip) || isIP(d.ip)) &&
-    optionalText(d.firstName, 200) &&
-    optionalText(d.lastName, 200) &&
-    optionalText(d.city, 200) &&
-    optionalText(d.country, 200) &&
-    (absent(d.countryCode) || isCountryCode(d.countryCode)) &&
-    optionalText(d.state, 200) &&
-    optionalText(d.stateCode, 16) &&
-    optionalText(d.productName, 500) &&
-    optionalText(d.productLink, 2000) &&
-    optionalText(d.productImage, 2000) &&
-    (absent(d.total) || isAmountLike(d.total)) &&
-    (absent(d.currency) || isCurrencyLike(d.currency)) &&
-    (absent(d.guid) || isStringOrNumber(d.guid)) &&
-    (absent(d.products) || (isArray(d.products) && d.products.every((p) => p instanceof ProvesourceProductDto && productLooksValid(p)))),
-};
 
 const FIELDS = [
   'timestamp', 'ip', 'firstName', 'lastName', 'city', 'country', 'countryCode', 'state', 'stateCode', 'productName',
@@ -140,7 +96,7 @@ export const provesourceDialect: DialectHandler = {
     const body = raw.body;
     if (!isPlainObject(body)) return { ok: false, reasons: [BODY_NOT_OBJECT] };
     const plain = provesourcePlain(body);
-    const { dto, reasons } = validateDto(ProvesourcePayloadDto, plain, PROVESOURCE_FAST_PATH);
+    const { dto, reasons } = validateDto(ProvesourcePayloadDto, plain);
 
     // The email: at the top when given there (and then it must be valid), else searched for.
     let email: string | null = null;

@@ -1,6 +1,6 @@
-import { plainToInstance, type ClassConstructor } from 'class-transformer';
-import { registerDecorator, validateSync, type ValidationArguments, type ValidationOptions } from 'class-validator';
-import type { ValidationReason } from '@hookstream/contracts';
+import { plainToInstance, TransformationType, type ClassConstructor } from 'class-transformer';
+import { getMetadataStorage, registerDecorator, validateSync, type ValidationArguments, type ValidationOptions } from 'class-validator';
+import { dtoCheck, type ValidationReason } from '@hookstream/contracts';
 import { parseAmount, parseQuantity, QUANTITY_RULE, AMOUNT_RULE } from './amount';
 import { CURRENCY_RULE, normaliseCurrency } from './currency';
 import { isEmail } from './email-search';
@@ -8,6 +8,9 @@ import { FORBIDDEN_KEYS } from './form-body';
 import { countryCodeOf } from './location';
 import { validationErrorsToReasons } from './reasons';
 import { isUtcIso8601, parseTimestamp, TIMESTAMP_HINT, TIMESTAMP_RULE, UTC_ISO_HINT, UTC_ISO_RULE } from './timestamps';
+
+// class-transformer ships its metadata storage only under cjs/ (types apart); it says what `@Type(() => Dto)` points at.
+const { defaultMetadataStorage: transformer } = require('class-transformer/cjs/storage') as typeof import('class-transformer/types/storage');
 
 /** Registers a property decorator whose constraint key (the reason's `rule`) is `name`. */
 function rule(name: string, test: (value: unknown) => boolean, describe: (property: string) => string) {
@@ -28,14 +31,12 @@ function rule(name: string, test: (value: unknown) => boolean, describe: (proper
 
 export const IsUtcIso8601 = rule(UTC_ISO_RULE, isUtcIso8601, (p) => `${p} must be ${UTC_ISO_HINT}`);
 
-// The test behind each rule below is exported under the decorator's name in lower camel case, so a
-// DTO's fast check (DtoFastPath.looksValid) calls exactly what its decorators call.
 
-export const isTimestampLike = (v: unknown): boolean => parseTimestamp(v).ok;
+const isTimestampLike = (v: unknown): boolean => parseTimestamp(v).ok;
 export const IsTimestampLike = rule(TIMESTAMP_RULE, isTimestampLike, (p) => `${p} must be ${TIMESTAMP_HINT}`);
 
 /** ActiveCampaign-style `date_time`: like IsTimestampLike, but a missing offset is read as UTC. */
-export const isDateTimeLike = (v: unknown): boolean => parseTimestamp(v, { naiveAsUtc: true }).ok;
+const isDateTimeLike = (v: unknown): boolean => parseTimestamp(v, { naiveAsUtc: true }).ok;
 export const IsDateTimeLike = rule(
   TIMESTAMP_RULE,
   isDateTimeLike,
@@ -44,28 +45,28 @@ export const IsDateTimeLike = rule(
 
 export const IsEmailAddress = rule('isEmail', isEmail, (p) => `${p} must be an email address`);
 
-export const isCurrencyLike = (v: unknown): boolean => normaliseCurrency(v).ok;
+const isCurrencyLike = (v: unknown): boolean => normaliseCurrency(v).ok;
 export const IsCurrencyLike = rule(
   CURRENCY_RULE,
   isCurrencyLike,
   (p) => `${p} must be an ISO 4217 currency code such as "USD" (or an unambiguous symbol such as €)`,
 );
 
-export const isAmountLike = (v: unknown): boolean => parseAmount(v).ok;
+const isAmountLike = (v: unknown): boolean => parseAmount(v).ok;
 export const IsAmountLike = rule(
   AMOUNT_RULE,
   isAmountLike,
   (p) => `${p} must be a number or a numeric string such as "49.00" or "1,299.50"`,
 );
 
-export const isQuantityLike = (v: unknown): boolean => parseQuantity(v) !== null;
+const isQuantityLike = (v: unknown): boolean => parseQuantity(v) !== null;
 export const IsQuantityLike = rule(QUANTITY_RULE, isQuantityLike, (p) => `${p} must be a whole number ≥ 0`);
 
-export const isStringOrNumber = (v: unknown): boolean =>
+const isStringOrNumber = (v: unknown): boolean =>
   (typeof v === 'string' && v.trim() !== '') || (typeof v === 'number' && Number.isFinite(v));
 export const IsStringOrNumber = rule('isStringOrNumber', isStringOrNumber, (p) => `${p} must be a non-empty string or a number`);
 
-export const isCountryCode = (v: unknown): boolean => countryCodeOf(v) !== null;
+const isCountryCode = (v: unknown): boolean => countryCodeOf(v) !== null;
 export const IsCountryCode = rule(
   'isISO31661Alpha2',
   isCountryCode,
@@ -75,13 +76,8 @@ export const IsCountryCode = rule(
 export const IsPlainObject = rule('isObject', (v) => isPlainObject(v), (p) => `${p} must be an object`);
 
 /** `a, b` or `['a', 'b']`: ActiveCampaign sends a comma-separated string, JSON senders an array. */
-export const isTagList = (v: unknown): boolean => typeof v === 'string' || (Array.isArray(v) && v.every((t) => typeof t === 'string'));
+const isTagList = (v: unknown): boolean => typeof v === 'string' || (Array.isArray(v) && v.every((t) => typeof t === 'string'));
 export const IsTagList = rule('isTagList', isTagList, (p) => `${p} must be a comma-separated string or an array of strings`);
-
-/** IsOptional's condition: a null or undefined value skips a property's other decorators. */
-export function absent(value: unknown): value is null | undefined {
-  return value === null || value === undefined;
-}
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
@@ -131,21 +127,6 @@ function withoutForbiddenKeys(value: unknown): unknown {
 }
 
 /**
- * validateDto's fast path for one DTO class. `looksValid` is true when every decorator of the class
- * (and of its nested DTOs) holds for the instance, checked with the functions those decorators call
- * (class-validator's standalone ones and the tests above) but without class-validator's metadata lookup
- * and ValidationError objects. Only a yes is trusted: on a no, validateSync runs and words the reasons,
- * so the reasons are class-validator's whatever looksValid says. It must never say yes where a
- * decorator fails: keep it in step with the decorators (dto-fast-path.spec pins them and compares both
- * ways over fixtures and generated payloads).
- */
-export interface DtoFastPath<T extends object> {
-  looksValid(dto: T): boolean;
-  /** Properties with `@Type(() => Dto)`: their objects (or an array's objects) become instances of that DTO (which has no nested DTOs of its own). */
-  nested?: Readonly<Record<string, ClassConstructor<object>>>;
-}
-
-/**
  * Keys class-transformer's plainToInstance leaves out of the objects it builds: whatever the new object
  * already has as a function or non-settable property — for a plain object or a DTO without methods, the
  * members of Object.prototype (`toString`, `valueOf`, `hasOwnProperty`, …, plus `__proto__`, `constructor`).
@@ -163,34 +144,79 @@ function transformedCopy(value: unknown): unknown {
   return out;
 }
 
-/** plainToInstance of a JSON value typed `cls` (`@Type`): objects become `cls` instances, arrays are mapped, anything else is kept. */
-function transformedAs(value: unknown, cls: ClassConstructor<object>, nested?: Readonly<Record<string, ClassConstructor<object>>>): unknown {
-  if (Array.isArray(value)) return value.map((v) => transformedAs(v, cls));
+/**
+ * How plainToInstance builds an instance of a DTO class: the `@Type(() => Dto)` class of each
+ * decorated property (class-transformer's own metadata), or null when the class uses more of
+ * class-transformer than `@Type` (Expose, Exclude, Transform), which the copy below does not model.
+ */
+const builds = new WeakMap<ClassConstructor<object>, ReadonlyMap<string, ClassConstructor<object>> | null>();
+
+function buildOf(cls: ClassConstructor<object>): ReadonlyMap<string, ClassConstructor<object>> | null {
+  if (builds.has(cls)) return builds.get(cls) ?? null;
+  const properties = new Set(getMetadataStorage().getTargetValidationMetadatas(cls, '', true, false).map((m) => m.propertyName));
+  let build: Map<string, ClassConstructor<object>> | null = new Map();
+  if (transformer.getStrategy(cls) !== 'none' || transformer.getExposedMetadatas(cls).length > 0 || transformer.getExcludedMetadatas(cls).length > 0) build = null;
+  for (const key of properties) {
+    if (build === null) break;
+    if (transformer.findTransformMetadatas(cls, key, TransformationType.PLAIN_TO_CLASS).length > 0) build = null;
+    const type = transformer.findTypeMetadata(cls, key)?.typeFunction();
+    if (build !== null && typeof type === 'function' && type !== Object) {
+      if (buildOf(type as ClassConstructor<object>) === null) build = null;
+      else build.set(key, type as ClassConstructor<object>);
+    }
+  }
+  builds.set(cls, build);
+  return build;
+}
+
+/** plainToInstance of a JSON value typed `cls` (`@Type`) whose build is known: objects become `cls` instances, arrays are mapped, anything else is kept. */
+function transformedAs(value: unknown, cls: ClassConstructor<object>, build: ReadonlyMap<string, ClassConstructor<object>>): unknown {
+  if (Array.isArray(value)) return value.map((v) => transformedAs(v, cls, build));
   if (value === null || typeof value !== 'object') return value;
   const out = new cls() as Record<string, unknown>;
   for (const key of Object.keys(value)) {
     if (SKIPPED_BY_TRANSFORMER.has(key)) continue;
     const sub = (value as Record<string, unknown>)[key];
-    const type = nested?.[key];
-    out[key] = type === undefined ? transformedCopy(sub) : transformedAs(sub, type);
+    const type = build.get(key);
+    out[key] = type === undefined ? transformedCopy(sub) : transformedAs(sub, type, buildOf(type) as ReadonlyMap<string, ClassConstructor<object>>);
   }
   return out;
 }
 
+const checks = new WeakMap<ClassConstructor<object>, (dto: object) => boolean>();
+
+function checkOf(cls: ClassConstructor<object>): (dto: object) => boolean {
+  let check = checks.get(cls);
+  if (check === undefined) {
+    check = dtoCheck(cls);
+    checks.set(cls, check);
+  }
+  return check;
+}
+
 /**
  * Payload → DTO: plainToInstance + validateSync, every failure turned into a reason (all of them, not
- * just the first). With `fast`, an instance built as plainToInstance builds it is checked by
- * `fast.looksValid` first and validateSync runs only when that says no (a valid payload costs a fifth).
+ * just the first). The fast path (the default) builds the instance as plainToInstance builds it and
+ * runs the DTO's decorators as one standalone check (`dtoCheck`); validateSync runs only when that
+ * says no, to word the reasons, so a valid payload costs a fifth and the reasons are class-validator's.
+ * `fastPath: false` is validateSync alone (for benches and tests comparing the two).
  */
+/** The instance validateDto's fast path builds (undefined when the class needs plainToInstance itself); for tests. */
+export function builtLikePlainToInstance<T extends object>(cls: ClassConstructor<T>, plain: Record<string, unknown>): T | undefined {
+  const build = buildOf(cls);
+  return build === null ? undefined : (transformedAs(withoutForbiddenKeys(plain), cls, build) as T);
+}
+
 export function validateDto<T extends object>(
   cls: ClassConstructor<T>,
   plain: Record<string, unknown>,
-  fast?: DtoFastPath<T>,
+  fastPath = true,
 ): { dto: T; reasons: ValidationReason[] } {
   const clean = withoutForbiddenKeys(plain) as Record<string, unknown>;
-  if (fast !== undefined) {
-    const built = transformedAs(clean, cls, fast.nested) as T;
-    if (fast.looksValid(built)) return { dto: built, reasons: [] };
+  const build = fastPath ? buildOf(cls) : null;
+  if (build !== null) {
+    const built = transformedAs(clean, cls, build) as T;
+    if (checkOf(cls)(built)) return { dto: built, reasons: [] };
   }
   const dto = plainToInstance(cls, clean, { enableImplicitConversion: false });
   const errors = validateSync(dto, { forbidUnknownValues: false, validationError: { target: false, value: true } });

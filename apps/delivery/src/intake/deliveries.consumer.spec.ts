@@ -1,7 +1,7 @@
-import { DeliveryRequestDto } from '@hookstream/contracts';
+import { DeliveryRequestDto, dtoCheck } from '@hookstream/contracts';
 import { PermanentMessageError, type InboundMessage } from '@hookstream/kafka';
 import { validateSync } from 'class-validator';
-import { parseDeliveryRequest, requestLooksValid } from './deliveries.consumer';
+import { parseDeliveryRequest } from './deliveries.consumer';
 
 const request = {
   id: 'dlv_1a', webhookId: 'msg_1a', accountId: 'acc_1', endpointId: 'ep_1', eventId: 'evt_1', eventType: 'purchase',
@@ -60,7 +60,7 @@ describe('parseDeliveryRequest', () => {
     const value: Record<string, unknown> = { ...structuredClone(request), ...change };
     for (const [k, v] of Object.entries(change)) if (v === undefined) delete value[k];
     const classValidatorAccepts = validateSync(Object.assign(new DeliveryRequestDto(), value), { forbidUnknownValues: false }).length === 0;
-    expect(requestLooksValid(value)).toBe(classValidatorAccepts);
+    expect(dtoCheck(DeliveryRequestDto)(Object.assign(new DeliveryRequestDto(), value))).toBe(classValidatorAccepts);
     if (classValidatorAccepts) expect(parseDeliveryRequest(msg(value))).toEqual(value);
     else expect(() => parseDeliveryRequest(msg(value))).toThrow(PermanentMessageError);
   });

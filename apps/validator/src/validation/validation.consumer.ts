@@ -1,37 +1,13 @@
 import { Controller, Logger } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
-import { INITIATED_FROM, RawEventDto, SOURCE_DIALECTS, Topics } from '@hookstream/contracts';
+import { dtoCheck, RawEventDto, Topics } from '@hookstream/contracts';
 import { PermanentMessageError, type InboundMessage } from '@hookstream/kafka';
-import { isBoolean, isIn, isISO8601, isObject, isString, matches, maxLength, validateSync } from 'class-validator';
+import { validateSync } from 'class-validator';
 
-const EVENT_ID = /^evt_[0-9a-z]+$/;
-const absent = (v: unknown): boolean => v === undefined || v === null;
-
-/**
- * True when every decorator of RawEventDto holds for the envelope, checked with class-validator's
- * own standalone functions (the ones its decorators call) but without its metadata lookup and
- * ValidationError objects. Only a yes is trusted: on a no, validateSync runs and words the problems.
- * Keep in step with RawEventDto's decorators (validation.consumer.spec compares both on every field).
- */
-export function envelopeLooksValid(e: Record<string, unknown>): boolean {
-  return (
-    typeof e['id'] === 'string' &&
-    matches(e['id'], EVENT_ID) &&
-    isString(e['accountId']) &&
-    isString(e['sourceId']) &&
-    isISO8601(e['receivedAt'], { strict: true }) &&
-    isString(e['contentType']) &&
-    maxLength(e['contentType'], 200) &&
-    isObject(e['headers']) &&
-    (absent(e['clientIp']) || isString(e['clientIp'])) &&
-    (absent(e['idempotencyKey']) || (isString(e['idempotencyKey']) && maxLength(e['idempotencyKey'], 300))) &&
-    isIn(e['dialect'], SOURCE_DIALECTS) &&
-    isIn(e['initiatedFrom'], INITIATED_FROM) &&
-    (absent(e['batch']) || isBoolean(e['batch'])) &&
-    (absent(e['dedupe']) || isObject(e['dedupe']))
-  );
-}
 import { ValidationService } from './validation.service';
+
+/** RawEventDto's decorators as one standalone check: validateSync runs only to word the problems of a bad envelope. */
+const envelopeIsValid = dtoCheck(RawEventDto);
 
 /**
  * Problems with the envelope the gateway wrote (not with the sender's payload, which the dialects
@@ -41,9 +17,8 @@ export function rawEventProblems(value: unknown): string[] {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return ['a raw event must be a JSON object'];
   // The body is the sender's and is judged by the dialects; it never goes through class-transformer.
   const { body: _body, ...envelope } = value as Record<string, unknown>;
-  const problems = envelopeLooksValid(envelope)
-    ? []
-    : validateSync(Object.assign(new RawEventDto(), envelope), { forbidUnknownValues: false }).flatMap((e) => Object.values(e.constraints ?? {}));
+  const dto = Object.assign(new RawEventDto(), envelope);
+  const problems = envelopeIsValid(dto) ? [] : validateSync(dto, { forbidUnknownValues: false }).flatMap((e) => Object.values(e.constraints ?? {}));
   const dedupe = envelope['dedupe'] as { fields?: unknown; windowSeconds?: unknown } | null | undefined;
   if (dedupe !== undefined && dedupe !== null) {
     if (!Array.isArray(dedupe.fields) || !dedupe.fields.every((f) => typeof f === 'string')) problems.push('dedupe.fields must be an array of strings');
