@@ -56,6 +56,15 @@ if [ -z "${KAFKA_BROKERS:-}" ]; then
   export KAFKA_BROKERS
 fi
 
+# The benches run the Node.js the apps run under `npm start`, `npm test` and in the images (24,
+# fetched once by tools/dev/ensure-node.sh when the machine's is older); BENCH_NODE=system runs the
+# machine's own node instead (to compare runtimes). Every result names the version it ran on.
+if [ "${BENCH_NODE:-}" != "system" ]; then
+  NODE_BIN="$(bash tools/dev/ensure-node.sh)" || { echo "[bench] no Node.js 24 (tools/dev/ensure-node.sh above says why); BENCH_NODE=system runs the machine's node" >&2; exit 1; }
+  export PATH="$NODE_BIN:$PATH"
+fi
+say "benches run on Node $(node --version)"
+
 mkdir -p bench/results
 failed=()
 i=0
