@@ -155,6 +155,8 @@ function buildOf(cls: ClassConstructor<object>): ReadonlyMap<string, ClassConstr
   if (builds.has(cls)) return builds.get(cls) ?? null;
   const properties = new Set(getMetadataStorage().getTargetValidationMetadatas(cls, '', true, false).map((m) => m.propertyName));
   let build: Map<string, ClassConstructor<object>> | null = new Map();
+  // Registered before the members are read, so a class whose `@Type` leads back to itself finds its own build (filled below).
+  builds.set(cls, build);
   if (transformer.getStrategy(cls) !== 'none' || transformer.getExposedMetadatas(cls).length > 0 || transformer.getExcludedMetadatas(cls).length > 0) build = null;
   for (const key of properties) {
     if (build === null) break;
@@ -183,17 +185,6 @@ function transformedAs(value: unknown, cls: ClassConstructor<object>, build: Rea
   return out;
 }
 
-const checks = new WeakMap<ClassConstructor<object>, (dto: object) => boolean>();
-
-function checkOf(cls: ClassConstructor<object>): (dto: object) => boolean {
-  let check = checks.get(cls);
-  if (check === undefined) {
-    check = dtoCheck(cls);
-    checks.set(cls, check);
-  }
-  return check;
-}
-
 /**
  * Payload → DTO: plainToInstance + validateSync, every failure turned into a reason (all of them, not
  * just the first). The fast path (the default) builds the instance as plainToInstance builds it and
@@ -216,7 +207,7 @@ export function validateDto<T extends object>(
   const build = fastPath ? buildOf(cls) : null;
   if (build !== null) {
     const built = transformedAs(clean, cls, build) as T;
-    if (checkOf(cls)(built)) return { dto: built, reasons: [] };
+    if (dtoCheck(cls)(built)) return { dto: built, reasons: [] };
   }
   const dto = plainToInstance(cls, clean, { enableImplicitConversion: false });
   const errors = validateSync(dto, { forbidUnknownValues: false, validationError: { target: false, value: true } });
