@@ -49,4 +49,13 @@ describe('KafkaClientConfig', () => {
     expect(problems({ KAFKA_SSL: 'true', KAFKA_SSL_CERT_FILE: badCa })).toMatch(/KAFKA_SSL_CERT_FILE and KAFKA_SSL_KEY_FILE go together/);
     expect(problems({ KAFKA_SSL_CA_FILE: badCa })).toMatch(/KAFKA_SSL_CA_FILE is set but KAFKA_SSL is not true/);
   });
+
+  it('KAFKA_COMPRESSION: none by default; one of the five codecs; zstd only on a Node whose zlib has it', () => {
+    expect(loadConfig(KafkaClientConfig, {}).KAFKA_COMPRESSION).toBe('none');
+    for (const c of ['gzip', 'snappy', 'lz4']) expect(loadConfig(KafkaClientConfig, { KAFKA_COMPRESSION: c }).KAFKA_COMPRESSION).toBe(c);
+    expect(problems({ KAFKA_COMPRESSION: 'brotli' })).toMatch(/KAFKA_COMPRESSION="brotli": KAFKA_COMPRESSION must be one of none, gzip, snappy, lz4, zstd/);
+    const zstd = problems({ KAFKA_COMPRESSION: 'zstd' });
+    if (typeof (require('node:zlib') as { zstdCompress?: unknown }).zstdCompress === 'function') expect(zstd).toBe('');
+    else expect(zstd).toMatch(/KAFKA_COMPRESSION=zstd needs Node's zlib zstd \(Node >= 22\.15\), and this is Node /);
+  });
 });

@@ -1,8 +1,9 @@
 import { Logger } from '@nestjs/common';
-import type { Kafka, Message, Producer, TopicMessages } from 'kafkajs';
+import type { CompressionTypes, Kafka, Message, Producer, TopicMessages } from 'kafkajs';
 import type { Span } from '@opentelemetry/api';
 import { errorMessage } from '@hookstream/contracts';
 import { ProducerOverloadedError, ProducerUnavailableError } from './errors';
+import { producerCompression } from './kafka-connection';
 import { endProducerSpans, kafkaTracingEnabled, startProducerSpan } from './kafka-tracing';
 import { encodeHeaders, encodeValue, type OutboundMessage } from './messages';
 
@@ -93,6 +94,8 @@ export class CoalescingProducer implements EventProducer {
   private readonly maxRequestBytes: number;
   private readonly lingerMs: number;
   private readonly maxQueuedBytes: number;
+  /** KAFKA_COMPRESSION of the client (`createKafkaClient`). */
+  private readonly compression: CompressionTypes;
   private readonly maxPendingSends: number;
   private queuedBytes = 0;
   private pendingSends = 0;
@@ -108,6 +111,7 @@ export class CoalescingProducer implements EventProducer {
     this.maxPendingSends = opts.maxPendingSends ?? 10_000;
     this.reconnectBaseMs = opts.reconnectBaseMs ?? 200;
     this.reconnectMaxMs = opts.reconnectMaxMs ?? 5000;
+    this.compression = producerCompression(kafka).type;
     this.producer = this.newProducer();
   }
 
@@ -270,7 +274,7 @@ export class CoalescingProducer implements EventProducer {
           count += p.messages.length;
         }
         try {
-          await this.producer.sendBatch({ topicMessages: [...byTopic.values()], acks: -1 });
+          await this.producer.sendBatch({ topicMessages: [...byTopic.values()], acks: -1, compression: this.compression });
           this.stats.requests++;
           this.stats.messages += count;
           for (const p of live) p.call.resolve();

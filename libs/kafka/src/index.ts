@@ -13,3 +13,4 @@ export * from './kafka-tracing';
 export * from './boot-retry';
 export * from './supervised-consumer';
 export * from './request-counter';
+export * from './compression';

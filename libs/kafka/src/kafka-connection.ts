@@ -3,6 +3,7 @@ import { Kafka, logLevel, type ISocketFactory, type LogEntry, type SASLOptions }
 import { connect as netConnect, isIP } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { errorMessage } from '@hookstream/contracts';
+import { compressionType, registerKafkaCodecs, type KafkaCompression } from './compression';
 import { countKafkaRequests } from './request-counter';
 
 export interface KafkaConnectionOptions extends KafkaClientSecurity {
@@ -12,6 +13,8 @@ export interface KafkaConnectionOptions extends KafkaClientSecurity {
   requestTimeoutMs?: number;
   /** Consumer fetch tuning of the clients built from this one (see `fetchTuning`). */
   fetch?: Partial<FetchTuning>;
+  /** The codec `CoalescingProducer`s built from this client compress with (KAFKA_COMPRESSION; default none). */
+  compression?: KafkaCompression;
   /** Receives kafkajs's own log lines (warn and above) so they end up in the app's structured log. */
   log?: (level: 'error' | 'warn' | 'info' | 'debug', message: string, extra: Record<string, unknown>) => void;
 }
@@ -44,6 +47,7 @@ export const noDelaySocketFactory: ISocketFactory = ({ host, port, ssl, onConnec
  * Every producer, consumer and admin built from it counts its requests into `kafkaRequests`.
  */
 export function createKafkaClient(opts: KafkaConnectionOptions): Kafka {
+  registerKafkaCodecs();
   const kafka = countKafkaRequests(new Kafka({
     clientId: opts.clientId,
     brokers: opts.brokers,
@@ -61,6 +65,7 @@ export function createKafkaClient(opts: KafkaConnectionOptions): Kafka {
     },
   }));
   tunings.set(kafka, { ...DEFAULT_FETCH_TUNING, ...opts.fetch });
+  if (opts.compression && opts.compression !== 'none') compressions.set(kafka, opts.compression);
   return kafka;
 }
 
@@ -77,6 +82,13 @@ export interface FetchTuning {
 export const DEFAULT_FETCH_TUNING: Readonly<FetchTuning> = Object.freeze({ lingerMs: 10, followerMaxWaitMs: 500, mergePartitions: true });
 
 const tunings = new WeakMap<Kafka, FetchTuning>();
+const compressions = new WeakMap<Kafka, KafkaCompression>();
+
+/** The codec producers built from `kafka` compress with, and its kafkajs type (none for a client not built by `createKafkaClient`). */
+export function producerCompression(kafka: Kafka): { name: KafkaCompression; type: ReturnType<typeof compressionType> } {
+  const name = compressions.get(kafka) ?? 'none';
+  return { name, type: compressionType(name) };
+}
 
 /** The fetch tuning `kafka` was built with (the defaults for a client not built by `createKafkaClient`). */
 export function fetchTuning(kafka: Kafka): Readonly<FetchTuning> {
@@ -89,6 +101,7 @@ export function kafkaConnectionOptions(cfg: KafkaClientConfig, clientId: string)
     brokers: parseBrokers(cfg.KAFKA_BROKERS), clientId, ...kafkaClientSecurity(cfg),
     requestTimeoutMs: cfg.KAFKA_REQUEST_TIMEOUT_MS, connectionTimeoutMs: cfg.KAFKA_CONNECTION_TIMEOUT_MS,
     fetch: { lingerMs: cfg.KAFKA_FETCH_LINGER_MS, followerMaxWaitMs: cfg.KAFKA_FOLLOWER_MAX_WAIT_MS, mergePartitions: cfg.KAFKA_MERGE_PARTITIONS === 'true' },
+    compression: cfg.KAFKA_COMPRESSION,
   };
 }
 
