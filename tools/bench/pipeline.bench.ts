@@ -42,7 +42,7 @@ import { Pool } from 'undici';
 import { verify } from '@hookstream/webhooks';
 import { APPS, Pipeline, type AppName } from '../../e2e/support/pipeline';
 import { summariseCpuProfile } from './support/cpu-profile';
-import { machineInfo, round2, waitForQuiet } from './support/machine';
+import { machineInfo, round2, speedProbeMs, waitForQuiet } from './support/machine';
 import { pgFigures, pgMarkdown, pgSnapshot, type PgFigures } from './support/pg-statements';
 import { ROOT, WORK_DIR } from './support/processes';
 import { HOP_TABLE_HEAD, hopBreakdown, hopMarkdown, topicMarks, type HopBreakdown, type Receipt } from './support/hops';
@@ -50,6 +50,14 @@ import { testKafka } from '@hookstream/testing';
 
 const CAPACITY_EVENTS = Number(process.env['BENCH_CAPACITY_EVENTS'] ?? 20_000);
 const LATENCY_SECONDS = Number(process.env['BENCH_LATENCY_SECONDS'] ?? 15);
+/**
+ * Events sent (fan-out 1, closed loop) before anything is measured. The broker is a JVM: right
+ * after it starts, its JIT compiles for several seconds, and the first run on a fresh broker measured
+ * its CPU per event at about 3× a warm one's (bench/README.md, "Machine speed and warm-up").
+ */
+const WARMUP_EVENTS = Number(process.env['BENCH_WARMUP_EVENTS'] ?? 6000);
+/** What the apps' Kafka producers compress with (the apps read KAFKA_COMPRESSION from the environment). */
+const KAFKA_COMPRESSION = process.env['KAFKA_COMPRESSION'] ?? 'none';
 const FANOUTS = (process.env['BENCH_FANOUTS'] ?? '1,10').split(',').map(Number);
 /** The load generator's connections (closed loop in the capacity run: this many POSTs in flight). */
 const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 64);
@@ -458,7 +466,8 @@ async function main(): Promise<void> {
   // The Pipeline helper creates its database through the "test" URL; here that is the dev server.
   process.env['TEST_DATABASE_URL'] ??= process.env['DATABASE_URL'];
   const quiet = await waitForQuiet({ maxSeconds: Number(process.env['BENCH_QUIET_WAIT'] ?? 120), busyPercent: 25, say });
-  const machine = machineInfo();
+  const machine = { ...machineInfo(), speedProbeMs: { before: speedProbeMs(), after: NaN } };
+  say(`speed probe: ${machine.speedProbeMs.before} ms (a fixed JSON + HMAC workload; lower is faster)`);
 
   const receiverChild = fork(__filename, ['receivers', String(Math.max(...FANOUTS))], { stdio: 'inherit' });
   const receivers = new Rpc<ReceiverCmd, ReceiverReply>(receiverChild);
@@ -541,8 +550,8 @@ async function main(): Promise<void> {
       return { sent, got, used, stages: stageFigures, pg, requests, gc: stages.gcMsPerEvent(sent.accepted), hops };
     };
 
-    say('warm-up: 1,000 events…');
-    await drive(1000, null, 1);
+    say(`warm-up: ${WARMUP_EVENTS} events…`);
+    await drive(WARMUP_EVENTS, null, 1);
 
     // BENCH_PROFILE_APP wins whatever the fan-outs; otherwise the app with the most CPU at fan-out 1 (delivery without one).
     let biggest: AppName = PROFILE_APP ?? 'delivery';
@@ -642,11 +651,12 @@ async function main(): Promise<void> {
     receiverChild.kill();
     loadChild.kill();
   }
+  machine.speedProbeMs.after = speedProbeMs();
 
   const f1 = results['fanout1'] as { capacity: { eventsPerSecond: number }; cpu: { totalMsPerEvent: number }; latency: Record<string, { postToSignedReceiptMs: { p99: number } }> } | undefined;
   const f10 = results['fanout10'] as { capacity: { deliveriesPerSecond: number } } | undefined;
   const doc = {
-    bench: 'pipeline', machine, quiet, settings: { CAPACITY_EVENTS, LATENCY_SECONDS, FANOUTS, CONNECTIONS, logLevel: 'info', endpointMaxConcurrency: ENDPOINT_MAX_CONCURRENCY ?? 'product default (10)', sourceRateLimitPerSecond: SOURCE_RATE_LIMIT ?? 'product default (1000)' },
+    bench: 'pipeline', machine, quiet, settings: { CAPACITY_EVENTS, WARMUP_EVENTS, KAFKA_COMPRESSION, LATENCY_SECONDS, FANOUTS, CONNECTIONS, logLevel: 'info', endpointMaxConcurrency: ENDPOINT_MAX_CONCURRENCY ?? 'product default (10)', sourceRateLimitPerSecond: SOURCE_RATE_LIMIT ?? 'product default (1000)' },
     targets: TARGETS, before: BEFORE, results,
     againstTargets: {
       capacityFanout1: f1 ? { value: f1.capacity.eventsPerSecond, target: TARGETS.capacityFanout1, before: BEFORE.capacityFanout1, met: f1.capacity.eventsPerSecond >= TARGETS.capacityFanout1 } : null,
@@ -661,11 +671,12 @@ async function main(): Promise<void> {
   say(`results in bench/results/${RESULT_NAME}.{json,md}`);
 }
 
-function markdown(doc: { machine: ReturnType<typeof machineInfo>; quiet: { busyPercent: number }; settings: { endpointMaxConcurrency: number | string; sourceRateLimitPerSecond: number | string }; results: Record<string, unknown>; againstTargets: Record<string, unknown> }): string {
+function markdown(doc: { machine: ReturnType<typeof machineInfo> & { speedProbeMs: { before: number; after: number } }; quiet: { busyPercent: number }; settings: { endpointMaxConcurrency: number | string; sourceRateLimitPerSecond: number | string; WARMUP_EVENTS: number; KAFKA_COMPRESSION: string }; results: Record<string, unknown>; againstTargets: Record<string, unknown> }): string {
   const m = doc.machine;
   const lines = [
     `# pipeline bench`, '',
-    `Machine: ${m.nproc} cores, ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${m.node}, ${m.date}, load ${m.loadAverage.join(' ')}, busy before start ${doc.quiet.busyPercent} %.`, '',
+    `Machine: ${m.nproc} cores, ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${m.node}, ${m.date}, load ${m.loadAverage.join(' ')}, busy before start ${doc.quiet.busyPercent} %; speed probe ${m.speedProbeMs.before} ms before, ${m.speedProbeMs.after} ms after (a fixed JSON + HMAC workload, lower is faster: compare runs only at similar probes).`, '',
+    `Warm-up ${doc.settings.WARMUP_EVENTS} events; KAFKA_COMPRESSION ${doc.settings.KAFKA_COMPRESSION}.`, '',
     `Tenant limits: endpoint maxConcurrency ${doc.settings.endpointMaxConcurrency}, source rateLimitPerSecond ${doc.settings.sourceRateLimitPerSecond}.`, '',
   ];
   for (const [k, v] of Object.entries(doc.results)) {

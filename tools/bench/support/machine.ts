@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { createHmac } from 'node:crypto';
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 
 /** What every result file notes about the machine it was measured on. */
@@ -137,4 +138,30 @@ export async function waitForQuiet(opts: { maxSeconds: number; busyPercent: numb
     }
   }
   return { waitedSeconds: Math.round((Date.now() - t0) / 1000), busyPercent: busy };
+}
+
+/**
+ * How fast this machine runs one fixed single-threaded workload right now (the pipeline's kind of
+ * work: JSON parse/stringify of ~1 KB events and HMAC-SHA256), the median of 5 rounds, in ms.
+ * On a shared VM the same machine kind runs it at different speeds from hour to hour; two results
+ * are comparable only when their probes are close (bench/README.md, "Machine speed").
+ */
+export function speedProbeMs(): number {
+  const event = { id: 'evt_0', type: 'purchase', person: { email: 'buyer@example.com', firstName: 'Ada', lastName: 'Lovelace' }, product: { name: 'Widget', price: 19.99 }, note: 'x'.repeat(700) };
+  const key = Buffer.alloc(32, 7);
+  const round = (): number => {
+    const t0 = performance.now();
+    let sink = 0;
+    for (let i = 0; i < 20_000; i++) {
+      event.id = `evt_${i}`;
+      const text = JSON.stringify(event);
+      const back = JSON.parse(text) as { id: string };
+      sink += back.id.length + createHmac('sha256', key).update(text).digest()[0]!;
+    }
+    if (sink < 0) throw new Error('unreachable');
+    return performance.now() - t0;
+  };
+  round();
+  const rounds = Array.from({ length: 5 }, round).sort((a, b) => a - b);
+  return Math.round(rounds[2]! * 10) / 10;
 }
