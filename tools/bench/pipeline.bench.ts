@@ -46,6 +46,7 @@ import { machineInfo, round2, speedProbeMs, waitForQuiet } from './support/machi
 import { pgFigures, pgMarkdown, pgSnapshot, type PgFigures } from './support/pg-statements';
 import { ROOT, WORK_DIR } from './support/processes';
 import { HOP_TABLE_HEAD, hopBreakdown, hopMarkdown, topicMarks, type HopBreakdown, type Receipt } from './support/hops';
+import { registerKafkaCodecs } from '@hookstream/kafka';
 import { testKafka } from '@hookstream/testing';
 
 const CAPACITY_EVENTS = Number(process.env['BENCH_CAPACITY_EVENTS'] ?? 20_000);
@@ -457,6 +458,8 @@ type ReceiverReply = { type: 'ready'; ports: number[] } | { type: 'report'; repo
 type LoadReply = { type: 'ready' } | { type: 'done'; report: LoadReport };
 
 async function main(): Promise<void> {
+  // The hop breakdown reads the pipeline's topics, compressed when KAFKA_COMPRESSION is set.
+  registerKafkaCodecs();
   const say = (m: string) => console.log(`[pipeline] ${m}`);
   const out = execFileSync('bash', [join(ROOT, 'tools/infra/up.sh')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
   for (const line of out.split('\n')) {
