@@ -42,7 +42,7 @@ import { Pool } from 'undici';
 import { verify } from '@hookstream/webhooks';
 import { APPS, Pipeline, type AppName } from '../../e2e/support/pipeline';
 import { summariseCpuProfile } from './support/cpu-profile';
-import { machineInfo, round2, speedProbeMs, waitForQuiet } from './support/machine';
+import { machineInfo, otherHookstreamApps, round2, speedProbeMs, waitForQuiet } from './support/machine';
 import { pgFigures, pgMarkdown, pgSnapshot, type PgFigures } from './support/pg-statements';
 import { ROOT, WORK_DIR } from './support/processes';
 import { HOP_TABLE_HEAD, hopBreakdown, hopMarkdown, topicMarks, type HopBreakdown, type Receipt } from './support/hops';
@@ -468,6 +468,13 @@ async function main(): Promise<void> {
   }
   // The Pipeline helper creates its database through the "test" URL; here that is the dev server.
   process.env['TEST_DATABASE_URL'] ??= process.env['DATABASE_URL'];
+  // Another pipeline on this machine (npm start's stack, a killed bench's apps) skews every figure.
+  const others = otherHookstreamApps();
+  if (others.length > 0 && process.env['BENCH_ALLOW_OTHER_APPS'] !== '1') {
+    throw new Error(
+      `${others.length} Hookstream app processes are already running (${others.map((o) => `${o.app} ${o.pid}`).join(', ')}): they share the CPU and the broker with the measured pipeline. Stop them (npm start's stack: Ctrl-C; left behind by a killed bench: kill ${others.map((o) => o.pid).join(' ')}), or set BENCH_ALLOW_OTHER_APPS=1 to measure anyway`,
+    );
+  }
   const quiet = await waitForQuiet({ maxSeconds: Number(process.env['BENCH_QUIET_WAIT'] ?? 120), busyPercent: 25, say });
   const machine = { ...machineInfo(), speedProbeMs: { before: speedProbeMs(), after: NaN } };
   say(`speed probe: ${machine.speedProbeMs.before} ms (a fixed JSON + HMAC workload; lower is faster)`);
@@ -479,6 +486,16 @@ async function main(): Promise<void> {
   const [{ ports }] = await Promise.all([receivers.next('ready'), load.next('ready')]);
 
   const pipeline = new Pipeline({ LOG_LEVEL: 'info', KAFKAJS_NO_PARTITIONER_WARNING: '1', ENDPOINT_ALLOWED_CIDRS: '127.0.0.1/32' });
+  // A bench stopped by a signal takes its pipeline with it: apps left behind keep consuming the bench
+  // broker's topics in their own groups — they tried to deliver every later run's events to endpoints
+  // whose secrets they could not open (465k failed attempts), and made those runs 5–10× slower.
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(sig, () => {
+      receiverChild.kill();
+      loadChild.kill();
+      void pipeline.stopAll().catch(() => undefined).finally(() => process.exit(130));
+    });
+  }
   const results: Record<string, unknown> = {};
   try {
     say('starting the seven apps…');

@@ -165,3 +165,20 @@ export function speedProbeMs(): number {
   const rounds = Array.from({ length: 5 }, round).sort((a, b) => a - b);
   return Math.round(rounds[2]! * 10) / 10;
 }
+
+/**
+ * Hookstream apps already running on this machine (`dist/apps/<app>/src/main.js` processes, from
+ * `npm start`, a test run, or a bench that was killed and left its pipeline behind): pid and app.
+ * An idle pipeline passes `waitForQuiet`, yet its consumers, the broker's work for them and its
+ * config followers take CPU during a run — one left behind made a run read 5–10× slower.
+ */
+export function otherHookstreamApps(): { pid: number; app: string }[] {
+  const found: { pid: number; app: string }[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    const cmd = safeRead(`/proc/${entry}/cmdline`).split('\0').join(' ');
+    const m = /dist\/apps\/([a-z-]+)\/src\/main\.js/.exec(cmd);
+    if (m) found.push({ pid: Number(entry), app: m[1] as string });
+  }
+  return found;
+}
