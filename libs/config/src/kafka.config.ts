@@ -68,9 +68,10 @@ export class KafkaClientConfig {
 
   /**
    * The codec this process's producer compresses record batches with: none, gzip, snappy, lz4 or
-   * zstd. Fewer bytes on the network, on the brokers' disks and in replication (JSON events shrink
-   * 3–5×), for CPU in the producer, the brokers (they decompress to validate) and the consumers
-   * (bench/README.md, "Kafka compression"). Consumers read every codec whatever this is.
+   * zstd. Fewer bytes on the network, on the brokers' disks and in replication (the bench's records
+   * shrank 6–18× with lz4), for some CPU in the producer, the brokers (they decompress to validate)
+   * and the consumers, and a higher p99 at moderate load (bench/README.md, "Kafka compression").
+   * Consumers read every codec whatever this is.
    */
   @IsIn(KAFKA_COMPRESSIONS, { message: `KAFKA_COMPRESSION must be one of ${KAFKA_COMPRESSIONS.join(', ')}` })
   @CodecAvailable()
