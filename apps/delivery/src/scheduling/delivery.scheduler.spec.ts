@@ -6,15 +6,17 @@ import type { DeliveryJob } from '../attempts/attempt.service';
 import { DeliveryScheduler } from './delivery.scheduler';
 
 /** The table and the dispatcher faked in memory: this checks when the scheduler asks for rows and how many. */
-function setup(opts: { due: number; claimBatch?: number }) {
+function setup(opts: { due: number; claimBatch?: number; crowded?: { endpointIds: string[]; backlog: number } }) {
   let due = opts.due;
+  const lanes = { crowded: opts.crowded ?? { endpointIds: [] as string[], backlog: 0 } };
   const claims: number[] = [];
   const state = { queued: 0, inFlight: 0 };
   const submitted: DeliveryJob[] = [];
   const repo = {
-    claimDue: jest.fn(async (limit: number) => {
+    claimDue: jest.fn(async (limit: number, _lease: number, excluded: string[] = []) => {
       claims.push(limit);
-      const n = Math.min(limit, due);
+      // Every due row is ep_1's: none while its lane is left out.
+      const n = excluded.includes('ep_1') ? 0 : Math.min(limit, due);
       due -= n;
       return Array.from({ length: n }, (_, i) => ({
         id: `dlv_${due + i}`, endpointId: 'ep_1', leaseToken: 't', request: { id: `dlv_${due + i}` }, attempts: 2, createdAt: new Date(0),
@@ -23,7 +25,7 @@ function setup(opts: { due: number; claimBatch?: number }) {
     release: jest.fn(async () => undefined),
   };
   const dispatcher = {
-    crowdedLanes: () => ({ endpointIds: [], backlog: 0 }),
+    crowdedLanes: () => lanes.crowded,
     stats: () => ({ ...state }),
     submit: (job: DeliveryJob) => {
       submitted.push(job);
@@ -34,7 +36,7 @@ function setup(opts: { due: number; claimBatch?: number }) {
   const config = { DELIVERY_POLL_MS: 1000, DELIVERY_CLAIM_BATCH: opts.claimBatch ?? 500, DELIVERY_MAX_IN_FLIGHT: 200, DELIVERY_MAX_QUEUE_PER_ENDPOINT: 1000, DELIVERY_LEASE_SECONDS: 60 } as DeliveryConfig;
   const endpoints = { ready: async () => undefined } as unknown as EndpointCache;
   const scheduler = new DeliveryScheduler(repo as unknown as DeliveriesRepository, dispatcher as unknown as DeliveryDispatcher, endpoints, config);
-  return { scheduler, repo, claims, state, submitted, due: () => due };
+  return { scheduler, repo, claims, state, submitted, lanes, due: () => due };
 }
 
 describe('DeliveryScheduler catch-up', () => {
@@ -73,6 +75,37 @@ describe('DeliveryScheduler catch-up', () => {
     t.state.queued = 2_000 - 130;
     await jest.advanceTimersByTimeAsync(60);
     expect(t.claims).toEqual([500, 500, 500, 500, 130]);
+    await t.scheduler.beforeApplicationShutdown();
+  });
+
+  it('rows due for a crowded lane are claimed within a catch-up poll of the lane draining, not a poll interval later', async () => {
+    jest.useFakeTimers();
+    // The lane holds 600 queued (crowded at 500): its overflow rows wait in the table.
+    const t = setup({ due: 300, crowded: { endpointIds: ['ep_1'], backlog: 600 } });
+    t.state.queued = 600;
+    await t.scheduler.tick();
+    expect(t.claims).toEqual([500]);
+    expect(t.submitted).toHaveLength(0);
+    // Still crowded: the scheduler looks every 50 ms in memory, and does not ask the table again.
+    await jest.advanceTimersByTimeAsync(300);
+    expect(t.repo.claimDue).toHaveBeenCalledTimes(1);
+    // The lane drains below the threshold: its rows are claimed at the next catch-up poll.
+    t.lanes.crowded = { endpointIds: [], backlog: 0 };
+    t.state.queued = 100;
+    await jest.advanceTimersByTimeAsync(60);
+    expect(t.repo.claimDue).toHaveBeenCalledTimes(2);
+    expect(t.submitted).toHaveLength(300);
+    await t.scheduler.beforeApplicationShutdown();
+  });
+
+  it('a lane that stays crowded (a slow endpoint) costs one query per poll interval, as before', async () => {
+    jest.useFakeTimers();
+    const t = setup({ due: 300, crowded: { endpointIds: ['ep_1'], backlog: 600 } });
+    t.state.queued = 600;
+    await t.scheduler.tick();
+    await jest.advanceTimersByTimeAsync(2_050);
+    expect(t.repo.claimDue.mock.calls.length).toBeGreaterThanOrEqual(2);
+    expect(t.repo.claimDue.mock.calls.length).toBeLessThanOrEqual(3);
     await t.scheduler.beforeApplicationShutdown();
   });
 

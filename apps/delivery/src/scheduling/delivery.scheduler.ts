@@ -22,6 +22,12 @@ export class DeliveryScheduler implements OnApplicationBootstrap, BeforeApplicat
   private stopped = false;
   private current: Promise<unknown> = Promise.resolve();
   private catchingUp = false;
+  /**
+   * Lanes a claim left out because they were crowded, while rows may be due for them (the claim
+   * found less than it had room for), and when: the scheduler looks at them every catch-up poll, in
+   * memory, and claims as soon as one has drained — instead of a whole `DELIVERY_POLL_MS` later.
+   */
+  private waitingFor: { endpointIds: string[]; since: number } | null = null;
 
   constructor(
     private readonly repo: DeliveriesRepository,
@@ -64,7 +70,13 @@ export class DeliveryScheduler implements OnApplicationBootstrap, BeforeApplicat
       await this.endpoints.ready();
       const crowded = this.dispatcher.crowdedLanes(this.crowdedThreshold());
       const room = this.room(crowded.backlog);
-      if (room === 0 || (this.catchingUp && room < Math.max(1, Math.floor(this.maxRoom() / 4)))) {
+      if (this.waitingFor && (Date.now() - this.waitingFor.since >= this.config.DELIVERY_POLL_MS || this.waitingFor.endpointIds.some((id) => !crowded.endpointIds.includes(id)))) {
+        this.waitingFor = null;
+      }
+      if (this.waitingFor) {
+        // The lanes the last claim left out are all still crowded: nothing to ask the table for yet.
+        next = this.catchUpPollMs();
+      } else if (room === 0 || (this.catchingUp && room < Math.max(1, Math.floor(this.maxRoom() / 4)))) {
         this.catchingUp = true;
         next = this.catchUpPollMs();
       } else {
@@ -79,6 +91,11 @@ export class DeliveryScheduler implements OnApplicationBootstrap, BeforeApplicat
         await this.repo.release(refused, new Date(Date.now() + this.config.DELIVERY_POLL_MS));
         this.catchingUp = claimed === room;
         if (this.catchingUp) next = claimed === this.config.DELIVERY_CLAIM_BATCH ? 0 : this.catchUpPollMs();
+        else if (crowded.endpointIds.length > 0) {
+          // Rows of the crowded lanes may be due (a burst's overflow): claim them as soon as a lane drains.
+          this.waitingFor = { endpointIds: crowded.endpointIds, since: Date.now() };
+          next = this.catchUpPollMs();
+        }
       }
     } catch (err) {
       // The next poll is the retry; claimed rows keep their lease and come back after it.
