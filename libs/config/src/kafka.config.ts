@@ -12,7 +12,7 @@ export const KAFKA_COMPRESSIONS = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as c
 export type KafkaCompression = (typeof KAFKA_COMPRESSIONS)[number];
 
 /** Node's zlib has zstd from 22.15 / 23.8 on (the images and `npm start` run Node 24). */
-function nodeHasZstd(): boolean {
+export function nodeHasZstd(): boolean {
   return typeof (require('node:zlib') as { zstdCompress?: unknown }).zstdCompress === 'function';
 }
 

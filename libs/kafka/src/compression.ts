@@ -1,6 +1,7 @@
 import { CompressionCodecs, CompressionTypes } from 'kafkajs';
+import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
-import { KAFKA_COMPRESSIONS, type KafkaCompression } from '@hookstream/config';
+import { KAFKA_COMPRESSIONS, nodeHasZstd, type KafkaCompression } from '@hookstream/config';
 
 /**
  * Kafka's record-batch codecs for kafkajs, which only ships gzip:
@@ -19,12 +20,8 @@ type Codec = () => { compress(encoder: { buffer: Buffer }): Promise<Buffer>; dec
 const zstdCompress = (zlib as { zstdCompress?: (b: Buffer, cb: (err: Error | null, out: Buffer) => void) => void }).zstdCompress;
 const zstdDecompress = (zlib as { zstdDecompress?: (b: Buffer, cb: (err: Error | null, out: Buffer) => void) => void }).zstdDecompress;
 
-/** Whether this Node has zstd (node:zlib); KAFKA_COMPRESSION=zstd is refused at start-up otherwise. */
-export const zstdAvailable = typeof zstdCompress === 'function' && typeof zstdDecompress === 'function';
-
-function promisify(fn: (b: Buffer, cb: (err: Error | null, out: Buffer) => void) => void): (b: Buffer) => Promise<Buffer> {
-  return (b) => new Promise((resolve, reject) => fn(b, (err, out) => (err ? reject(err) : resolve(out))));
-}
+/** Whether this Node has zstd (node:zlib); KAFKA_COMPRESSION=zstd is refused at start-up otherwise (the config's same check). */
+export const zstdAvailable = nodeHasZstd();
 
 const lz4Codec: Codec = () => {
   // Loaded on first use: a client that never meets an lz4 batch never loads the native module.
@@ -39,8 +36,8 @@ const zstdCodec: Codec = () => {
   if (!zstdCompress || !zstdDecompress) {
     throw new Error(`a zstd-compressed Kafka batch needs Node's zlib zstd (Node >= 22.15); this is Node ${process.versions.node}: run the Node the project pins (tools/dev/ensure-node.sh) or the images`);
   }
-  const compress = promisify(zstdCompress);
-  const decompress = promisify(zstdDecompress);
+  const compress = promisify(zstdCompress) as (b: Buffer) => Promise<Buffer>;
+  const decompress = promisify(zstdDecompress) as (b: Buffer) => Promise<Buffer>;
   return { compress: (encoder) => compress(encoder.buffer), decompress };
 };
 
