@@ -266,8 +266,14 @@ describe('control-api read side: feed, stream, deliveries, endpoint health (real
     expect(health).toMatchObject({ enabled: true, disabledReason: null, last24h: { attempts: 2, succeeded: 0, failed: 2 } });
   });
 
-  it('streams a new event of the account over SSE within 1 s, and nothing of another account', async () => {
-    await waitFor(() => t.app.get(FeedStreamService).isLive, { timeoutMs: 30000, what: 'the tail consumer to join' });
+  it('streams a new event of the account over SSE within 1 s, and nothing of another account; with no stream open the tail fetches nothing', async () => {
+    const svc = t.app.get(FeedStreamService);
+    await waitFor(() => svc.isLive, { timeoutMs: 30000, what: 'the tail consumer to join' });
+    // Nobody listens in this process: the tail is paused, and what is published meanwhile is not
+    // replayed to the stream that opens later.
+    await waitFor(() => svc.tailPaused || undefined, { what: 'the tail to pause with no listener' });
+    const early = rawEvent(a.accountId, srcA, new Date(), activly('early@example.com'));
+    await publish(Topics.eventsRaw, srcA, early);
     const ctrl = new AbortController();
     const res = await fetch(`${t.baseUrl}/v1/events/stream`, { headers: { authorization: `Bearer ${a.key}` }, signal: ctrl.signal });
     expect(res.status).toBe(200);
@@ -293,6 +299,7 @@ describe('control-api read side: feed, stream, deliveries, endpoint health (real
       }
     })();
     await waitFor(() => frames.some((f) => f.startsWith(': connected')), { what: 'the stream to open' });
+    expect(svc.tailPaused).toBe(false);
 
     const other = rawEvent(b.accountId, uniqueName('srcb'), new Date(), activly('x@example.com'));
     await publish(Topics.eventsRaw, other.sourceId, other);
@@ -310,8 +317,10 @@ describe('control-api read side: feed, stream, deliveries, endpoint health (real
     await publish(Topics.eventsEnriched, `${a.accountId}:y`, canonicalOf(mine, 'y@example.com'));
     await waitFor(() => frames.find((f) => f.includes(mine.id) && f.includes('"status":"accepted"')), { timeoutMs: 5000, what: 'the accepted frame' });
     expect(frames.some((f) => f.includes(other.id))).toBe(false);
+    expect(frames.some((f) => f.includes(early.id))).toBe(false);
     ctrl.abort();
     await reading;
+    await waitFor(() => svc.tailPaused || undefined, { what: 'the tail to pause again once the stream closed' });
   });
 
   it('POST /v1/sources/:id/test-event publishes a sample raw event that lands in the feed', async () => {

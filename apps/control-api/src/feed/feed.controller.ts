@@ -42,7 +42,7 @@ export class FeedController {
   @ApiProduces('text/event-stream')
   @ApiOkResponse({ description: 'text/event-stream of `event: event` / `data: EventSummary` frames' })
   @ApiTooManyRequestsResponse({ description: '`too_many_streams`: the account already holds FEED_STREAM_MAX_PER_ACCOUNT streams on this server' })
-  live(@CurrentCaller() caller: Caller, @Req() req: FastifyRequest, @Res() reply: FastifyReply): void {
+  async live(@CurrentCaller() caller: Caller, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const max = this.config.FEED_STREAM_MAX_PER_ACCOUNT;
     const res = reply.raw;
     let ping: NodeJS.Timeout | undefined;
@@ -57,7 +57,9 @@ export class FeedController {
       cleanup();
     });
     // Only ever called after subscribe() returned (a drop happens on a send, a close at shutdown).
-    const unsubscribe: (() => void) | undefined = this.stream.subscribe(caller.accountId, {
+    // It resolves once the tail reads from the end of the topics (resumed for a first listener), so
+    // whatever is published after the stream opens is sent.
+    const unsubscribe: (() => void) | undefined = await this.stream.subscribe(caller.accountId, {
       send: (summary) => conn.send(`event: event\ndata: ${JSON.stringify(summary)}\n\n`),
       congested: () => conn.congested,
       close: () => {
@@ -71,6 +73,11 @@ export class FeedController {
         `this account already has ${max} live stream(s) open on this server (FEED_STREAM_MAX_PER_ACCOUNT); close one, or reconnect later`,
         HttpStatus.TOO_MANY_REQUESTS,
       );
+    }
+    // The client went away while the tail was being resumed: nothing to stream to.
+    if (req.raw.destroyed || res.destroyed) {
+      cleanup();
+      return;
     }
     reply.hijack();
     res.writeHead(200, {
