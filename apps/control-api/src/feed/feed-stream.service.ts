@@ -37,7 +37,7 @@ function seekAll(consumer: Consumer, ends: TopicEnds[]): void {
  * new throwaway group positioned at the end again (the page reloads the list after a gap).
  *
  * While this process has no listener the tail is paused: it stays in its group but fetches nothing
- * (it used to fetch and decode every event of the pipeline for nobody: 2–3 % of the whole
+ * (it used to fetch and decode every event of the pipeline for nobody: 1–2 % of the whole
  * pipeline's CPU in the bench). The first listener moves it to the end of the topics and resumes
  * it before its stream opens, so everything published after the client sees the stream is sent.
  */
