@@ -5,3 +5,4 @@ export * from './local-kafka';
 export { freePorts, startPrivateKafka, type KafkaInstance } from './test-infra';
 export * from './private-postgres';
 export * from './statement-counter';
+export * from './query-plans';

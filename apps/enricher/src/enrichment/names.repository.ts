@@ -12,6 +12,14 @@ type NameWrite = { accountId: string; name: LearnedName };
 const MAX_STATEMENT_ROWS = 5000;
 
 /**
+ * The remembered names of ($1 account ids, $2 email keys), pairwise: one primary-key lookup per
+ * key, whatever the table's statistics say (the LIMIT keeps the planner from turning it into a
+ * join, which it ran as a sequential scan of the table that grew since it was last analyzed).
+ */
+export const LOAD_NAMES_SQL = `SELECT n.account_id, n.email_key, n.first_name, n.last_name FROM unnest($1::text[], $2::text[]) AS k(account_id, email_key)
+  CROSS JOIN LATERAL (SELECT * FROM name_history n WHERE n.account_id = k.account_id AND n.email_key = k.email_key LIMIT 1) n`;
+
+/**
  * name_history (owned by the enricher): names learned per (account, keyed email hash).
  *
  * The partitions of one fetch are handled side by side, each batch with its own read and write.
@@ -66,8 +74,7 @@ export class NamesRepository {
     const out = new Map<string, KnownName>();
     if (keys.length === 0) return out;
     const rows: { account_id: string; email_key: string; first_name: string | null; last_name: string | null }[] = await this.ds.query(
-      `SELECT n.account_id, n.email_key, n.first_name, n.last_name FROM name_history n
-         JOIN unnest($1::text[], $2::text[]) AS k(account_id, email_key) ON n.account_id = k.account_id AND n.email_key = k.email_key`,
+      LOAD_NAMES_SQL,
       [keys.map((k) => k.accountId), keys.map((k) => k.emailKey)],
     );
     for (const r of rows) out.set(`${r.account_id}\u0000${r.email_key}`, { firstName: r.first_name, lastName: r.last_name });
