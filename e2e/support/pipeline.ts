@@ -18,16 +18,24 @@ export function appNodeFlags(env: NodeJS.ProcessEnv = process.env): string[] {
 export const APPS = ['control-api', 'ingest-gateway', 'validator', 'enricher', 'automation', 'delivery', 'projector'] as const;
 export type AppName = (typeof APPS)[number];
 
-/** The topics each app's consumer group reads (see each app's README). */
+/**
+ * The topics each app's consumer group reads (see each app's README). Automation's contact-events
+ * only with AUTOMATION_CONSUME_CONTACT_EVENTS=true (`consumedBy`): by default ('auto') a group that
+ * never committed there does not consume it, and these pipelines run as a new installation.
+ */
 const CONSUMED: Record<AppName, string[]> = {
   'control-api': [],
   'ingest-gateway': [],
   validator: [Topics.eventsRaw],
   enricher: [Topics.eventsValid],
-  automation: [Topics.eventsEnriched, Topics.contactEvents],
+  automation: [Topics.eventsEnriched],
   delivery: [Topics.deliveries],
   projector: [Topics.eventsRaw, Topics.eventsEnriched, Topics.eventsRejected, Topics.eventsDuplicate, Topics.deliveryResults],
 };
+
+function consumedBy(app: AppName, env: NodeJS.ProcessEnv): string[] {
+  return app === 'automation' && env['AUTOMATION_CONSUME_CONTACT_EVENTS'] === 'true' ? [...CONSUMED[app], Topics.contactEvents] : CONSUMED[app];
+}
 
 /**
  * Runs the compiled apps (dist/, built by `npm test` before this suite) as real processes on
@@ -157,7 +165,7 @@ export class Pipeline {
    */
   private async positionGroupsAtEnd(apps: readonly AppName[]): Promise<void> {
     const kafka = testKafka('hookstream-e2e-admin', (this.env['KAFKA_BROKERS'] ?? '').split(','));
-    await Promise.all(apps.map((app) => startGroupAtEnd(kafka, `hookstream-${app}${this.env['KAFKA_GROUP_SUFFIX'] ?? ''}`, CONSUMED[app])));
+    await Promise.all(apps.map((app) => startGroupAtEnd(kafka, `hookstream-${app}${this.env['KAFKA_GROUP_SUFFIX'] ?? ''}`, consumedBy(app, this.env))));
   }
 
   private spawnApp(app: AppName, flags: 'w' | 'a'): void {

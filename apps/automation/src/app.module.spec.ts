@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { ConfigValidationError, loadConfig } from '@hookstream/config';
 import { Topics } from '@hookstream/contracts';
 import { PATTERN_METADATA } from '@nestjs/microservices/constants';
-import { AppModule } from './app.module';
+import { AppModule, automationConsumer } from './app.module';
 import { AutomationConfig } from './automation.config';
 
 const BASE: NodeJS.ProcessEnv = { HOOKSTREAM_DEV_INSECURE_KEYS: 'true' };
@@ -16,13 +16,17 @@ function subscribedTopics(env: NodeJS.ProcessEnv): string[] {
 }
 
 describe('AUTOMATION_CONSUME_CONTACT_EVENTS', () => {
-  it('by default consumes contact-events too (unmarked records of an older version are planned)', () => {
+  const consumer = (env: NodeJS.ProcessEnv) => automationConsumer(loadConfig(AutomationConfig, { ...BASE, ...env }));
+
+  it("by default ('auto') handles contact-events, subscribed only by a group that committed there before", () => {
     expect(subscribedTopics({})).toEqual([Topics.contactEvents, Topics.eventsEnriched].sort());
+    expect(consumer({}).consumeOnlyIfCommitted).toEqual([Topics.contactEvents]);
   });
 
-  it("'false' leaves contact-events unconsumed; 'true' is the default", () => {
-    expect(subscribedTopics({ AUTOMATION_CONSUME_CONTACT_EVENTS: 'false' })).toEqual([Topics.eventsEnriched]);
+  it("'true' always consumes contact-events; 'false' has no handler for it", () => {
     expect(subscribedTopics({ AUTOMATION_CONSUME_CONTACT_EVENTS: 'true' })).toEqual(subscribedTopics({}));
+    expect(consumer({ AUTOMATION_CONSUME_CONTACT_EVENTS: 'true' }).consumeOnlyIfCommitted).toEqual([]);
+    expect(subscribedTopics({ AUTOMATION_CONSUME_CONTACT_EVENTS: 'false' })).toEqual([Topics.eventsEnriched]);
   });
 
   it('refuses any other value', () => {

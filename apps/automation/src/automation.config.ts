@@ -12,10 +12,12 @@ export class AutomationConfig extends BaseAppConfig {
    */
   @IsIn(['true', 'false']) AUTOMATION_COALESCE_STATEMENTS: 'true' | 'false' = 'false';
   /**
-   * 'false': automation does not consume contact-events at all. Everything this version publishes
-   * there is marked `hookstream_planned: automation` and was planned with its cause, so the consumer
-   * only commits past it; it is needed for unmarked records, published by a version before the mark.
-   * Set 'false' only where no such version ever ran or all its records were consumed (README).
+   * Whether automation consumes contact-events. Everything this version publishes there is marked
+   * `hookstream_planned: automation` and was planned with its cause, so the consumer only commits
+   * past it; it is needed for unmarked records, published by a version before the mark.
+   * 'auto' (default): consumed only where this group has consumed the topic before (a committed
+   * offset), i.e. an installation upgraded from such a version; a new one never subscribes.
+   * 'true': always consumed. 'false': never (README: when that is safe).
    */
-  @IsIn(['true', 'false']) AUTOMATION_CONSUME_CONTACT_EVENTS: 'true' | 'false' = 'true';
+  @IsIn(['auto', 'true', 'false']) AUTOMATION_CONSUME_CONTACT_EVENTS: 'auto' | 'true' | 'false' = 'auto';
 }

@@ -9,7 +9,7 @@ import { createApp } from '@hookstream/platform';
 import { startGroupAtEnd, testBrokers, testDatabaseUrl, testKafka, uniqueName, waitFor } from '@hookstream/testing';
 import type { FastifyInstance } from 'fastify';
 import type { Consumer, Kafka, Producer } from 'kafkajs';
-import { AppModule } from '../src/app.module';
+import { AppModule, automationConsumer } from '../src/app.module';
 import { AutomationConfig } from '../src/automation.config';
 import { RulesCache } from '../src/config-cache/rules.cache';
 
@@ -24,12 +24,16 @@ const config = loadConfig(AutomationConfig, {
 // The same group id runApp builds from main.ts's groupId and the suffix.
 const groupId = `hookstream-automation${groupSuffix}`;
 
-/** The automation app in-process, exactly as runApp builds it; its new group starts at the topic ends. */
+/**
+ * The automation app in-process, as runApp builds it from main.ts; its new group starts at the topic
+ * ends — contact-events included, so it is an installation whose group consumed that topic before
+ * (an upgrade from a version that published unmarked contact events): 'auto' consumes it.
+ */
 async function startAutomation(kafka: Kafka): Promise<NestFastifyApplication> {
   await startGroupAtEnd(kafka, groupId, [Topics.eventsEnriched, Topics.contactEvents]);
   return createApp({
     appName: 'automation', module: AppModule.register(config), config, logger: false,
-    consumer: { groupId: 'hookstream-automation', maxBatchSize: 500, sessionTimeoutMs: 6000, heartbeatIntervalMs: 1000 },
+    consumer: { ...automationConsumer(config), sessionTimeoutMs: 6000, heartbeatIntervalMs: 1000 },
   });
 }
 

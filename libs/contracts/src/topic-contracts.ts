@@ -140,7 +140,7 @@ export const TOPIC_CONTRACTS: readonly TopicContract[] = [
   {
     topic: Topics.contactEvents,
     title: 'Contact events',
-    description: 'Contact changes made by automation (subscribed, updated, tag added, list added …), announced as canonical events with a causation depth (loop protection). Automation matches them against subscriptions and rules in the same pass as their cause; it still consumes the topic, but commits past every record whose `hookstream_planned` header is `automation` (records without it, e.g. from an older version, are planned as they arrive).',
+    description: 'Contact changes made by automation (subscribed, updated, tag added, list added …), announced as canonical events with a causation depth (loop protection). Automation matches them against subscriptions and rules in the same pass as their cause and marks them with the `hookstream_planned: automation` header. It consumes the topic only where an older version published records without that header (its group has a committed offset there; `AUTOMATION_CONSUME_CONTACT_EVENTS`): it then plans those as they arrive and commits past the marked ones unread.',
     producedBy: ['automation'],
     consumedBy: [{ app: 'automation', groupId: ConsumerGroups.automation }],
     key: { description: '`<accountId>:<email>` of the contact, or `<accountId>:<event id>`.', example: 'acc_01jq3m:sarah@example.com' },

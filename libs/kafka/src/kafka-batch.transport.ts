@@ -75,6 +75,14 @@ export interface KafkaBatchTransportOptions {
    * infrastructure is healthy. When this answers not ok, the message is held like a transient error.
    */
   dependenciesHealthy?: () => Promise<{ ok: boolean; detail: string }>;
+  /**
+   * Topics this group consumes only if it has consumed them before: each time a consumer starts,
+   * the group's committed offsets on these topics are read, and a topic with none on any partition
+   * is left out of the subscription (its handler stays registered, unused). For a topic kept only
+   * to finish what an older version left there: an installation that never consumed it never pays
+   * for it (a fetch, decode and commit per record), one that did goes on as before.
+   */
+  consumeOnlyIfCommitted?: readonly string[];
 }
 
 /** What the transport is waiting for while it holds a partition. */
@@ -164,6 +172,8 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
   private lagAdmin?: Promise<Admin>;
   private sampling = false;
   private lagSampleFailing = false;
+  /** The topics the running consumer subscribed to (`topics()` less those `consumeOnlyIfCommitted` left out). */
+  subscribed: string[] = [];
   /** This member's partitions per topic, from the last group join. */
   private assignment = new Map<string, number[]>();
   /** Offset commits of concurrently handled partitions, sent together. */
@@ -201,6 +211,7 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
       fetchLingerMs: fetchTuning(options.kafka).lingerMs,
       fetchLingerBelow: 100,
       mergePartitions: fetchTuning(options.kafka).mergePartitions,
+      consumeOnlyIfCommitted: [],
       ...options,
     };
   }
@@ -244,7 +255,11 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
       }
       // A cluster still starting (coordinator loading, brokers registering) is waited for, not fatal.
       await supervisor.start();
-      this.logger.log(`consuming ${topics.join(', ')} as group ${this.opts.groupId}`);
+      const left = topics.filter((t) => !this.subscribed.includes(t));
+      this.logger.log(
+        `consuming ${this.subscribed.join(', ')} as group ${this.opts.groupId}` +
+          (left.length > 0 ? `; not ${left.join(', ')}: this group never committed an offset there (nothing an older version left to handle)` : ''),
+      );
       callback();
     } catch (err) {
       if (this.lagTimer) clearInterval(this.lagTimer);
@@ -261,13 +276,29 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
       if (this.lagTimer) void this.sampleLag();
     });
     await consumer.connect();
-    await consumer.subscribe({ topics, fromBeginning: this.opts.fromBeginning });
+    this.subscribed = await this.topicsToSubscribe(topics);
+    await consumer.subscribe({ topics: this.subscribed, fromBeginning: this.opts.fromBeginning });
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: this.opts.partitionsConsumedConcurrently,
       eachBatch: (payload) => this.onBatch(payload, consumer),
     });
+  }
+
+  /** `topics` without those of `consumeOnlyIfCommitted` on which the group has no committed offset. */
+  async topicsToSubscribe(topics: string[]): Promise<string[]> {
+    const optional = topics.filter((t) => this.opts.consumeOnlyIfCommitted.includes(t));
+    if (optional.length === 0) return topics;
+    const admin = this.opts.kafka.admin();
+    await admin.connect();
+    try {
+      const committed = await admin.fetchOffsets({ groupId: this.opts.groupId, topics: optional });
+      const used = new Set(committed.filter((t) => t.partitions.some((p) => Number(p.offset) >= 0)).map((t) => t.topic));
+      return topics.filter((t) => !optional.includes(t) || used.has(t));
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
   }
 
   /**

@@ -16,7 +16,8 @@ export class AutomationConsumer {
 }
 
 /**
- * Registered only with AUTOMATION_CONSUME_CONTACT_EVENTS=true (the default): see AutomationConfig.
+ * Registered unless AUTOMATION_CONSUME_CONTACT_EVENTS=false; with 'auto' (the default) the topic is
+ * subscribed to only by a group that committed there before: see AutomationConfig and `automationConsumer`.
  */
 @Controller()
 export class ContactEventsConsumer {
