@@ -2,13 +2,17 @@
 // libs/feed-store's FeedRepository.upsert as two statements (an insert, then a non-HOT update of
 // every index: the verdict brings email_hash) against one statement of the merged row (`mergeRows`,
 // what FeedWriterService does when both are in one fetch); and, for comparison, the update made
-// HOT-eligible (partition fillfactor 50, email_hash already on the raw row). Realistic rows (the
-// pipeline bench's event), in a database of its own (dropped at the end), cluster-wide WAL bytes
+// HOT-eligible (partition fillfactor 50, email_hash already on the raw row); and the payload
+// columns' compression, lz4 (the migrations' choice) against PostgreSQL's default pglz, which only
+// matters for rows over ~2 kB (BENCH_FEED_PAYLOAD_BYTES). Realistic rows (the pipeline bench's
+// event), in a database of its own (dropped at the end), cluster-wide WAL bytes
 // from pg_current_wal_lsn: run it on a private server (bench/README.md) so nothing else writes.
 // Run: npm run bench -- feed-writes
 // Env: DATABASE_URL, BENCH_FEED_EVENTS (6000 per variant), BENCH_FEED_BATCH (300 rows per statement),
-//      BENCH_REPS (3 rounds; the median per variant is reported).
-import { createDataSource, migrateWithLock, type DataSource } from '@hookstream/db';
+//      BENCH_REPS (3 rounds; the median per variant is reported), BENCH_FEED_PAYLOAD_BYTES (0: the
+//      pipeline bench's ~200-byte body; N: line items added to the body, and as products to the
+//      canonical event, until the body's JSON is at least N bytes).
+import { createDataSource, LZ4_COLUMNS, migrateWithLock, type DataSource } from '@hookstream/db';
 import type { CanonicalEvent, RawEventDto } from '@hookstream/contracts';
 import { EmailHasher, FeedRepository, mergeRows, partitionName, rowFromEnriched, rowFromRaw, utcDay, type FeedRow } from '@hookstream/feed-store';
 import { Client } from 'pg';
@@ -22,13 +26,27 @@ const DATABASE_URL = process.env['DATABASE_URL'] ?? 'postgres://hookstream:hooks
 const EVENTS = Number(process.env['BENCH_FEED_EVENTS'] ?? 6000);
 const BATCH = Number(process.env['BENCH_FEED_BATCH'] ?? 300);
 const REPS = Number(process.env['BENCH_REPS'] ?? 3);
+const PAYLOAD_BYTES = Number(process.env['BENCH_FEED_PAYLOAD_BYTES'] ?? 0);
 const ROOT = join(__dirname, '..', '..');
 const tag = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
 const log = (msg: string): void => console.log(`[feed-writes.bench] ${msg}`);
 const hasher = new EmailHasher(randomBytes(32).toString('base64'));
 
 type Row = FeedRow & { emailHash: string | null };
-type Variant = 'two statements' | 'one merged row' | 'two statements, HOT-eligible update';
+const VARIANTS = ['two statements', 'one merged row', 'two statements, HOT-eligible update', 'two statements, pglz', 'one merged row, pglz'] as const;
+type Variant = (typeof VARIANTS)[number];
+
+/** A shop's line items, as many as make the body at least `bytes` of JSON (none for 0). */
+function lineItems(body: Record<string, unknown>, bytes: number, i: number): { sku: string; title: string; price: number; quantity: number; vendor: string }[] {
+  const items: { sku: string; title: string; price: number; quantity: number; vendor: string }[] = [];
+  let size = JSON.stringify(body).length;
+  for (let k = 0; size < bytes; k++) {
+    const item = { sku: `SKU-${(i * 7 + k) % 9973}`, title: `Running Shoes, model ${k}, size ${(i + k) % 12}`, price: 49 + k, quantity: 1 + (k % 3), vendor: `Vendor ${k % 17}` };
+    items.push(item);
+    size += JSON.stringify(item).length + 1;
+  }
+  return items;
+}
 
 /** The pipeline bench's event as the gateway and the enricher make it. */
 function event(day: string, i: number): { raw: RawEventDto; canonical: CanonicalEvent } {
@@ -40,11 +58,14 @@ function event(day: string, i: number): { raw: RawEventDto; canonical: Canonical
     body: { event: 'purchase', first_name: 'Bench', email, city: 'London', country: 'UK', product: 'Running Shoes', amount: 49, currency: 'GBP', timestamp: receivedAt.replace(/\.\d+Z$/, 'Z') },
     clientIp: '127.0.0.1', idempotencyKey: null, dialect: 'auto', initiatedFrom: 'api',
   };
+  const items = PAYLOAD_BYTES > 0 ? lineItems(raw.body as Record<string, unknown>, PAYLOAD_BYTES, i) : [];
+  if (items.length > 0) (raw.body as Record<string, unknown>)['line_items'] = items;
   const canonical = {
     id, accountId: 'acc_1', sourceId: 'src_1', type: 'purchase', occurredAt: receivedAt, receivedAt, initiatedFrom: 'api',
     person: { email, firstName: 'Bench', lastName: null, ip: null, nameSource: 'payload' },
     location: { city: 'London', state: null, stateCode: null, country: 'United Kingdom', countryCode: 'GB', source: 'payload' },
-    product: { id: null, name: 'Running Shoes', link: null, image: null, price: 49, quantity: 1 }, products: [], amount: 49, currency: 'GBP', attributes: {},
+    product: { id: null, name: 'Running Shoes', link: null, image: null, price: 49, quantity: 1 },
+    products: items.map((it) => ({ id: it.sku, name: it.title, link: null, image: null, price: it.price, quantity: it.quantity })), amount: 49, currency: 'GBP', attributes: {},
     dialect: 'activly', enrichment: { applied: ['location.country', 'location.countryCode'], warnings: [] },
   } as unknown as CanonicalEvent;
   return { raw, canonical };
@@ -61,6 +82,7 @@ async function run(ds: DataSource, repo: FeedRepository, variant: Variant, day: 
   const next = new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
   const ff = variant === 'two statements, HOT-eligible update' ? ' WITH (fillfactor = 50)' : '';
   await ds.query(`CREATE TABLE ${part} PARTITION OF feed_events FOR VALUES FROM ('${day} 00:00:00+00') TO ('${next} 00:00:00+00')${ff}`);
+  if (variant.endsWith('pglz')) for (const col of LZ4_COLUMNS['feed_events']) await ds.query(`ALTER TABLE ${part} ALTER COLUMN ${col} SET COMPRESSION pglz`);
   const events = Array.from({ length: EVENTS }, (_, i) => event(day, i));
   await ds.query('CHECKPOINT').catch(() => undefined); // needs superuser; without it full-page images land where they fall
   const w0 = await walLsn(ds);
@@ -69,9 +91,9 @@ async function run(ds: DataSource, repo: FeedRepository, variant: Variant, day: 
     const slice = events.slice(off, off + BATCH);
     const raws = slice.map((e) => rowFromRaw(e.raw));
     const verdicts = slice.map((e) => rowFromEnriched(e.canonical));
-    if (variant === 'one merged row') await repo.upsert(raws.map((r, k) => hashed(mergeRows(r, verdicts[k]))));
+    if (variant.startsWith('one merged row')) await repo.upsert(raws.map((r, k) => hashed(mergeRows(r, verdicts[k]))));
     else {
-      await repo.upsert(raws.map((r, k) => (variant === 'two statements' ? hashed(r) : hashed(r, hasher.hash(verdicts[k].email as string)))));
+      await repo.upsert(raws.map((r, k) => (variant === 'two statements, HOT-eligible update' ? hashed(r, hasher.hash(verdicts[k].email as string)) : hashed(r))));
       await repo.upsert(verdicts.map((r) => hashed(r)));
     }
   }
@@ -90,8 +112,8 @@ async function main(): Promise<void> {
   await admin.connect();
   await admin.query(`CREATE DATABASE ${dbName}`);
   const ds = createDataSource({ url: DATABASE_URL.replace(/\/[^/?]+(\?|$)/, `/${dbName}$1`), poolSize: 2, applicationName: 'bench-feed-writes' });
-  const variants: Variant[] = ['two statements', 'one merged row', 'two statements, HOT-eligible update'];
-  const runs: Record<Variant, { msPerEvent: number; walBytesPerEvent: number; hotUpdates: number; updates: number }[]> = { 'two statements': [], 'one merged row': [], 'two statements, HOT-eligible update': [] };
+  const variants: readonly Variant[] = VARIANTS;
+  const runs = Object.fromEntries(VARIANTS.map((v) => [v, []])) as unknown as Record<Variant, { msPerEvent: number; walBytesPerEvent: number; hotUpdates: number; updates: number }[]>;
   try {
     await ds.initialize();
     await migrateWithLock(ds);
@@ -114,25 +136,27 @@ async function main(): Promise<void> {
   const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const summary = variants.map((v) => ({
     variant: v,
-    msPerEvent: round2(median(runs[v].map((r) => r.msPerEvent)) * 1000) / 1000,
+    msPerEvent: Number(median(runs[v].map((r) => r.msPerEvent)).toFixed(3)),
     walBytesPerEvent: Math.round(median(runs[v].map((r) => r.walBytesPerEvent))),
     hotShare: round2(median(runs[v].map((r) => (r.updates ? r.hotUpdates / r.updates : 0))) * 100),
   }));
-  const result = { bench: 'feed-writes', events: EVENTS, batch: BATCH, reps: REPS, summary, runs, loadAverage: { before: loadBefore, after: roundedLoad() }, machine: machineInfo() };
+  const bodyBytes = JSON.stringify(event(utcDay(new Date()), 1).raw.body).length;
+  const result = { bench: 'feed-writes', events: EVENTS, batch: BATCH, reps: REPS, payloadBytes: PAYLOAD_BYTES, bodyBytes, summary, runs, loadAverage: { before: loadBefore, after: roundedLoad() }, machine: machineInfo() };
   const dir = join(ROOT, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'feed-writes.json'), `${JSON.stringify(result, null, 2)}\n`);
+  const name = PAYLOAD_BYTES > 0 ? `feed-writes-${PAYLOAD_BYTES}` : 'feed-writes';
+  writeFileSync(join(dir, `${name}.json`), `${JSON.stringify(result, null, 2)}\n`);
   const m = result.machine;
   const md = [
     '# feed-writes bench', '',
-    `An event's raw row and verdict in \`feed_events\` (FeedRepository.upsert, ${BATCH} rows per statement, ${EVENTS} events per variant, median of ${REPS} rounds; WAL cluster-wide).`, '',
+    `An event's raw row and verdict in \`feed_events\` (FeedRepository.upsert, ${BATCH} rows per statement, ${EVENTS} events per variant, median of ${REPS} rounds; WAL cluster-wide). Request body ${bodyBytes} bytes of JSON; the payload columns lz4-compressed (the migrations) unless the variant says pglz.`, '',
     '| variant | ms per event | WAL bytes per event | updates HOT |', '|---|---:|---:|---:|',
     ...summary.map((s) => `| ${s.variant} | ${s.msPerEvent} | ${s.walBytesPerEvent} | ${s.hotShare} % |`), '',
     `Load average (1/5/15 min): before ${loadBefore.join(' / ')}, after ${result.loadAverage.after.join(' / ')}.`, '',
     `Machine: ${m.nproc} CPUs (${m.cpuModel}), ${m.memoryGiB} GiB, Node ${m.node}, kernel ${m.kernel}, ${m.date}.`, '',
   ];
-  writeFileSync(join(dir, 'feed-writes.md'), md.join('\n'));
-  log('results in bench/results/feed-writes.json and .md');
+  writeFileSync(join(dir, `${name}.md`), md.join('\n'));
+  log(`results in bench/results/${name}.json and .md`);
 }
 
 main().then(() => process.exit(0), (err: unknown) => {
