@@ -48,6 +48,8 @@ import { ROOT, WORK_DIR } from './support/processes';
 import { HOP_TABLE_HEAD, hopBreakdown, hopMarkdown, topicMarks, type HopBreakdown, type Receipt } from './support/hops';
 import { registerKafkaCodecs } from '@hookstream/kafka';
 import { testKafka } from '@hookstream/testing';
+import { payloadCompressionSql } from '@hookstream/db';
+import { Client } from 'pg';
 
 const CAPACITY_EVENTS = Number(process.env['BENCH_CAPACITY_EVENTS'] ?? 20_000);
 const LATENCY_SECONDS = Number(process.env['BENCH_LATENCY_SECONDS'] ?? 15);
@@ -88,6 +90,14 @@ const STALL_MS = 30_000;
  */
 const ENDPOINT_MAX_CONCURRENCY = Number(process.env['BENCH_ENDPOINT_MAX_CONCURRENCY'] ?? 100) || undefined;
 const SOURCE_RATE_LIMIT = Number(process.env['BENCH_SOURCE_RATE_LIMIT'] ?? 5000) || undefined;
+/**
+ * BENCH_PAYLOAD_BYTES: 0 (default) posts the ~200-byte Activly purchase; N adds line items to it
+ * until its JSON is at least N bytes (they travel on as attributes, into every delivery's data).
+ * BENCH_PG_COMPRESSION=pglz sets the payload columns back to PostgreSQL's default compression after
+ * the migrations set lz4 (libs/db README, "Storage settings"): rows over ~2 kB are compressed.
+ */
+const PAYLOAD_BYTES = Number(process.env['BENCH_PAYLOAD_BYTES'] ?? 0);
+const PG_COMPRESSION = process.env['BENCH_PG_COMPRESSION'] === 'pglz' ? 'pglz' : 'lz4';
 /** 0: no per-hop latency breakdown of the latency runs (tools/bench/support/hops.ts). */
 const HOPS = process.env['BENCH_HOPS'] !== '0';
 const TARGETS = { capacityFanout1: 2000, cpuMsPerEvent: 0.8, deliveriesPerSecondFanout10: 5000, p99At50PercentMs: 250 };
@@ -152,11 +162,35 @@ function receiversMain(count: number): void {
 interface LoadCmd { type: 'run'; url: string; fromSeq: number; count: number; ratePerSecond: number | null }
 interface LoadReport { accepted: number; other: Record<string, number>; errors: number; startedAt: number; endedAt: number; postLatencies: number[] }
 
+/** The payload columns of the pipeline's database (and its feed partitions) set to `method`. */
+async function setPayloadCompression(databaseUrl: string, method: 'pglz'): Promise<void> {
+  const c = new Client({ connectionString: databaseUrl });
+  await c.connect();
+  try {
+    await c.query(payloadCompressionSql(method));
+  } finally {
+    await c.end();
+  }
+}
+
 function eventBody(seq: number): string {
-  return JSON.stringify({
+  const body = JSON.stringify({
     event: 'purchase', first_name: 'Bench', email: `bench-${seq}@example.com`, city: 'London', country: 'UK',
     product: 'Running Shoes', amount: 49, currency: 'GBP', timestamp: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
   });
+  return PAYLOAD_BYTES > 0 ? `${body.slice(0, -1)},"line_items":${lineItemsJson(seq, PAYLOAD_BYTES - body.length)}}` : body;
+}
+
+/** A shop order's line items, about `bytes` of JSON; the SKUs and sizes vary with `seq`. */
+function lineItemsJson(seq: number, bytes: number): string {
+  const items: string[] = [];
+  let size = 2;
+  for (let k = 0; size < bytes; k++) {
+    const item = JSON.stringify({ sku: `SKU-${(seq * 7 + k) % 9973}`, title: `Running Shoes, model ${k}, size ${(seq + k) % 12}`, price: 49 + k, quantity: 1 + (k % 3), vendor: `Vendor ${k % 17}` });
+    items.push(item);
+    size += item.length + 1;
+  }
+  return `[${items.join(',')}]`;
 }
 
 function loadMain(): void {
@@ -500,6 +534,7 @@ async function main(): Promise<void> {
   try {
     say('starting the seven apps…');
     await pipeline.start();
+    if (PG_COMPRESSION === 'pglz') await setPayloadCompression(pipeline.env['DATABASE_URL'] as string, 'pglz');
     const demo = JSON.parse(await pipeline.cli(['seed-demo', '--inbox-url', `http://127.0.0.1:${ports[0]}/hooks`, '--public-base-url', pipeline.url('ingest-gateway'), '--json'])) as { apiKey: string; sourceId: string; sourceUrl: string; endpointId: string; endpointSecret: string };
     const api = async (method: string, path: string, body?: unknown) => {
       const r = await fetch(pipeline.url('control-api', path), { method, headers: { authorization: `Bearer ${demo.apiKey}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
@@ -676,7 +711,7 @@ async function main(): Promise<void> {
   const f1 = results['fanout1'] as { capacity: { eventsPerSecond: number }; cpu: { totalMsPerEvent: number }; latency: Record<string, { postToSignedReceiptMs: { p99: number } }> } | undefined;
   const f10 = results['fanout10'] as { capacity: { deliveriesPerSecond: number } } | undefined;
   const doc = {
-    bench: 'pipeline', machine, quiet, settings: { CAPACITY_EVENTS, WARMUP_EVENTS, KAFKA_COMPRESSION, LATENCY_SECONDS, FANOUTS, CONNECTIONS, logLevel: 'info', endpointMaxConcurrency: ENDPOINT_MAX_CONCURRENCY ?? 'product default (10)', sourceRateLimitPerSecond: SOURCE_RATE_LIMIT ?? 'product default (1000)' },
+    bench: 'pipeline', machine, quiet, settings: { CAPACITY_EVENTS, WARMUP_EVENTS, KAFKA_COMPRESSION, PAYLOAD_BYTES, PG_COMPRESSION, LATENCY_SECONDS, FANOUTS, CONNECTIONS, logLevel: 'info', endpointMaxConcurrency: ENDPOINT_MAX_CONCURRENCY ?? 'product default (10)', sourceRateLimitPerSecond: SOURCE_RATE_LIMIT ?? 'product default (1000)' },
     targets: TARGETS, before: BEFORE, results,
     againstTargets: {
       capacityFanout1: f1 ? { value: f1.capacity.eventsPerSecond, target: TARGETS.capacityFanout1, before: BEFORE.capacityFanout1, met: f1.capacity.eventsPerSecond >= TARGETS.capacityFanout1 } : null,
@@ -691,12 +726,12 @@ async function main(): Promise<void> {
   say(`results in bench/results/${RESULT_NAME}.{json,md}`);
 }
 
-function markdown(doc: { machine: ReturnType<typeof machineInfo> & { speedProbeMs: { before: number; after: number } }; quiet: { busyPercent: number }; settings: { endpointMaxConcurrency: number | string; sourceRateLimitPerSecond: number | string; WARMUP_EVENTS: number; KAFKA_COMPRESSION: string }; results: Record<string, unknown>; againstTargets: Record<string, unknown> }): string {
+function markdown(doc: { machine: ReturnType<typeof machineInfo> & { speedProbeMs: { before: number; after: number } }; quiet: { busyPercent: number }; settings: { endpointMaxConcurrency: number | string; sourceRateLimitPerSecond: number | string; WARMUP_EVENTS: number; KAFKA_COMPRESSION: string; PAYLOAD_BYTES: number; PG_COMPRESSION: string }; results: Record<string, unknown>; againstTargets: Record<string, unknown> }): string {
   const m = doc.machine;
   const lines = [
     `# pipeline bench`, '',
     `Machine: ${m.nproc} cores, ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${m.node}, ${m.date}, load ${m.loadAverage.join(' ')}, busy before start ${doc.quiet.busyPercent} %; speed probe ${m.speedProbeMs.before} ms before, ${m.speedProbeMs.after} ms after (a fixed JSON + HMAC workload, lower is faster: compare runs only at similar probes).`, '',
-    `Warm-up ${doc.settings.WARMUP_EVENTS} events; KAFKA_COMPRESSION ${doc.settings.KAFKA_COMPRESSION}.`, '',
+    `Warm-up ${doc.settings.WARMUP_EVENTS} events; KAFKA_COMPRESSION ${doc.settings.KAFKA_COMPRESSION}; ${doc.settings.PAYLOAD_BYTES ? `request bodies of ~${doc.settings.PAYLOAD_BYTES} bytes (line items)` : 'the ~200-byte purchase body'}; payload columns compressed with ${doc.settings.PG_COMPRESSION}.`, '',
     `Tenant limits: endpoint maxConcurrency ${doc.settings.endpointMaxConcurrency}, source rateLimitPerSecond ${doc.settings.sourceRateLimitPerSecond}.`, '',
   ];
   for (const [k, v] of Object.entries(doc.results)) {

@@ -1,5 +1,5 @@
 export * from './entities/control.entities';
 export * from './data-source';
 export * from './keyset';
-export { LZ4_COLUMNS } from './migrations/1764800000000-lz4-compression';
+export { LZ4_COLUMNS, payloadCompressionSql } from './migrations/1764800000000-lz4-compression';
 export { DataSource, type EntityManager, type Repository } from 'typeorm';

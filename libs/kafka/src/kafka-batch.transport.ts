@@ -172,8 +172,11 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
   private lagAdmin?: Promise<Admin>;
   private sampling = false;
   private lagSampleFailing = false;
+  private subscribedTopics: string[] = [];
   /** The topics the running consumer subscribed to (`topics()` less those `consumeOnlyIfCommitted` left out). */
-  subscribed: string[] = [];
+  get subscribed(): readonly string[] {
+    return this.subscribedTopics;
+  }
   /** This member's partitions per topic, from the last group join. */
   private assignment = new Map<string, number[]>();
   /** Offset commits of concurrently handled partitions, sent together. */
@@ -276,8 +279,8 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
       if (this.lagTimer) void this.sampleLag();
     });
     await consumer.connect();
-    this.subscribed = await this.topicsToSubscribe(topics);
-    await consumer.subscribe({ topics: this.subscribed, fromBeginning: this.opts.fromBeginning });
+    this.subscribedTopics = await this.topicsToSubscribe(topics);
+    await consumer.subscribe({ topics: this.subscribedTopics, fromBeginning: this.opts.fromBeginning });
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
@@ -287,7 +290,7 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
   }
 
   /** `topics` without those of `consumeOnlyIfCommitted` on which the group has no committed offset. */
-  async topicsToSubscribe(topics: string[]): Promise<string[]> {
+  private async topicsToSubscribe(topics: string[]): Promise<string[]> {
     const optional = topics.filter((t) => this.opts.consumeOnlyIfCommitted.includes(t));
     if (optional.length === 0) return topics;
     const admin = this.opts.kafka.admin();

@@ -26,16 +26,19 @@ export class Lz4Compression1764800000000 implements MigrationInterface {
   name = 'Lz4Compression1764800000000';
 
   async up(q: QueryRunner): Promise<void> {
-    await q.query(setCompression('lz4'));
+    await q.query(payloadCompressionSql('lz4'));
   }
 
   async down(q: QueryRunner): Promise<void> {
-    await q.query(setCompression('default'));
+    await q.query(payloadCompressionSql('default'));
   }
 }
 
-/** One DO block: each table (and each existing partition of it), each of its listed columns. */
-function setCompression(method: 'lz4' | 'default'): string {
+/**
+ * One DO block: each table (and each existing partition of it), each of its listed columns. Also
+ * used by the pipeline bench to measure against pglz (BENCH_PG_COMPRESSION).
+ */
+export function payloadCompressionSql(method: 'lz4' | 'pglz' | 'default'): string {
   const pairs = Object.entries(LZ4_COLUMNS).flatMap(([t, cols]) => cols.map((c) => `('${t}', '${c}')`));
   return `
     DO $$
