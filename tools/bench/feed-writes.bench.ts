@@ -21,6 +21,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { machineInfo, roundedLoad, round2 } from './support/machine';
+import { lineItems } from './support/payloads';
 
 const DATABASE_URL = process.env['DATABASE_URL'] ?? 'postgres://hookstream:hookstream@127.0.0.1:5432/hookstream';
 const EVENTS = Number(process.env['BENCH_FEED_EVENTS'] ?? 6000);
@@ -36,17 +37,6 @@ type Row = FeedRow & { emailHash: string | null };
 const VARIANTS = ['two statements', 'one merged row', 'two statements, HOT-eligible update', 'two statements, pglz', 'one merged row, pglz'] as const;
 type Variant = (typeof VARIANTS)[number];
 
-/** A shop's line items, as many as make the body at least `bytes` of JSON (none for 0). */
-function lineItems(body: Record<string, unknown>, bytes: number, i: number): { sku: string; title: string; price: number; quantity: number; vendor: string }[] {
-  const items: { sku: string; title: string; price: number; quantity: number; vendor: string }[] = [];
-  let size = JSON.stringify(body).length;
-  for (let k = 0; size < bytes; k++) {
-    const item = { sku: `SKU-${(i * 7 + k) % 9973}`, title: `Running Shoes, model ${k}, size ${(i + k) % 12}`, price: 49 + k, quantity: 1 + (k % 3), vendor: `Vendor ${k % 17}` };
-    items.push(item);
-    size += JSON.stringify(item).length + 1;
-  }
-  return items;
-}
 
 /** The pipeline bench's event as the gateway and the enricher make it. */
 function event(day: string, i: number): { raw: RawEventDto; canonical: CanonicalEvent } {
@@ -58,7 +48,7 @@ function event(day: string, i: number): { raw: RawEventDto; canonical: Canonical
     body: { event: 'purchase', first_name: 'Bench', email, city: 'London', country: 'UK', product: 'Running Shoes', amount: 49, currency: 'GBP', timestamp: receivedAt.replace(/\.\d+Z$/, 'Z') },
     clientIp: '127.0.0.1', idempotencyKey: null, dialect: 'auto', initiatedFrom: 'api',
   };
-  const items = PAYLOAD_BYTES > 0 ? lineItems(raw.body as Record<string, unknown>, PAYLOAD_BYTES, i) : [];
+  const items = PAYLOAD_BYTES > 0 ? lineItems(i, PAYLOAD_BYTES - JSON.stringify(raw.body).length) : [];
   if (items.length > 0) (raw.body as Record<string, unknown>)['line_items'] = items;
   const canonical = {
     id, accountId: 'acc_1', sourceId: 'src_1', type: 'purchase', occurredAt: receivedAt, receivedAt, initiatedFrom: 'api',

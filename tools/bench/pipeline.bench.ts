@@ -42,6 +42,7 @@ import { Pool } from 'undici';
 import { verify } from '@hookstream/webhooks';
 import { APPS, Pipeline, type AppName } from '../../e2e/support/pipeline';
 import { summariseCpuProfile } from './support/cpu-profile';
+import { lineItems } from './support/payloads';
 import { machineInfo, otherHookstreamApps, round2, speedProbeMs, waitForQuiet } from './support/machine';
 import { pgFigures, pgMarkdown, pgSnapshot, type PgFigures } from './support/pg-statements';
 import { ROOT, WORK_DIR } from './support/processes';
@@ -178,20 +179,9 @@ function eventBody(seq: number): string {
     event: 'purchase', first_name: 'Bench', email: `bench-${seq}@example.com`, city: 'London', country: 'UK',
     product: 'Running Shoes', amount: 49, currency: 'GBP', timestamp: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
   });
-  return PAYLOAD_BYTES > 0 ? `${body.slice(0, -1)},"line_items":${lineItemsJson(seq, PAYLOAD_BYTES - body.length)}}` : body;
+  return PAYLOAD_BYTES > 0 ? `${body.slice(0, -1)},"line_items":${JSON.stringify(lineItems(seq, PAYLOAD_BYTES - body.length))}}` : body;
 }
 
-/** A shop order's line items, about `bytes` of JSON; the SKUs and sizes vary with `seq`. */
-function lineItemsJson(seq: number, bytes: number): string {
-  const items: string[] = [];
-  let size = 2;
-  for (let k = 0; size < bytes; k++) {
-    const item = JSON.stringify({ sku: `SKU-${(seq * 7 + k) % 9973}`, title: `Running Shoes, model ${k}, size ${(seq + k) % 12}`, price: 49 + k, quantity: 1 + (k % 3), vendor: `Vendor ${k % 17}` });
-    items.push(item);
-    size += item.length + 1;
-  }
-  return `[${items.join(',')}]`;
-}
 
 function loadMain(): void {
   process.on('message', (m: LoadCmd) => {
