@@ -43,7 +43,7 @@ import { verify } from '@hookstream/webhooks';
 import { APPS, Pipeline, type AppName } from '../../e2e/support/pipeline';
 import { summariseCpuProfile } from './support/cpu-profile';
 import { lineItems } from './support/payloads';
-import { machineInfo, otherHookstreamApps, round2, speedProbeMs, waitForQuiet } from './support/machine';
+import { MachineBusyTimeline, machineInfo, otherHookstreamApps, round2, speedProbeMs, waitForQuiet } from './support/machine';
 import { pgFigures, pgMarkdown, pgSnapshot, type PgFigures } from './support/pg-statements';
 import { ROOT, WORK_DIR } from './support/processes';
 import { HOP_TABLE_HEAD, hopBreakdown, hopMarkdown, topicMarks, type HopBreakdown, type Receipt } from './support/hops';
@@ -96,9 +96,12 @@ const SOURCE_RATE_LIMIT = Number(process.env['BENCH_SOURCE_RATE_LIMIT'] ?? 5000)
  * until its JSON is at least N bytes (they travel on as attributes, into every delivery's data).
  * BENCH_PG_COMPRESSION=pglz sets the payload columns back to PostgreSQL's default compression after
  * the migrations set lz4 (libs/db README, "Storage settings"): rows over ~2 kB are compressed.
+ * BENCH_PG_SQL: statements run on the run's database once the apps have migrated it (schema
+ * experiments, e.g. `DROP INDEX …` to price an index; never for a headline figure).
  */
 const PAYLOAD_BYTES = Number(process.env['BENCH_PAYLOAD_BYTES'] ?? 0);
 const PG_COMPRESSION = process.env['BENCH_PG_COMPRESSION'] === 'pglz' ? 'pglz' : 'lz4';
+const PG_SQL = process.env['BENCH_PG_SQL'] ?? '';
 /** 0: no per-hop latency breakdown of the latency runs (tools/bench/support/hops.ts). */
 const HOPS = process.env['BENCH_HOPS'] !== '0';
 const TARGETS = { capacityFanout1: 2000, cpuMsPerEvent: 0.8, deliveriesPerSecondFanout10: 5000, p99At50PercentMs: 250 };
@@ -162,6 +165,17 @@ function receiversMain(count: number): void {
 
 interface LoadCmd { type: 'run'; url: string; fromSeq: number; count: number; ratePerSecond: number | null }
 interface LoadReport { accepted: number; other: Record<string, number>; errors: number; startedAt: number; endedAt: number; postLatencies: number[] }
+
+/** BENCH_PG_SQL, run on the pipeline's database after its migrations. */
+async function runSql(databaseUrl: string, sql: string): Promise<void> {
+  const c = new Client({ connectionString: databaseUrl });
+  await c.connect();
+  try {
+    await c.query(sql);
+  } finally {
+    await c.end();
+  }
+}
 
 /** The payload columns of the pipeline's database (and its feed partitions) set to `method`. */
 async function setPayloadCompression(databaseUrl: string, method: 'pglz'): Promise<void> {
@@ -525,6 +539,7 @@ async function main(): Promise<void> {
     say('starting the seven apps…');
     await pipeline.start();
     if (PG_COMPRESSION === 'pglz') await setPayloadCompression(pipeline.env['DATABASE_URL'] as string, 'pglz');
+    if (PG_SQL) await runSql(pipeline.env['DATABASE_URL'] as string, PG_SQL);
     const demo = JSON.parse(await pipeline.cli(['seed-demo', '--inbox-url', `http://127.0.0.1:${ports[0]}/hooks`, '--public-base-url', pipeline.url('ingest-gateway'), '--json'])) as { apiKey: string; sourceId: string; sourceUrl: string; endpointId: string; endpointSecret: string };
     const api = async (method: string, path: string, body?: unknown) => {
       const r = await fetch(pipeline.url('control-api', path), { method, headers: { authorization: `Bearer ${demo.apiKey}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
@@ -563,6 +578,7 @@ async function main(): Promise<void> {
       const cpu = new ProcessCpu(groups());
       const stages = new StageMonitor(Object.fromEntries(APPS.map((a) => [a, pipeline.url(a, '/metrics')])));
       await stages.start();
+      const busy = new MachineBusyTimeline();
       load.send({ type: 'run', url: demo.sourceUrl, fromSeq: seq, count, ratePerSecond: rate });
       seq += count;
       const { report: sent } = await load.next('done');
@@ -580,6 +596,7 @@ async function main(): Promise<void> {
         await new Promise((r) => setTimeout(r, 200));
       }
       const used = cpu.stop();
+      busy.stop();
       const stageFigures = await stages.stop();
       const pg = pg0 ? pgFigures(pg0, await pgSnapshot(pipeline.env['DATABASE_URL'] as string), sent.accepted) : null;
       const requests = requestsPerEvent(stages.requests(), sent.accepted);
@@ -592,7 +609,7 @@ async function main(): Promise<void> {
         await new Promise((r) => setTimeout(r, 500));
         hops = await hopBreakdown(hopKafka, marks0, await topicMarks(hopKafka), receipts);
       }
-      return { sent, got, used, stages: stageFigures, pg, requests, gc: stages.gcMsPerEvent(sent.accepted), hops };
+      return { sent, got, used, busy, stages: stageFigures, pg, requests, gc: stages.gcMsPerEvent(sent.accepted), hops };
     };
 
     say(`warm-up: ${WARMUP_EVENTS} events…`);
@@ -629,8 +646,11 @@ async function main(): Promise<void> {
         firstDeliverySeconds: round2((cap.got.firstAt - cap.sent.startedAt) / 1000),
         lastDeliverySeconds: round2(windowS),
         stageLastHandledSeconds: Object.fromEntries(Object.entries(cap.stages).map(([k, f]) => [k, f.lastHandledAt ? round2((f.lastHandledAt - cap.sent.startedAt) / 1000) : null])),
+        // Whole machine (receivers and load generator included), 0.5 s samples: near nproc means
+        // that phase was bound by CPU, not by a wait inside the pipeline.
+        busyCores: { posting: cap.busy.coresBetween(cap.sent.startedAt, cap.sent.endedAt), draining: cap.busy.coresBetween(cap.sent.endedAt, cap.got.lastAt) },
       };
-      say(`  timeline: POSTs ended at ${timeline.postPhaseSeconds} s (${timeline.acceptedPerSecondDuringPosts} accepted/s, ${timeline.rateLimited429} × 429), first delivery ${timeline.firstDeliverySeconds} s, last ${timeline.lastDeliverySeconds} s; stages last handled at ${Object.entries(timeline.stageLastHandledSeconds).map(([k, v]) => `${k} ${v ?? '?'} s`).join(', ')}`);
+      say(`  timeline: POSTs ended at ${timeline.postPhaseSeconds} s (${timeline.acceptedPerSecondDuringPosts} accepted/s, ${timeline.rateLimited429} × 429), first delivery ${timeline.firstDeliverySeconds} s, last ${timeline.lastDeliverySeconds} s; machine busy ${timeline.busyCores.posting ?? '?'} cores while posting, ${timeline.busyCores.draining ?? '?'} after; stages last handled at ${Object.entries(timeline.stageLastHandledSeconds).map(([k, v]) => `${k} ${v ?? '?'} s`).join(', ')}`);
       const hookstream = Object.entries(cap.used.cpuSeconds).filter(([k]) => !k.includes('not counted'));
       const totalCpu = hookstream.reduce((a, [, v]) => a + v, 0);
       const perProcess = Object.fromEntries(Object.entries(cap.used.cpuSeconds).map(([k, v]) => [k, { cpuMsPerEvent: round2((v * 1000) / cap.sent.accepted), sharePercent: k.includes('not counted') ? null : round2((v / totalCpu) * 100), cores: round2(v / cap.used.seconds) }]));
@@ -728,8 +748,8 @@ function markdown(doc: { machine: ReturnType<typeof machineInfo> & { speedProbeM
     if (!k.startsWith('fanout')) continue;
     const r = v as { endpoints: number; capacity: { eventsPerSecond: number; deliveriesPerSecond: number }; cpu: { totalMsPerEvent: number; perProcess: Record<string, { cpuMsPerEvent: number; sharePercent: number | null }> }; latency: Record<string, { ratePerSecond: number; postToSignedReceiptMs: { p50: number; p90: number; p99: number }; hops?: HopBreakdown | null }> };
     lines.push(`## fan-out ${r.endpoints}`, '', `Capacity: **${r.capacity.eventsPerSecond} events/s** (${r.capacity.deliveriesPerSecond} deliveries/s); CPU **${r.cpu.totalMsPerEvent} ms per event** over all Hookstream processes.`, '');
-    const tl = (r.capacity as { timeline?: { postPhaseSeconds: number; acceptedPerSecondDuringPosts: number; rateLimited429: number; firstDeliverySeconds: number; lastDeliverySeconds: number; stageLastHandledSeconds: Record<string, number | null> } }).timeline;
-    if (tl) lines.push(`Capacity-run timeline (s from the first POST): POSTs ended at **${tl.postPhaseSeconds}** (${tl.acceptedPerSecondDuringPosts} accepted/s while posting, ${tl.rateLimited429} × 429), first delivery ${tl.firstDeliverySeconds}, last delivery **${tl.lastDeliverySeconds}**; each stage last handled a message at (1 s samples): ${Object.entries(tl.stageLastHandledSeconds).map(([k, t]) => `${k} ${t ?? '?'}`).join(', ')}.`, '');
+    const tl = (r.capacity as { timeline?: { postPhaseSeconds: number; acceptedPerSecondDuringPosts: number; rateLimited429: number; firstDeliverySeconds: number; lastDeliverySeconds: number; stageLastHandledSeconds: Record<string, number | null>; busyCores?: { posting: number | null; draining: number | null } } }).timeline;
+    if (tl) lines.push(`Capacity-run timeline (s from the first POST): POSTs ended at **${tl.postPhaseSeconds}** (${tl.acceptedPerSecondDuringPosts} accepted/s while posting, ${tl.rateLimited429} × 429), first delivery ${tl.firstDeliverySeconds}, last delivery **${tl.lastDeliverySeconds}**; the machine was busy ${tl.busyCores?.posting ?? '?'} cores while posting and ${tl.busyCores?.draining ?? '?'} after (of ${doc.machine.nproc}); each stage last handled a message at (1 s samples): ${Object.entries(tl.stageLastHandledSeconds).map(([k, t]) => `${k} ${t ?? '?'}`).join(', ')}.`, '');
     lines.push('| process | CPU ms / event | share |', '|---|---|---|');
     for (const [p, c] of Object.entries(r.cpu.perProcess)) lines.push(`| ${p} | ${c.cpuMsPerEvent} | ${c.sharePercent ?? '–'} % |`);
     const st = (v as { stages?: Record<string, StageFigures> }).stages;

@@ -320,3 +320,67 @@ describe('kafkajs produce retries (patched): every partition is written before s
     expect(produced.map((p) => p.partition).sort()).toEqual([0, 1]);
   });
 });
+
+/*
+ * The request queue of each broker connection (patched: kafkajs#1556). Upstream, a check that
+ * found nothing pending scheduled another one at 0 ms, forever: a 1 kHz timer loop per connection
+ * that kept every idle app at ~3 % of a core. Requests must still go out after a client-side
+ * throttle and when an in-flight slot frees up.
+ */
+describe('kafkajs request queue (patched: no timer loop)', () => {
+  interface QueueLike {
+    push(r: { entry: { correlationId: number; apiKey: number; apiName: string; apiVersion: number; resolve: () => void; reject: () => void }; expectResponse: boolean; sendRequest: () => void }): void;
+    checkPendingRequests(): void;
+    fulfillRequest(r: { correlationId: number; payload: Buffer; size: number }): void;
+    maybeThrottle(ms: number | null): void;
+    throttleCheckTimeoutId: NodeJS.Timeout | null;
+    pending: unknown[];
+  }
+  const RequestQueue = require('kafkajs/src/network/requestQueue') as new (o: Record<string, unknown>) => QueueLike;
+  const logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+  const queue = (maxInFlightRequests: number | null = null) =>
+    new RequestQueue({ maxInFlightRequests, requestTimeout: 30_000, enforceRequestTimeout: false, clientId: 'spec', broker: '127.0.0.1:9092', logger });
+  const request = (correlationId: number, sent: number[]) => ({
+    entry: { correlationId, apiKey: 1, apiName: 'Fetch', apiVersion: 11, resolve: () => undefined, reject: () => undefined },
+    expectResponse: true,
+    sendRequest: () => sent.push(correlationId),
+  });
+
+  it('schedules no timer when nothing is pending and nothing is throttled', () => {
+    const q = queue();
+    const spy = jest.spyOn(global, 'setTimeout');
+    try {
+      q.checkPendingRequests();
+      q.fulfillRequest({ correlationId: 99, payload: Buffer.alloc(0), size: 0 });
+      expect(q.throttleCheckTimeoutId).toBeNull();
+      expect(spy).not.toHaveBeenCalled();
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it('a request queued while throttled is sent once the throttle ends, and no timer is left behind', async () => {
+    const q = queue();
+    const sent: number[] = [];
+    q.maybeThrottle(40);
+    q.push(request(1, sent));
+    expect(sent).toEqual([]);
+    expect(q.throttleCheckTimeoutId).not.toBeNull();
+    await new Promise((r) => setTimeout(r, 120));
+    expect(sent).toEqual([1]);
+    expect(q.pending).toHaveLength(0);
+    expect(q.throttleCheckTimeoutId).toBeNull();
+  });
+
+  it('a request waiting for an in-flight slot is sent when a response frees one', () => {
+    const q = queue(1);
+    const sent: number[] = [];
+    q.push(request(1, sent));
+    q.push(request(2, sent));
+    expect(sent).toEqual([1]);
+    q.fulfillRequest({ correlationId: 1, payload: Buffer.alloc(0), size: 0 });
+    expect(sent).toEqual([1, 2]);
+    q.fulfillRequest({ correlationId: 2, payload: Buffer.alloc(0), size: 0 });
+    expect(q.pending).toHaveLength(0);
+  });
+});

@@ -111,6 +111,35 @@ export function round2(n: number): number {
   return Math.round(n * 100) / 100;
 }
 
+/**
+ * Machine-wide busy cores, sampled every `intervalMs` from /proc/stat until stopped; `coresBetween`
+ * gives the mean over a part of a run, which says whether that phase was bound by the machine's CPU.
+ */
+export class MachineBusyTimeline {
+  private readonly samples: { at: number; busy: number; total: number }[] = [];
+  private readonly timer: NodeJS.Timeout;
+  private readonly cores = availableParallelism();
+  constructor(intervalMs = 500) {
+    this.sample();
+    this.timer = setInterval(() => this.sample(), intervalMs);
+  }
+  private sample(): void {
+    this.samples.push({ at: Date.now(), ...machineJiffies() });
+  }
+  stop(): void {
+    this.sample();
+    clearInterval(this.timer);
+  }
+  /** Mean busy cores between two epoch-ms times, over the samples taken inside them (null: fewer than two). */
+  coresBetween(from: number, to: number): number | null {
+    const inside = this.samples.filter((s) => s.at >= from && s.at <= to);
+    const a = inside[0];
+    const b = inside[inside.length - 1];
+    if (!a || !b || b.total <= a.total) return null;
+    return round2(((b.busy - a.busy) / (b.total - a.total)) * this.cores);
+  }
+}
+
 /** Machine-wide busy share over `ms`, from /proc/stat. */
 export async function busyPercentOver(ms: number): Promise<number> {
   const a = machineJiffies();
