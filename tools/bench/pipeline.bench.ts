@@ -166,7 +166,7 @@ function receiversMain(count: number): void {
 interface LoadCmd { type: 'run'; url: string; fromSeq: number; count: number; ratePerSecond: number | null }
 interface LoadReport { accepted: number; other: Record<string, number>; errors: number; startedAt: number; endedAt: number; postLatencies: number[] }
 
-/** BENCH_PG_SQL, run on the pipeline's database after its migrations. */
+/** Statements run on the pipeline's database after its migrations (BENCH_PG_COMPRESSION, BENCH_PG_SQL). */
 async function runSql(databaseUrl: string, sql: string): Promise<void> {
   const c = new Client({ connectionString: databaseUrl });
   await c.connect();
@@ -177,16 +177,6 @@ async function runSql(databaseUrl: string, sql: string): Promise<void> {
   }
 }
 
-/** The payload columns of the pipeline's database (and its feed partitions) set to `method`. */
-async function setPayloadCompression(databaseUrl: string, method: 'pglz'): Promise<void> {
-  const c = new Client({ connectionString: databaseUrl });
-  await c.connect();
-  try {
-    await c.query(payloadCompressionSql(method));
-  } finally {
-    await c.end();
-  }
-}
 
 function eventBody(seq: number): string {
   const body = JSON.stringify({
@@ -538,7 +528,8 @@ async function main(): Promise<void> {
   try {
     say('starting the seven apps…');
     await pipeline.start();
-    if (PG_COMPRESSION === 'pglz') await setPayloadCompression(pipeline.env['DATABASE_URL'] as string, 'pglz');
+    // The payload columns (and the feed's partitions) back to PostgreSQL's default compression.
+    if (PG_COMPRESSION === 'pglz') await runSql(pipeline.env['DATABASE_URL'] as string, payloadCompressionSql('pglz'));
     if (PG_SQL) await runSql(pipeline.env['DATABASE_URL'] as string, PG_SQL);
     const demo = JSON.parse(await pipeline.cli(['seed-demo', '--inbox-url', `http://127.0.0.1:${ports[0]}/hooks`, '--public-base-url', pipeline.url('ingest-gateway'), '--json'])) as { apiKey: string; sourceId: string; sourceUrl: string; endpointId: string; endpointSecret: string };
     const api = async (method: string, path: string, body?: unknown) => {
