@@ -648,6 +648,29 @@ describe('delivery (Kafka + PostgreSQL + local receivers)', () => {
     expect(rx.hits.map((h) => h.headers['webhook-id']).sort()).toEqual([due.webhookId, leased.webhookId].sort());
   }, 60_000);
 
+  it('the intake\'s INSERT sends an event\'s shared data once, yet every row holds its whole request and its columns; a request already stored is not returned', async () => {
+    const repo = new DeliveriesRepository(db);
+    const shared = { id: 'evt_shared', type: 'purchase', person: { email: 'ana@example.com', firstName: 'Ana', tags: ['a', 'b'] }, amount: 12.5, note: 'ünï "quoted" \\ text' };
+    const a = request('ep_shared_a', { eventId: 'evt_shared', data: shared });
+    // Equal content in a separate object (as each record is parsed on its own), and one that differs.
+    const b = request('ep_shared_b', { eventId: 'evt_shared', data: structuredClone(shared), eventType: 'signup' });
+    const c = request('ep_shared_a', { data: { ...shared, amount: 13 } });
+    const inserted = await repo.insertNew([a, b, c], 60, new Set([b.id]));
+    expect(inserted.map((r) => r.id).sort()).toEqual([a.id, b.id, c.id].sort());
+    const rows: { id: string; webhook_id: string; account_id: string; endpoint_id: string; event_id: string; event_type: string; request: DeliveryRequestDto; due: boolean }[] =
+      await db.query('SELECT id, webhook_id, account_id, endpoint_id, event_id, event_type, request, next_attempt_at <= now() AS due FROM deliveries WHERE id = ANY($1)', [[a.id, b.id, c.id]]);
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    for (const req of [a, b, c]) {
+      expect(byId.get(req.id)).toEqual({
+        id: req.id, webhook_id: req.webhookId, account_id: req.accountId, endpoint_id: req.endpointId, event_id: req.eventId, event_type: req.eventType,
+        request: req, due: req === b,
+      });
+    }
+    // Redelivered: nothing new, so nothing to dispatch again.
+    expect(await repo.insertNew([a, c], 60)).toEqual([]);
+    await db.query('DELETE FROM deliveries WHERE id = ANY($1)', [[a.id, b.id, c.id]]);
+  });
+
   it('deliveries pages keep room for each row\'s next version (fillfactor 50), so an outcome update can stay on its page', async () => {
     const [rel]: { options: string[] | null }[] = await db.query(`SELECT reloptions AS options FROM pg_class WHERE relname = 'deliveries' AND relkind = 'r'`);
     expect(rel?.options).toContain('fillfactor=50');

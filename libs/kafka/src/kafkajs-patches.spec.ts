@@ -15,10 +15,10 @@ interface EncoderLike {
 }
 type EncoderCtor = { new (size?: number): EncoderLike; sizeOfVarLong(v: unknown): number };
 const Encoder = require('kafkajs/src/protocol/encoder') as EncoderCtor;
-const Long = require('kafkajs/src/utils/long') as { fromNumber(n: number): unknown };
+const Long = require('kafkajs/src/utils/long') as { fromNumber(n: number): object };
 const Record = require('kafkajs/src/protocol/recordBatch/record/v0') as (r: {
   offsetDelta?: number;
-  timestampDelta?: number;
+  timestampDelta?: number | object;
   key: Buffer | string | null;
   value: Buffer | string | null;
   headers?: Record<string, string | Buffer | (string | Buffer)[]>;
@@ -189,6 +189,33 @@ describe('kafkajs produce encoding (patched)', () => {
       expect(r.headers['ce_id']?.toString()).toBe('evt_1');
       expect((r.headers['multi'] as Buffer[]).map(String)).toEqual(['x', 'y', 'z']);
     }
+  });
+
+  it('decoding (patched): every timestamp delta, small (plain numbers) or not (the Long path), gives the exact timestamp', () => {
+    const firstTimestamp = '1795564800000';
+    // Around each varint length (1–5+ bytes of zig-zag), both signs, and far beyond 2^31.
+    const deltas = [0, 1, -1, 63, -64, 64, 8191, -8192, 8192, 2 ** 20, -(2 ** 20), 2 ** 27 - 1, -(2 ** 27), 2 ** 27, -(2 ** 27) - 1, 2 ** 31, 2 ** 40 + 3, -(2 ** 40)];
+    for (const delta of deltas) {
+      const encoded = Record({ offsetDelta: 2, timestampDelta: Math.abs(delta) < 0x40000000 ? delta : Long.fromNumber(delta), key: null, value: 'v' }).buffer;
+      const d = new Decoder(encoded) as { readVarInt(): number; offset: number };
+      d.readVarInt();
+      const r = RecordDecoder(d, { firstOffset: '10', firstTimestamp, magicByte: 2 });
+      expect({ delta, timestamp: r.timestamp, offset: r.offset, value: r.value?.toString() }).toEqual({
+        delta,
+        timestamp: (BigInt(firstTimestamp) + BigInt(delta)).toString(),
+        offset: '12',
+        value: 'v',
+      });
+      // The whole record was read: nothing left over or read past.
+      expect(d.offset).toBe(encoded.length);
+    }
+    // The fast path is what the decoder takes: a plain number up to four varint bytes, a Long past them.
+    const small = new Decoder(varint(-(2 ** 27))) as { readSmallVarLong(): unknown };
+    expect(small.readSmallVarLong()).toBe(-(2 ** 27));
+    const large = new Decoder(varint(2 ** 27)) as { readSmallVarLong(): unknown };
+    const long = large.readSmallVarLong();
+    expect(typeof long).toBe('object');
+    expect(String(long)).toBe(String(2 ** 27));
   });
 });
 
