@@ -648,11 +648,11 @@ describe('delivery (Kafka + PostgreSQL + local receivers)', () => {
     expect(rx.hits.map((h) => h.headers['webhook-id']).sort()).toEqual([due.webhookId, leased.webhookId].sort());
   }, 60_000);
 
-  it('the intake\'s INSERT sends an event\'s shared data once, yet every row holds its whole request and its columns; a request already stored is not returned', async () => {
+  it('the intake\'s INSERT stores every request whole, with its columns, due or leased; a request already stored is not returned', async () => {
     const repo = new DeliveriesRepository(db);
     const shared = { id: 'evt_shared', type: 'purchase', person: { email: 'ana@example.com', firstName: 'Ana', tags: ['a', 'b'] }, amount: 12.5, note: 'ünï "quoted" \\ text' };
     const a = request('ep_shared_a', { eventId: 'evt_shared', data: shared });
-    // Equal content in a separate object (as each record is parsed on its own), and one that differs.
+    // Two deliveries of one event (equal data in separate objects, as each record is parsed on its own), and another.
     const b = request('ep_shared_b', { eventId: 'evt_shared', data: structuredClone(shared), eventType: 'signup' });
     const c = request('ep_shared_a', { data: { ...shared, amount: 13 } });
     const inserted = await repo.insertNew([a, b, c], 60, new Set([b.id]));

@@ -137,26 +137,25 @@ export class DeliveriesRepository {
    */
   async insertNew(requests: readonly DeliveryRequestDto[], leaseSeconds: number, dueNow: ReadonlySet<string> = new Set()): Promise<ClaimedDelivery[]> {
     if (requests.length === 0) return [];
-    // An event's deliveries to several endpoints carry the same `data`: it is sent once per
-    // statement, and each row names it by position (the stored request is whole, as before). The
-    // columns are read from the request itself rather than sent twice.
-    const dataAt = new Map<string, number>();
-    const rows = requests.map(({ data, ...head }) => {
-      const json = JSON.stringify(data ?? null);
-      let at = dataAt.get(json);
-      if (at === undefined) dataAt.set(json, (at = dataAt.size));
-      return { head, at, due: dueNow.has(head.id) || undefined };
-    });
+    const rows = requests.map((r) => ({
+      id: r.id,
+      webhook_id: r.webhookId,
+      account_id: r.accountId,
+      endpoint_id: r.endpointId,
+      event_id: r.eventId,
+      event_type: r.eventType,
+      request: r,
+      due: dueNow.has(r.id) || undefined,
+    }));
     const result = await this.rows<ClaimRow>(
       `INSERT INTO deliveries (id, webhook_id, account_id, endpoint_id, event_id, event_type, request, status, attempts, next_attempt_at, created_at, updated_at)
-       SELECT r.head->>'id', r.head->>'webhookId', r.head->>'accountId', r.head->>'endpointId', r.head->>'eventId', r.head->>'eventType',
-              r.head || jsonb_build_object('data', d.data), 'pending', 0,
+       SELECT r.id, r.webhook_id, r.account_id, r.endpoint_id, r.event_id, r.event_type, r.request, 'pending', 0,
               CASE WHEN r.due THEN now() ELSE now() + make_interval(secs => $2) END, now(), now()
-         FROM jsonb_to_recordset($1::jsonb) AS r(head jsonb, at integer, due boolean)
-         JOIN jsonb_array_elements($3::jsonb) WITH ORDINALITY AS d(data, n) ON d.n = r.at + 1
+         FROM jsonb_to_recordset($1::jsonb)
+           AS r(id text, webhook_id text, account_id text, endpoint_id text, event_id text, event_type text, request jsonb, due boolean)
        ON CONFLICT (id) DO NOTHING
        RETURNING id, endpoint_id, updated_at::text AS lease_token`,
-      [JSON.stringify(rows), leaseSeconds, `[${[...dataAt.keys()].join(',')}]`],
+      [JSON.stringify(rows), leaseSeconds],
     );
     return result.map(toClaimed);
   }
