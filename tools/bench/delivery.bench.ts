@@ -25,7 +25,7 @@
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createNetServer, type Socket } from 'node:net';
 import { join } from 'node:path';
@@ -36,7 +36,7 @@ import { newWebhookSecret, SecretBox } from '@hookstream/webhooks';
 import { kafkaClientFromEnv } from '@hookstream/kafka';
 import { dropDatabase } from '@hookstream/testing';
 import { summariseCpuProfile } from './support/cpu-profile';
-import { CpuMeter, findKafkaPid, machineInfo, roundedLoad } from './support/machine';
+import { CpuMeter, findKafkaPid, machineInfo, postgresServerJiffies, roundedLoad } from './support/machine';
 import { freePort, ROOT, waitUntil, WORK_DIR } from './support/processes';
 import { groupLag } from './support/kafka-lag';
 import { appNodeFlags } from '../../e2e/support/pipeline';
@@ -225,20 +225,6 @@ class Receivers {
   }
 }
 
-/** Backends of PostgreSQL serving `db` (the app's pool), found by their process title. */
-function postgresBackends(db: string): number[] {
-  const pids: number[] = [];
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      if (readFileSync(`/proc/${d}/cmdline`, 'utf8').includes(` ${db} `)) pids.push(Number(d));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return pids;
-}
-
 async function driver(): Promise<void> {
   const log = (msg: string): void => console.log(`[bench:delivery] ${msg}`);
   const loadBefore = roundedLoad();
@@ -376,8 +362,7 @@ async function driver(): Promise<void> {
     const healthy = set.filter((e) => !e.blackHole);
     const expected = healthy.length * events;
     log(`run "${label}": ${events} events × ${set.length} endpoints (${set.length - healthy.length} black hole) = ${events * set.length} requests`);
-    const pgPids = postgresBackends(dbName);
-    const meter = new CpuMeter({ 'delivery app': app.pid, kafka: kafkaPid, receivers: recv.pid, ...Object.fromEntries(pgPids.map((p, i) => [`pg${i}`, p])) });
+    const meter = new CpuMeter({ 'delivery app': app.pid, kafka: kafkaPid, receivers: recv.pid, 'postgres (server)': postgresServerJiffies(dbName) });
     const produced = await produceRun(label, set, events);
     log(`  produced in ${produced.ms} ms`);
     const deadline = Date.now() + RUN_BUDGET_MS;
@@ -392,14 +377,6 @@ async function driver(): Promise<void> {
       }
     }
     const cpu = meter.stop();
-    // The app's database connections, summed: what PostgreSQL spends on this app's statements.
-    let pgCores = 0;
-    for (const [k, v] of Object.entries(cpu.processes)) {
-      if (!k.startsWith('pg')) continue;
-      pgCores += v;
-      delete cpu.processes[k];
-    }
-    cpu.processes['postgres (app connections)'] = Math.round(pgCores * 100) / 100;
     const all: number[] = [];
     const perEndpointP99Ms: Record<string, number> = {};
     for (const e of healthy) {
@@ -417,7 +394,7 @@ async function driver(): Promise<void> {
       latencyMs: latencySummary(all), perEndpointP99Ms, blackHoleConnections: rep.blackHoleConnections, cpu,
       cpuMicrosPerDelivery: {
         app: perDelivery(cpu.processes['delivery app']), kafka: perDelivery(cpu.processes['kafka']),
-        postgres: perDelivery(cpu.processes['postgres (app connections)']), receivers: perDelivery(cpu.processes['receivers']),
+        postgres: perDelivery(cpu.processes['postgres (server)']), receivers: perDelivery(cpu.processes['receivers']),
       },
       loadAfter: roundedLoad(),
     };

@@ -43,7 +43,7 @@ import { verify } from '@hookstream/webhooks';
 import { APPS, Pipeline, type AppName } from '../../e2e/support/pipeline';
 import { summariseCpuProfile } from './support/cpu-profile';
 import { lineItems } from './support/payloads';
-import { MachineBusyTimeline, machineInfo, otherHookstreamApps, round2, speedProbeMs, waitForQuiet } from './support/machine';
+import { MachineBusyTimeline, machineInfo, otherHookstreamApps, postgresServerJiffies, processJiffies, round2, speedProbeMs, waitForQuiet } from './support/machine';
 import { pgFigures, pgMarkdown, pgSnapshot, type PgFigures } from './support/pg-statements';
 import { ROOT, WORK_DIR } from './support/processes';
 import { HOP_TABLE_HEAD, hopBreakdown, hopMarkdown, topicMarks, type HopBreakdown, type Receipt } from './support/hops';
@@ -257,11 +257,6 @@ function read(path: string): string {
   }
 }
 
-function jiffies(pid: number): number {
-  const f = statFields(pid);
-  return Number(f[11] ?? 0) + Number(f[12] ?? 0);
-}
-
 /** The broker whose listener is `port` (a JVM running kafka.Kafka with that port in its server.properties). */
 function kafkaPid(port: string): number | undefined {
   for (const d of readdirSync('/proc')) {
@@ -274,49 +269,9 @@ function kafkaPid(port: string): number | undefined {
   return undefined;
 }
 
-/** PostgreSQL backends connected to `database` (their title names it). */
-function postgresPids(database: string): number[] {
-  const out: number[] = [];
-  for (const d of readdirSync('/proc')) {
-    if (/^\d+$/.test(d) && read(`/proc/${d}/cmdline`).startsWith('postgres:') && read(`/proc/${d}/cmdline`).includes(` ${database} `)) out.push(Number(d));
-  }
-  return out;
-}
-
-/** Fields of /proc/<pid>/stat after the command name: [0] state, [1] ppid, [11] utime, [12] stime, [13] cutime, [14] cstime. */
-function statFields(pid: number | string): string[] {
-  const stat = read(`/proc/${pid}/stat`);
-  return stat ? stat.slice(stat.lastIndexOf(')') + 2).split(' ') : [];
-}
-
-/** The postmaster serving `database`: the parent of its backends. */
-function postmasterOf(database: string): number | undefined {
-  const backend = postgresPids(database)[0];
-  return backend === undefined ? undefined : Number(statFields(backend)[1]);
-}
-
-/**
- * CPU of a whole PostgreSQL server, in clock ticks: the postmaster, its live children (backends,
- * autovacuum workers, WAL writer, checkpointer…) and, through the postmaster's cutime/cstime,
- * every child that has exited. Summing the backends alive when a run started (as the bench did
- * before session 13) missed the connections each pool opened as load rose and autovacuum, and
- * subtracted the connections closed after 10 s idle. On a shared server this includes the other
- * databases' work (a running dev stack's idle apps: see BENCH_ALLOW_OTHER_APPS).
- */
-function postgresServerTicks(postmaster: number): number {
-  const own = statFields(postmaster);
-  let ticks = [11, 12, 13, 14].reduce((a, i) => a + Number(own[i] ?? 0), 0);
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    const f = statFields(d);
-    if (Number(f[1]) === postmaster) ticks += Number(f[11] ?? 0) + Number(f[12] ?? 0);
-  }
-  return ticks;
-}
-
 /** What a group's CPU is read from: fixed pids (each app, the broker), or a counter of clock ticks. */
 type CpuSource = number[] | (() => number);
-const ticksOf = (src: CpuSource): number => (typeof src === 'function' ? src() : src.reduce((a, p) => a + jiffies(p), 0));
+const ticksOf = (src: CpuSource): number => (typeof src === 'function' ? src() : src.reduce((a, p) => a + processJiffies(p), 0));
 
 class ProcessCpu {
   private readonly start = new Map<string, number>();
@@ -584,11 +539,12 @@ async function main(): Promise<void> {
     const brokerPort = (pipeline.env['KAFKA_BROKERS'] as string).split(',')[0]?.split(':')[1] ?? '9092';
     const appPid = (a: AppName) => pipeline.pid(a) as number;
     const groups = (): Record<string, CpuSource> => {
-      const postmaster = postmasterOf(database);
+      // The whole server (see postgresServerJiffies): backends come and go during a run.
+      const postgres = postgresServerJiffies(database);
       return {
         ...Object.fromEntries(APPS.map((a) => [a, [appPid(a)]])),
         'kafka broker': [kafkaPid(brokerPort)].filter((p): p is number => p !== undefined),
-        postgresql: postmaster === undefined ? [] : () => postgresServerTicks(postmaster),
+        postgresql: postgres ?? [],
         'load generator (not counted)': [loadChild.pid as number],
         'receivers (not counted)': [receiverChild.pid as number],
       };

@@ -57,11 +57,49 @@ function machineJiffies(): { busy: number; total: number } {
   return { busy: total - idle, total };
 }
 
-function processJiffies(pid: number): number {
+/** Fields of /proc/<pid>/stat after the command name (which may hold spaces): [1] ppid, [11] utime, [12] stime, [13] cutime, [14] cstime. */
+export function procStat(pid: number | string): string[] {
   const stat = safeRead(`/proc/${pid}/stat`);
-  // The command name may contain spaces; fields are counted after its closing parenthesis.
-  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(rest[11] ?? 0) + Number(rest[12] ?? 0);
+  return stat ? stat.slice(stat.lastIndexOf(')') + 2).split(' ') : [];
+}
+
+/** User + system clock ticks of one process (0 once it is gone). */
+export function processJiffies(pid: number): number {
+  const f = procStat(pid);
+  return Number(f[11] ?? 0) + Number(f[12] ?? 0);
+}
+
+/** PostgreSQL backends connected to `database` (their title names it). */
+export function postgresBackends(database: string): number[] {
+  const out: number[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (/^\d+$/.test(d) && safeRead(`/proc/${d}/cmdline`).startsWith('postgres:') && safeRead(`/proc/${d}/cmdline`).includes(` ${database} `)) out.push(Number(d));
+  }
+  return out;
+}
+
+/**
+ * A counter of the clock ticks used by the whole PostgreSQL server serving `database` (undefined
+ * when no backend of it is found): the postmaster, its live children (backends, autovacuum
+ * workers, WAL writer, checkpointer…) and, through the postmaster's cutime/cstime, every child
+ * that has exited. Summing the backends alive when a run starts misses the connections pools open
+ * as load rises and autovacuum, and subtracts those closed meanwhile (their ticks read 0 at the
+ * end). On a shared server it includes the other databases' work.
+ */
+export function postgresServerJiffies(database: string): (() => number) | undefined {
+  const backend = postgresBackends(database)[0];
+  if (backend === undefined) return undefined;
+  const postmaster = Number(procStat(backend)[1]);
+  return () => {
+    const own = procStat(postmaster);
+    let ticks = [11, 12, 13, 14].reduce((a, i) => a + Number(own[i] ?? 0), 0);
+    for (const d of readdirSync('/proc')) {
+      if (!/^\d+$/.test(d)) continue;
+      const f = procStat(d);
+      if (Number(f[1]) === postmaster) ticks += Number(f[11] ?? 0) + Number(f[12] ?? 0);
+    }
+    return ticks;
+  };
 }
 
 /** Pid of the local Kafka broker (a JVM running kafka.Kafka), to show what the broker costs. */
@@ -82,14 +120,17 @@ export interface CpuUse {
   loadAverage1m: number;
 }
 
+const ticksOf = (src: number | (() => number)): number => (typeof src === 'function' ? src() : processJiffies(src));
+
 export class CpuMeter {
   private readonly t0 = process.hrtime.bigint();
   private readonly m0 = machineJiffies();
   private readonly p0: Map<string, number>;
   private readonly self0 = process.cpuUsage();
 
-  constructor(private readonly pids: Record<string, number | undefined>) {
-    this.p0 = new Map(Object.entries(pids).filter(([, p]) => p !== undefined).map(([k, p]) => [k, processJiffies(p as number)]));
+  /** Each entry: a pid, or a counter of clock ticks (postgresServerJiffies); undefined entries are skipped. */
+  constructor(private readonly pids: Record<string, number | (() => number) | undefined>) {
+    this.p0 = new Map(Object.entries(pids).filter(([, p]) => p !== undefined).map(([k, p]) => [k, ticksOf(p as number | (() => number))]));
   }
 
   stop(): CpuUse {
@@ -99,7 +140,7 @@ export class CpuMeter {
     const busyFraction = (m1.busy - this.m0.busy) / Math.max(1, m1.total - this.m0.total);
     const processes: Record<string, number> = {};
     for (const [k, before] of this.p0) {
-      processes[k] = round2((processJiffies(this.pids[k] as number) - before) / CLK_TCK / seconds);
+      processes[k] = round2((ticksOf(this.pids[k] as number | (() => number)) - before) / CLK_TCK / seconds);
     }
     const self = process.cpuUsage(this.self0);
     processes['autocannon (bench process)'] = round2((self.user + self.system) / 1e6 / seconds);
