@@ -338,6 +338,11 @@ async function scrape(url: string): Promise<Sample> {
         out.set(key, (out.get(key) ?? 0) + Number(r[3]));
         continue;
       }
+      const i = /^hookstream_delivery_intake_requests_total\{path="([^"]+)"\} ([0-9.e+-]+)$/.exec(line);
+      if (i) {
+        out.set(`intake|${i[1]}`, Number(i[2]));
+        continue;
+      }
       const g = /^nodejs_gc_duration_seconds_sum\{kind="([^"]+)"\} ([0-9.e+-]+)$/.exec(line);
       if (g) {
         out.set(`gc|${g[1]}`, Number(g[2]));
@@ -398,6 +403,14 @@ class StageMonitor {
         if (n > 0) (out[app] ??= {})[k.slice(6)] = n;
       }
     }
+    return out;
+  }
+  /** Delivery requests taken in over the run, by intake path (`hookstream_delivery_intake_requests_total`; see apps/delivery/README.md). */
+  intakePaths(): Record<string, number> {
+    const end = this.last.get('delivery') ?? new Map<string, number>();
+    const begin = this.first.get('delivery') ?? new Map<string, number>();
+    const out: Record<string, number> = {};
+    for (const [k, v] of end) if (k.startsWith('intake|')) out[k.slice(7)] = v - (begin.get(k) ?? 0);
     return out;
   }
   /** Garbage-collection pause time over the run per app, ms per event (prom-client's `nodejs_gc_duration_seconds`, by kind). */
@@ -593,7 +606,7 @@ async function main(): Promise<void> {
         await new Promise((r) => setTimeout(r, 500));
         hops = await hopBreakdown(hopKafka, marks0, await topicMarks(hopKafka), receipts);
       }
-      return { sent, got, used, busy, stages: stageFigures, pg, requests, gc: stages.gcMsPerEvent(sent.accepted), hops };
+      return { sent, got, used, busy, stages: stageFigures, pg, requests, gc: stages.gcMsPerEvent(sent.accepted), intake: stages.intakePaths(), hops };
     };
 
     say(`warm-up: ${WARMUP_EVENTS} events…`);
@@ -644,6 +657,7 @@ async function main(): Promise<void> {
       say(`  broker CPU ${perProcess['kafka broker']?.cpuMsPerEvent} ms/event; Kafka requests per event: ${cap.requests.total} (${Object.entries(cap.requests.byApi).map(([k, v]) => `${k} ${v}`).join(', ')})`);
       for (const [stage, f] of Object.entries(cap.stages)) say(`  ${stage}: ${f.batches} batches of ${f.meanBatch}, ${f.meanBatchMs} ms each, busy ${f.busyPercent} %, max lag ${f.maxLag}; ${f.calls} handler calls (${f.partitionsPerCall} partitions each)`);
       say(`  cores: ${Object.entries(perProcess).map(([k, v]) => `${k} ${v.cores}`).join(', ')}`);
+      say(`  delivery intake paths: ${Object.entries(cap.intake).map(([k, v]) => `${k} ${v}`).join(', ')}`);
       if (cap.pg) say(`  PostgreSQL: ${cap.pg.commitsPerEvent} commits/event, ${cap.pg.statementsPerEvent ?? '?'} statements/event${cap.pg.statements ? '' : ' (pg_stat_statements not available)'}`);
 
       const latency: Record<string, unknown> = {};
@@ -669,6 +683,7 @@ async function main(): Promise<void> {
         postgresql: cap.pg,
         kafkaRequestsPerEvent: cap.requests,
         gcMsPerEvent: cap.gc,
+        deliveryIntakePaths: cap.intake,
         latency,
       };
     }
@@ -743,6 +758,8 @@ function markdown(doc: { machine: ReturnType<typeof machineInfo> & { speedProbeM
     }
     const gc = (v as { gcMsPerEvent?: Record<string, Record<string, number>> }).gcMsPerEvent;
     if (gc) lines.push('', 'GC pause ms / event (capacity run, minor = young-generation scavenges): ' + Object.entries(gc).map(([a, k]) => `${a} ${k['minor'] ?? 0} minor / ${round2(Object.values(k).reduce((x, y) => x + y, 0))} all`).join(', ') + '.');
+    const intake = (v as { deliveryIntakePaths?: Record<string, number> }).deliveryIntakePaths;
+    if (intake && Object.keys(intake).length > 0) lines.push('', 'Delivery requests by intake path (capacity run): ' + Object.entries(intake).map(([k, n]) => `${k} ${n}`).join(', ') + '.');
     const pg = (v as { postgresql?: PgFigures | null }).postgresql;
     if (pg) lines.push('', ...pgMarkdown(pg));
     lines.push('', '| load | rate (events/s) | POST → signed receipt p50 / p90 / p99 (ms) |', '|---|---|---|');

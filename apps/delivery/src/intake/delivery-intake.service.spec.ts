@@ -1,4 +1,5 @@
 import type { DeliveryRequestDto } from '@hookstream/contracts';
+import { metricsRegistry } from '@hookstream/platform';
 import type { DeliveryConfig } from '../delivery.config';
 import type { AttemptService, DeliveryJob } from '../attempts/attempt.service';
 import { SlowEndpoints } from '../attempts/direct-attempt';
@@ -225,5 +226,27 @@ describe('DeliveryIntakeService: pacing on an endpoint\'s own queue', () => {
     started = Date.now();
     await t.intake.accept([t.request(3)]);
     expect(Date.now() - started).toBeLessThan(50);
+  });
+});
+
+describe('DeliveryIntakeService: hookstream_delivery_intake_requests_total', () => {
+  const counts = async (): Promise<Record<string, number>> => {
+    const metric = await metricsRegistry.getSingleMetric('hookstream_delivery_intake_requests_total')?.get();
+    return Object.fromEntries((metric?.values ?? []).map((v) => [String(v.labels['path']), v.value]));
+  };
+
+  it('counts each request once, by the path it took', async () => {
+    const before = await counts();
+    expect(Object.keys(before).sort()).toEqual(['direct', 'direct_row', 'redelivered', 'row_first']);
+    // dlv_1 redelivered; dlv_2 direct and recorded; dlv_3 direct, not recorded in time (row); dlv_4 to an endpoint with no free slot (row first).
+    const t = setup({ waitMs: 30, existing: ['dlv_1'] });
+    t.slots.set('ep_2', 0);
+    const accepted = t.intake.accept([t.request(1), t.request(2), t.request(3), t.request(4, 'ep_2')]);
+    await new Promise((r) => setImmediate(r));
+    t.submitted.find((j) => j.id === 'dlv_2')?.direct?.settle('recorded');
+    await accepted;
+    const after = await counts();
+    const delta = (path: string) => (after[path] ?? 0) - (before[path] ?? 0);
+    expect([delta('redelivered'), delta('direct'), delta('direct_row'), delta('row_first')]).toEqual([1, 1, 1, 1]);
   });
 });

@@ -1,12 +1,22 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { DeliveryRequestDto } from '@hookstream/contracts';
-import { APP_CONFIG } from '@hookstream/platform';
+import { APP_CONFIG, counter } from '@hookstream/platform';
 import { crowdedLaneThreshold, dispatcherBuffer, type DeliveryConfig } from '../delivery.config';
 import { AttemptService, type DeliveryJob } from '../attempts/attempt.service';
 import { DirectAttempt } from '../attempts/direct-attempt';
 import { EndpointCache } from '../config-cache/endpoint.cache';
 import { DeliveryDispatcher } from '../dispatch/delivery.dispatcher';
 import { DeliveriesRepository, type ClaimedDelivery } from '../storage/deliveries.repository';
+
+const intakeRequests = counter<'path'>({
+  name: 'hookstream_delivery_intake_requests_total',
+  help:
+    'Delivery requests taken from the deliveries topic, by path: row_first (a pending row written before the attempt), ' +
+    'direct (sent before any row existed; the row written once, with the outcome), direct_row (sent or queued direct, ' +
+    'then given a pending row because the wait ended first), redelivered (its row already existed: not sent again)',
+  labelNames: ['path'],
+});
+for (const path of ['row_first', 'direct', 'direct_row', 'redelivered']) intakeRequests.inc({ path }, 0);
 
 /** How often a pacing intake looks at the dispatcher's backlog (in memory, no query). */
 const PACE_POLL_MS = 10;
@@ -67,6 +77,11 @@ export class DeliveryIntakeService {
       room.set(r.endpointId, free - 1);
     }
     const [first, sent] = await Promise.all([this.acceptInsertFirst(insertFirst, traceparents), this.acceptDirect(direct, traceparents)]);
+    const directRows = sent.inserted;
+    intakeRequests.inc({ path: 'row_first' }, first.inserted);
+    intakeRequests.inc({ path: 'direct' }, sent.direct);
+    intakeRequests.inc({ path: 'direct_row' }, directRows);
+    intakeRequests.inc({ path: 'redelivered' }, unique.length - first.inserted - sent.direct - directRows);
     return { inserted: first.inserted + sent.inserted, dispatched: first.dispatched + sent.dispatched, direct: sent.direct };
   }
 
