@@ -73,7 +73,9 @@ export function processJiffies(pid: number): number {
 export function postgresBackends(database: string): number[] {
   const out: number[] = [];
   for (const d of readdirSync('/proc')) {
-    if (/^\d+$/.test(d) && safeRead(`/proc/${d}/cmdline`).startsWith('postgres:') && safeRead(`/proc/${d}/cmdline`).includes(` ${database} `)) out.push(Number(d));
+    if (!/^\d+$/.test(d)) continue;
+    const cmdline = safeRead(`/proc/${d}/cmdline`);
+    if (cmdline.startsWith('postgres:') && cmdline.includes(` ${database} `)) out.push(Number(d));
   }
   return out;
 }

@@ -77,11 +77,10 @@ export class DeliveryIntakeService {
       room.set(r.endpointId, free - 1);
     }
     const [first, sent] = await Promise.all([this.acceptInsertFirst(insertFirst, traceparents), this.acceptDirect(direct, traceparents)]);
-    const directRows = sent.inserted;
     intakeRequests.inc({ path: 'row_first' }, first.inserted);
     intakeRequests.inc({ path: 'direct' }, sent.direct);
-    intakeRequests.inc({ path: 'direct_row' }, directRows);
-    intakeRequests.inc({ path: 'redelivered' }, unique.length - first.inserted - sent.direct - directRows);
+    intakeRequests.inc({ path: 'direct_row' }, sent.inserted);
+    intakeRequests.inc({ path: 'redelivered' }, unique.length - first.inserted - sent.direct - sent.inserted);
     return { inserted: first.inserted + sent.inserted, dispatched: first.dispatched + sent.dispatched, direct: sent.direct };
   }
 
