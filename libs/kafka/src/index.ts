@@ -14,3 +14,4 @@ export * from './boot-retry';
 export * from './supervised-consumer';
 export * from './request-counter';
 export * from './compression';
+export * from './deferred-commits';

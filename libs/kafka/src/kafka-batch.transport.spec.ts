@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { KafkaJSConnectionError } from 'kafkajs';
+import { DeferredCommit } from './deferred-commits';
 import { DLQ_HEADERS, KafkaBatchTransport, type KafkaBatchTransportOptions } from './kafka-batch.transport';
 import type { KafkaBatchContext } from './kafka-context';
 import type { InboundMessage, OutboundMessage } from './messages';
@@ -658,5 +659,86 @@ describe('KafkaBatchTransport: what a handler receives', () => {
     const bare = { key: null, value: Buffer.from('{}'), offset: '2', timestamp: '0', attributes: 0 } as unknown as KafkaMessage;
     await run(t, payload('topic.a', [partial, bare]).p);
     expect(got.map((d) => [d.key, d.envelope, d.headers])).toEqual([[null, undefined, { ce_id: 'x' }], [null, undefined, {}]]);
+  });
+});
+
+describe('KafkaBatchTransport: handlers that defer their commit ({ deferCommit: true })', () => {
+  beforeAll(() => Logger.overrideLogger(false));
+  afterAll(() => Logger.overrideLogger(['log', 'error', 'warn']));
+
+  const flush = () => new Promise((r) => setImmediate(r));
+
+  function deferring(handler: (data: unknown) => Promise<unknown>, extra: Partial<KafkaBatchTransportOptions> = {}) {
+    const t = new KafkaBatchTransport({ kafka: {} as Kafka, producer: new FakeProducer(), groupId: 'hookstream-test-group', mergePartitions: false, fetchLingerMs: 0, ...extra });
+    t.addHandler('topic.a', handler, true, { batch: true, deferCommit: true });
+    const consumer = { seek: jest.fn() };
+    return { t, consumer, run: (p: EachBatchPayload) => (t as unknown as { onBatch(p: EachBatchPayload, c: object): Promise<void> }).onBatch(p, consumer) };
+  }
+
+  it('the batch returns to kafkajs before the work settles; its offset is committed once it has', async () => {
+    let finish!: () => void;
+    const { t, run } = deferring(async () => new DeferredCommit(new Promise<void>((r) => (finish = r))));
+    const { p, resolved, commits } = payload('topic.a', [message(7), message(8)]);
+    await run(p);
+    // Read on (resolved for the next fetch), not committed.
+    expect(resolved).toEqual(['8']);
+    expect(commits).toEqual([]);
+    expect(t.deferredPending).toBe(2);
+    finish();
+    await flush();
+    await flush();
+    expect(commits).toEqual(['9']);
+    expect(t.deferredPending).toBe(0);
+  });
+
+  it('a handler that returns no deferral commits at once, without the batch waiting for the acknowledgement', async () => {
+    const { run } = deferring(async () => undefined);
+    const { p, commits } = payload('topic.a', [message(3)]);
+    await run(p);
+    await flush();
+    expect(commits).toEqual(['4']);
+  });
+
+  it('work that fails seeks the partition back to the chunk\'s first message, and nothing from there is committed', async () => {
+    let fail!: (err: Error) => void;
+    const { run, consumer } = deferring(async () => new DeferredCommit(new Promise<void>((_r, rej) => (fail = rej))));
+    const { p, commits } = payload('topic.a', [message(5), message(6)]);
+    await run(p);
+    fail(new Error('PostgreSQL went away'));
+    await flush();
+    expect(consumer.seek).toHaveBeenCalledWith({ topic: 'topic.a', partition: 0, offset: '5' });
+    expect(commits).toEqual([]);
+  });
+
+  it('past deferredLimit pending messages, the batch waits for the work to settle before it returns', async () => {
+    let finish!: () => void;
+    const { run } = deferring(async () => new DeferredCommit(new Promise<void>((r) => (finish = r))), { deferredLimit: 1 });
+    const { p, commits } = payload('topic.a', [message(1), message(2)]);
+    let returned = false;
+    const batch = run(p).then(() => (returned = true));
+    await new Promise((r) => setTimeout(r, 60));
+    expect(returned).toBe(false);
+    finish();
+    await batch;
+    expect(commits).toEqual(['3']);
+  });
+
+  it('a poison message in a deferring batch still goes to the DLQ alone; the others\' work is committed once settled', async () => {
+    const producer = new FakeProducer();
+    const settledFor: number[][] = [];
+    const t = new KafkaBatchTransport({ kafka: {} as Kafka, producer, groupId: 'hookstream-test-group', mergePartitions: false, fetchLingerMs: 0, maxAttempts: 1 });
+    t.addHandler('topic.a', async (data: unknown) => {
+      const ns = (data as InboundMessage<{ n: number }>[]).map((m) => m.value.n);
+      if (ns.includes(2)) throw new PermanentMessageError('n=2 is invalid');
+      settledFor.push(ns);
+      return new DeferredCommit(Promise.resolve());
+    }, true, { batch: true, deferCommit: true });
+    const { p, commits } = payload('topic.a', [message(1), message(2), message(3)]);
+    await (t as unknown as Internals).onBatch(p, { seek: jest.fn() });
+    await flush();
+    await flush();
+    expect(settledFor).toEqual([[1], [3]]);
+    expect(producer.sent.map((s) => s.topic)).toEqual(['topic.a.dlq']);
+    expect(commits).toEqual(['4']);
   });
 });

@@ -4,6 +4,7 @@ import { classifyFailure, DLQ_HEADERS, dlqOf, errorMessage, type EventEnvelope, 
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { isObservable, lastValueFrom } from 'rxjs';
 import { CommitCoalescer, PartitionCommits } from './commit-coalescer';
+import { asDeferred, PartitionTrail, type DeferredCommit } from './deferred-commits';
 import type { ConsumerObserver } from './consumer-observer';
 import { PermanentMessageError } from './errors';
 import type { EventProducer } from './event-producer';
@@ -83,6 +84,14 @@ export interface KafkaBatchTransportOptions {
    * for it (a fetch, decode and commit per record), one that did goes on as before.
    */
   consumeOnlyIfCommitted?: readonly string[];
+  /**
+   * For handlers declared with `{ deferCommit: true }`: at most this many messages (per consumer)
+   * may be taken in and not yet committed; past it a batch waits, heartbeating, before it returns
+   * to kafkajs for the next fetch. Default 10,000.
+   */
+  deferredLimit?: number;
+  /** How long `close()` waits for deferred work to settle and commit before the consumer leaves the group (default 10 s). */
+  deferredDrainMs?: number;
 }
 
 /** What the transport is waiting for while it holds a partition. */
@@ -108,6 +117,21 @@ export interface KafkaHandlerExtras {
    * a call may hold the messages of several partitions of the topic, each in offset order.
    */
   mergePartitions?: boolean;
+  /**
+   * The handler may return a `DeferredCommit`: its messages are taken in, but their work goes on
+   * after it returned. The partition fetches on at once; its offsets are committed in order, each
+   * only once the work of every message below it settled (see `PartitionTrail`). Work that fails
+   * (the `settled` promise rejects) is read again: the partition is sought back to its first message.
+   */
+  deferCommit?: boolean;
+}
+
+/** The running consumer's partitions with deferred work, their latest high watermarks, and its latest way to commit. */
+interface DeferredState {
+  consumer: object;
+  trails: Map<string, PartitionTrail>;
+  hwms: Map<string, number>;
+  commit?: EachBatchPayload['commitOffsetsIfNecessary'];
 }
 
 /** A handler and its extras, looked up once per topic. */
@@ -115,6 +139,7 @@ interface Route {
   handler: Handler;
   batch: boolean;
   merge: boolean;
+  defer: boolean;
   extras?: KafkaHandlerExtras;
   skip?: (m: KafkaMessage) => boolean;
 }
@@ -184,6 +209,8 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
   /** Merged handler calls, per consumer (the partitions of one consumer's fetches). */
   private readonly mergers = new WeakMap<object, PartitionMerger<InboundMessage>>();
   private readonly routes = new Map<string, Route>();
+  /** The running consumer's partitions with deferred work (`deferCommit`), and its latest way to commit. */
+  private deferred?: DeferredState;
   /** Calls that held two or more partitions, and their partitions (for tests and benchmarks). */
   readonly merges = { calls: 0, partitions: 0, failed: 0 };
   /** Records committed past unread (replays for another group, `skipHeader` matches). */
@@ -215,6 +242,8 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
       fetchLingerBelow: 100,
       mergePartitions: fetchTuning(options.kafka).mergePartitions,
       consumeOnlyIfCommitted: [],
+      deferredLimit: 10_000,
+      deferredDrainMs: 10_000,
       ...options,
     };
   }
@@ -272,8 +301,13 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
 
   /** Connects, subscribes and runs a consumer the supervisor built; resolves once it has joined the group (kafkajs' run()). */
   private async runConsumer(consumer: Consumer, topics: string[]): Promise<void> {
+    // A new consumer starts from the committed offsets: what an earlier one left deferred is read again.
+    this.dropDeferred('consumer replaced');
+    this.deferred = { consumer, trails: new Map(), hwms: new Map() };
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
       this.assignment = new Map(Object.entries(e.payload.memberAssignment));
+      // After a rejoin kafkajs reads on from the committed offsets: work still deferred is read again.
+      if (this.deferred?.consumer === consumer) this.dropDeferred('group rebalanced');
       this.opts.observer?.assigned(this.assignment);
       // A first sample at once: every assigned partition has a lag series from the join on.
       if (this.lagTimer) void this.sampleLag();
@@ -349,14 +383,75 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
     }
   }
 
-  /** Stops fetching, lets the in-flight batches finish and commit, then leaves the group. */
+  /** Stops fetching, lets the in-flight batches finish and commit (deferred work: up to `deferredDrainMs`), then leaves the group. */
   async close(): Promise<void> {
     this.closing = true;
     if (this.lagTimer) clearInterval(this.lagTimer);
     const admin = this.lagAdmin;
     this.lagAdmin = undefined;
     if (admin) await admin.then((a) => a.disconnect()).catch(() => undefined);
+    const trails = [...(this.deferred?.trails.values() ?? [])];
+    if (trails.length > 0) {
+      const idle = await Promise.all(trails.map((t) => t.whenIdle(this.opts.deferredDrainMs)));
+      const left = trails.reduce((n, t) => n + t.pending, 0);
+      if (idle.includes(false)) this.logger.warn(`${left} message(s) of deferred work not committed after ${this.opts.deferredDrainMs} ms; they are read again by the next owner of their partitions`);
+    }
     await this.supervisor?.stop();
+    this.dropDeferred('consumer stopped');
+  }
+
+  /** Messages taken in by deferring handlers and not yet committed (this consumer). */
+  get deferredPending(): number {
+    let n = 0;
+    for (const t of this.deferred?.trails.values() ?? []) n += t.pending;
+    return n;
+  }
+
+  private dropDeferred(why: string): void {
+    const d = this.deferred;
+    if (!d) return;
+    let dropped = 0;
+    for (const t of d.trails.values()) dropped += t.reset();
+    d.trails.clear();
+    if (dropped > 0) this.logger.warn(`${why}: ${dropped} message(s) of deferred work were not committed yet; they are read again from the committed offsets`);
+  }
+
+  /** The trail of a partition whose handler defers its commits (this consumer's). */
+  private trail(consumer: Consumer, topic: string, partition: number, commit: EachBatchPayload['commitOffsetsIfNecessary'], hwm: number): PartitionTrail {
+    let d = this.deferred;
+    if (!d || d.consumer !== consumer) d = this.deferred = { consumer, trails: new Map(), hwms: new Map() };
+    d.commit = commit;
+    const key = `${topic}\u0000${partition}`;
+    d.hwms.set(key, hwm);
+    let t = d.trails.get(key);
+    if (t) return t;
+    const state = d;
+    t = new PartitionTrail({
+      commit: (next) => {
+        const commit = state.commit;
+        if (!commit) return Promise.reject(new Error('no batch of this consumer to commit through yet'));
+        return this.commits.commit(consumer, commit, topic, partition, next);
+      },
+      committed: (count, next) => this.opts.observer?.committed(topic, partition, count, Math.max(0, (state.hwms.get(key) ?? 0) - Number(next))),
+      retryable: (err) => !isGroupChange(err),
+      failed: (first, dropped, err) => {
+        this.logger.warn(`${topic}[${partition}]: deferred work from offset ${first} failed (${errorMessage(err)}); reading the partition again from there (${dropped} message(s))`);
+        this.opts.observer?.redelivered(topic, dropped);
+        try {
+          consumer.seek({ topic, partition, offset: first });
+        } catch (seekErr) {
+          // Not assigned any more: its next owner reads on from the committed offset, which is below `first`.
+          this.logger.warn(`${topic}[${partition}]: could not seek back to ${first} (${errorMessage(seekErr)})`);
+        }
+      },
+    });
+    d.trails.set(key, t);
+    return t;
+  }
+
+  /** Waits (heartbeating) while more deferred work is pending than `deferredLimit`. */
+  private async deferredRoom(scope: BatchScope): Promise<void> {
+    while (this.deferredPending > this.opts.deferredLimit && scope.active()) await this.sleep(20, scope);
   }
 
   get busy(): number {
@@ -419,6 +514,7 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
     );
     // Waits for the newest commit of this batch; a transient failure is retried (the newest offset covers every earlier one).
     const settle = () => this.retryTransient(scope, () => commits.settle());
+    const trail = route.defer ? this.trail(consumer, batch.topic, batch.partition, commitOffsetsIfNecessary, hwm) : undefined;
     try {
       const size = batchMode ? this.opts.maxBatchSize : 1;
       for (let i = 0; i < batch.messages.length; i += size) {
@@ -432,14 +528,22 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
           this.skipped += chunk.length - mine.length;
           if (skip) extras?.skipHeader?.counted?.(chunk.filter(skip).length);
         }
+        let deferrals: DeferredCommit[] = [];
         if (mine.length === 0) {
           // nothing of ours in this chunk
-        } else if (batchMode) await this.runBatch(handler, scope, mine, merger);
-        else await this.runOne(handler, scope, mine[0]);
+        } else if (batchMode) deferrals = await this.runBatch(handler, scope, mine, merger);
+        else deferrals = await this.runOne(handler, scope, mine[0]);
         // Handled; a partition this member no longer owns (revoked, or sought elsewhere meanwhile) commits nothing.
         if (isStale() || !this.owns(scope)) throw new BatchAbandoned(`${scope.topic}[${scope.partition}] no longer assigned to this member`);
         const last = chunk[chunk.length - 1].offset;
         resolveOffset(last);
+        if (trail) {
+          // Committed in offset order once its work (and all below it) settled; the next chunk goes on now.
+          const settled = deferrals.length === 0 ? undefined : deferrals.length === 1 ? deferrals[0].settled : Promise.all(deferrals.map((d) => d.settled));
+          trail.add(chunk[0].offset, nextOffset(last), chunk.length, settled);
+          await heartbeat();
+          continue;
+        }
         // Through the batch payload, not consumer.commitOffsets(): kafkajs silently drops the latter
         // once stop() has begun, so the batches a graceful shutdown waits for would never commit.
         // Sent now, sharing one OffsetCommit request with the other partitions of this consumer
@@ -448,7 +552,8 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
         commits.issue(nextOffset(last), chunk.length);
         await heartbeat();
       }
-      await settle();
+      if (trail) await this.deferredRoom(scope);
+      else await settle();
       await this.linger(batch.messages.length, started, scope);
     } catch (err) {
       // Given up while held (shutdown, revoked partition): the uncommitted rest is redelivered.
@@ -483,20 +588,23 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
     }
   }
 
-  private async runOne(handler: Handler, scope: BatchScope, m: KafkaMessage): Promise<void> {
+  /** Handles one message; answers the deferral its handler returned, if any. */
+  private async runOne(handler: Handler, scope: BatchScope, m: KafkaMessage): Promise<DeferredCommit[]> {
     const { topic, partition, heartbeat } = scope;
     let decoded: InboundMessage;
     try {
       decoded = decode(topic, partition, m);
     } catch (err) {
       await this.deadLetter(scope, m, err, 1);
-      return;
+      return [];
     }
+    const deferrals: DeferredCommit[] = [];
     await this.withRetries(
-      (attempt) => this.invoke(handler, decoded, new KafkaBatchContext([topic, [partition], attempt, heartbeat])),
+      async (attempt) => collect(deferrals, await this.invoke(handler, decoded, new KafkaBatchContext([topic, [partition], attempt, heartbeat]))),
       async (err, attempts) => this.deadLetter(scope, m, err, attempts),
       scope,
     );
+    return deferrals;
   }
 
   /** The handler of `topic` and its extras (Nest's pattern lookup parses the pattern on every call). */
@@ -511,6 +619,7 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
       handler,
       batch,
       merge: batch && this.opts.mergePartitions && extras?.mergePartitions !== false,
+      defer: extras?.deferCommit === true,
       extras,
       skip: extras?.skipHeader ? headerIs(extras.skipHeader.name, Buffer.from(extras.skipHeader.value)) : undefined,
     };
@@ -533,7 +642,8 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
     return this.assignment.get(scope.topic)?.includes(scope.partition) === true;
   }
 
-  private async runBatch(handler: Handler, scope: BatchScope, msgs: KafkaMessage[], merger?: PartitionMerger<InboundMessage>): Promise<void> {
+  /** Handles one chunk of a partition; answers the deferrals its handler calls returned (several after a poison split). */
+  private async runBatch(handler: Handler, scope: BatchScope, msgs: KafkaMessage[], merger?: PartitionMerger<InboundMessage>): Promise<DeferredCommit[]> {
     const { topic, partition, heartbeat } = scope;
     const decoded: InboundMessage[] = [];
     const decodedRaw: KafkaMessage[] = [];
@@ -545,21 +655,25 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
         await this.deadLetter(scope, m, err, 1);
       }
     }
-    if (decoded.length === 0) return;
+    if (decoded.length === 0) return [];
+    const deferrals: DeferredCommit[] = [];
     if (merger) {
       // Attempt 1, shared with the other partitions of this fetch; any failure is handled per partition below.
       const outcome = await merger.submit(topic, partition, decoded, async (items, partitions) => {
         this.merges.calls++;
         this.merges.partitions += partitions.length;
         try {
-          await this.invoke(handler, items, new KafkaBatchContext([topic, partitions, 1, heartbeat]));
+          return await this.invoke(handler, items, new KafkaBatchContext([topic, partitions, 1, heartbeat]));
         } catch (err) {
           this.merges.failed++;
           this.logger.warn(`a call of ${topic} partitions ${partitions.join(', ')} (${items.length} messages) failed (${errorMessage(err)}); each partition handles its messages again on its own`);
           throw err;
         }
       });
-      if (outcome.kind === 'handled') return;
+      if (outcome.kind === 'handled') {
+        collect(deferrals, outcome.value);
+        return deferrals;
+      }
       if (outcome.kind === 'failed') {
         this.opts.observer?.redelivered(topic, decoded.length);
         if (!scope.active()) throw new BatchAbandoned('consumer stopping or partition revoked');
@@ -567,30 +681,32 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
     }
     let failure: { err: unknown; attempts: number } | undefined;
     await this.withRetries(
-      (attempt) => this.invoke(handler, decoded, new KafkaBatchContext([topic, [partition], attempt, heartbeat])),
+      async (attempt) => collect(deferrals, await this.invoke(handler, decoded, new KafkaBatchContext([topic, [partition], attempt, heartbeat]))),
       async (err, attempts) => {
         failure = { err, attempts };
       },
       scope,
     );
-    if (!failure) return;
+    if (!failure) return deferrals;
     if (decoded.length === 1) {
       await this.deadLetter(scope, decodedRaw[0], failure.err, failure.attempts);
-      return;
+      return deferrals;
     }
     // Isolate the poison message(s): replay the chunk one message at a time.
     this.opts.observer?.redelivered(topic, decoded.length);
     for (let i = 0; i < decoded.length; i++) {
       const one = [decoded[i]];
       await this.withRetries(
-        (attempt) => this.invoke(handler, one, new KafkaBatchContext([topic, [partition], attempt, heartbeat])),
+        async (attempt) => collect(deferrals, await this.invoke(handler, one, new KafkaBatchContext([topic, [partition], attempt, heartbeat]))),
         async (err, attempts) => this.deadLetter(scope, decodedRaw[i], err, attempts),
         scope,
       );
     }
+    return deferrals;
   }
 
-  private async invoke(handler: Handler, data: unknown, ctx: KafkaBatchContext): Promise<void> {
+  /** Calls the handler once; answers what it resolved to (an observable's last value). */
+  private async invoke(handler: Handler, data: unknown, ctx: KafkaBatchContext): Promise<unknown> {
     const obs = this.opts.observer;
     if (obs && ctx.getAttempt() > 1) obs.redelivered(ctx.getTopic(), Array.isArray(data) ? data.length : 1);
     obs?.handlerCalled?.(ctx.getTopic(), Array.isArray(data) ? data.length : 1, ctx.getPartitions().length);
@@ -598,8 +714,9 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
     const spans = kafkaTracingEnabled() ? startConsumerSpans(ctx.getTopic(), (Array.isArray(data) ? data : [data]) as InboundMessage[]) : undefined;
     try {
       const result = await inConsumerSpan(spans, async () => handler(data, ctx));
-      if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
+      const value: unknown = isObservable(result) ? await lastValueFrom(result, { defaultValue: undefined }) : result;
       endConsumerSpans(spans);
+      return value;
     } catch (err) {
       obs?.handlerFailed(ctx.getTopic());
       endConsumerSpans(spans, err);
@@ -747,6 +864,12 @@ function headerIs(name: string, value: Buffer): (m: KafkaMessage) => boolean {
     if (v === undefined) return false;
     return typeof v === 'string' ? v === value.toString() : value.equals(v);
   };
+}
+
+/** Adds a handler's result to `deferrals` if it is a deferred commit. */
+function collect(deferrals: DeferredCommit[], value: unknown): void {
+  const d = asDeferred(value);
+  if (d) deferrals.push(d);
 }
 
 function nextOffset(offset: string): string {

@@ -1,15 +1,16 @@
 /**
  * What a merged call told one partition that took part in it:
  * - `handled`: the handler succeeded on a call that held this partition's messages (with others');
+ *   `value` is what the call resolved to (e.g. a deferred commit every partition of it waits for);
  * - `alone`: no other partition joined in time (or the chunk was full on its own): nothing ran,
  *   the partition handles its messages itself, exactly as without merging;
  * - `failed`: the merged call failed with `error`: nothing is known of which message was at fault,
  *   so each partition handles its own messages again by itself (retries, hold, poison split, DLQ).
  */
-export type MergeOutcome = { kind: 'handled' } | { kind: 'alone' } | { kind: 'failed'; error: unknown };
+export type MergeOutcome = { kind: 'handled'; value?: unknown } | { kind: 'alone' } | { kind: 'failed'; error: unknown };
 
 /** Runs one handler call over the messages of several partitions (in submission order) of one topic. */
-export type MergedCall<T> = (items: T[], partitions: number[]) => Promise<void>;
+export type MergedCall<T> = (items: T[], partitions: number[]) => Promise<unknown>;
 
 interface Member<T> {
   partition: number;
@@ -83,8 +84,7 @@ export class PartitionMerger<T> {
     const items = g.members.flatMap((m) => m.items);
     let outcome: MergeOutcome;
     try {
-      await g.call(items, g.members.map((m) => m.partition));
-      outcome = { kind: 'handled' };
+      outcome = { kind: 'handled', value: await g.call(items, g.members.map((m) => m.partition)) };
     } catch (error) {
       this.stats.failed++;
       outcome = { kind: 'failed', error };

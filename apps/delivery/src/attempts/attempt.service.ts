@@ -137,7 +137,7 @@ export class AttemptService {
       direct.bounce();
       return 'neutral';
     }
-    direct.started = true;
+    direct.start();
     const started: StartedAttempt = { request: job.request, attempts: 0, createdAt: direct.createdAt, leaseToken: '' };
     const now = new Date();
     let run: AttemptRun;

@@ -1,7 +1,7 @@
 import { Controller } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import { DeliveryRequestDto, dtoCheck, Topics } from '@hookstream/contracts';
-import { PermanentMessageError, type InboundMessage } from '@hookstream/kafka';
+import { DeferredCommit, PermanentMessageError, type InboundMessage } from '@hookstream/kafka';
 import { validateSync } from 'class-validator';
 import { DeliveryIntakeService } from './delivery-intake.service';
 
@@ -31,17 +31,20 @@ export class DeliveriesConsumer {
   constructor(private readonly deliveries: DeliveryIntakeService) {}
 
   /**
-   * Validates, persists and hands off; resolves once the rows are durable, not when the
-   * HTTP calls are done. One invalid message fails the batch as permanent: the transport then
-   * replays the batch one message at a time, so only that message reaches the DLQ.
+   * Validates and hands off; resolves once the insert-first rows are durable and the direct
+   * attempts are sent or queued, not when the HTTP calls are done. The commit is deferred to the
+   * direct attempts' outcome (recorded, or given a row), so the consumer fetches on meanwhile.
+   * One invalid message fails the batch as permanent: the transport then replays the batch one
+   * message at a time, so only that message reaches the DLQ.
    */
-  @EventPattern(Topics.deliveries, { batch: true })
-  async onDeliveries(@Payload() messages: InboundMessage[]): Promise<void> {
+  @EventPattern(Topics.deliveries, { batch: true, deferCommit: true })
+  async onDeliveries(@Payload() messages: InboundMessage[]): Promise<DeferredCommit> {
     const requests = messages.map(parseDeliveryRequest);
     const traceparents = new Map<string, string>();
     messages.forEach((m, i) => {
       if (m.envelope?.traceparent) traceparents.set(requests[i].id, m.envelope.traceparent);
     });
-    await this.deliveries.accept(requests, traceparents);
+    const { settled } = await this.deliveries.take(requests, traceparents);
+    return new DeferredCommit(settled);
   }
 }

@@ -90,7 +90,7 @@ describe('DeliveryIntakeService: direct first attempts (row written once)', () =
     const accepted = t.intake.accept([t.request(1)]);
     await new Promise((r) => setImmediate(r));
     const job = t.submitted[0] as DeliveryJob;
-    (job.direct as NonNullable<DeliveryJob['direct']>).started = true;
+    job.direct?.start();
     await accepted;
     expect(t.repo.insertNew).toHaveBeenCalledTimes(1);
     expect(job.direct).toBeDefined();
@@ -99,6 +99,16 @@ describe('DeliveryIntakeService: direct first attempts (row written once)', () =
     await t.intake.accept([t.request(2)]);
     expect(t.submitted[1]?.direct).toBeUndefined();
     expect(t.submitted[1]?.leaseToken).toBe('lease-dlv_2');
+  });
+
+  it('a job that started only just before the deadline (it was queued) does not make its endpoint slow', async () => {
+    const t = setup({ waitMs: 60 });
+    const accepted = t.intake.accept([t.request(1)]);
+    await new Promise((r) => setTimeout(r, 45));
+    t.submitted[0]?.direct?.start();
+    await accepted;
+    expect(t.repo.insertNew).toHaveBeenCalledTimes(1);
+    expect(t.attempts.slow.isSlow('ep_1')).toBe(false);
   });
 
   it('a job handed back (circuit opened, endpoint disabled meanwhile) gets a row that is due at once', async () => {
@@ -140,9 +150,9 @@ describe('DeliveryIntakeService: direct first attempts (row written once)', () =
     expect(off.repo.insertNew).toHaveBeenCalledTimes(1);
   });
 
-  it('only as many requests as the endpoint\'s lane starts at once go direct; the rest are written first and queued', async () => {
+  it('only as many requests as the endpoint\'s queue has room for go direct; the rest are written first', async () => {
     const t = setup({ waitMs: 5_000 });
-    t.slots.set('ep_1', 2);
+    t.queueRoom.set('ep_1', 2);
     const accepted = t.intake.accept([t.request(1), t.request(2), t.request(3), t.request(4, 'ep_2')]);
     await new Promise((r) => setImmediate(r));
     await new Promise((r) => setImmediate(r));
@@ -159,6 +169,49 @@ describe('DeliveryIntakeService: direct first attempts (row written once)', () =
     expect(t.submitted).toHaveLength(1);
     t.submitted[0]?.direct?.settle('recorded');
     await accepted;
+  });
+});
+
+describe('DeliveryIntakeService: take() hands off before the direct attempts settle (the consumer defers its commit)', () => {
+  it('resolves once the jobs are submitted; settled waits for their outcome', async () => {
+    const t = setup({ waitMs: 5_000 });
+    const { settled } = await t.intake.take([t.request(1), t.request(2)]);
+    expect(t.submitted.map((j) => j.id)).toEqual(['dlv_1', 'dlv_2']);
+    let done = false;
+    void settled.then(() => (done = true));
+    t.submitted[0]?.direct?.settle('recorded');
+    await new Promise((r) => setTimeout(r, 10));
+    expect(done).toBe(false);
+    t.submitted[1]?.direct?.settle('recorded');
+    await expect(settled).resolves.toEqual({ inserted: 0, dispatched: 2, direct: 2 });
+  });
+
+  it('a request read again while its direct attempt is in flight joins that attempt: not read from the table, not sent twice', async () => {
+    const t = setup({ waitMs: 5_000 });
+    const first = await t.intake.take([t.request(1)]);
+    const again = await t.intake.take([t.request(1), t.request(2)]);
+    expect(t.submitted.map((j) => j.id)).toEqual(['dlv_1', 'dlv_2']);
+    expect(t.repo.existing.mock.calls.map((c) => [...c[0]])).toEqual([['dlv_1'], ['dlv_2']]);
+    for (const j of t.submitted) j.direct?.settle('recorded');
+    await expect(first.settled).resolves.toEqual({ inserted: 0, dispatched: 1, direct: 1 });
+    // The joined one is not counted as sent direct a second time.
+    await expect(again.settled).resolves.toEqual({ inserted: 0, dispatched: 1, direct: 1 });
+    // Recorded: a later read goes to the table again.
+    await t.intake.take([t.request(1)]);
+    expect(t.repo.existing).toHaveBeenCalledTimes(3);
+  });
+
+  it('when the rows cannot be written after the wait, settled rejects (the consumer reads the batch again) and the queued job is joined, not sent again', async () => {
+    const t = setup({ waitMs: 20 });
+    t.repo.insertNew.mockRejectedValueOnce(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }));
+    const { settled } = await t.intake.take([t.request(1)]);
+    await expect(settled).rejects.toThrow(/ECONNREFUSED/);
+    const again = await t.intake.take([t.request(1)]);
+    expect(t.submitted).toHaveLength(1);
+    await expect(again.settled).resolves.toEqual({ inserted: 1, dispatched: 0, direct: 0 });
+    // Not started when the row came: an ordinary leased job now.
+    expect(t.submitted[0]?.direct).toBeUndefined();
+    expect(t.submitted[0]?.leaseToken).toBe('lease-dlv_1');
   });
 });
 
@@ -238,9 +291,9 @@ describe('DeliveryIntakeService: hookstream_delivery_intake_requests_total', () 
   it('counts each request once, by the path it took', async () => {
     const before = await counts();
     expect(Object.keys(before).sort()).toEqual(['direct', 'direct_row', 'redelivered', 'row_first']);
-    // dlv_1 redelivered; dlv_2 direct and recorded; dlv_3 direct, not recorded in time (row); dlv_4 to an endpoint with no free slot (row first).
+    // dlv_1 redelivered; dlv_2 direct and recorded; dlv_3 direct, not recorded in time (row); dlv_4 to an endpoint with no room in its queue (row first).
     const t = setup({ waitMs: 30, existing: ['dlv_1'] });
-    t.slots.set('ep_2', 0);
+    t.queueRoom.set('ep_2', 0);
     const accepted = t.intake.accept([t.request(1), t.request(2), t.request(3), t.request(4, 'ep_2')]);
     await new Promise((r) => setImmediate(r));
     t.submitted.find((j) => j.id === 'dlv_2')?.direct?.settle('recorded');

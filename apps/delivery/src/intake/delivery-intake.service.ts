@@ -25,6 +25,11 @@ const PACE_STALL_MS = 100;
 /** …nor again for this long. */
 const PACE_STALL_COOL_MS = 5_000;
 
+/** What `take` answers once the batch is handed off: `settled` resolves when the consumer may commit it. */
+export interface Intake {
+  settled: Promise<AcceptResult>;
+}
+
 export interface AcceptResult {
   /** Pending rows written (insert-first path, and direct attempts that needed a row after all). */
   inserted: number;
@@ -37,6 +42,12 @@ export interface AcceptResult {
 export class DeliveryIntakeService {
   /** Endpoints whose full lane stopped draining while the intake waited for room: not waited for until then. */
   private readonly stalled = new Map<string, number>();
+  /**
+   * Direct jobs sent (or queued) and not yet recorded or given a row, by delivery id: a request
+   * read again meanwhile (the partition was sought back after a failure, or rebalanced) joins its
+   * job instead of being sent a second time.
+   */
+  private readonly directInFlight = new Map<string, DeliveryJob>();
 
   constructor(
     private readonly repo: DeliveriesRepository,
@@ -47,41 +58,49 @@ export class DeliveryIntakeService {
   ) {}
 
   /**
-   * Makes every new request durable in the table, and hands it to the dispatcher; resolves when
-   * the consumer may commit. A redelivered request already has its row and is not sent again.
+   * Takes a batch of requests in; resolves once it is handed off, with `settled`, which resolves
+   * when the consumer may commit the batch (see `DeliveriesConsumer`, which defers its commit to
+   * it). A redelivered request already has its row and is not sent again.
    *
    * Two paths:
    * - **direct** (requests to a known, enabled endpoint whose circuit is closed and which has not
-   *   answered slowly lately, when DELIVERY_DIRECT_WAIT_MS > 0, as many as its lane starts at once
-   *   — its free concurrency slots): sent before any row is written —
-   *   the Kafka record is the durable copy until this resolves — and the row is written once, with
-   *   the attempt's outcome. This waits up to DELIVERY_DIRECT_WAIT_MS for those attempts; the ones
-   *   not recorded by then get a pending, leased row (as on the other path), and an attempt still
-   *   in flight then writes its outcome over that row.
-   * - **insert first** (everything else): one INSERT of pending, leased rows, then dispatch without
-   *   waiting for any HTTP.
+   *   answered slowly lately, when DELIVERY_DIRECT_WAIT_MS > 0, as many as its queue has room
+   *   for): sent before any row is written — the Kafka record is the durable copy until `settled` —
+   *   and the row is written once, with the attempt's outcome. `settled` waits up to
+   *   DELIVERY_DIRECT_WAIT_MS for those attempts; the ones not recorded by then get a pending,
+   *   leased row (as on the other path), and an attempt still in flight then writes its outcome
+   *   over that row. The consumer fetches on meanwhile: the wait holds back only the commit.
+   * - **insert first** (everything else): one INSERT of pending, leased rows (awaited before this
+   *   resolves), then dispatch without waiting for any HTTP.
    */
-  async accept(requests: readonly DeliveryRequestDto[], traceparents: ReadonlyMap<string, string> = new Map()): Promise<AcceptResult> {
+  async take(requests: readonly DeliveryRequestDto[], traceparents: ReadonlyMap<string, string> = new Map()): Promise<Intake> {
     const unique = [...new Map(requests.map((r) => [r.id, r])).values()];
     await this.pace(unique);
     const direct: DeliveryRequestDto[] = [];
     const insertFirst: DeliveryRequestDto[] = [];
-    // Only as many as each endpoint's lane starts at once: the wait is then one HTTP round trip,
-    // and the rest queue as rows, so the lane keeps working while the consumer fetches again.
+    // As many as each endpoint's queue has room for: the rest would wait for a row anyway.
     const room = new Map<string, number>();
     for (const r of unique) {
       let free = room.get(r.endpointId);
-      if (free === undefined) free = this.canSendDirect(r.endpointId) ? this.dispatcher.freeSlots(r.endpointId) : 0;
-      if (free > 0) direct.push(r);
+      if (free === undefined) free = this.directInFlight.has(r.id) || this.canSendDirect(r.endpointId) ? this.dispatcher.queueRoom(r.endpointId) : 0;
+      if (free > 0 || this.directInFlight.has(r.id)) direct.push(r);
       else insertFirst.push(r);
       room.set(r.endpointId, free - 1);
     }
-    const [first, sent] = await Promise.all([this.acceptInsertFirst(insertFirst, traceparents), this.acceptDirect(direct, traceparents)]);
+    const [first, sent] = await Promise.all([this.acceptInsertFirst(insertFirst, traceparents), this.sendDirect(direct, traceparents)]);
     intakeRequests.inc({ path: 'row_first' }, first.inserted);
-    intakeRequests.inc({ path: 'direct' }, sent.direct);
-    intakeRequests.inc({ path: 'direct_row' }, sent.inserted);
-    intakeRequests.inc({ path: 'redelivered' }, unique.length - first.inserted - sent.direct - sent.inserted);
-    return { inserted: first.inserted + sent.inserted, dispatched: first.dispatched + sent.dispatched, direct: sent.direct };
+    const settled = sent.settled.then((d) => {
+      intakeRequests.inc({ path: 'direct' }, d.direct);
+      intakeRequests.inc({ path: 'direct_row' }, d.inserted);
+      intakeRequests.inc({ path: 'redelivered' }, Math.max(0, unique.length - first.inserted - d.direct - d.inserted));
+      return { inserted: first.inserted + d.inserted, dispatched: first.dispatched + d.dispatched, direct: d.direct };
+    });
+    return { settled };
+  }
+
+  /** `take`, resolved once the consumer may commit (tests, and callers that do not defer their commit). */
+  async accept(requests: readonly DeliveryRequestDto[], traceparents: ReadonlyMap<string, string> = new Map()): Promise<AcceptResult> {
+    return (await this.take(requests, traceparents)).settled;
   }
 
   /**
@@ -177,30 +196,60 @@ export class DeliveryIntakeService {
     return { inserted: fresh.length, dispatched, direct: 0 };
   }
 
-  private async acceptDirect(requests: readonly DeliveryRequestDto[], traceparents: ReadonlyMap<string, string>): Promise<AcceptResult> {
-    if (requests.length === 0) return { inserted: 0, dispatched: 0, direct: 0 };
-    const existing = await this.repo.existing(requests.map((r) => r.id));
+  /**
+   * Submits the direct jobs (the read of existing rows awaited: a redelivered request is not sent
+   * again); answers, without waiting for them, their outcome once each is recorded or has a row.
+   */
+  private async sendDirect(requests: readonly DeliveryRequestDto[], traceparents: ReadonlyMap<string, string>): Promise<Intake> {
+    const none: Intake = { settled: Promise.resolve({ inserted: 0, dispatched: 0, direct: 0 }) };
+    if (requests.length === 0) return none;
+    const fresh = requests.filter((r) => !this.directInFlight.has(r.id));
+    const existing = fresh.length > 0 ? await this.repo.existing(fresh.map((r) => r.id)) : new Set<string>();
     const createdAt = new Date();
     const jobs: DeliveryJob[] = [];
+    const joined = new Set<DeliveryJob>();
     let dispatched = 0;
     for (const request of requests) {
+      const inFlight = this.directInFlight.get(request.id);
+      if (inFlight) {
+        jobs.push(inFlight);
+        joined.add(inFlight);
+        continue;
+      }
       if (existing.has(request.id)) continue;
       const direct = new DirectAttempt(createdAt);
       const job: DeliveryJob = { id: request.id, endpointId: request.endpointId, leaseToken: '', traceparent: traceparents.get(request.id), request, direct };
       jobs.push(job);
+      this.directInFlight.set(job.id, job);
+      void direct.settled.then(() => this.forget(job));
       if (this.dispatcher.submit(job)) dispatched++;
       else direct.bounce();
     }
-    if (jobs.length === 0) return { inserted: 0, dispatched: 0, direct: 0 };
+    if (jobs.length === 0) return none;
+    return { settled: this.settleDirect(jobs, joined).then((d) => ({ ...d, dispatched })) };
+  }
+
+  /**
+   * Waits up to DELIVERY_DIRECT_WAIT_MS for the jobs to be recorded; those that are not get rows.
+   * Jobs `joined` (sent for an earlier read of the same request) do not count as sent direct again.
+   */
+  private async settleDirect(jobs: DeliveryJob[], joined: ReadonlySet<DeliveryJob>): Promise<AcceptResult> {
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
       Promise.all(jobs.map((j) => j.direct?.settled)),
       new Promise<void>((r) => (timer = setTimeout(r, this.config.DELIVERY_DIRECT_WAIT_MS))),
     ]);
     clearTimeout(timer);
-    const unrecorded = jobs.filter((j) => j.direct?.settlement !== 'recorded');
+    const unrecorded = jobs.filter((j) => j.direct !== undefined && j.direct.settlement !== 'recorded');
+    // Counted now: one in flight may record over its row while the rows are written.
+    const direct = jobs.filter((j) => j.direct?.settlement === 'recorded' && !joined.has(j)).length;
     const inserted = await this.giveRows(unrecorded);
-    return { inserted, dispatched, direct: jobs.length - unrecorded.length };
+    for (const j of unrecorded) this.forget(j);
+    return { inserted, dispatched: 0, direct };
+  }
+
+  private forget(job: DeliveryJob): void {
+    if (this.directInFlight.get(job.id) === job) this.directInFlight.delete(job.id);
   }
 
   /**
@@ -214,7 +263,9 @@ export class DeliveryIntakeService {
    */
   private async giveRows(jobs: DeliveryJob[]): Promise<number> {
     if (jobs.length === 0) return 0;
-    for (const j of jobs) if (j.direct?.started && !j.direct.answered) this.attempts.slow.mark(j.endpointId);
+    // In flight for half the wait or more and still unanswered: slow (a queued job that started late is not).
+    const slowSince = performance.now() - this.config.DELIVERY_DIRECT_WAIT_MS / 2;
+    for (const j of jobs) if (j.direct?.started && !j.direct.answered && j.direct.startedAt <= slowSince) this.attempts.slow.mark(j.endpointId);
     const leaseUntil = performance.now() + this.config.DELIVERY_LEASE_SECONDS * 1000;
     const createdAt = new Date();
     const rows = await this.repo.insertNew(

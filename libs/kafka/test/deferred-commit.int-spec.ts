@@ -1,0 +1,133 @@
+import type { Kafka } from 'kafkajs';
+import { DeferredCommit, type CoalescingProducer, type InboundMessage } from '../src';
+import {
+  committedOffsets,
+  connectedProducer,
+  createTopicPair,
+  handlerModule,
+  jsonRecord,
+  produceRaw,
+  sleep,
+  startConsumer,
+  testKafka,
+  uniqueName,
+  waitFor,
+  type RunningConsumer,
+} from './support/kafka-harness';
+
+interface Value {
+  id: number;
+}
+
+/** A promise and its settlers, for work a test finishes by hand. */
+function work(): { promise: Promise<void>; resolve: () => void; reject: (err: Error) => void } {
+  let resolve!: () => void;
+  let reject!: (err: Error) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+/**
+ * `{ deferCommit: true }` on a real broker: a handler returns a `DeferredCommit` for work that goes
+ * on after it returned. The partition is fetched on meanwhile; its offsets are committed in order,
+ * each only once the work of every record below it settled; work that fails is read again.
+ */
+describe('KafkaBatchTransport: deferred commits on a real broker', () => {
+  let kafka: Kafka;
+  let producer: CoalescingProducer;
+  const running: RunningConsumer[] = [];
+
+  beforeAll(async () => {
+    kafka = testKafka('it-kafka-defer');
+    producer = await connectedProducer(kafka);
+  });
+
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((r) => r.app.close()));
+  });
+
+  afterAll(async () => {
+    await producer.disconnect();
+  });
+
+  const ids = (data: unknown) => (data as InboundMessage<Value>[]).map((m) => m.value.id);
+
+  it('fetches on while earlier work is pending, and commits each offset only once the work below it settled', async () => {
+    const topic = await createTopicPair(kafka, 'defer-order');
+    const groupId = uniqueName('it-defer-order');
+    await produceRaw(kafka, topic, [0, 1, 2].map((id) => jsonRecord('k', { id } satisfies Value)));
+    const pending = new Map<number, ReturnType<typeof work>>();
+    running.push(
+      await startConsumer(
+        handlerModule(topic, (data) => {
+          const [id] = ids(data);
+          const w = work();
+          pending.set(id, w);
+          return new DeferredCommit(w.promise);
+        }, { batch: true, deferCommit: true }),
+        { kafka, producer, groupId, maxBatchSize: 1, fetchLingerMs: 0 },
+      ),
+    );
+    // All three handed over although none of their work has settled.
+    await waitFor(async () => pending.size === 3, { what: 'all three records handed to the handler' });
+    expect(running[0].transport.deferredPending).toBe(3);
+
+    // The work of record 1 settles first: nothing may be committed while record 0's is pending.
+    pending.get(1)?.resolve();
+    await sleep(1500);
+    expect((await committedOffsets(kafka, groupId, topic)).get(0) ?? -1).toBe(-1);
+
+    pending.get(0)?.resolve();
+    await waitFor(async () => (await committedOffsets(kafka, groupId, topic)).get(0) === 2, { what: 'offsets committed up to record 2' });
+    pending.get(2)?.resolve();
+    await waitFor(async () => (await committedOffsets(kafka, groupId, topic)).get(0) === 3, { what: 'offsets committed to the end' });
+    expect(running[0].transport.deferredPending).toBe(0);
+  });
+
+  it('work that fails is read again from its first record (and what followed it); what settled before it stays committed', async () => {
+    const topic = await createTopicPair(kafka, 'defer-fail');
+    const groupId = uniqueName('it-defer-fail');
+    await produceRaw(kafka, topic, [0, 1, 2].map((id) => jsonRecord('k', { id } satisfies Value)));
+    const seen: number[] = [];
+    let failed = false;
+    running.push(
+      await startConsumer(
+        handlerModule(topic, (data) => {
+          const [id] = ids(data);
+          seen.push(id);
+          if (id === 1 && !failed) {
+            failed = true;
+            return new DeferredCommit(sleep(200).then(() => Promise.reject(new Error('the downstream write failed'))));
+          }
+          return new DeferredCommit(sleep(50));
+        }, { batch: true, deferCommit: true }),
+        { kafka, producer, groupId, maxBatchSize: 1, fetchLingerMs: 0 },
+      ),
+    );
+    await waitFor(async () => (await committedOffsets(kafka, groupId, topic)).get(0) === 3, { what: 'offsets committed to the end', timeoutMs: 20_000 });
+    // Record 0 once; record 1 twice (failed, then read again); record 2 handed over again with it.
+    expect(seen.filter((id) => id === 0)).toHaveLength(1);
+    expect(seen.filter((id) => id === 1)).toHaveLength(2);
+    expect(seen.filter((id) => id === 2).length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('close() lets deferred work settle and commits it before leaving the group', async () => {
+    const topic = await createTopicPair(kafka, 'defer-close');
+    const groupId = uniqueName('it-defer-close');
+    await produceRaw(kafka, topic, [0, 1].map((id) => jsonRecord('k', { id } satisfies Value)));
+    let handed = 0;
+    const consumer = await startConsumer(
+      handlerModule(topic, (data) => {
+        handed += ids(data).length;
+        return new DeferredCommit(sleep(800));
+      }, { batch: true, deferCommit: true }),
+      { kafka, producer, groupId, fetchLingerMs: 0 },
+    );
+    await waitFor(async () => handed === 2, { what: 'both records handed to the handler' });
+    await consumer.app.close();
+    expect((await committedOffsets(kafka, groupId, topic)).get(0)).toBe(2);
+  });
+});
