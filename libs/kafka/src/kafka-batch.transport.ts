@@ -163,6 +163,9 @@ class BatchAbandoned extends Error {
   override readonly name = 'BatchAbandoned';
 }
 
+/** A batch held this long by unsettled deferred work says so in the log. */
+const DEFERRED_STUCK_MS = 30_000;
+
 /** Heartbeat answers that mean this member no longer owns its partitions as they were. */
 const GROUP_CHANGED = new Set(['REBALANCE_IN_PROGRESS', 'NOT_COORDINATOR_FOR_GROUP', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'FENCED_INSTANCE_ID']);
 
@@ -392,6 +395,12 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
     if (admin) await admin.then((a) => a.disconnect()).catch(() => undefined);
     const trails = [...(this.deferred?.trails.values() ?? [])];
     if (trails.length > 0) {
+      // Fetch nothing more while the deferred work settles (the batches in hand finish).
+      try {
+        this.supervisor?.current?.pause(this.subscribedTopics.map((topic) => ({ topic })));
+      } catch {
+        // Not running (any more): nothing is fetched anyway.
+      }
       const idle = await Promise.all(trails.map((t) => t.whenIdle(this.opts.deferredDrainMs)));
       const left = trails.reduce((n, t) => n + t.pending, 0);
       if (idle.includes(false)) this.logger.warn(`${left} message(s) of deferred work not committed after ${this.opts.deferredDrainMs} ms; they are read again by the next owner of their partitions`);
@@ -449,9 +458,20 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
     return t;
   }
 
-  /** Waits (heartbeating) while more deferred work is pending than `deferredLimit`. */
+  /** Waits (heartbeating) while more deferred work is pending than `deferredLimit`; says so when that lasts. */
   private async deferredRoom(scope: BatchScope): Promise<void> {
-    while (this.deferredPending > this.opts.deferredLimit && scope.active()) await this.sleep(20, scope);
+    const since = Date.now();
+    let warned = false;
+    while (this.deferredPending > this.opts.deferredLimit && scope.active()) {
+      if (!warned && Date.now() - since >= DEFERRED_STUCK_MS) {
+        warned = true;
+        this.logger.warn(
+          `${scope.topic}[${scope.partition}] waiting ${DEFERRED_STUCK_MS / 1000} s for deferred work: ${this.deferredPending} message(s) taken in and not settled ` +
+            `(deferredLimit ${this.opts.deferredLimit}); the handler's work is not finishing — check what it waits for (its dependencies, its logs)`,
+        );
+      }
+      await this.sleep(20, scope);
+    }
   }
 
   get busy(): number {
@@ -518,7 +538,7 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
     try {
       const size = batchMode ? this.opts.maxBatchSize : 1;
       for (let i = 0; i < batch.messages.length; i += size) {
-        if (!isRunning() || isStale()) break;
+        if (!isRunning() || isStale() || this.closing) break;
         // A commit that failed (Kafka down, group rebalancing) is dealt with before the next message.
         if (commits.failed) await settle();
         const chunk = batch.messages.slice(i, i + size);

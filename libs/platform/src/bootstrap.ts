@@ -55,6 +55,8 @@ export async function createApp(opts: RunAppOptions & { logger?: false; deferCon
     const transport = new KafkaBatchTransport({
       ...(opts.config.KAFKA_SESSION_TIMEOUT_MS ? { sessionTimeoutMs: opts.config.KAFKA_SESSION_TIMEOUT_MS } : {}),
       ...(opts.config.KAFKA_HEARTBEAT_INTERVAL_MS ? { heartbeatIntervalMs: opts.config.KAFKA_HEARTBEAT_INTERVAL_MS } : {}),
+      // Deferred work (delivery's direct attempts) settles after the app's own drain hooks ran: the rest of the shutdown budget.
+      deferredDrainMs: Math.max(500, Math.floor(opts.config.SHUTDOWN_TIMEOUT_MS * 0.3)),
       ...opts.consumer,
       groupId,
       observer: new ConsumerMetrics(groupId),

@@ -109,20 +109,6 @@ describe('Dispatcher', () => {
     expect(sender.started).toHaveLength(8);
   });
 
-  it('counts the jobs an endpoint would start at once: its concurrency less those running and queued', async () => {
-    const sender = new FakeSender();
-    const { d } = make(sender, { a: { maxConcurrency: 3 } });
-    expect(d.freeSlots('a')).toBe(3);
-    submitMany(d, 'a', 2);
-    expect(d.freeSlots('a')).toBe(1);
-    submitMany(d, 'a', 3, 2);
-    expect(d.freeSlots('a')).toBe(0);
-    sender.answer(sender.inFlight('a')[0] as Job);
-    await flush();
-    expect(d.freeSlots('a')).toBe(0); // the freed slot went to a queued job
-    expect(d.freeSlots('b')).toBe(5);
-  });
-
   it('says how many more jobs an endpoint\'s queue takes: exactly what submit then accepts; none once stopped', () => {
     const sender = new FakeSender();
     const { d } = make(sender, { a: { maxConcurrency: 1 } }, { maxQueuePerEndpoint: 3 });

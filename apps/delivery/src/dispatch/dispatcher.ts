@@ -134,13 +134,6 @@ export class Dispatcher<J extends DispatchJob> {
     return this.stopped;
   }
 
-  /** Jobs the endpoint's lane would start at once: its concurrency limit less what it runs and holds queued. */
-  freeSlots(endpointId: string): number {
-    const limit = Math.max(1, this.opts.limits(endpointId).maxConcurrency);
-    const lane = this.lanes.get(endpointId);
-    return lane ? Math.max(0, limit - lane.active - (lane.queue.length - lane.head)) : limit;
-  }
-
   /** Jobs `submit` would still take for the endpoint now (its queue's free room; 0 once stopped). */
   queueRoom(endpointId: string): number {
     if (this.stopped) return 0;

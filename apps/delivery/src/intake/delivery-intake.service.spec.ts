@@ -25,14 +25,12 @@ function setup(opts: { waitMs?: number; existing?: string[]; refuse?: boolean; p
   const dispatcher = {
     submit: jest.fn((job: DeliveryJob) => (opts.refuse ? false : (submitted.push(job), true))),
     circuitState: (id: string) => circuits.get(id) ?? 'closed',
-    freeSlots: (id: string) => slots.get(id) ?? 10,
     queueRoom: (id: string) => queueRoom.get(id) ?? 1000,
     queuedFor: (id: string) => 1000 - (queueRoom.get(id) ?? 1000),
     backlogOutside: jest.fn((threshold: number) => (threshold === 500 ? pacing.backlog : -1)),
     isStopped: false,
   };
   const pacing = { backlog: 0 };
-  const slots = new Map<string, number>();
   const queueRoom = new Map<string, number>();
   const known = new Set(['ep_1', 'ep_2']);
   const endpoints = { get: (id: string) => (known.has(id) ? { id } : undefined), isEnabled: () => true, isDeleted: () => false };
@@ -48,7 +46,7 @@ function setup(opts: { waitMs?: number; existing?: string[]; refuse?: boolean; p
     endpoints as unknown as EndpointCache,
     config,
   );
-  return { intake, repo, submitted, circuits, slots, queueRoom, attempts, request, pacing, dispatcher };
+  return { intake, repo, submitted, circuits, queueRoom, attempts, request, pacing, dispatcher };
 }
 
 describe('DeliveryIntakeService: direct first attempts (row written once)', () => {
