@@ -147,3 +147,18 @@ describe('asDeferred', () => {
     expect(asDeferred(null)).toBeUndefined();
   });
 });
+
+describe('DeferredCommit', () => {
+  it('a rejection nobody tracks does not surface as an unhandled rejection', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      new DeferredCommit(Promise.reject(new Error('never tracked')));
+      await new Promise((r) => setTimeout(r, 20));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+});

@@ -8,7 +8,11 @@ const DEFERRED = Symbol.for('hookstream.kafka.DeferredCommit');
  */
 export class DeferredCommit {
   readonly [DEFERRED] = true;
-  constructor(readonly settled: Promise<unknown>) {}
+  constructor(readonly settled: Promise<unknown>) {
+    // A deferral the transport never tracks (its batch was given up for a rebalance or shutdown)
+    // must not end the process as an unhandled rejection; the transport observes it separately.
+    settled.catch(() => undefined);
+  }
 }
 
 /** A handler's result as a deferral, if it is one (branded, so a copy of this module from another bundle counts too). */

@@ -4,6 +4,7 @@ import {
   committedOffsets,
   connectedProducer,
   createTopicPair,
+  deferred,
   handlerModule,
   jsonRecord,
   produceRaw,
@@ -17,17 +18,6 @@ import {
 
 interface Value {
   id: number;
-}
-
-/** A promise and its settlers, for work a test finishes by hand. */
-function work(): { promise: Promise<void>; resolve: () => void; reject: (err: Error) => void } {
-  let resolve!: () => void;
-  let reject!: (err: Error) => void;
-  const promise = new Promise<void>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
 }
 
 /**
@@ -59,12 +49,12 @@ describe('KafkaBatchTransport: deferred commits on a real broker', () => {
     const topic = await createTopicPair(kafka, 'defer-order');
     const groupId = uniqueName('it-defer-order');
     await produceRaw(kafka, topic, [0, 1, 2].map((id) => jsonRecord('k', { id } satisfies Value)));
-    const pending = new Map<number, ReturnType<typeof work>>();
+    const pending = new Map<number, ReturnType<typeof deferred>>();
     running.push(
       await startConsumer(
         handlerModule(topic, (data) => {
           const [id] = ids(data);
-          const w = work();
+          const w = deferred();
           pending.set(id, w);
           return new DeferredCommit(w.promise);
         }, { batch: true, deferCommit: true }),

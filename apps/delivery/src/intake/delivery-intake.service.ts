@@ -226,7 +226,10 @@ export class DeliveryIntakeService {
       else direct.bounce();
     }
     if (jobs.length === 0) return none;
-    return { settled: this.settleDirect(jobs, joined).then((d) => ({ ...d, dispatched })) };
+    const settled = this.settleDirect(jobs, joined).then((d) => ({ ...d, dispatched }));
+    // Unobserved if the insert-first half of the batch failed (the batch is then handled again and joins these jobs).
+    settled.catch(() => undefined);
+    return { settled };
   }
 
   /**

@@ -168,10 +168,15 @@ export async function committedOffsets(kafka: Kafka, groupId: string, topic: str
   }
 }
 
-export function deferred(): { promise: Promise<void>; resolve: () => void } {
+/** A promise and its settlers, for work a test finishes by hand. */
+export function deferred(): { promise: Promise<void>; resolve: () => void; reject: (err: Error) => void } {
   let resolve!: () => void;
-  const promise = new Promise<void>((r) => (resolve = r));
-  return { promise, resolve };
+  let reject!: (err: Error) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
