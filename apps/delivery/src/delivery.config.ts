@@ -50,7 +50,7 @@ export class DeliveryConfig extends BaseAppConfig {
    * A new delivery to a healthy endpoint is sent straight from the topic and its row written once,
    * with the attempt's outcome; the consumer's commit waits up to this long for those attempts (it
    * fetches on meanwhile), then a pending (leased) row is written for any still unfinished. An
-   * endpoint still answering after half of it counts as slow (insert first for 30 s). 0 = always
+   * endpoint that answers no faster than this takes the insert-first path for 30 s. 0 = always
    * insert the pending row first (one more row write per delivery).
    */
   @IsInt() @Min(0) @Max(10000) DELIVERY_DIRECT_WAIT_MS = 3000;

@@ -137,7 +137,7 @@ export class AttemptService {
       direct.bounce();
       return 'neutral';
     }
-    direct.start();
+    direct.started = true;
     const started: StartedAttempt = { request: job.request, attempts: 0, createdAt: direct.createdAt, leaseToken: '' };
     const now = new Date();
     let run: AttemptRun;

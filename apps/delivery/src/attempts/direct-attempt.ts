@@ -9,8 +9,6 @@ export type DirectSettlement = 'recorded' | 'needs-row';
 export class DirectAttempt {
   /** The attempt began (no row of its own yet): it records with the first-attempt upsert. */
   started = false;
-  /** When it began (`performance.now()`). */
-  startedAt = 0;
   /** The endpoint answered (or the request failed) — the HTTP part is over. */
   answered = false;
   /** It will not be sent from here (endpoint not sendable any more, circuit open): the row it gets must be due at once. */
@@ -24,11 +22,6 @@ export class DirectAttempt {
   /** `createdAt`: the delivery's creation time, written with its row. */
   constructor(readonly createdAt: Date) {
     this.settled = new Promise<DirectSettlement>((r) => (this.resolve = r));
-  }
-
-  start(): void {
-    this.started = true;
-    this.startedAt = performance.now();
   }
 
   get settlement(): DirectSettlement | undefined {

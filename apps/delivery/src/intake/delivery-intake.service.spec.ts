@@ -83,30 +83,28 @@ describe('DeliveryIntakeService: direct first attempts (row written once)', () =
     expect(t.repo.release).toHaveBeenCalledWith([], expect.any(Date));
   });
 
-  it('a job in flight at the deadline keeps writing its own outcome over the pending row, and its endpoint counts as slow', async () => {
+  it('a job in flight at the deadline keeps writing its own outcome over the pending row; that alone does not make its endpoint slow', async () => {
     const t = setup({ waitMs: 30 });
     const accepted = t.intake.accept([t.request(1)]);
     await new Promise((r) => setImmediate(r));
     const job = t.submitted[0] as DeliveryJob;
-    job.direct?.start();
+    (job.direct as NonNullable<DeliveryJob['direct']>).started = true;
     await accepted;
     expect(t.repo.insertNew).toHaveBeenCalledTimes(1);
     expect(job.direct).toBeDefined();
-    expect(t.attempts.slow.isSlow('ep_1')).toBe(true);
-    // The next request to it is written first and dispatched without waiting.
+    // Under load it may have started late, behind its queue: only a slow answer marks the endpoint.
+    expect(t.attempts.slow.isSlow('ep_1')).toBe(false);
+    // The next request to it still goes direct (only that path reads which rows exist).
     await t.intake.accept([t.request(2)]);
-    expect(t.submitted[1]?.direct).toBeUndefined();
-    expect(t.submitted[1]?.leaseToken).toBe('lease-dlv_2');
+    expect(t.repo.existing).toHaveBeenLastCalledWith(['dlv_2']);
   });
 
-  it('a job that started only just before the deadline (it was queued) does not make its endpoint slow', async () => {
-    const t = setup({ waitMs: 60 });
-    const accepted = t.intake.accept([t.request(1)]);
-    await new Promise((r) => setTimeout(r, 45));
-    t.submitted[0]?.direct?.start();
-    await accepted;
-    expect(t.repo.insertNew).toHaveBeenCalledTimes(1);
-    expect(t.attempts.slow.isSlow('ep_1')).toBe(false);
+  it('an endpoint that answered as slowly as the wait takes the insert-first path', async () => {
+    const t = setup({ waitMs: 30 });
+    t.attempts.slow.observe('ep_1', 250);
+    await t.intake.accept([t.request(2)]);
+    expect(t.submitted[0]?.direct).toBeUndefined();
+    expect(t.submitted[0]?.leaseToken).toBe('lease-dlv_2');
   });
 
   it('a job handed back (circuit opened, endpoint disabled meanwhile) gets a row that is due at once', async () => {

@@ -259,16 +259,13 @@ export class DeliveryIntakeService {
    * Direct jobs not recorded in time get a pending row with a lease (ON CONFLICT DO NOTHING):
    * - not started yet (queued): they become ordinary jobs under that lease;
    * - handed back (bounced), or its endpoint deleted meanwhile: the row is due at once, for the scheduler;
-   * - in flight: they keep writing their outcome over that row when done; an endpoint that had
-   *   not even answered by now counts as slow;
+   * - in flight: they keep writing their outcome over that row when done (an endpoint counts as
+   *   slow by its answer, `SlowEndpoints.observe`, not by the wait: a job may have started late);
    * - failed to publish or record: the lease brings them back, as any unrecorded attempt.
    * A request whose row turns out to exist (another consumer wrote it) is not sent from here.
    */
   private async giveRows(jobs: DeliveryJob[]): Promise<number> {
     if (jobs.length === 0) return 0;
-    // In flight for half the wait or more and still unanswered: slow (a queued job that started late is not).
-    const slowSince = performance.now() - this.config.DELIVERY_DIRECT_WAIT_MS / 2;
-    for (const j of jobs) if (j.direct?.started && !j.direct.answered && j.direct.startedAt <= slowSince) this.attempts.slow.mark(j.endpointId);
     const leaseUntil = performance.now() + this.config.DELIVERY_LEASE_SECONDS * 1000;
     const createdAt = new Date();
     const rows = await this.repo.insertNew(

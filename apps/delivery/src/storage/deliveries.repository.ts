@@ -153,6 +153,10 @@ export class DeliveriesRepository {
               CASE WHEN r.due THEN now() ELSE now() + make_interval(secs => $2) END, now(), now()
          FROM jsonb_to_recordset($1::jsonb)
            AS r(id text, webhook_id text, account_id text, endpoint_id text, event_id text, event_type text, request jsonb, due boolean)
+        -- In id order, as every other batch statement here: a direct attempt's first-attempt upsert
+        -- may hold some of these ids uncommitted, and two batches taking the same keys in different
+        -- orders deadlock (PostgreSQL then aborts one, and its whole batch is read again).
+        ORDER BY r.id
        ON CONFLICT (id) DO NOTHING
        RETURNING id, endpoint_id, updated_at::text AS lease_token`,
       [JSON.stringify(rows), leaseSeconds],
