@@ -197,6 +197,16 @@ describe('DeliveryIntakeService: take() hands off before the direct attempts set
     expect(t.repo.existing).toHaveBeenCalledTimes(3);
   });
 
+  it('a request joining its attempt in flight does not open the direct path to an endpoint that cannot take it now', async () => {
+    const t = setup({ waitMs: 5_000 });
+    await t.intake.take([t.request(1)]);
+    t.circuits.set('ep_1', 'open');
+    await t.intake.take([t.request(1), t.request(2)]);
+    // dlv_1 joined its attempt; dlv_2 was written first, as any request to an open circuit.
+    expect(t.submitted.map((j) => [j.id, j.direct !== undefined])).toEqual([['dlv_1', true], ['dlv_2', false]]);
+    expect(t.repo.insertNew).toHaveBeenCalledWith([t.request(2)], 60, new Set());
+  });
+
   it('when the rows cannot be written after the wait, settled rejects (the consumer reads the batch again) and the queued job is joined, not sent again', async () => {
     const t = setup({ waitMs: 20 });
     t.repo.insertNew.mockRejectedValueOnce(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }));

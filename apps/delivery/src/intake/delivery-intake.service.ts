@@ -81,9 +81,13 @@ export class DeliveryIntakeService {
     // As many as each endpoint's queue has room for: the rest would wait for a row anyway.
     const room = new Map<string, number>();
     for (const r of unique) {
-      let free = room.get(r.endpointId);
-      if (free === undefined) free = this.directInFlight.has(r.id) || this.canSendDirect(r.endpointId) ? this.dispatcher.queueRoom(r.endpointId) : 0;
-      if (free > 0 || this.directInFlight.has(r.id)) direct.push(r);
+      // Read again while its attempt is in flight: it joins that attempt, and takes no room.
+      if (this.directInFlight.has(r.id)) {
+        direct.push(r);
+        continue;
+      }
+      const free = room.get(r.endpointId) ?? (this.canSendDirect(r.endpointId) ? this.dispatcher.queueRoom(r.endpointId) : 0);
+      if (free > 0) direct.push(r);
       else insertFirst.push(r);
       room.set(r.endpointId, free - 1);
     }
