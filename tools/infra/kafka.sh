@@ -16,6 +16,12 @@ KAFKA_HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xms256m -Xmx768m}"
 KAFKA_CLUSTER_SIZE="${KAFKA_CLUSTER_SIZE:-1}"
 KAFKA_SECURITY="${KAFKA_SECURITY:-plaintext}"
 KAFKA_MTLS_PORT="${KAFKA_MTLS_PORT:-}"
+# A local broker keeps at most this much per partition (log.retention.bytes; the topics' own
+# retention.ms still applies), in segments of KAFKA_SEGMENT_BYTES so that old ones can go. Without
+# it the benches' broker, which runs for days, kept every run's records for the topics' 7 days and
+# filled the disk (56 GB after a day of pipeline benches).
+KAFKA_RETENTION_BYTES="${KAFKA_RETENTION_BYTES:-268435456}"
+KAFKA_SEGMENT_BYTES="${KAFKA_SEGMENT_BYTES:-67108864}"
 case "$KAFKA_CLUSTER_SIZE" in [1-9]) ;; *) echo "[infra] ERROR: KAFKA_CLUSTER_SIZE must be 1-9 (got '$KAFKA_CLUSTER_SIZE')" >&2; exit 2 ;; esac
 case "$KAFKA_SECURITY" in plaintext|sasl_ssl) ;; *) echo "[infra] ERROR: KAFKA_SECURITY must be plaintext or sasl_ssl (got '$KAFKA_SECURITY')" >&2; exit 2 ;; esac
 
@@ -217,6 +223,9 @@ group.initial.rebalance.delay.ms=0
 # KAFKA_COORDINATOR_LINGER_MS=5 restores Kafka's default (for A/B benches).
 group.coordinator.append.linger.ms=${KAFKA_COORDINATOR_LINGER_MS:-0}
 log.retention.hours=24
+log.retention.bytes=$KAFKA_RETENTION_BYTES
+log.segment.bytes=$KAFKA_SEGMENT_BYTES
+log.retention.check.interval.ms=60000
 # TOPIC_MAX_MESSAGE_BYTES in libs/contracts/src/topics.ts (every topic also sets max.message.bytes).
 message.max.bytes=4194304
 PROPS
