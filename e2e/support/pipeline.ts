@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -8,11 +8,14 @@ import { Client } from 'pg';
 
 export const ROOT = join(__dirname, '..', '..');
 /**
- * Extra Node flags for every app this helper (and the benches) start, from `HOOKSTREAM_NODE_FLAGS`
- * (e.g. `--max-semi-space-size=32` for a bench A/B); none by default.
+ * The Node flags of one app as this helper (and the benches) start it: the app's own, from
+ * tools/runtime/node-flags.sh as in the image and `npm start` (HOOKSTREAM_APP_NODE_FLAGS=off drops
+ * them), then the extra ones of `HOOKSTREAM_NODE_FLAGS` for every app (e.g.
+ * `--max-semi-space-size=32` for a bench A/B; a later V8 flag wins).
  */
-export function appNodeFlags(env: NodeJS.ProcessEnv = process.env): string[] {
-  return (env['HOOKSTREAM_NODE_FLAGS'] ?? '').split(/\s+/).filter(Boolean);
+export function appNodeFlags(app: string, env: NodeJS.ProcessEnv = process.env): string[] {
+  const own = execFileSync('sh', [join(ROOT, 'tools', 'runtime', 'node-flags.sh'), app], { env, encoding: 'utf8' });
+  return [...own.split(/\s+/), ...(env['HOOKSTREAM_NODE_FLAGS'] ?? '').split(/\s+/)].filter(Boolean);
 }
 
 export const APPS = ['control-api', 'ingest-gateway', 'validator', 'enricher', 'automation', 'delivery', 'projector'] as const;
@@ -170,7 +173,7 @@ export class Pipeline {
 
   private spawnApp(app: AppName, flags: 'w' | 'a'): void {
     const log = createWriteStream(join(this.logDir, `${this.ports[app]}-${app}.log`), { flags });
-    const p = spawn(process.execPath, [...appNodeFlags(this.env), ...(this.nodeArgs[app] ?? []), '-r', './tools/runtime/register.js', `dist/apps/${app}/src/main.js`], {
+    const p = spawn(process.execPath, [...appNodeFlags(app, this.env), ...(this.nodeArgs[app] ?? []), '-r', './tools/runtime/register.js', `dist/apps/${app}/src/main.js`], {
       cwd: ROOT,
       env: { ...this.env, HTTP_PORT: String(this.ports[app]) },
       stdio: ['ignore', 'pipe', 'pipe'],

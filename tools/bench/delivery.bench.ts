@@ -289,7 +289,7 @@ async function driver(): Promise<void> {
   const appLog = join(WORK_DIR, `delivery-${tag}.log`);
   const profDir = join(WORK_DIR, `delivery-prof-${tag}`);
   const args = [
-    ...appNodeFlags(),
+    ...appNodeFlags('delivery'),
     ...(CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', profDir, '-r', './tools/bench/support/exit-on-usr2.js'] : []),
     '-r', './tools/runtime/register.js', 'dist/apps/delivery/src/main.js',
   ];

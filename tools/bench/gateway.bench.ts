@@ -155,7 +155,7 @@ async function publishSource(env: Env, snapshot: SourceSnapshot): Promise<void> 
 
 function startGateway(port: number, brokers: string, profileDir?: string): Child {
   const args = [
-    ...appNodeFlags(),
+    ...appNodeFlags('ingest-gateway'),
     ...NODE_ARGS,
     ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, '-r', './tools/bench/support/exit-on-usr2.js'] : []),
     '-r', './tools/runtime/register.js', 'dist/apps/ingest-gateway/src/main.js',

@@ -87,7 +87,7 @@ async function main(): Promise<void> {
       KAFKA_GROUP_SUFFIX: suffix, KAFKA_SESSION_TIMEOUT_MS: String(session), KAFKA_CREATE_TOPICS: 'false',
       SECRETS_KEY: randomBytes(32).toString('base64'), EMAIL_KEY_SECRET: randomBytes(32).toString('base64'),
     };
-    const start = () => new Child(APP, [...appNodeFlags(), '-r', './tools/runtime/register.js', `dist/apps/${APP}/src/main.js`], env, join(WORK_DIR, `restart-${APP}-${session}.log`));
+    const start = () => new Child(APP, [...appNodeFlags(APP), '-r', './tools/runtime/register.js', `dist/apps/${APP}/src/main.js`], env, join(WORK_DIR, `restart-${APP}-${session}.log`));
     let child = start();
     await poll(`${APP} ready`, () => httpOk(`http://127.0.0.1:${port}/health/ready`), Date.now());
     for (const signal of ['SIGKILL', 'SIGTERM'] as const) {

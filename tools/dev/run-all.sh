@@ -50,7 +50,9 @@ fi
 
 start inbox node tools/dev/inbox.js
 for app in "${APPS[@]}"; do
-  HTTP_PORT=${PORTS[$app]} start "$app" node -r ./tools/runtime/register.js "dist/apps/$app/src/main.js"
+  # The app's Node flags (tools/runtime/node-flags.sh), as in the image and the benches: one word each.
+  # shellcheck disable=SC2046
+  HTTP_PORT=${PORTS[$app]} start "$app" node $(sh tools/runtime/node-flags.sh "$app") -r ./tools/runtime/register.js "dist/apps/$app/src/main.js"
 done
 
 say "waiting for every app to be ready…"

@@ -1,0 +1,52 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { appNodeFlags } from '../../e2e/support/pipeline';
+
+const ROOT = join(__dirname, '..', '..');
+const SCRIPT = join(ROOT, 'tools', 'runtime', 'node-flags.sh');
+const APPS = ['control-api', 'ingest-gateway', 'validator', 'enricher', 'automation', 'delivery', 'projector'];
+
+function flagsOf(app: string, env: NodeJS.ProcessEnv = {}): string[] {
+  return execFileSync('sh', [SCRIPT, app], { env: { PATH: process.env['PATH'], ...env }, encoding: 'utf8' }).split(/\s+/).filter(Boolean);
+}
+
+/** The new space's size after enough short-lived garbage to grow it as far as the flags let it. */
+function newSpaceMiB(flags: string[]): number {
+  const churn = `let a = []; for (let i = 0; i < 3e6; i++) { a.push({ i }); if (a.length > 2e5) a = []; }
+    const s = require('v8').getHeapSpaceStatistics().find((x) => x.space_name === 'new_space');
+    process.stdout.write(String(s.space_size / 1048576));`;
+  const r = spawnSync(process.execPath, [...flags, '-e', churn], { encoding: 'utf8' });
+  expect(r.status).toBe(0);
+  return Number(r.stdout);
+}
+
+describe('tools/runtime/node-flags.sh', () => {
+  it('gives automation 16 MB semi-spaces and the other apps Node’s defaults', () => {
+    expect(flagsOf('automation')).toEqual(['--max-semi-space-size=16']);
+    for (const app of APPS.filter((a) => a !== 'automation')) expect(flagsOf(app)).toEqual([]);
+  });
+
+  it('gives nothing with HOOKSTREAM_APP_NODE_FLAGS=off (A/B runs)', () => {
+    expect(flagsOf('automation', { HOOKSTREAM_APP_NODE_FLAGS: 'off' })).toEqual([]);
+  });
+
+  it('is accepted by this Node, and caps the young generation it is there for', () => {
+    for (const app of APPS) expect(spawnSync(process.execPath, [...flagsOf(app), '-e', '0']).status).toBe(0);
+    const capped = newSpaceMiB(flagsOf('automation'));
+    expect(capped).toBeLessThanOrEqual(32);
+    expect(newSpaceMiB([])).toBeGreaterThan(capped);
+  });
+
+  it('is where every launcher takes the flags from: the image, npm start, nx serve, the e2e helper and benches', () => {
+    const cmd = readFileSync(join(ROOT, 'docker', 'Dockerfile'), 'utf8').split('\n').find((l) => l.startsWith('CMD '));
+    expect(cmd).toContain('$(sh tools/runtime/node-flags.sh \\"$APP\\")');
+    expect(readFileSync(join(ROOT, 'tools', 'dev', 'run-all.sh'), 'utf8')).toContain('node $(sh tools/runtime/node-flags.sh "$app") -r ./tools/runtime/register.js');
+    for (const app of APPS) {
+      const serve = JSON.parse(readFileSync(join(ROOT, 'apps', app, 'project.json'), 'utf8')).targets.serve.options.command as string;
+      expect(serve).toBe(`node $(sh tools/runtime/node-flags.sh ${app}) -r ./tools/runtime/register.js dist/apps/${app}/src/main.js`);
+    }
+    expect(appNodeFlags('automation', { PATH: process.env['PATH'], HOOKSTREAM_NODE_FLAGS: '--trace-gc' })).toEqual(['--max-semi-space-size=16', '--trace-gc']);
+    expect(appNodeFlags('delivery', { PATH: process.env['PATH'] })).toEqual([]);
+  });
+});
