@@ -122,6 +122,15 @@ describe('compose: the images run the whole pipeline under docker-compose (host 
     }
   });
 
+  it('starts each app with its own Node flags (tools/runtime/node-flags.sh): automation with 16 MB semi-spaces, delivery with none', async () => {
+    const argv = async (app: string) => (await compose('exec', '-T', app, 'cat', '/proc/1/cmdline')).split('\0').filter(Boolean);
+    const automation = await argv('automation');
+    expect(automation.slice(0, 2)).toEqual(['node', '--max-semi-space-size=16']);
+    expect(automation).toContain('dist/apps/automation/src/main.js');
+    const delivery = await argv('delivery');
+    expect(delivery.slice(0, 3)).toEqual(['node', '-r', './tools/runtime/register.js']);
+  });
+
   it('the demo event goes in and a delivery signed with the endpoint secret reaches the receiver on the host', async () => {
     const id = await accepted();
     const d = await deliveredSigned(id);
