@@ -19,7 +19,7 @@ KAFKA_MTLS_PORT="${KAFKA_MTLS_PORT:-}"
 # A local broker keeps at most this much per partition (log.retention.bytes; the topics' own
 # retention.ms still applies), in segments of KAFKA_SEGMENT_BYTES so that old ones can go. Without
 # it the benches' broker, which runs for days, kept every run's records for the topics' 7 days and
-# filled the disk (56 GB after a day of pipeline benches).
+# filled the disk (56 GB after two days of pipeline benches).
 KAFKA_RETENTION_BYTES="${KAFKA_RETENTION_BYTES:-268435456}"
 KAFKA_SEGMENT_BYTES="${KAFKA_SEGMENT_BYTES:-67108864}"
 case "$KAFKA_CLUSTER_SIZE" in [1-9]) ;; *) echo "[infra] ERROR: KAFKA_CLUSTER_SIZE must be 1-9 (got '$KAFKA_CLUSTER_SIZE')" >&2; exit 2 ;; esac
