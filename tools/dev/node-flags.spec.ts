@@ -30,11 +30,13 @@ describe('tools/runtime/node-flags.sh', () => {
     expect(flagsOf('automation', { HOOKSTREAM_APP_NODE_FLAGS: 'off' })).toEqual([]);
   });
 
+  // Node's default semi-space follows the machine's memory (16 MB on a small CI runner, 32 MB on
+  // this 23 GiB VM), so the flag is compared with a roomier explicit one, not with the default.
   it('is accepted by this Node, and caps the young generation it is there for', () => {
     for (const app of APPS) expect(spawnSync(process.execPath, [...flagsOf(app), '-e', '0']).status).toBe(0);
     const capped = newSpaceMiB(flagsOf('automation'));
-    expect(capped).toBeLessThanOrEqual(32);
-    expect(newSpaceMiB([])).toBeGreaterThan(capped);
+    expect(capped).toBeLessThanOrEqual(48);
+    expect(newSpaceMiB(['--max-semi-space-size=64'])).toBeGreaterThan(capped);
   });
 
   it('is where every launcher takes the flags from: the image, npm start, nx serve, the e2e helper and benches', () => {
