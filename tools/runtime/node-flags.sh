@@ -4,7 +4,8 @@
 # (tools/dev/run-all.sh), and the e2e helper and the benches (e2e/support/pipeline.ts), so what
 # the benches measure is what users run. HOOKSTREAM_APP_NODE_FLAGS=off prints nothing (A/B runs).
 #
-# automation: 16 MB semi-spaces instead of Node 24's 32 MB. With 32 MB, V8 ran a full
+# automation: 16 MB semi-spaces instead of the 32 MB Node 24 picks on a machine with plenty of
+#   memory (on a small one it already picks 16 MB). With 32 MB, V8 ran a full
 #   mark-compact in automation every 0.5–1 s under load (52 in one pipeline bench, against 3–9 in
 #   each other app), started by its own heuristics, not by the old generation's limit; with 16 MB,
 #   16. Automation's CPU per event fell by 15–40 % and its peak RSS by 15–25 %
