@@ -128,6 +128,8 @@ describe('observability: a real Prometheus scrapes the pipeline (real Kafka + Po
     expect(await prom.scalar('sum(hookstream_ingest_events_total)')).toBeGreaterThanOrEqual(N + 1);
     expect(await prom.scalar('sum(hookstream_validator_verdicts_total{verdict="valid"})')).toBeGreaterThanOrEqual(N);
     expect(await prom.scalar('sum(hookstream_automation_produced_total{kind="delivery_request"})')).toBeGreaterThanOrEqual(N + 1);
+    // Every attempt starts from the dispatcher's queue, and says how long it waited there.
+    expect(await prom.scalar('sum(hookstream_delivery_queue_wait_seconds_count)')).toBeGreaterThanOrEqual(N + 1);
 
     // Lag: the restarted validator found the backlog, worked it off, and every stage ends at zero.
     const peak = await prom.scalar('max(max_over_time(hookstream_consumer_lag{job="validator",topic="hookstream.events.raw.v1"}[5m]))');

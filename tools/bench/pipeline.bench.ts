@@ -27,7 +27,8 @@
  *    LATENCY_SECONDS; per delivery, receipt time − the event's `receivedAt` (stamped by the gateway
  *    when the POST arrived). Per hop (gateway, validator, enricher, automation, delivery): where that
  *    time goes, from the Kafka CreateTime of each event's records, read back after the run
- *    (tools/bench/support/hops.ts; BENCH_HOPS=0 skips it).
+ *    (tools/bench/support/hops.ts; BENCH_HOPS=0 skips it). From the apps' /metrics: how long the
+ *    deliveries waited in delivery's endpoint queues, and each app's event-loop delay.
  * 7. The process that took the most CPU in the fan-out-1 capacity run (or BENCH_PROFILE_APP) is restarted under
  *    `--cpu-prof` and driven again; its profile is summarised into the results and kept at
  *    bench/results/pipeline-<app>.cpuprofile (open it in Chrome DevTools).
@@ -343,6 +344,17 @@ async function scrape(url: string): Promise<Sample> {
         out.set(`intake|${i[1]}`, Number(i[2]));
         continue;
       }
+      const w = /^hookstream_delivery_queue_wait_seconds_bucket\{le="([^"]+)"\} ([0-9.e+-]+)$/.exec(line);
+      if (w) {
+        out.set(`queueWait|${w[1]}`, Number(w[2]));
+        continue;
+      }
+      // prom-client resets its event-loop delay histogram at every scrape: this is the 1 s sample's own.
+      const lag = /^nodejs_eventloop_lag_p99_seconds ([0-9.e+-]+)$/.exec(line);
+      if (lag) {
+        out.set('eventLoopP99', Number(lag[1]));
+        continue;
+      }
       const g = /^nodejs_gc_duration_seconds_sum\{kind="([^"]+)"\} ([0-9.e+-]+)$/.exec(line);
       if (g) {
         out.set(`gc|${g[1]}`, Number(g[2]));
@@ -370,6 +382,8 @@ class StageMonitor {
   /** Per `app topic`: when (epoch ms) a 1 s sample last saw its handled-message count grow. */
   private readonly lastProgressAt = new Map<string, number>();
   private readonly handled = new Map<string, number>();
+  /** Per app: the event loop's delay p99 of each 1 s sample, ms. */
+  private readonly loopP99 = new Map<string, number[]>();
   private timer?: NodeJS.Timeout;
   private readonly t0 = Date.now();
   constructor(private readonly urls: Record<string, string>) {}
@@ -382,6 +396,12 @@ class StageMonitor {
       const s = await scrape(url);
       if (s.size === 0) return;
       into.set(app, s);
+      const lag = s.get('eventLoopP99');
+      if (lag !== undefined && into === this.last) {
+        const seconds = this.loopP99.get(app) ?? [];
+        seconds.push(lag * 1000);
+        this.loopP99.set(app, seconds);
+      }
       for (const [k, v] of s) if (k.startsWith('hookstream_consumer_lag|')) {
         const key = `${app} ${k.split('|')[1]}`;
         this.maxLag.set(key, Math.max(this.maxLag.get(key) ?? 0, v));
@@ -411,6 +431,30 @@ class StageMonitor {
     const begin = this.first.get('delivery') ?? new Map<string, number>();
     const out: Record<string, number> = {};
     for (const [k, v] of end) if (k.startsWith('intake|')) out[k.slice(7)] = v - (begin.get(k) ?? 0);
+    return out;
+  }
+  /**
+   * How long the run's deliveries waited in delivery's endpoint queues before their attempts
+   * started (`hookstream_delivery_queue_wait_seconds`): each quantile as the upper bound of its
+   * histogram bucket, in ms.
+   */
+  queueWait(): { attempts: number; p50: number; p90: number; p99: number } | null {
+    const end = this.last.get('delivery');
+    if (!end) return null;
+    const begin = this.first.get('delivery') ?? new Map<string, number>();
+    const buckets = [...end].filter(([k]) => k.startsWith('queueWait|')).map(([k, v]) => ({ le: Number(k.slice(10).replace('+Inf', 'Infinity')), n: v - (begin.get(k) ?? 0) })).sort((a, b) => a.le - b.le);
+    const total = buckets.at(-1)?.n ?? 0;
+    if (total <= 0) return null;
+    const q = (p: number) => (buckets.find((b) => b.n >= p * total)?.le ?? Infinity) * 1000;
+    return { attempts: total, p50: q(0.5), p90: q(0.9), p99: q(0.99) };
+  }
+  /** Per app, the event loop's delay over the run's 1 s samples (prom-client's p99 of each): the worst second and the median one, ms. */
+  eventLoopDelay(): Record<string, { worstSecondP99: number; medianSecondP99: number }> {
+    const out: Record<string, { worstSecondP99: number; medianSecondP99: number }> = {};
+    for (const [app, values] of this.loopP99) {
+      const v = [...values].sort((a, b) => a - b);
+      if (v.length > 0) out[app] = { worstSecondP99: round2(v.at(-1) as number), medianSecondP99: round2(v[Math.floor(v.length / 2)] as number) };
+    }
     return out;
   }
   /** Garbage-collection pause time over the run per app, ms per event (prom-client's `nodejs_gc_duration_seconds`, by kind). */
@@ -606,7 +650,7 @@ async function main(): Promise<void> {
         await new Promise((r) => setTimeout(r, 500));
         hops = await hopBreakdown(hopKafka, marks0, await topicMarks(hopKafka), receipts);
       }
-      return { sent, got, used, busy, stages: stageFigures, pg, requests, gc: stages.gcMsPerEvent(sent.accepted), intake: stages.intakePaths(), hops };
+      return { sent, got, used, busy, stages: stageFigures, pg, requests, gc: stages.gcMsPerEvent(sent.accepted), intake: stages.intakePaths(), queueWait: stages.queueWait(), eventLoop: stages.eventLoopDelay(), hops };
     };
 
     say(`warm-up: ${WARMUP_EVENTS} events…`);
@@ -665,11 +709,12 @@ async function main(): Promise<void> {
         const rate = Math.max(1, Math.round((LOAD_BASE[FANOUTS.indexOf(fanout)] ?? capacity) * p));
         say(`fan-out ${fanout}: ${p * 100} % of capacity, ${rate} events/s for ${LATENCY_SECONDS} s…`);
         const run = await drive(rate * LATENCY_SECONDS, rate, fanout, false, true);
-        latency[`${p * 100}%`] = { ratePerSecond: rate, hops: run.hops, accepted: run.sent.accepted, rejected: run.sent.other, errors: run.sent.errors, postToSignedReceiptMs: latencySummary(run.got.latencies), postAnswerMs: latencySummary(run.sent.postLatencies), stages: run.stages, kafkaRequestsPerEvent: run.requests, gcMsPerEvent: run.gc, cpuMsPerEvent: Object.fromEntries(Object.entries(run.used.cpuSeconds).map(([k, v]) => [k, round2((v * 1000) / Math.max(1, run.sent.accepted))])) };
+        latency[`${p * 100}%`] = { ratePerSecond: rate, hops: run.hops, accepted: run.sent.accepted, rejected: run.sent.other, errors: run.sent.errors, postToSignedReceiptMs: latencySummary(run.got.latencies), postAnswerMs: latencySummary(run.sent.postLatencies), deliveryQueueWaitMs: run.queueWait, eventLoopDelayMs: run.eventLoop, stages: run.stages, kafkaRequestsPerEvent: run.requests, gcMsPerEvent: run.gc, cpuMsPerEvent: Object.fromEntries(Object.entries(run.used.cpuSeconds).map(([k, v]) => [k, round2((v * 1000) / Math.max(1, run.sent.accepted))])) };
         const l = latencySummary(run.got.latencies);
         say(`  broker CPU ${round2(((run.used.cpuSeconds['kafka broker'] ?? 0) * 1000) / Math.max(1, run.sent.accepted))} ms/event; Kafka requests per event: ${run.requests.total} (${Object.entries(run.requests.byApi).map(([k, v]) => `${k} ${v}`).join(', ')})`);
         say(`  p50 / p90 / p99 ${l.p50} / ${l.p90} / ${l.p99} ms; ${Object.entries(run.stages).map(([k, f]) => `${k} ${f.meanBatch}×${f.meanBatchMs} ms`).join(', ')}`);
         if (run.hops) say(`  hops p50 / p99 (ms): ${Object.entries(run.hops.hops).map(([h, s]) => `${h} ${s.p50} / ${s.p99}`).join(', ')}; slowest 1 % mean: ${Object.entries(run.hops.slowestPercentMean).map(([h, v]) => `${h} ${v}`).join(', ')} (${run.hops.matched} matched, ${run.hops.unmatched} not); delivery: to attempt ${run.hops.deliverySplit.toAttempt.p50} / ${run.hops.deliverySplit.toAttempt.p99}, attempt → receipt ${run.hops.deliverySplit.attemptToReceipt.p50} / ${run.hops.deliverySplit.attemptToReceipt.p99}`);
+        if (run.queueWait) say(`  delivery queue wait p50 / p90 / p99 ≤ ${run.queueWait.p50} / ${run.queueWait.p90} / ${run.queueWait.p99} ms (${run.queueWait.attempts} attempts); event loop p99, worst second: ${Object.entries(run.eventLoop).map(([a, v]) => `${a} ${v.worstSecondP99}`).join(', ')} ms`);
         // CPU at this load: per event it is far above the capacity run's when batches are small.
         const at = Object.fromEntries(Object.entries(run.used.cpuSeconds).map(([k, v]) => [k, { cpuMsPerEvent: round2((v * 1000) / Math.max(1, run.sent.accepted)), cores: round2(v / run.used.seconds) }]));
         (latency[`${p * 100}%`] as Record<string, unknown>)['cpu'] = at;
@@ -762,8 +807,12 @@ function markdown(doc: { machine: ReturnType<typeof machineInfo> & { speedProbeM
     if (intake && Object.keys(intake).length > 0) lines.push('', 'Delivery requests by intake path (capacity run): ' + Object.entries(intake).map(([k, n]) => `${k} ${n}`).join(', ') + '.');
     const pg = (v as { postgresql?: PgFigures | null }).postgresql;
     if (pg) lines.push('', ...pgMarkdown(pg));
-    lines.push('', '| load | rate (events/s) | POST → signed receipt p50 / p90 / p99 (ms) |', '|---|---|---|');
-    for (const [p, l] of Object.entries(r.latency)) lines.push(`| ${p} | ${l.ratePerSecond} | ${l.postToSignedReceiptMs.p50} / ${l.postToSignedReceiptMs.p90} / ${l.postToSignedReceiptMs.p99} |`);
+    lines.push('', '| load | rate (events/s) | POST → signed receipt p50 / p90 / p99 (ms) | delivery queue wait p50 / p90 / p99 (ms, ≤ bucket) | event loop p99 in the worst second (ms) |', '|---|---|---|---|---|');
+    for (const [p, l] of Object.entries(r.latency)) {
+      const w = (l as { deliveryQueueWaitMs?: { p50: number; p90: number; p99: number } | null }).deliveryQueueWaitMs;
+      const loop = (l as { eventLoopDelayMs?: Record<string, { worstSecondP99: number }> }).eventLoopDelayMs ?? {};
+      lines.push(`| ${p} | ${l.ratePerSecond} | ${l.postToSignedReceiptMs.p50} / ${l.postToSignedReceiptMs.p90} / ${l.postToSignedReceiptMs.p99} | ${w ? `${w.p50} / ${w.p90} / ${w.p99}` : '–'} | ${Object.entries(loop).map(([a, v]) => `${a} ${v.worstSecondP99}`).join(', ') || '–'} |`);
+    }
     const withHops = Object.entries(r.latency).filter(([, l]) => l.hops);
     if (withHops.length > 0) {
       lines.push('', '### Where POST → signed receipt goes, per hop (ms, p50 / p99)', '', 'Each hop ends when its stage built the produce request of its output record (Kafka CreateTime, read back after the run) — so it includes the upstream acknowledgement, the wait for the next fetch and the handler; delivery ends at the endpoint\'s receipt (tools/bench/support/hops.ts).', '', ...HOP_TABLE_HEAD);

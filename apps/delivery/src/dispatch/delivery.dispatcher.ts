@@ -1,6 +1,6 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import { errorMessage } from '@hookstream/contracts';
-import { APP_CONFIG } from '@hookstream/platform';
+import { APP_CONFIG, histogram, LATENCY_BUCKETS } from '@hookstream/platform';
 import { AttemptService, type DeliveryJob } from '../attempts/attempt.service';
 import { EndpointCache } from '../config-cache/endpoint.cache';
 import type { DeliveryConfig } from '../delivery.config';
@@ -8,6 +8,17 @@ import { DeliveriesRepository } from '../storage/deliveries.repository';
 import { Dispatcher } from './dispatcher';
 
 const log = new Logger('DeliveryDispatcher');
+
+/**
+ * The part of a delivery's latency spent before its attempt starts, once this process holds it:
+ * a wait here is the endpoint's `maxConcurrency` or rate limit, DELIVERY_MAX_IN_FLIGHT, or an
+ * event loop too busy to start it (see apps/delivery/README.md, "Reading a latency tail").
+ */
+const queueWait = histogram({
+  name: 'hookstream_delivery_queue_wait_seconds',
+  help: "Time a delivery waited in its endpoint's in-memory queue before its attempt started",
+  buckets: LATENCY_BUCKETS,
+});
 
 /**
  * The process's one dispatcher: per-endpoint lanes (concurrency, rate limit, circuit) under a
@@ -36,6 +47,7 @@ export class DeliveryDispatcher extends Dispatcher<DeliveryJob> implements Befor
       },
       circuit: { failureThreshold: config.CIRCUIT_FAILURE_THRESHOLD, cooldownMs: config.CIRCUIT_COOLDOWN_MS },
       // The row keeps its lease and the scheduler picks it up again; nothing is lost here.
+      onStart: (_job, waitedMs) => queueWait.observe(waitedMs / 1000),
       onError: (err, job) => log.error(`delivery ${job.id} (endpoint ${job.endpointId}): ${errorMessage(err)}; it will be retried after its lease`),
     });
   }

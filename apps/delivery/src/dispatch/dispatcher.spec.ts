@@ -77,6 +77,25 @@ describe('Dispatcher', () => {
     expect(d.queuedFor('slow')).toBe(48);
   });
 
+  it('reports how long each job waited in its queue when its attempt starts', async () => {
+    const sender = new FakeSender();
+    let clock = 1_000;
+    const waits: [number, number][] = [];
+    const { d } = make(sender, { a: { maxConcurrency: 1 } }, { now: () => clock, onStart: (job, waitedMs) => waits.push([job.n, waitedMs]) });
+    submitMany(d, 'a', 2);
+    clock += 40;
+    d.submit({ endpointId: 'a', n: 2 });
+    expect(waits).toEqual([[0, 0]]);
+    clock += 250;
+    sender.answer(sender.inFlight('a')[0] as Job);
+    await flush();
+    clock += 10;
+    sender.answer(sender.inFlight('a')[0] as Job);
+    await flush();
+    // Job 1 was queued at 1,000 and started at 1,290; job 2 was queued at 1,040 and started at 1,300.
+    expect(waits).toEqual([[0, 0], [1, 290], [2, 260]]);
+  });
+
   it('never exceeds an endpoint concurrency limit and keeps FIFO order within it', async () => {
     const sender = new FakeSender();
     const { d } = make(sender, { a: { maxConcurrency: 3 } });

@@ -38,12 +38,20 @@ export interface DispatcherOptions<J extends DispatchJob> {
   circuit: CircuitBreakerOptions;
   /** `run` or `deferred` threw: nothing else can handle it here. */
   onError: (err: unknown, job: J) => void;
+  /** An attempt starts, after `waitedMs` in its endpoint's queue (from `submit`). */
+  onStart?: (job: J, waitedMs: number) => void;
   now?: () => number;
+}
+
+interface Queued<J> {
+  job: J;
+  /** When `submit` queued it (`now()`). */
+  at: number;
 }
 
 interface Lane<J> {
   id: string;
-  queue: J[];
+  queue: Queued<J>[];
   head: number;
   active: number;
   breaker: CircuitBreaker;
@@ -85,7 +93,7 @@ export class Dispatcher<J extends DispatchJob> {
     if (this.stopped) return false;
     const lane = this.lane(job.endpointId);
     if (lane.queue.length - lane.head >= this.opts.maxQueuePerEndpoint) return false;
-    lane.queue.push(job);
+    lane.queue.push({ job, at: this.now() });
     this.queued++;
     if (!lane.timer) this.runnable.add(lane.id);
     this.pump();
@@ -240,15 +248,15 @@ export class Dispatcher<J extends DispatchJob> {
     return lane.queue.length > lane.head;
   }
 
-  private take(lane: Lane<J>): J {
-    const job = lane.queue[lane.head++];
+  private take(lane: Lane<J>): Queued<J> {
+    const entry = lane.queue[lane.head++];
     this.queued--;
     // Compact now and then instead of shift(), which is O(n) per call on long queues.
     if (lane.head > 1024 && lane.head * 2 > lane.queue.length) {
       lane.queue = lane.queue.slice(lane.head);
       lane.head = 0;
     }
-    return job;
+    return entry;
   }
 
   /** 'blocked' lanes leave the runnable set until a finish, a timer or a probe puts them back. */
@@ -262,7 +270,7 @@ export class Dispatcher<J extends DispatchJob> {
       // Hand the whole queue back rather than hold it in memory for the cool-down.
       const retryAt = new Date(permit.retryAt);
       while (this.hasQueued(lane)) {
-        const job = this.take(lane);
+        const { job } = this.take(lane);
         this.opts.deferred(job, retryAt).catch((err: unknown) => this.opts.onError(err, job));
       }
       this.notifyIdle();
@@ -287,7 +295,8 @@ export class Dispatcher<J extends DispatchJob> {
     }
 
     lane.breaker.acquire();
-    const job = this.take(lane);
+    const { job, at } = this.take(lane);
+    this.opts.onStart?.(job, this.now() - at);
     lane.active++;
     this.inFlight++;
     void this.execute(lane, job);

@@ -57,7 +57,7 @@ export class DeliveryMetrics implements OnModuleInit {
     });
     scrapeGauge({
       name: 'hookstream_delivery_in_flight',
-      help: 'Outbound attempts in flight in this process',
+      help: "Attempts holding one of this process's DELIVERY_MAX_IN_FLIGHT slots: being sent, or answered and having their result published and recorded",
       collect() {
         this.set(inFlight());
       },
