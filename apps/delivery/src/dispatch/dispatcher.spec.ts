@@ -141,6 +141,21 @@ describe('Dispatcher', () => {
     expect(d.queueRoom('b')).toBe(0);
   });
 
+  it('tells a queue held by its endpoint\'s own concurrency from one held only by the global in-flight cap', async () => {
+    const sender = new FakeSender();
+    const { d } = make(sender, { a: { maxConcurrency: 2 }, b: { maxConcurrency: 10 } }, { maxInFlight: 4 });
+    submitMany(d, 'a', 3); // 2 start: a's own limit holds the third
+    submitMany(d, 'b', 4); // 2 start: the global cap (4) holds the other two
+    expect(sender.inFlight()).toHaveLength(4);
+    expect(d.heldByItsLimits('a')).toBe(true);
+    expect(d.heldByItsLimits('b')).toBe(false);
+    expect(d.heldByItsLimits('c')).toBe(false); // no lane
+    for (const job of sender.inFlight('b')) sender.answer(job);
+    await flush();
+    expect(d.queuedFor('b')).toBe(0);
+    expect(d.heldByItsLimits('b')).toBe(false); // nothing queued
+  });
+
   it('refuses a job when the endpoint queue is full, without affecting other endpoints', () => {
     const sender = new FakeSender();
     const { d } = make(sender, { a: { maxConcurrency: 1 } }, { maxQueuePerEndpoint: 2 });

@@ -148,6 +148,18 @@ export class Dispatcher<J extends DispatchJob> {
     return Math.max(0, this.opts.maxQueuePerEndpoint - this.queuedFor(endpointId));
   }
 
+  /**
+   * Whether the endpoint's own limits are what hold its queued jobs back now: all its concurrency
+   * slots in use, a rate-limit token or a half-open probe awaited. False when they wait only for
+   * the global in-flight cap (the process is busy, not the endpoint) or nothing is queued.
+   */
+  heldByItsLimits(endpointId: string): boolean {
+    const lane = this.lanes.get(endpointId);
+    if (!lane || !this.hasQueued(lane)) return false;
+    if (lane.timer || lane.breaker.state !== 'closed') return true;
+    return lane.active >= Math.max(1, this.opts.limits(lane.id).maxConcurrency);
+  }
+
   queuedFor(endpointId: string): number {
     const lane = this.lanes.get(endpointId);
     return lane ? lane.queue.length - lane.head : 0;

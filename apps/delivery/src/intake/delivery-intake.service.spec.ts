@@ -28,9 +28,11 @@ function setup(opts: { waitMs?: number; existing?: string[]; refuse?: boolean; p
     queueRoom: (id: string) => queueRoom.get(id) ?? 1000,
     queuedFor: (id: string) => 1000 - (queueRoom.get(id) ?? 1000),
     backlogOutside: jest.fn((threshold: number) => (threshold === 500 ? pacing.backlog : -1)),
+    // Whether the endpoint's own limits (not the global in-flight cap) hold its queue.
+    heldByItsLimits: (id: string) => !pacing.cappedOnly.has(id),
     isStopped: false,
   };
-  const pacing = { backlog: 0 };
+  const pacing = { backlog: 0, cappedOnly: new Set<string>() };
   const queueRoom = new Map<string, number>();
   const known = new Set(['ep_1', 'ep_2']);
   const endpoints = { get: (id: string) => (known.has(id) ? { id } : undefined), isEnabled: () => true, isDeleted: () => false };
@@ -285,6 +287,37 @@ describe('DeliveryIntakeService: pacing on an endpoint\'s own queue', () => {
     started = Date.now();
     await t.intake.accept([t.request(3)]);
     expect(Date.now() - started).toBeLessThan(50);
+  });
+});
+
+describe('DeliveryIntakeService: pacing while the process is busy', () => {
+  it('a full queue held only by the global in-flight cap is waited for past the stall time, and its requests get no due rows', async () => {
+    const t = setup({ waitMs: 0, paceMs: 5_000 });
+    t.queueRoom.set('ep_1', 0);
+    t.pacing.cappedOnly.add('ep_1');
+    let done = false;
+    const accepted = t.intake.accept([t.request(1), t.request(2, 'ep_2')]).then((r) => ((done = true), r));
+    await new Promise((r) => setTimeout(r, 400));
+    expect(done).toBe(false);
+    expect(t.repo.insertNew).not.toHaveBeenCalled();
+    t.queueRoom.set('ep_1', 1);
+    await expect(accepted).resolves.toEqual({ inserted: 2, dispatched: 2, direct: 0 });
+    expect(t.repo.insertNew.mock.calls[0]?.[2]).toEqual(new Set());
+  });
+
+  it('gives up on a stalled endpoint of the batch and waits on for one held by the cap', async () => {
+    const t = setup({ waitMs: 0, paceMs: 5_000 });
+    t.queueRoom.set('ep_1', 0);
+    t.queueRoom.set('ep_2', 0);
+    t.pacing.cappedOnly.add('ep_2');
+    let done = false;
+    const accepted = t.intake.accept([t.request(1), t.request(2, 'ep_2')]).then((r) => ((done = true), r));
+    await new Promise((r) => setTimeout(r, 400));
+    expect(done).toBe(false);
+    t.queueRoom.set('ep_2', 1);
+    await expect(accepted).resolves.toEqual({ inserted: 2, dispatched: 1, direct: 0 });
+    // Only the stalled endpoint's request is due for the scheduler.
+    expect(t.repo.insertNew.mock.calls[0]?.[2]).toEqual(new Set(['dlv_1']));
   });
 });
 

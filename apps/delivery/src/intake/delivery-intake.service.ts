@@ -20,8 +20,14 @@ for (const path of ['row_first', 'direct', 'direct_row', 'redelivered']) intakeR
 
 /** How often a pacing intake looks at the dispatcher's backlog (in memory, no query). */
 const PACE_POLL_MS = 10;
-/** A full lane whose queue has not shrunk for this long is not waited for (a slow or dead endpoint)… */
+/**
+ * A full lane whose queue has not shrunk for this long, and over at least PACE_STALL_POLLS looks,
+ * while its endpoint's own limits hold it (a slow or dead endpoint), is not waited for… The looks
+ * keep an event loop that ran late from reading as a stall: after a long turn the pacing timer
+ * runs before the answers that arrived meanwhile are handled.
+ */
 const PACE_STALL_MS = 100;
+const PACE_STALL_POLLS = 10;
 /** …nor again for this long. */
 const PACE_STALL_COOL_MS = 5_000;
 
@@ -113,8 +119,12 @@ export class DeliveryIntakeService {
    *   endpoint holding half its queue — do not count, so a slow endpoint does not hold up the
    *   others' requests), or
    * - an endpoint of the batch has no room left in its queue for its requests while its lane is
-   *   draining (its queue shrank within the last PACE_STALL_MS). A lane that stops draining (a slow
-   *   or dead endpoint) ends the wait, and the batch is not held for it again for PACE_STALL_COOL_MS.
+   *   draining (its queue shrank within the last PACE_STALL_MS). A lane that stops draining while
+   *   its endpoint's own limits hold it (a slow or dead endpoint) is not waited for, nor held for
+   *   again for PACE_STALL_COOL_MS. A lane held only by the global in-flight cap (this process is
+   *   busy: sends and records in progress) is waited for, up to the bound: giving it up would
+   *   write its requests as due rows for the scheduler, two more row writes each, when the process
+   *   is already short of time.
    * Without it a burst was taken in far faster than it could be sent: everything beyond the
    * in-memory queues was written due at once and claimed back by the scheduler — a second row
    * write and a read of the request per delivery — while the intake took the CPU the sends
@@ -131,10 +141,13 @@ export class DeliveryIntakeService {
     const until = Date.now() + maxWait;
     let lastQueued = Number.POSITIVE_INFINITY;
     let lastProgress = Date.now();
+    let looks = 0;
     while (!this.dispatcher.isStopped && Date.now() < until) {
       const now = Date.now();
+      looks++;
       if (this.dispatcher.backlogOutside(threshold) >= limit) {
         lastProgress = now;
+        looks = 0;
       } else {
         let queued = 0;
         const short: string[] = [];
@@ -147,10 +160,16 @@ export class DeliveryIntakeService {
         if (queued < lastQueued) {
           lastQueued = queued;
           lastProgress = now;
-        } else if (now - lastProgress >= PACE_STALL_MS) {
-          for (const endpointId of short) this.stalled.set(endpointId, now + PACE_STALL_COOL_MS);
+          looks = 0;
+        } else if (now - lastProgress >= PACE_STALL_MS && looks >= PACE_STALL_POLLS) {
+          const stalled = short.filter((endpointId) => this.dispatcher.heldByItsLimits(endpointId));
+          for (const endpointId of stalled) this.stalled.set(endpointId, now + PACE_STALL_COOL_MS);
           if (this.stalled.size > 10_000) this.stalled.clear();
-          return;
+          if (stalled.length === short.length) return;
+          // The others wait on: their lanes are held by the in-flight cap, not their endpoints.
+          lastQueued = Number.POSITIVE_INFINITY;
+          lastProgress = now;
+          looks = 0;
         }
       }
       await new Promise((r) => setTimeout(r, PACE_POLL_MS));
