@@ -38,7 +38,8 @@ export const CONSUMED_TOPICS = [Topics.eventsRaw, Topics.eventsEnriched, Topics.
 
 /** The projector's settings in tests: apps/projector's defaults. */
 export const TEST_FEED_PROJECTION = { FEED_RETENTION_DAYS: 14, FEED_PARTITIONS_AHEAD_DAYS: 3, FEED_MAINTENANCE_INTERVAL_MS: 3_600_000 };
-export const TEST_PROJECTOR = { ...TEST_FEED_PROJECTION, ENDPOINT_DISABLE_AFTER_FAILING_DAYS: 5, DLQ_RECORDER_ENABLED: 'true' as const, DLQ_RECORD_RETENTION_DAYS: 90 };
+// FEED_RAW_HOLD_MS as apps/projector's default: raw rows wait for their verdict here too.
+export const TEST_PROJECTOR = { ...TEST_FEED_PROJECTION, FEED_RAW_HOLD_MS: 1000, ENDPOINT_DISABLE_AFTER_FAILING_DAYS: 5, DLQ_RECORDER_ENABLED: 'true' as const, DLQ_RECORD_RETENTION_DAYS: 90 };
 
 /**
  * `consumer: true` runs apps/projector's modules beside the API, as the two apps together do: the

@@ -6,9 +6,9 @@ import type { Producer } from 'kafkajs';
 import { createHmac } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { FeedPartitionsService, partitionName, utcDay } from '@hookstream/feed-store';
+import { FeedPartitionsService, FeedWriterService, partitionName, utcDay } from '@hookstream/feed-store';
 import { FeedStreamService } from '../src/feed/feed-stream.service';
-import { ConfigTopicReader, startControlApi, TEST_FEED_PROJECTION, type TestApp } from './control-api.harness';
+import { ConfigTopicReader, startControlApi, TEST_FEED_PROJECTION, TEST_PROJECTOR, type TestApp } from './control-api.harness';
 
 interface Summary {
   id: string;
@@ -437,6 +437,30 @@ describe('control-api read side: feed, stream, deliveries, endpoint health (real
     expect(rows[0].received_at.toISOString()).toBe(first.receivedAt);
     const page = await feed(c.key);
     expect(page.data.map((e) => e.id)).toEqual([sentinel.id, first.id]);
+  });
+
+  it('holds a raw row for its verdict: nothing is written before it, then ONE row with both; a raw event without a verdict is written once its hold is up', async () => {
+    const c = await t.newAccount();
+    const writer = t.app.get(FeedWriterService);
+    const src = uniqueName('src').replace(/-/g, '_');
+    const email = `${uniqueName('held')}@example.com`;
+    const withVerdict = rawEvent(c.accountId, src, new Date(), activly(email));
+    const alone = rawEvent(c.accountId, src, new Date(Date.now() + 1), activly(email));
+    const rowsOf = async (): Promise<{ id: string; status: string; has_raw: boolean }[]> =>
+      ds.query('SELECT id, status, raw IS NOT NULL AS has_raw FROM feed_events WHERE account_id = $1 ORDER BY id', [c.accountId]);
+    await publish(Topics.eventsRaw, src, withVerdict);
+    await waitFor(() => writer.holds(withVerdict.id) || undefined, { what: 'the consumed raw row to be held' });
+    expect(writer.heldRows).toBeGreaterThan(0);
+    expect(await rowsOf()).toEqual([]);
+    await publish(Topics.eventsEnriched, `${c.accountId}:${email}`, canonicalOf(withVerdict, email));
+    await waitFor(async () => ((await rowsOf()).length === 1 ? true : undefined), { what: 'the held row written with its verdict' });
+    expect(await rowsOf()).toEqual([{ id: withVerdict.id, status: 'accepted', has_raw: true }]);
+
+    const sentAt = Date.now();
+    await publish(Topics.eventsRaw, src, alone);
+    await waitFor(async () => ((await rowsOf()).length === 2 ? true : undefined), { what: 'the raw row without a verdict' });
+    expect(Date.now() - sentAt).toBeGreaterThanOrEqual(TEST_PROJECTOR.FEED_RAW_HOLD_MS - 50);
+    expect((await rowsOf()).find((r) => r.id === alone.id)).toEqual({ id: alone.id, status: 'received', has_raw: true });
   });
 
   it('a raw event PostgreSQL refuses (\\u0000 in its body) goes to events.raw.dlq alone; another topic\'s verdict written with it lands', async () => {

@@ -3,6 +3,7 @@ import { EndpointHealthModule } from '@hookstream/config-store';
 import { DlqRecorderModule } from '@hookstream/dlq-store';
 import { FeedProjectionModule } from '@hookstream/feed-store';
 import { CoreModule } from '@hookstream/platform';
+import { FeedMetrics } from './feed.metrics';
 import type { ProjectorConfig } from './projector.config';
 
 export const APP_NAME = 'projector';
@@ -18,6 +19,7 @@ export class AppModule {
         EndpointHealthModule.register(config),
         DlqRecorderModule.register(config),
       ],
+      providers: [FeedMetrics],
     };
   }
 }

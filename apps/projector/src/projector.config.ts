@@ -34,6 +34,15 @@ export class ProjectorConfig extends BaseAppConfig {
    */
   @IsIn(['true', 'false']) FEED_COALESCE_WRITES: 'true' | 'false' = 'true';
 
+  /**
+   * How long (ms) an events.raw row waits for its verdict (events.enriched, .rejected or .duplicate)
+   * before it is written alone. The two then become one row insert instead of an insert and an
+   * update of every index (bench/README.md, session 18). The commit of events.raw waits for the
+   * rows (deferred: the consumer fetches on), and an event without a verdict yet appears in the
+   * feed's table this much later (the live tail reads Kafka, not the table). 0 = write at once.
+   */
+  @IsInt() @Min(0) @Max(5000) FEED_RAW_HOLD_MS = 1000;
+
   /** How often feed partitions are maintained (created ahead, expired ones dropped), enabled endpoints checked against the failing rule, and old dead-letter records deleted. */
   @IsInt() @Min(1000) FEED_MAINTENANCE_INTERVAL_MS = 3_600_000;
 

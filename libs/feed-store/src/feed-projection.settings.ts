@@ -13,6 +13,11 @@ export interface FeedProjectionSettings {
    * share one upsert, an event's raw row and verdict merged into one row (FeedWriterService.write).
    */
   FEED_COALESCE_WRITES?: 'true' | 'false';
+  /**
+   * How long (ms) an events.raw row may wait for its verdict, to be written with it as one row; 0 or
+   * unset = written at once. Needs FEED_COALESCE_WRITES (FeedWriterService.hold).
+   */
+  FEED_RAW_HOLD_MS?: number;
 }
 
 export const FEED_PROJECTION_SETTINGS = Symbol('FEED_PROJECTION_SETTINGS');

@@ -11,7 +11,7 @@ const raw = (id: string): RawEventDto => ({
 const enriched = (r: RawEventDto) =>
   ({ id: r.id, accountId: r.accountId, sourceId: r.sourceId, receivedAt: r.receivedAt, type: 'purchase', occurredAt: r.receivedAt, dialect: 'activly', person: { email: 'a@example.com' } }) as unknown as CanonicalEvent;
 
-function writer(coalesce: 'true' | 'false', fails: (rows: FeedRow[]) => boolean = () => false) {
+function writer(coalesce: 'true' | 'false', fails: (rows: FeedRow[]) => boolean = () => false, holdMs = 0) {
   const statements: (FeedRow & { emailHash: string | null })[][] = [];
   const repo = {
     upsert: async (rows: (FeedRow & { emailHash: string | null })[]) => {
@@ -20,7 +20,7 @@ function writer(coalesce: 'true' | 'false', fails: (rows: FeedRow[]) => boolean 
     },
   } as unknown as FeedRepository;
   const partitions = { retentionCutoff: () => new Date(0), ensureDays: async () => undefined } as unknown as FeedPartitionsService;
-  const settings = { SECRETS_KEY: Buffer.alloc(32, 1).toString('base64'), FEED_RETENTION_DAYS: 14, FEED_PARTITIONS_AHEAD_DAYS: 3, FEED_MAINTENANCE_INTERVAL_MS: 3_600_000, FEED_COALESCE_WRITES: coalesce };
+  const settings = { SECRETS_KEY: Buffer.alloc(32, 1).toString('base64'), FEED_RETENTION_DAYS: 14, FEED_PARTITIONS_AHEAD_DAYS: 3, FEED_MAINTENANCE_INTERVAL_MS: 3_600_000, FEED_COALESCE_WRITES: coalesce, FEED_RAW_HOLD_MS: holdMs };
   return { service: new FeedWriterService(settings, repo, partitions), statements };
 }
 
@@ -58,5 +58,96 @@ describe('FeedWriterService', () => {
     const a = raw('evt_0a');
     await Promise.all([service.write([rowFromRaw(a)]), service.write([rowFromEnriched(enriched(a))])]);
     expect(statements.map((s) => s.map((r) => r.status))).toEqual([['received'], ['accepted']]);
+  });
+});
+
+describe('FeedWriterService: raw rows held for their verdict (FEED_RAW_HOLD_MS)', () => {
+  const settle = (p: Promise<unknown>) => {
+    const state = { done: false, failed: false };
+    p.then(() => (state.done = true), () => (state.failed = true));
+    return state;
+  };
+
+  it('writes an event whose verdict comes within the hold as ONE row, and settles the raw call only then', async () => {
+    const { service, statements } = writer('true', () => false, 5_000);
+    const [a, b] = [raw('evt_0a'), raw('evt_0b')];
+    const { settled } = await service.hold([rowFromRaw(a), rowFromRaw(b)]);
+    const state = settle(settled);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(statements).toHaveLength(0); // held
+    await service.write([rowFromEnriched(enriched(a))]);
+    expect(statements).toHaveLength(1);
+    expect(statements[0]).toHaveLength(1);
+    expect(statements[0][0]).toMatchObject({ id: 'evt_0a', status: 'accepted', raw: a, type: 'purchase' });
+    expect(state.done).toBe(false); // evt_0b still waits for its verdict
+    await service.write([rowFromEnriched(enriched(b))]);
+    await settled;
+    expect(statements.map((st) => st.map((r) => [r.id, r.status, r.raw !== null]))).toEqual([[['evt_0a', 'accepted', true]], [['evt_0b', 'accepted', true]]]);
+  });
+
+  it('writes the rows still held when their time is up, together, as received', async () => {
+    const { service, statements } = writer('true', () => false, 40);
+    const started = Date.now();
+    const { settled } = await service.hold([rowFromRaw(raw('evt_0a')), rowFromRaw(raw('evt_0b'))]);
+    await settled;
+    expect(Date.now() - started).toBeGreaterThanOrEqual(35);
+    expect(statements.map((st) => st.map((r) => [r.id, r.status]))).toEqual([[['evt_0a', 'received'], ['evt_0b', 'received']]]);
+  });
+
+  it('a verdict already in this turn’s statement takes its raw row along at once', async () => {
+    const { service, statements } = writer('true', () => false, 5_000);
+    const a = raw('evt_0a');
+    const verdict = service.write([rowFromEnriched(enriched(a))]);
+    const { settled } = await service.hold([rowFromRaw(a)]);
+    await Promise.all([verdict, settled]);
+    expect(statements).toHaveLength(1);
+    expect(statements[0]).toHaveLength(1);
+    expect(statements[0][0]).toMatchObject({ id: 'evt_0a', status: 'accepted', raw: a });
+  });
+
+  it('fails the raw call when the statement carrying one of its rows fails, and the verdict’s batch is retried on its own', async () => {
+    let refuse = true;
+    const { service, statements } = writer('true', (rows) => refuse && rows.some((r) => r.status === 'received' || r.raw !== null), 5_000);
+    const a = raw('evt_0a');
+    const { settled } = await service.hold([rowFromRaw(a)]);
+    const state = settle(settled);
+    const verdict = await Promise.allSettled([service.write([rowFromEnriched(enriched(a))])]);
+    await new Promise((r) => setImmediate(r));
+    // Shared statement failed; each written alone: the verdict passes, the raw row fails.
+    expect(verdict[0].status).toBe('fulfilled');
+    expect(state.failed).toBe(true);
+    expect(statements.map((st) => st.map((r) => r.status))).toEqual([['accepted'], ['accepted'], ['received']]);
+    // Read again (the consumer sought back), it is written within the call: a failure is the call's own.
+    await expect(service.hold([rowFromRaw(a)])).rejects.toThrow('unsupported Unicode escape sequence');
+    // The consumer's retry of that call too: its poison path can reach the DLQ.
+    await expect(service.hold([rowFromRaw(a)])).rejects.toThrow('unsupported Unicode escape sequence');
+    expect(service.heldRows).toBe(0);
+    refuse = false;
+    const again = await service.hold([rowFromRaw(a)]);
+    await again.settled;
+    expect(statements.at(-1)?.map((r) => r.status)).toEqual(['received']);
+    expect(service.heldRows).toBe(0);
+  });
+
+  it('writes what is held at shutdown at once', async () => {
+    const { service, statements } = writer('true', () => false, 5_000);
+    const { settled } = await service.hold([rowFromRaw(raw('evt_0a'))]);
+    await service.onApplicationShutdown();
+    await settled;
+    expect(statements).toHaveLength(1);
+  });
+
+  it('a raw row read again while still held is written at once (a redelivery), and 0 holds nothing', async () => {
+    const held = writer('true', () => false, 5_000);
+    const a = raw('evt_0a');
+    const first = await held.service.hold([rowFromRaw(a)]);
+    const second = await held.service.hold([rowFromRaw(a)]);
+    await second.settled;
+    expect(held.statements).toHaveLength(1);
+    await held.service.onApplicationShutdown();
+    await first.settled;
+    const off = writer('true');
+    await (await off.service.hold([rowFromRaw(a)])).settled;
+    expect(off.statements).toHaveLength(1);
   });
 });

@@ -1,7 +1,7 @@
 import { Controller } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import { Topics } from '@hookstream/contracts';
-import { PermanentMessageError, type InboundMessage } from '@hookstream/kafka';
+import { DeferredCommit, PermanentMessageError, type InboundMessage } from '@hookstream/kafka';
 import { feedRowOf, InvalidFeedMessage } from './feed-messages';
 import type { FeedRow } from './feed-rows';
 import { FeedWriterService } from './feed-writer.service';
@@ -15,9 +15,11 @@ import { FeedWriterService } from './feed-writer.service';
 export class FeedConsumer {
   constructor(private readonly feed: FeedWriterService) {}
 
-  @EventPattern(Topics.eventsRaw, { batch: true })
-  async onRaw(@Payload() messages: InboundMessage[]): Promise<void> {
-    await this.feed.write(this.rows(Topics.eventsRaw, messages));
+  /** Raw rows are held for their verdict (FEED_RAW_HOLD_MS); the commit waits for them, the fetches do not. */
+  @EventPattern(Topics.eventsRaw, { batch: true, deferCommit: true })
+  async onRaw(@Payload() messages: InboundMessage[]): Promise<DeferredCommit> {
+    const { settled } = await this.feed.hold(this.rows(Topics.eventsRaw, messages));
+    return new DeferredCommit(settled);
   }
 
   @EventPattern(Topics.eventsEnriched, { batch: true })
