@@ -191,6 +191,8 @@ export class FeedWriterService implements OnApplicationShutdown {
       void this.release(expired);
       if (this.held.size > 0) this.scheduleSweep();
     }, Math.max(5, Math.floor(this.holdMs / 4)));
+    // Never what keeps a closing process alive: rows not written are not committed, and are read again.
+    this.sweepTimer.unref();
   }
 
   private enqueue(rows: FeedRow[]): Promise<void> {
