@@ -321,6 +321,30 @@ describe('DeliveryIntakeService: pacing while the process is busy', () => {
   });
 });
 
+describe('DeliveryIntakeService: pacing metrics', () => {
+  const read = async () => {
+    const waits = await metricsRegistry.getSingleMetric('hookstream_delivery_intake_pace_seconds')?.get();
+    const count = (ended: string) => waits?.values.find((v) => (v as { metricName?: string }).metricName === 'hookstream_delivery_intake_pace_seconds_count' && v.labels['ended'] === ended)?.value ?? 0;
+    const stalls = (await metricsRegistry.getSingleMetric('hookstream_delivery_intake_stalled_endpoints_total')?.get())?.values[0]?.value ?? 0;
+    return { room: count('room'), stalled: count('stalled'), bound: count('bound'), stalls };
+  };
+
+  it('counts each paced batch by how its wait ended, and the endpoints given up on as stalled', async () => {
+    const before = await read();
+    const t = setup({ waitMs: 0, paceMs: 60 });
+    await t.intake.accept([t.request(1)]); // room at once
+    t.queueRoom.set('ep_1', 0);
+    t.pacing.cappedOnly.add('ep_1');
+    await t.intake.accept([t.request(2)]); // held by the cap: waits the whole bound
+    const s = setup({ waitMs: 0, paceMs: 5_000 });
+    s.queueRoom.set('ep_1', 0);
+    await s.intake.accept([s.request(3)]); // a slow endpoint: given up on
+    const after = await read();
+    expect({ room: after.room - before.room, stalled: after.stalled - before.stalled, bound: after.bound - before.bound, stalls: after.stalls - before.stalls })
+      .toEqual({ room: 1, stalled: 1, bound: 1, stalls: 1 });
+  });
+});
+
 describe('DeliveryIntakeService: hookstream_delivery_intake_requests_total', () => {
   const counts = async (): Promise<Record<string, number>> => {
     const metric = await metricsRegistry.getSingleMetric('hookstream_delivery_intake_requests_total')?.get();

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { DeliveryRequestDto } from '@hookstream/contracts';
-import { APP_CONFIG, counter } from '@hookstream/platform';
+import { APP_CONFIG, counter, histogram, LATENCY_BUCKETS } from '@hookstream/platform';
 import { crowdedLaneThreshold, dispatcherBuffer, type DeliveryConfig } from '../delivery.config';
 import { AttemptService, type DeliveryJob } from '../attempts/attempt.service';
 import { DirectAttempt } from '../attempts/direct-attempt';
@@ -17,6 +17,22 @@ const intakeRequests = counter<'path'>({
   labelNames: ['path'],
 });
 for (const path of ['row_first', 'direct', 'direct_row', 'redelivered']) intakeRequests.inc({ path }, 0);
+
+type PaceEnd = 'room' | 'stalled' | 'bound' | 'stopped';
+
+const paceWait = histogram<'ended'>({
+  name: 'hookstream_delivery_intake_pace_seconds',
+  help:
+    'How long each consumed batch waited before it was taken in (DELIVERY_INTAKE_PACE_MS), by how the wait ended: room (the ' +
+    'dispatcher had room), stalled (the endpoints still short were given up on as slow or dead), bound (DELIVERY_INTAKE_PACE_MS ' +
+    'reached: what has no room is written due for the scheduler), stopped (shutdown)',
+  labelNames: ['ended'],
+  buckets: LATENCY_BUCKETS,
+});
+const stalledEndpoints = counter({
+  name: 'hookstream_delivery_intake_stalled_endpoints_total',
+  help: "Endpoints the intake's pacing gave up on for 5 s: a full queue that stopped draining while the endpoint's own limits held it",
+});
 
 /** How often a pacing intake looks at the dispatcher's backlog (in memory, no query). */
 const PACE_POLL_MS = 10;
@@ -134,6 +150,12 @@ export class DeliveryIntakeService {
   private async pace(requests: readonly DeliveryRequestDto[]): Promise<void> {
     const maxWait = this.config.DELIVERY_INTAKE_PACE_MS;
     if (!(maxWait > 0)) return;
+    const started = performance.now();
+    const ended = await this.paceUntil(requests, maxWait);
+    paceWait.observe({ ended }, (performance.now() - started) / 1000);
+  }
+
+  private async paceUntil(requests: readonly DeliveryRequestDto[], maxWait: number): Promise<PaceEnd> {
     const limit = dispatcherBuffer(this.config);
     const threshold = crowdedLaneThreshold(this.config);
     const wanted = new Map<string, number>();
@@ -156,7 +178,7 @@ export class DeliveryIntakeService {
           short.push(endpointId);
           queued += this.dispatcher.queuedFor(endpointId);
         }
-        if (short.length === 0) return;
+        if (short.length === 0) return 'room';
         if (queued < lastQueued) {
           lastQueued = queued;
           lastProgress = now;
@@ -165,7 +187,8 @@ export class DeliveryIntakeService {
           const stalled = short.filter((endpointId) => this.dispatcher.heldByItsLimits(endpointId));
           for (const endpointId of stalled) this.stalled.set(endpointId, now + PACE_STALL_COOL_MS);
           if (this.stalled.size > 10_000) this.stalled.clear();
-          if (stalled.length === short.length) return;
+          stalledEndpoints.inc(stalled.length);
+          if (stalled.length === short.length) return 'stalled';
           // The others wait on: their lanes are held by the in-flight cap, not their endpoints.
           lastQueued = Number.POSITIVE_INFINITY;
           lastProgress = now;
@@ -174,6 +197,7 @@ export class DeliveryIntakeService {
       }
       await new Promise((r) => setTimeout(r, PACE_POLL_MS));
     }
+    return this.dispatcher.isStopped ? 'stopped' : 'bound';
   }
 
   private canSendDirect(endpointId: string): boolean {
