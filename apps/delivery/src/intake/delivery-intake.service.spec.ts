@@ -321,6 +321,35 @@ describe('DeliveryIntakeService: pacing while the process is busy', () => {
   });
 });
 
+describe('DeliveryIntakeService: a request read again while another call is still taking it', () => {
+  it('is not sent twice: the second call waits for the first one\'s work before its batch may commit', async () => {
+    const t = setup({ waitMs: 5_000 });
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    // The first call has chosen the direct path and waits for its read of existing rows…
+    t.repo.existing.mockImplementationOnce(async () => (await gate, new Set<string>()));
+    let firstDone = false;
+    let secondDone = false;
+    const first = t.intake.accept([t.request(1)]).then((r) => ((firstDone = true), r));
+    await new Promise((r) => setImmediate(r));
+    // …when a replaced consumer reads the message again, and the endpoint's queue is full by now:
+    // without the hand-over it would be written a due row (the scheduler sends it) and sent direct too.
+    t.queueRoom.set('ep_1', 0);
+    const second = t.intake.accept([t.request(1), t.request(2, 'ep_2')]).then((r) => ((secondDone = true), r));
+    await new Promise((r) => setTimeout(r, 20));
+    open();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(t.repo.insertNew).not.toHaveBeenCalled();
+    expect(t.submitted.map((j) => j.id).sort()).toEqual(['dlv_1', 'dlv_2']);
+    t.submitted.find((j) => j.id === 'dlv_2')?.direct?.settle('recorded');
+    await new Promise((r) => setTimeout(r, 20));
+    expect([firstDone, secondDone]).toEqual([false, false]); // the second waits for dlv_1's work too
+    t.submitted.find((j) => j.id === 'dlv_1')?.direct?.settle('recorded');
+    await expect(first).resolves.toEqual({ inserted: 0, dispatched: 1, direct: 1 });
+    await expect(second).resolves.toEqual({ inserted: 0, dispatched: 1, direct: 1 });
+  });
+});
+
 describe('DeliveryIntakeService: pacing metrics', () => {
   const read = async () => {
     const waits = await metricsRegistry.getSingleMetric('hookstream_delivery_intake_pace_seconds')?.get();

@@ -70,6 +70,14 @@ export class DeliveryIntakeService {
    * job instead of being sent a second time.
    */
   private readonly directInFlight = new Map<string, DeliveryJob>();
+  /**
+   * Requests a `take` is handling, by delivery id, until its batch may be committed (settled or
+   * failed). A request read again while one is still pacing or classifying it (a replaced consumer
+   * reads on from the committed offsets while the old handler call runs) waits for that call
+   * instead: both calls would otherwise see no row and no direct job, and one could send it
+   * direct while the other wrote it a due row for the scheduler — the same delivery sent twice.
+   */
+  private readonly taking = new Map<string, Promise<unknown>>();
 
   constructor(
     private readonly repo: DeliveriesRepository,
@@ -96,7 +104,37 @@ export class DeliveryIntakeService {
    *   resolves), then dispatch without waiting for any HTTP.
    */
   async take(requests: readonly DeliveryRequestDto[], traceparents: ReadonlyMap<string, string> = new Map()): Promise<Intake> {
-    const unique = [...new Map(requests.map((r) => [r.id, r])).values()];
+    const elsewhere = new Set<Promise<unknown>>();
+    const unique: DeliveryRequestDto[] = [];
+    for (const r of new Map(requests.map((q) => [q.id, q])).values()) {
+      const other = this.taking.get(r.id);
+      if (other) elsewhere.add(other);
+      else unique.push(r);
+    }
+    const own = this.takeOwn(unique, traceparents);
+    const ownSettled = own.then((i) => i.settled);
+    ownSettled.catch(() => undefined);
+    for (const r of unique) this.taking.set(r.id, ownSettled);
+    const handOver = () => {
+      for (const r of unique) if (this.taking.get(r.id) === ownSettled) this.taking.delete(r.id);
+    };
+    let intake: Intake;
+    try {
+      intake = await own;
+    } catch (err) {
+      handOver();
+      throw err;
+    }
+    // Handed over before the consumer sees the outcome: a read after it takes the requests itself.
+    const settled = intake.settled.finally(handOver);
+    if (elsewhere.size === 0) return { settled };
+    // Requests another call is taking: this batch commits only once that call's work settled too
+    // (if it failed, so does this batch, and its messages are read again).
+    return { settled: Promise.all([settled, ...elsewhere]).then(([result]) => result) };
+  }
+
+  private async takeOwn(unique: readonly DeliveryRequestDto[], traceparents: ReadonlyMap<string, string>): Promise<Intake> {
+    if (unique.length === 0) return { settled: Promise.resolve({ inserted: 0, dispatched: 0, direct: 0 }) };
     await this.pace(unique);
     const direct: DeliveryRequestDto[] = [];
     const insertFirst: DeliveryRequestDto[] = [];
