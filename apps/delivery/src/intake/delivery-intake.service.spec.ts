@@ -148,16 +148,17 @@ describe('DeliveryIntakeService: direct first attempts (row written once)', () =
     expect(off.repo.insertNew).toHaveBeenCalledTimes(1);
   });
 
-  it('only as many requests as the endpoint\'s queue has room for go direct; the rest are written first', async () => {
+  it('only as many requests as the endpoint\'s queue has room for go direct; the rest are written first, due for the scheduler', async () => {
     const t = setup({ waitMs: 5_000 });
     t.queueRoom.set('ep_1', 2);
     const accepted = t.intake.accept([t.request(1), t.request(2), t.request(3), t.request(4, 'ep_2')]);
     await new Promise((r) => setImmediate(r));
     await new Promise((r) => setImmediate(r));
-    expect(t.submitted.map((j) => [j.id, j.direct !== undefined]).sort()).toEqual([['dlv_1', true], ['dlv_2', true], ['dlv_3', false], ['dlv_4', true]]);
-    expect(t.repo.insertNew).toHaveBeenCalledWith([t.request(3)], 60, new Set());
+    expect(t.submitted.map((j) => [j.id, j.direct !== undefined]).sort()).toEqual([['dlv_1', true], ['dlv_2', true], ['dlv_4', true]]);
+    // The direct requests took the queue's room: the third is written due at once, not leased.
+    expect(t.repo.insertNew).toHaveBeenCalledWith([t.request(3)], 60, new Set(['dlv_3']));
     for (const j of t.submitted) j.direct?.settle('recorded');
-    await expect(accepted).resolves.toEqual({ inserted: 1, dispatched: 4, direct: 3 });
+    await expect(accepted).resolves.toEqual({ inserted: 1, dispatched: 3, direct: 3 });
   });
 
   it('the same request twice in one batch is sent once', async () => {
@@ -318,6 +319,60 @@ describe('DeliveryIntakeService: pacing while the process is busy', () => {
     await expect(accepted).resolves.toEqual({ inserted: 2, dispatched: 1, direct: 0 });
     // Only the stalled endpoint's request is due for the scheduler.
     expect(t.repo.insertNew.mock.calls[0]?.[2]).toEqual(new Set(['dlv_1']));
+  });
+});
+
+describe('DeliveryIntakeService: batches of several partitions taken side by side', () => {
+  it('share the endpoint\'s queue room: the second waits for room instead of being sent direct and handed back for a row', async () => {
+    const t = setup({ waitMs: 5_000, paceMs: 5_000 });
+    // A dispatcher whose queue fills as it takes jobs (room for two), held only by the in-flight cap.
+    t.queueRoom.set('ep_1', 2);
+    t.pacing.cappedOnly.add('ep_1');
+    t.dispatcher.submit.mockImplementation((job: DeliveryJob) => {
+      const room = t.queueRoom.get(job.endpointId) ?? 0;
+      if (room <= 0) return false;
+      t.queueRoom.set(job.endpointId, room - 1);
+      t.submitted.push(job);
+      return true;
+    });
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    // The first batch has chosen the direct path and waits for its read of existing rows…
+    t.repo.existing.mockImplementationOnce(async () => (await gate, new Set<string>()));
+    const first = t.intake.accept([t.request(1), t.request(2)]);
+    // …while a second partition's batch for the same endpoint arrives.
+    const second = t.intake.accept([t.request(3), t.request(4)]);
+    await new Promise((r) => setTimeout(r, 100));
+    // The room is promised to the first batch: the second waits for it (no read, no submit).
+    expect(t.repo.existing).toHaveBeenCalledTimes(1);
+    open();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(t.submitted.map((j) => j.id)).toEqual(['dlv_1', 'dlv_2']);
+    expect(t.repo.existing).toHaveBeenCalledTimes(1);
+    // The queue drains: the second batch goes in, direct as well.
+    t.queueRoom.set('ep_1', 2);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(t.submitted.map((j) => j.id)).toEqual(['dlv_1', 'dlv_2', 'dlv_3', 'dlv_4']);
+    for (const job of t.submitted) job.direct?.settle('recorded');
+    await expect(first).resolves.toEqual({ inserted: 0, dispatched: 2, direct: 2 });
+    await expect(second).resolves.toEqual({ inserted: 0, dispatched: 2, direct: 2 });
+    // Nothing was refused by the queue, so nothing needed a row.
+    expect(t.dispatcher.submit).toHaveBeenCalledTimes(4);
+    expect(t.repo.insertNew).not.toHaveBeenCalled();
+  });
+
+  it('gives the promised room back when the read of existing rows fails', async () => {
+    const t = setup({ waitMs: 5_000, paceMs: 5_000 });
+    t.queueRoom.set('ep_1', 2);
+    t.pacing.cappedOnly.add('ep_1');
+    t.repo.existing.mockRejectedValueOnce(new Error('connection terminated'));
+    await expect(t.intake.accept([t.request(1), t.request(2)])).rejects.toThrow('connection terminated');
+    // Read again (the consumer retries the batch): the room is free, so it goes in at once, direct.
+    const again = t.intake.accept([t.request(1), t.request(2)]);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(t.submitted.map((j) => j.id)).toEqual(['dlv_1', 'dlv_2']);
+    for (const job of t.submitted) job.direct?.settle('recorded');
+    await expect(again).resolves.toEqual({ inserted: 0, dispatched: 2, direct: 2 });
   });
 });
 

@@ -60,6 +60,12 @@ export interface AcceptResult {
   direct: number;
 }
 
+/** Queue room promised to one batch, by endpoint, until `release`. */
+interface HeldRoom {
+  counts: ReadonlyMap<string, number>;
+  release: () => void;
+}
+
 @Injectable()
 export class DeliveryIntakeService {
   /** Endpoints whose full lane stopped draining while the intake waited for room: not waited for until then. */
@@ -78,6 +84,15 @@ export class DeliveryIntakeService {
    * direct while the other wrote it a due row for the scheduler — the same delivery sent twice.
    */
   private readonly taking = new Map<string, Promise<unknown>>();
+  /**
+   * Queue room promised, by endpoint, to requests a `take` has classified but not yet submitted
+   * (the read of existing rows or the INSERT lies between). kafkajs hands the batches of several
+   * partitions to the handler side by side: without this, each saw the same free room, all were
+   * classified direct, and what the queue then refused was handed back and written due for the
+   * scheduler (two more row writes each), the more so the more partitions a topic has.
+   */
+  private readonly promised = new Map<string, number>();
+  private promisedTotal = 0;
 
   constructor(
     private readonly repo: DeliveriesRepository,
@@ -135,23 +150,31 @@ export class DeliveryIntakeService {
 
   private async takeOwn(unique: readonly DeliveryRequestDto[], traceparents: ReadonlyMap<string, string>): Promise<Intake> {
     if (unique.length === 0) return { settled: Promise.resolve({ inserted: 0, dispatched: 0, direct: 0 }) };
-    await this.pace(unique);
+    // The room the pacing found is promised to this batch from the moment it was found (a batch of
+    // another partition, paced side by side, cannot take it meanwhile), and exchanged below, in the
+    // same turn, for the room this batch's direct requests take.
+    const held = await this.pace(unique);
     const direct: DeliveryRequestDto[] = [];
     const insertFirst: DeliveryRequestDto[] = [];
     // As many as each endpoint's queue has room for: the rest would wait for a row anyway.
     const room = new Map<string, number>();
+    const taken = new Map<string, number>();
     for (const r of unique) {
       // Read again while its attempt is in flight: it joins that attempt, and takes no room.
       if (this.directInFlight.has(r.id)) {
         direct.push(r);
         continue;
       }
-      const free = room.get(r.endpointId) ?? (this.canSendDirect(r.endpointId) ? this.dispatcher.queueRoom(r.endpointId) : 0);
-      if (free > 0) direct.push(r);
-      else insertFirst.push(r);
+      const free = room.get(r.endpointId) ?? (this.canSendDirect(r.endpointId) ? this.roomFor(r.endpointId) + (held.counts.get(r.endpointId) ?? 0) : 0);
+      if (free > 0) {
+        direct.push(r);
+        taken.set(r.endpointId, (taken.get(r.endpointId) ?? 0) + 1);
+      } else insertFirst.push(r);
       room.set(r.endpointId, free - 1);
     }
-    const [first, sent] = await Promise.all([this.acceptInsertFirst(insertFirst, traceparents), this.sendDirect(direct, traceparents)]);
+    held.release();
+    const releaseDirect = this.promiseRoom(taken);
+    const [first, sent] = await Promise.all([this.acceptInsertFirst(insertFirst, traceparents), this.sendDirect(direct, traceparents, releaseDirect)]);
     intakeRequests.inc({ path: 'row_first' }, first.inserted);
     const settled = sent.settled.then((d) => {
       intakeRequests.inc({ path: 'direct' }, d.direct);
@@ -185,19 +208,22 @@ export class DeliveryIntakeService {
    * needed. Waiting leaves the backlog in Kafka (the consumer commits nothing it has not written),
    * and the wait is bounded, so a partition is never held longer than that per batch.
    */
-  private async pace(requests: readonly DeliveryRequestDto[]): Promise<void> {
-    const maxWait = this.config.DELIVERY_INTAKE_PACE_MS;
-    if (!(maxWait > 0)) return;
-    const started = performance.now();
-    const ended = await this.paceUntil(requests, maxWait);
-    paceWait.observe({ ended }, (performance.now() - started) / 1000);
-  }
-
-  private async paceUntil(requests: readonly DeliveryRequestDto[], maxWait: number): Promise<PaceEnd> {
-    const limit = dispatcherBuffer(this.config);
-    const threshold = crowdedLaneThreshold(this.config);
+  private async pace(requests: readonly DeliveryRequestDto[]): Promise<HeldRoom> {
     const wanted = new Map<string, number>();
     for (const r of requests) wanted.set(r.endpointId, (wanted.get(r.endpointId) ?? 0) + 1);
+    const maxWait = this.config.DELIVERY_INTAKE_PACE_MS;
+    if (!(maxWait > 0)) return this.holdRoom(wanted);
+    const started = performance.now();
+    const { ended, held } = await this.paceUntil(wanted, maxWait);
+    paceWait.observe({ ended }, (performance.now() - started) / 1000);
+    return held;
+  }
+
+  /** Ends by promising the batch the room there is for it then (in the same turn as the last look). */
+  private async paceUntil(wanted: ReadonlyMap<string, number>, maxWait: number): Promise<{ ended: PaceEnd; held: HeldRoom }> {
+    const limit = dispatcherBuffer(this.config);
+    const threshold = crowdedLaneThreshold(this.config);
+    const end = (ended: PaceEnd) => ({ ended, held: this.holdRoom(wanted) });
     const until = Date.now() + maxWait;
     let lastQueued = Number.POSITIVE_INFINITY;
     let lastProgress = Date.now();
@@ -205,18 +231,18 @@ export class DeliveryIntakeService {
     while (!this.dispatcher.isStopped && Date.now() < until) {
       const now = Date.now();
       looks++;
-      if (this.dispatcher.backlogOutside(threshold) >= limit) {
+      if (this.dispatcher.backlogOutside(threshold) + this.promisedTotal >= limit) {
         lastProgress = now;
         looks = 0;
       } else {
         let queued = 0;
         const short: string[] = [];
         for (const [endpointId, n] of wanted) {
-          if (this.dispatcher.queueRoom(endpointId) >= Math.min(n, this.config.DELIVERY_MAX_QUEUE_PER_ENDPOINT) || (this.stalled.get(endpointId) ?? 0) > now) continue;
+          if (this.roomFor(endpointId) >= Math.min(n, this.config.DELIVERY_MAX_QUEUE_PER_ENDPOINT) || (this.stalled.get(endpointId) ?? 0) > now) continue;
           short.push(endpointId);
           queued += this.dispatcher.queuedFor(endpointId);
         }
-        if (short.length === 0) return 'room';
+        if (short.length === 0) return end('room');
         if (queued < lastQueued) {
           lastQueued = queued;
           lastProgress = now;
@@ -226,7 +252,7 @@ export class DeliveryIntakeService {
           for (const endpointId of stalled) this.stalled.set(endpointId, now + PACE_STALL_COOL_MS);
           if (this.stalled.size > 10_000) this.stalled.clear();
           stalledEndpoints.inc(stalled.length);
-          if (stalled.length === short.length) return 'stalled';
+          if (stalled.length === short.length) return end('stalled');
           // The others wait on: their lanes are held by the in-flight cap, not their endpoints.
           lastQueued = Number.POSITIVE_INFINITY;
           lastProgress = now;
@@ -235,7 +261,42 @@ export class DeliveryIntakeService {
       }
       await new Promise((r) => setTimeout(r, PACE_POLL_MS));
     }
-    return this.dispatcher.isStopped ? 'stopped' : 'bound';
+    return end(this.dispatcher.isStopped ? 'stopped' : 'bound');
+  }
+
+  /** The endpoint's free queue room, less what earlier calls have promised and not yet submitted. */
+  private roomFor(endpointId: string): number {
+    return this.dispatcher.queueRoom(endpointId) - (this.promised.get(endpointId) ?? 0);
+  }
+
+  /** Promises each endpoint as much of its free room as the batch wants (see `promised`). */
+  private holdRoom(wanted: ReadonlyMap<string, number>): HeldRoom {
+    const counts = new Map<string, number>();
+    for (const [endpointId, n] of wanted) {
+      const free = Math.min(n, this.roomFor(endpointId));
+      if (free > 0) counts.set(endpointId, free);
+    }
+    return { counts, release: this.promiseRoom(counts) };
+  }
+
+  /** Promises queue room to requests about to be submitted; the function returned gives it back (once). */
+  private promiseRoom(counts: ReadonlyMap<string, number>): () => void {
+    if (counts.size === 0) return () => undefined;
+    for (const [endpointId, n] of counts) {
+      this.promised.set(endpointId, (this.promised.get(endpointId) ?? 0) + n);
+      this.promisedTotal += n;
+    }
+    let given = false;
+    return () => {
+      if (given) return;
+      given = true;
+      for (const [endpointId, n] of counts) {
+        const left = (this.promised.get(endpointId) ?? 0) - n;
+        if (left > 0) this.promised.set(endpointId, left);
+        else this.promised.delete(endpointId);
+        this.promisedTotal -= n;
+      }
+    };
   }
 
   private canSendDirect(endpointId: string): boolean {
@@ -257,16 +318,25 @@ export class DeliveryIntakeService {
   private async acceptInsertFirst(requests: readonly DeliveryRequestDto[], traceparents: ReadonlyMap<string, string>): Promise<AcceptResult> {
     if (requests.length === 0) return { inserted: 0, dispatched: 0, direct: 0 };
     const room = new Map<string, number>();
+    const taken = new Map<string, number>();
     const dueNow = new Set<string>();
     for (const r of requests) {
-      const free = room.get(r.endpointId) ?? this.dispatcher.queueRoom(r.endpointId);
+      const free = room.get(r.endpointId) ?? this.roomFor(r.endpointId);
       if (free <= 0) dueNow.add(r.id);
+      else taken.set(r.endpointId, (taken.get(r.endpointId) ?? 0) + 1);
       room.set(r.endpointId, free - 1);
     }
     // Taken before the INSERT is sent: the lease it writes ends no earlier than this plus its length.
     const leaseUntil = performance.now() + this.config.DELIVERY_LEASE_SECONDS * 1000;
     const createdAt = new Date();
-    const fresh = await this.repo.insertNew(requests, this.config.DELIVERY_LEASE_SECONDS, dueNow);
+    // Promised until the INSERT is back and its rows are submitted (the loop below runs without a pause).
+    const release = this.promiseRoom(taken);
+    let fresh: Awaited<ReturnType<DeliveriesRepository['insertNew']>>;
+    try {
+      fresh = await this.repo.insertNew(requests, this.config.DELIVERY_LEASE_SECONDS, dueNow);
+    } finally {
+      release();
+    }
     const byId = new Map(requests.map((r) => [r.id, r]));
     const overflow: DeliveryJob[] = [];
     let dispatched = 0;
@@ -285,11 +355,17 @@ export class DeliveryIntakeService {
    * Submits the direct jobs (the read of existing rows awaited: a redelivered request is not sent
    * again); answers, without waiting for them, their outcome once each is recorded or has a row.
    */
-  private async sendDirect(requests: readonly DeliveryRequestDto[], traceparents: ReadonlyMap<string, string>): Promise<Intake> {
+  private async sendDirect(requests: readonly DeliveryRequestDto[], traceparents: ReadonlyMap<string, string>, releaseRoom: () => void): Promise<Intake> {
     const none: Intake = { settled: Promise.resolve({ inserted: 0, dispatched: 0, direct: 0 }) };
     if (requests.length === 0) return none;
     const fresh = requests.filter((r) => !this.directInFlight.has(r.id));
-    const existing = fresh.length > 0 ? await this.repo.existing(fresh.map((r) => r.id)) : new Set<string>();
+    let existing: Set<string>;
+    try {
+      existing = fresh.length > 0 ? await this.repo.existing(fresh.map((r) => r.id)) : new Set<string>();
+    } finally {
+      // Given back before the submits below take the room for real (they run without a pause).
+      releaseRoom();
+    }
     const createdAt = new Date();
     const jobs: DeliveryJob[] = [];
     const joined = new Set<DeliveryJob>();
