@@ -331,7 +331,7 @@ export class DeliveryIntakeService {
     const createdAt = new Date();
     // Promised until the INSERT is back and its rows are submitted (the loop below runs without a pause).
     const release = this.promiseRoom(taken);
-    let fresh: Awaited<ReturnType<DeliveriesRepository['insertNew']>>;
+    let fresh: ClaimedDelivery[];
     try {
       fresh = await this.repo.insertNew(requests, this.config.DELIVERY_LEASE_SECONDS, dueNow);
     } finally {
