@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { AllowList } from '@hookstream/webhooks';
 import { OutboundClient, type OutboundClientOptions } from './outbound-client';
 import type { Resolver } from './safe-lookup';
@@ -188,6 +188,69 @@ describe('OutboundClient', () => {
     const r = await c.post({ url: `http://127.0.0.1:${rx.port}/`, headers: {}, body: '' });
     expect(r).toMatchObject({ kind: 'error', error: 'timeout' });
     if (r.kind === 'error') expect(r.latencyMs).toBeGreaterThanOrEqual(250);
+  });
+
+  it('gives up on a body that is still trickling in when the total timeout ends (the headers came in time)', async () => {
+    const rx = await receiver((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.write('first part');
+    });
+    const c = track(client({ timeoutMs: 300 }), rx.server);
+    closers.unshift(async () => {
+      rx.server.closeAllConnections();
+    });
+    const r = await c.post({ url: `http://127.0.0.1:${rx.port}/`, headers: {}, body: '' });
+    expect(r).toMatchObject({ kind: 'error', error: 'timeout' });
+    if (r.kind === 'error') expect(r.latencyMs).toBeGreaterThanOrEqual(250);
+  });
+
+  it('keeps the answer of a body past 64 KiB and drops its connection instead of reading on', async () => {
+    const sockets: Socket[] = [];
+    const rx = await receiver((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      // 1 MiB in 64 KiB chunks: far more than is read before the connection is dropped.
+      const chunk = 'y'.repeat(64 * 1024);
+      let left = 16;
+      const more = (): void => {
+        while (left > 0) {
+          left--;
+          if (!res.write(chunk)) return void res.once('drain', more);
+        }
+        res.end();
+      };
+      res.on('error', () => undefined);
+      more();
+    });
+    rx.server.on('connection', (s: Socket) => sockets.push(s));
+    const c = track(client(), rx.server);
+    const r = await c.post({ url: `http://127.0.0.1:${rx.port}/big`, headers: {}, body: '1' });
+    expect(r).toMatchObject({ kind: 'response', status: 200 });
+    if (r.kind === 'response') expect(r.body).toBe('y'.repeat(4096));
+    // The client closed the connection mid-body (kept alive, it would stay open and this would time out).
+    expect(sockets).toHaveLength(1);
+    await new Promise<void>((resolve) => (sockets[0].destroyed ? resolve() : sockets[0].once('close', () => resolve())));
+    expect(rx.received).toHaveLength(1);
+  });
+
+  it('skips an informational 1xx answer and reports the final one', async () => {
+    const rx = await receiver((_req, res) => {
+      res.writeEarlyHints({ link: '</style.css>; rel=preload' });
+      res.writeHead(201, { 'content-type': 'application/json' }).end('{"ok":true}');
+    });
+    const c = track(client(), rx.server);
+    const r = await c.post({ url: `http://127.0.0.1:${rx.port}/`, headers: {}, body: '' });
+    expect(r).toMatchObject({ kind: 'response', status: 201, body: '{"ok":true}', headers: { 'content-type': 'application/json' } });
+  });
+
+  it('keeps a connection alive across sends that read the whole answer', async () => {
+    let connections = 0;
+    const rx = await receiver((_req, res) => res.end('ok'));
+    rx.server.on('connection', () => connections++);
+    const c = track(client(), rx.server);
+    for (let i = 0; i < 6; i++) await expect(c.post({ url: `http://127.0.0.1:${rx.port}/`, headers: {}, body: String(i) })).resolves.toMatchObject({ kind: 'response', status: 200, body: 'ok' });
+    // undici may open a second connection while the first is still finishing its last answer;
+    // what matters is that connections are reused rather than opened per send.
+    expect(connections).toBeLessThanOrEqual(2);
   });
 
   it('reports a refused connection as a connection error', async () => {
