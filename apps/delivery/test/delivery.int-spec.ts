@@ -677,9 +677,10 @@ describe('delivery (Kafka + PostgreSQL + local receivers)', () => {
     }
   });
 
-  it('deliveries pages keep room for each row\'s next version (fillfactor 50), so an outcome update can stay on its page', async () => {
+  it('deliveries pages are filled (fillfactor 100): rows are written once, with their outcome, so five fit a page where two did', async () => {
     const [rel]: { options: string[] | null }[] = await db.query(`SELECT reloptions AS options FROM pg_class WHERE relname = 'deliveries' AND relkind = 'r'`);
-    expect(rel?.options).toContain('fillfactor=50');
+    // No fillfactor option left: PostgreSQL's default, 100 (migration 1764900000000 reset the earlier 50).
+    expect((rel?.options ?? []).filter((o) => o.startsWith('fillfactor='))).toEqual([]);
   });
 
   it('deliveries has one index for due rows (pending and failed), not the redundant failed-only one, and the claim uses it', async () => {
