@@ -88,8 +88,8 @@ export class OutboundClient {
   /**
    * One POST through undici's dispatch API: the response's status and kept headers, and at most
    * the first 4 KiB of its body, are taken straight from the parser's callbacks. (`agent.request`
-   * wrapped every response in a Readable stream, an AbortSignal and an async iterator: about a
-   * fifth of the client's CPU per request; bench/README.md, "Session 20".)
+   * wrapped every response in a Readable stream, an AbortSignal and an async iterator: a third of
+   * the client's CPU per request in `npm run bench -- outbound`; bench/README.md, session 20.)
    */
   post(req: OutboundRequest): Promise<OutboundResult> {
     const target = this.verdict(req.url);
