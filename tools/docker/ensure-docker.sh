@@ -40,6 +40,18 @@ if ! command -v dockerd >/dev/null 2>&1; then
 fi
 
 if ! pgrep -x dockerd >/dev/null 2>&1; then
+  # No dockerd runs, so a pid file left by one that did not stop cleanly (a machine restored from a
+  # snapshot, a killed engine) is stale. dockerd refuses to start while the pid in it is alive, and
+  # after a reboot that number may belong to any other process.
+  # The same for the containerd that dockerd starts for itself, when none runs: dockerd would wait
+  # for the process of that pid to answer, then give up.
+  stale=(/var/run/docker.pid)
+  pgrep -x containerd >/dev/null 2>&1 || stale+=(/var/run/docker/containerd/containerd.pid)
+  for f in "${stale[@]}"; do
+    [ -f "$f" ] || continue
+    log "removing the stale $f (pid $(cat "$f" 2>/dev/null); not running)"
+    as_root rm -f "$f"
+  done
   log "starting dockerd (--bridge=none --iptables=false; log $DOCKERD_LOG)"
   # setsid + nohup: the engine outlives this shell; fd 9 (a caller's lock) is not inherited.
   as_root sh -c "setsid nohup dockerd --bridge=none --iptables=false >>'$DOCKERD_LOG' 2>&1 </dev/null 9>&- &"
