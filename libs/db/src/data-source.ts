@@ -11,8 +11,8 @@ import { DeliveriesBacklog1764540000000 } from './migrations/1764540000000-deliv
 import { DlqMessages1764570000000 } from './migrations/1764570000000-dlq-messages';
 import { DeliveriesFillfactor1764600000000 } from './migrations/1764600000000-deliveries-fillfactor';
 import { DeliveriesDropDueIdx1764700000000 } from './migrations/1764700000000-deliveries-drop-due-idx';
-import { DeliveriesFillfactorReset1764900000000 } from './migrations/1764900000000-deliveries-fillfactor-reset';
 import { Lz4Compression1764800000000 } from './migrations/1764800000000-lz4-compression';
+import { DeliveriesFillfactorReset1764900000000 } from './migrations/1764900000000-deliveries-fillfactor-reset';
 import { errorMessage } from '@hookstream/contracts';
 
 /** TypeORM entities: control-api's configuration tables only. Every other table is reached with SQL by its owner (README.md). */
