@@ -15,14 +15,13 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Agent } from 'undici';
 import { AllowList } from '@hookstream/webhooks';
-import { OutboundClient, KEPT_BODY_BYTES } from '../../apps/delivery/src/outbound/outbound-client';
+import { OutboundClient, KEPT_BODY_BYTES, KEPT_RESPONSE_HEADERS } from '../../apps/delivery/src/outbound/outbound-client';
 import { machineInfo } from './support/machine';
 
 const ROOT = join(__dirname, '..', '..');
 const N = Number(process.env['BENCH_OUTBOUND_REQUESTS'] ?? 30_000);
 const CONCURRENCY = 50;
 const ROUNDS = 5;
-const KEPT_HEADERS = ['content-type', 'content-length', 'retry-after', 'location', 'server', 'date', 'x-request-id'];
 
 interface Answer {
   status: number;
@@ -45,7 +44,7 @@ function viaRequestApi(agent: Agent, origin: string, headers: Record<string, str
     try {
       const res = await agent.request({ origin, path: '/hook', method: 'POST', headers, body, signal: abort.signal });
       const kept: Record<string, string> = {};
-      for (const name of KEPT_HEADERS) {
+      for (const name of KEPT_RESPONSE_HEADERS) {
         const v = res.headers[name];
         if (v !== undefined) kept[name] = (Array.isArray(v) ? v.join(', ') : v).slice(0, 1000);
       }

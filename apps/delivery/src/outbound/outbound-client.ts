@@ -26,7 +26,7 @@ export type OutboundResult =
   | { kind: 'error'; error: OutboundErrorKind; message: string; latencyMs: number };
 
 /** Response headers worth keeping in the attempt log (diagnosis, Retry-After, redirect targets). */
-const KEPT_RESPONSE_HEADERS = ['content-type', 'content-length', 'retry-after', 'location', 'server', 'date', 'x-request-id'];
+export const KEPT_RESPONSE_HEADERS = ['content-type', 'content-length', 'retry-after', 'location', 'server', 'date', 'x-request-id'];
 export const KEPT_BODY_BYTES = 4096;
 /** Read this much past the kept part so the connection can be reused; beyond it, drop the socket. */
 const DRAIN_BYTES = 64 * 1024;
