@@ -1,5 +1,5 @@
 // How the per-operation cost grows with the data (issue 13, "Scale"): dedupe keys, contacts, feed
-// partitions, endpoints in memory. Each dimension is filled step by step to growing sizes in a
+// partitions, endpoints in memory, deliveries. Each dimension is filled step by step to growing sizes in a
 // database of its own (dropped at the end) and, at each size, the project's own code is timed on
 // the path that dimension touches. The machine is shared: read the ratios (cost at N / cost at the
 // smallest size, same run), not the absolute milliseconds.
@@ -7,9 +7,11 @@
 // Env: DATABASE_URL (the local hookstream database; a bench database is created next to it),
 //      BENCH_DEDUPE_SIZES (100000,1000000,5000000), BENCH_CONTACT_SIZES (10000,100000,1000000),
 //      BENCH_FEED_DAYS (1,7,30), BENCH_FEED_ROWS_PER_DAY (20000), BENCH_ENDPOINT_SIZES (100,1000,10000),
-//      BENCH_REPS (15: timed batches per size; the median is reported).
+//      BENCH_DELIVERY_SIZES (100000,1000000,3000000), BENCH_REPS (15: timed batches per size; the
+//      median is reported), BENCH_SCALE_DIMENSIONS (all: endpoints,feed,contacts,dedupe,deliveries),
+//      BENCH_RESULT_NAME (scale: bench/results/<name>.json and .md).
 import { createDataSource, migrateWithLock, type DataSource } from '@hookstream/db';
-import { emptyLocation, type CanonicalEvent, type EndpointSnapshot } from '@hookstream/contracts';
+import { deliveryIds, emptyLocation, newId, stableHash, type CanonicalEvent, type DeliveryRequestDto, type EndpointSnapshot } from '@hookstream/contracts';
 import { SubscriptionIndex } from '@hookstream/rules';
 import type { Contact } from '@hookstream/rules';
 import { Client } from 'pg';
@@ -21,6 +23,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { DedupeRepository } from '../../apps/validator/src/validation/dedupe.repository';
 import { ContactsRepository, type ContactWrite } from '../../apps/automation/src/automation/contacts.repository';
+import { DeliveriesRepository } from '../../apps/delivery/src/storage/deliveries.repository';
 import { emptySummary, FeedRepository, partitionName, utcDay, type FeedRow } from '@hookstream/feed-store';
 import { machineInfo, roundedLoad, round2 } from './support/machine';
 
@@ -31,6 +34,10 @@ const CONTACT_SIZES = sizes('BENCH_CONTACT_SIZES', [10_000, 100_000, 1_000_000])
 const FEED_DAYS = sizes('BENCH_FEED_DAYS', [1, 7, 30]);
 const FEED_ROWS_PER_DAY = Number(process.env['BENCH_FEED_ROWS_PER_DAY'] ?? 20_000);
 const ENDPOINT_SIZES = sizes('BENCH_ENDPOINT_SIZES', [100, 1_000, 10_000]);
+const DELIVERY_SIZES = sizes('BENCH_DELIVERY_SIZES', [100_000, 1_000_000, 3_000_000]);
+const DIMENSIONS = new Set((process.env['BENCH_SCALE_DIMENSIONS'] ?? 'endpoints,feed,contacts,dedupe,deliveries').split(',').map((d) => d.trim()));
+/** Deliveries per first-attempt statement: what the pipeline's statements carry (bench/README.md, session 20). */
+const DELIVERY_BATCH = 32;
 const REPS = Number(process.env['BENCH_REPS'] ?? 15);
 const BATCH = 500;
 const ROOT = join(__dirname, '..', '..');
@@ -115,6 +122,92 @@ async function dedupe(ds: DataSource, explains: Explain[]): Promise<Series> {
     plan: await explain(ds, 'SELECT event_id FROM dedupe_keys WHERE source_id = $1 AND key = $2', ['src_7', `content:${md5Hex(7)}`]),
   });
   return { dimension: 'dedupe keys', operation: `DedupeRepository.claim, batch of ${BATCH} (5 % stored keys)`, unit: 'ms per batch', points: withRatios(points) };
+}
+
+// ------------------------------------------------------------------------------------------------
+// Deliveries: delivery's first-attempt write (the row with its outcome + the attempt row), with the
+// delivery ids of before 2026-12-06 (a hash: a random place in the primary keys) and of now
+// (deliveryIds: the event id's time first), into the same tables, filled with hash ids.
+// ------------------------------------------------------------------------------------------------
+async function deliveries(ds: DataSource, explains: Explain[]): Promise<Series[]> {
+  const repo = new DeliveriesRepository(ds);
+  const top = DELIVERY_SIZES[DELIVERY_SIZES.length - 1] ?? 0;
+  const pts = { hash: [] as Omit<Point, 'ratio'>[], ordered: [] as Omit<Point, 'ratio'>[] };
+  let have = 0;
+  let n = 0;
+  const data = { id: 'evt_x', type: 'purchase', person: { email: 'ann@example.com', firstName: 'Ann' }, product: { name: 'Plan', price: 49 } };
+  const batch = (kind: 'hash' | 'ordered'): Promise<boolean[]> => {
+    const now = new Date();
+    return Promise.all(Array.from({ length: DELIVERY_BATCH }, () => {
+      // An event id as the gateway draws it (its time first); hash ids as every delivery had before.
+      const eventId = newId('evt', now.getTime());
+      const endpointId = `ep_${n++ % 200}`;
+      const ids = deliveryIds(eventId, endpointId);
+      const id = kind === 'hash' ? `dlv_${stableHash(eventId, endpointId)}` : ids.id;
+      const request: DeliveryRequestDto = {
+        id, webhookId: ids.webhookId, accountId: `acc_${n % 20}`, endpointId, eventId, eventType: 'purchase',
+        eventTime: now.toISOString(), data, cause: 'subscription', createdAt: now.toISOString(),
+      };
+      return repo.recordFirstAttempt({
+        deliveryId: id, endpointId, attempt: 1, outcome: 'succeeded', status: 'succeeded', httpStatus: 200, latencyMs: 4, error: null,
+        responseHeaders: { 'content-type': 'application/json' }, responseBody: '{}', attemptedAt: now, nextAttemptAt: null,
+      }, request, now);
+    }));
+  };
+  const walBytes = async (): Promise<bigint> => BigInt((await ds.query<{ l: string }[]>(`SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::text AS l`))[0].l.split('.')[0]);
+  for (const size of DELIVERY_SIZES) {
+    const t0 = performance.now();
+    // Delivered rows as the hash ids of before left them: 20 accounts, 200 endpoints, created over
+    // the days the largest size spans (~1 every 0.2 s), one attempt each, a small request.
+    await ds.query(
+      `INSERT INTO deliveries (id, webhook_id, account_id, endpoint_id, event_id, event_type, request, status, attempts, next_attempt_at, last_http_status, created_at, updated_at)
+       SELECT 'dlv_' || substr(md5(g::text), 1, 26), 'msg_' || substr(md5(g::text), 1, 26), 'acc_' || (g % 20), 'ep_' || (g % 200), 'evt_' || lpad(g::text, 12, '0'),
+              'purchase', '{"data":{}}'::jsonb, 'succeeded', 1, NULL, 200, now() - ($3::bigint - g) * interval '200 ms', now()
+         FROM generate_series($1::bigint, $2::bigint) g`,
+      [have + 1, size, top],
+    );
+    await ds.query(
+      `INSERT INTO delivery_attempts (delivery_id, attempt, endpoint_id, outcome, http_status, latency_ms, attempted_at)
+       SELECT 'dlv_' || substr(md5(g::text), 1, 26), 1, 'ep_' || (g % 200), 'succeeded', 200, 5, now() - ($3::bigint - g) * interval '200 ms'
+         FROM generate_series($1::bigint, $2::bigint) g`,
+      [have + 1, size, top],
+    );
+    await ds.query('ANALYZE deliveries');
+    await ds.query('ANALYZE delivery_attempts');
+    const fillS = (performance.now() - t0) / 1000;
+    have = size;
+    // Alternating, after one warm-up batch of each: the median statement time, and the WAL each kind wrote.
+    const ms = { hash: [] as number[], ordered: [] as number[] };
+    const wal = { hash: 0n, ordered: 0n };
+    await batch('hash');
+    await batch('ordered');
+    for (let i = 0; i < REPS * 2; i++) {
+      const kind = (i % 4 === 0 || i % 4 === 3) ? 'hash' : 'ordered';
+      const w0 = await walBytes();
+      const s0 = performance.now();
+      await batch(kind);
+      ms[kind].push(performance.now() - s0);
+      wal[kind] += (await walBytes()) - w0;
+    }
+    const bytes = await relationSize(ds, 'deliveries');
+    const hashMs = round2(median(ms.hash));
+    for (const kind of ['hash', 'ordered'] as const) {
+      const m = round2(median(ms[kind]));
+      const walPerRow = Number(wal[kind]) / (REPS * DELIVERY_BATCH);
+      const beside = kind === 'hash' ? `deliveries table+indexes ${bytes}; filled in ${fillS.toFixed(0)} s` : `${round2(m / hashMs)}× the hash ids' time at this size`;
+      pts[kind].push({ size, msPerOp: m, note: `${Math.round(walPerRow).toLocaleString('en-US')} WAL bytes per delivery (cluster-wide); ${beside}` });
+      log(`deliveries ${size.toLocaleString('en-US')} rows, ${kind} ids: ${m} ms per ${DELIVERY_BATCH}, ${Math.round(walPerRow)} WAL B per delivery`);
+    }
+  }
+  explains.push({
+    what: `deliveries at ${have.toLocaleString('en-US')} rows: the primary-key probe ON CONFLICT (id) makes`,
+    plan: await explain(ds, 'SELECT status FROM deliveries WHERE id = $1', [`dlv_${md5Hex(7).slice(0, 26)}`]),
+  });
+  const op = (ids: string) => `DeliveriesRepository.recordFirstAttempt, ${DELIVERY_BATCH} per statement, ${ids}`;
+  return [
+    { dimension: 'deliveries', operation: op('hash ids (before 2026-12-06)'), unit: `ms per ${DELIVERY_BATCH}`, points: withRatios(pts.hash) },
+    { dimension: 'deliveries', operation: op("ids ordered by the event id's time (deliveryIds)"), unit: `ms per ${DELIVERY_BATCH}`, points: withRatios(pts.ordered) },
+  ];
 }
 
 function md5Hex(g: number): string {
@@ -321,10 +414,11 @@ async function main(): Promise<void> {
   try {
     await ds.initialize();
     await migrateWithLock(ds);
-    series.push(...endpointsInMemory());
-    series.push(...(await feed(ds, explains)));
-    series.push(...(await contacts(ds, explains)));
-    series.push(await dedupe(ds, explains));
+    if (DIMENSIONS.has('endpoints')) series.push(...endpointsInMemory());
+    if (DIMENSIONS.has('feed')) series.push(...(await feed(ds, explains)));
+    if (DIMENSIONS.has('contacts')) series.push(...(await contacts(ds, explains)));
+    if (DIMENSIONS.has('dedupe')) series.push(await dedupe(ds, explains));
+    if (DIMENSIONS.has('deliveries')) series.push(...(await deliveries(ds, explains)));
   } finally {
     if (ds.isInitialized) await ds.destroy();
     await admin.query(`DROP DATABASE IF EXISTS ${dbName}`);
@@ -337,7 +431,8 @@ async function main(): Promise<void> {
   };
   const dir = join(ROOT, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'scale.json'), `${JSON.stringify(result, null, 2)}\n`);
+  const name = process.env['BENCH_RESULT_NAME'] ?? 'scale';
+  writeFileSync(join(dir, `${name}.json`), `${JSON.stringify(result, null, 2)}\n`);
   const m = result.machine;
   const md: string[] = ['# scale bench', '', `${result.description}.`, ''];
   for (const s of series) {
@@ -349,8 +444,8 @@ async function main(): Promise<void> {
   for (const e of explains) md.push(`${e.what}:`, '', '```', e.plan, '```', '');
   md.push(`Load average (1/5/15 min): before ${loadBefore.join(' / ')}, after ${result.loadAverage.after.join(' / ')}.`, '');
   md.push(`Machine: ${m.nproc} CPUs (${m.cpuModel}), ${m.memoryGiB} GiB, Node ${m.node}, kernel ${m.kernel}, ${m.date}.`, '');
-  writeFileSync(join(dir, 'scale.md'), md.join('\n'));
-  log('results in bench/results/scale.json and .md');
+  writeFileSync(join(dir, `${name}.md`), md.join('\n'));
+  log(`results in bench/results/${name}.json and .md`);
 }
 
 main().then(() => process.exit(0), (err: unknown) => {

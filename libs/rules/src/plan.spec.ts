@@ -1,4 +1,4 @@
-import { stableId } from '@hookstream/contracts';
+import { newId, stableId, timeKey } from '@hookstream/contracts';
 import { AutomationIndex } from './automation-index';
 import { contactIdFor, type Contact } from './contacts';
 import { planEvent, type PlanContext } from './plan';
@@ -41,6 +41,19 @@ describe('planEvent', () => {
     expect(plan.deliveries[0].id).toMatch(/^dlv_[0-9a-z]+$/);
     expect(plan.deliveries[0].webhookId).toMatch(/^msg_[0-9a-z]+$/);
     expect(plan.contactEvents).toEqual([]);
+  });
+
+  it('orders the delivery ids of drawn event ids as they were drawn; a redelivered event gets the same ids', () => {
+    const drawn = Date.parse('2026-12-06T10:00:00.000Z');
+    const events = Array.from({ length: 50 }, (_, i) => makeEvent({ id: newId('evt', drawn + i * 7) }));
+    const ids = events.map((e) => planEvent(e, ctx({ contact: existing() })).deliveries[0].id);
+    expect([...ids].sort()).toEqual(ids);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids[0].startsWith(`dlv_${timeKey(drawn)}`)).toBe(true);
+    // A sender's retry with the same Idempotency-Key: same event id, a later receivedAt.
+    const again = planEvent({ ...structuredClone(events[3]), receivedAt: new Date(drawn + 60_000).toISOString() }, ctx({ contact: existing() })).deliveries[0];
+    expect(again.id).toBe(ids[3]);
+    expect(again.webhookId).toBe(stableId('msg', events[3].id, 'ep_buy'));
   });
 
   it('shares the event as the deliveries\' data when asked (no copy), with the same JSON', () => {

@@ -1,4 +1,4 @@
-import { stableId, type CanonicalEvent, type DeliveryRequestDto } from '@hookstream/contracts';
+import { deliveryIds, type CanonicalEvent, type DeliveryRequestDto } from '@hookstream/contracts';
 import type { AutomationIndex } from './automation-index';
 import {
   applyAction, applyEvent, contactEventFromChange, type Contact, type ContactChange,
@@ -59,12 +59,11 @@ export function planEvent(event: CanonicalEvent, ctx: PlanContext): PlanResult {
   const deliver = (endpointId: string, cause: 'subscription' | 'rule', causeId?: string): void => {
     if (targeted.has(endpointId)) return;
     targeted.add(endpointId);
-    // stableId hashes the parts, not the prefix: the webhook id is the delivery id's hash under
-    // `msg_` (= stableId('msg', event.id, endpointId)), so one hash serves both.
-    const id = stableId('dlv', event.id, endpointId);
+    // One hash for both: the delivery id ordered by the event id's time (when it has one), the webhook id as before.
+    const { id, webhookId } = deliveryIds(event.id, endpointId);
     const d: DeliveryRequestDto = {
       id,
-      webhookId: `msg${id.slice(3)}`,
+      webhookId,
       accountId: event.accountId,
       endpointId,
       eventId: event.id,
