@@ -1,9 +1,10 @@
 import { deliveryIds, idTime, newId, stableHash, stableId, timeKey } from './ids';
 
 describe('stableId', () => {
-  // Ids already stored and produced (deliveries, contacts, events with an Idempotency-Key) must keep
-  // their value across versions: a redelivered message has to produce the same id. These vectors
-  // were computed with the first implementation (createHash('sha256') … .digest('hex').slice(0, 26)).
+  // Ids already stored and produced (contacts, events with an Idempotency-Key, webhook ids, and the
+  // delivery ids of such events: deliveryIds below) must keep their value across versions: a
+  // redelivered message has to produce the same id. These vectors were computed with the first
+  // implementation (createHash('sha256') … .digest('hex').slice(0, 26)).
   it.each([
     ['dlv', ['evt_1', 'ep_1'], 'dlv_99c08df5343fb58f6277c93457'],
     ['ct', ['acc_1', 'ann@example.com'], 'ct_e535d3b8917713d48bd8f72dc9'],

@@ -5,7 +5,7 @@ export type DeliveryFormat = (typeof DELIVERY_FORMATS)[number];
 
 /** One outbound call to make: produced by automation on `deliveries`, keyed by endpointId. */
 export class DeliveryRequestDto {
-  /** Deterministic from (eventId, endpointId, cause): a redelivered event makes the same id. */
+  /** Deterministic from (eventId, endpointId) (`deliveryIds`): a redelivered event makes the same id. */
   @Matches(/^dlv_[0-9a-z]+$/) id!: string;
   /** Standard Webhooks `webhook-id`: identical on every retry. */
   @Matches(/^msg_[0-9a-z]+$/) webhookId!: string;
