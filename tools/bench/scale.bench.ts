@@ -154,7 +154,7 @@ async function deliveries(ds: DataSource, explains: Explain[]): Promise<Series[]
       }, request, now);
     }));
   };
-  const walBytes = async (): Promise<bigint> => BigInt((await ds.query<{ l: string }[]>(`SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::text AS l`))[0].l.split('.')[0]);
+  const walBytes = async (): Promise<number> => Number((await ds.query<{ l: string }[]>(`SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0') AS l`))[0].l);
   for (const size of DELIVERY_SIZES) {
     const t0 = performance.now();
     // Delivered rows as the hash ids of before left them: 20 accounts, 200 endpoints, created over
@@ -178,7 +178,7 @@ async function deliveries(ds: DataSource, explains: Explain[]): Promise<Series[]
     have = size;
     // Alternating, after one warm-up batch of each: the median statement time, and the WAL each kind wrote.
     const ms = { hash: [] as number[], ordered: [] as number[] };
-    const wal = { hash: 0n, ordered: 0n };
+    const wal = { hash: 0, ordered: 0 };
     await batch('hash');
     await batch('ordered');
     for (let i = 0; i < REPS * 2; i++) {
@@ -193,7 +193,7 @@ async function deliveries(ds: DataSource, explains: Explain[]): Promise<Series[]
     const hashMs = round2(median(ms.hash));
     for (const kind of ['hash', 'ordered'] as const) {
       const m = round2(median(ms[kind]));
-      const walPerRow = Number(wal[kind]) / (REPS * DELIVERY_BATCH);
+      const walPerRow = wal[kind] / (REPS * DELIVERY_BATCH);
       const beside = kind === 'hash' ? `deliveries table+indexes ${bytes}; filled in ${fillS.toFixed(0)} s` : `${round2(m / hashMs)}× the hash ids' time at this size`;
       pts[kind].push({ size, msPerOp: m, note: `${Math.round(walPerRow).toLocaleString('en-US')} WAL bytes per delivery (cluster-wide); ${beside}` });
       log(`deliveries ${size.toLocaleString('en-US')} rows, ${kind} ids: ${m} ms per ${DELIVERY_BATCH}, ${Math.round(walPerRow)} WAL B per delivery`);
