@@ -22,7 +22,8 @@ function activly(i: number): Record<string, unknown> {
  * rises while a stage is down and falls back to zero once it caught up.
  */
 describe('observability: a real Prometheus scrapes the pipeline (real Kafka + PostgreSQL)', () => {
-  const pipeline = new Pipeline({ RATE_LIMIT_PER_SECOND: '100000' });
+  // Retention every second (validator, delivery), so its gauges are scraped during the run.
+  const pipeline = new Pipeline({ RATE_LIMIT_PER_SECOND: '100000', DEDUPE_PURGE_INTERVAL_MS: '1000', DELIVERY_RETENTION_INTERVAL_MS: '1000' });
   const receiver = new Receiver();
   // Created once the pipeline has started: its ports are free ones, chosen then.
   let prom: Prometheus;
@@ -93,7 +94,19 @@ describe('observability: a real Prometheus scrapes the pipeline (real Kafka + Po
     }, { timeoutMs: 15_000, what: 'every rule evaluated' });
     expect(rules.filter((r) => r.type === 'alerting').map((r) => r.name).sort()).toEqual([
       'HookstreamAppNotReady', 'HookstreamConsumerLagGrowing', 'HookstreamDeadLetters', 'HookstreamDeliveryFailureRatio', 'HookstreamEndpointDisabled',
+      'HookstreamRetentionBehind',
     ]);
+  });
+
+  it('sees the validator and delivery run retention: nothing is past its expiry in a fresh database', async () => {
+    const seen = await waitFor(async () => {
+      const keys = await prom.scalar('count(hookstream_retention_run_duration_seconds_count{table="dedupe_keys",result="done"} >= 1)');
+      const deliveries = await prom.scalar('count(hookstream_retention_run_duration_seconds_count{table="deliveries",result="done"} >= 1)');
+      return keys === 1 && deliveries === 1 ? true : undefined;
+    }, { timeoutMs: 20_000, what: 'a retention run of each table in Prometheus' });
+    expect(seen).toBe(true);
+    expect(await prom.scalar('max(hookstream_retention_overdue_seconds{table="dedupe_keys"})')).toBe(0);
+    expect(await prom.scalar('max(hookstream_retention_overdue_seconds{table="deliveries"})')).toBe(0);
   });
 
   it('sees webhooks delivered, and consumer lag rise while the validator is down and return to zero', async () => {

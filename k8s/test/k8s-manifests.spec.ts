@@ -425,11 +425,12 @@ describe('monitoring kit (k8s/monitoring)', () => {
     }
   });
 
-  it('alerts on lag, dead letters, delivery failures, disabled endpoints and readiness, reading only metrics the apps export', () => {
+  it('alerts on lag, dead letters, delivery failures, disabled endpoints, retention and readiness, reading only metrics the apps export', () => {
     const rule = named(objects, 'PrometheusRule', 'hookstream')?.spec as { groups: { rules: { alert?: string; record?: string; expr: string }[] }[] };
     const rules = rule.groups.flatMap((g) => g.rules);
     expect(rules.filter((r) => r.alert).map((r) => r.alert).sort()).toEqual([
       'HookstreamAppNotReady', 'HookstreamConsumerLagGrowing', 'HookstreamDeadLetters', 'HookstreamDeliveryFailureRatio', 'HookstreamEndpointDisabled',
+      'HookstreamRetentionBehind',
     ]);
     const defined = definedMetricNames();
     expect(defined.has('hookstream_consumer_lag')).toBe(true);

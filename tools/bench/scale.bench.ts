@@ -8,7 +8,8 @@
 //      BENCH_DEDUPE_SIZES (100000,1000000,5000000), BENCH_CONTACT_SIZES (10000,100000,1000000),
 //      BENCH_FEED_DAYS (1,7,30), BENCH_FEED_ROWS_PER_DAY (20000), BENCH_ENDPOINT_SIZES (100,1000,10000),
 //      BENCH_DELIVERY_SIZES (100000,1000000,3000000), BENCH_REPS (15: timed batches per size; the
-//      median is reported), BENCH_SCALE_DIMENSIONS (all: endpoints,feed,contacts,dedupe,deliveries),
+//      median is reported), BENCH_SCALE_DIMENSIONS (all: endpoints,feed,contacts,dedupe,deliveries,retention),
+//      BENCH_RETENTION_SIZES (100000,1000000: expired rows one retention run deletes),
 //      BENCH_RESULT_NAME (scale: bench/results/<name>.json and .md).
 import { createDataSource, migrateWithLock, type DataSource } from '@hookstream/db';
 import { deliveryIds, emptyLocation, newId, stableHash, type CanonicalEvent, type DeliveryRequestDto, type EndpointSnapshot } from '@hookstream/contracts';
@@ -24,6 +25,10 @@ import { runInNewContext } from 'node:vm';
 import { DedupeRepository } from '../../apps/validator/src/validation/dedupe.repository';
 import { ContactsRepository, type ContactWrite } from '../../apps/automation/src/automation/contacts.repository';
 import { DeliveriesRepository } from '../../apps/delivery/src/storage/deliveries.repository';
+import { DeliveryRetentionService } from '../../apps/delivery/src/storage/delivery-retention.service';
+import { DeliveryConfig } from '../../apps/delivery/src/delivery.config';
+import { DedupePurgeService } from '../../apps/validator/src/validation/dedupe-purge.service';
+import { ValidatorConfig } from '../../apps/validator/src/validator.config';
 import { emptySummary, FeedRepository, partitionName, utcDay, type FeedRow } from '@hookstream/feed-store';
 import { machineInfo, roundedLoad, round2 } from './support/machine';
 
@@ -35,7 +40,8 @@ const FEED_DAYS = sizes('BENCH_FEED_DAYS', [1, 7, 30]);
 const FEED_ROWS_PER_DAY = Number(process.env['BENCH_FEED_ROWS_PER_DAY'] ?? 20_000);
 const ENDPOINT_SIZES = sizes('BENCH_ENDPOINT_SIZES', [100, 1_000, 10_000]);
 const DELIVERY_SIZES = sizes('BENCH_DELIVERY_SIZES', [100_000, 1_000_000, 3_000_000]);
-const DIMENSIONS = new Set((process.env['BENCH_SCALE_DIMENSIONS'] ?? 'endpoints,feed,contacts,dedupe,deliveries').split(',').map((d) => d.trim()));
+const RETENTION_SIZES = sizes('BENCH_RETENTION_SIZES', [100_000, 1_000_000]);
+const DIMENSIONS = new Set((process.env['BENCH_SCALE_DIMENSIONS'] ?? 'endpoints,feed,contacts,dedupe,deliveries,retention').split(',').map((d) => d.trim()));
 /** Deliveries per first-attempt statement: what the pipeline's statements carry (bench/README.md, session 20). */
 const DELIVERY_BATCH = 32;
 const REPS = Number(process.env['BENCH_REPS'] ?? 15);
@@ -207,6 +213,65 @@ async function deliveries(ds: DataSource, explains: Explain[]): Promise<Series[]
   return [
     { dimension: 'deliveries', operation: op('hash ids (before 2026-12-06)'), unit: `ms per ${DELIVERY_BATCH}`, points: withRatios(pts.hash) },
     { dimension: 'deliveries', operation: op("ids ordered by the event id's time (deliveryIds)"), unit: `ms per ${DELIVERY_BATCH}`, points: withRatios(pts.ordered) },
+  ];
+}
+
+// ------------------------------------------------------------------------------------------------
+// Retention: one run of the validator's dedupe purge and of delivery's retention (RetentionJob, their
+// default chunk sizes) over N expired rows beside N live ones. Before 2026-12-06 a run was capped
+// (dedupe: 20 × 10,000 keys per 5 min = 667 keys/s; deliveries: 200 × 5,000 per 10 min = 1,667/s).
+// ------------------------------------------------------------------------------------------------
+async function retention(ds: DataSource): Promise<Series[]> {
+  const purge = new DedupePurgeService(new DedupeRepository(ds), new ValidatorConfig());
+  const deliveryConfig = new DeliveryConfig();
+  const deliveryRetention = new DeliveryRetentionService(new DeliveriesRepository(ds), deliveryConfig);
+  const keyPts: Omit<Point, 'ratio'>[] = [];
+  const deliveryPts: Omit<Point, 'ratio'>[] = [];
+  let from = 0;
+  for (const size of RETENTION_SIZES) {
+    // Content keys as the validator makes them, half expired an hour ago, half live for 4 days.
+    await ds.query(
+      `INSERT INTO dedupe_keys (source_id, key, event_id, duplicate_count, first_seen_at, expires_at)
+       SELECT 'src_' || (g % 40), 'content:' || md5(g::text || $3), 'evt_' || g, 0, now() - interval '4 days',
+              CASE WHEN g % 2 = 0 THEN now() - interval '1 hour' ELSE now() + interval '4 days' END
+         FROM generate_series($1::bigint, $2::bigint) g`,
+      [from + 1, from + 2 * size, tag],
+    );
+    // Delivered rows with one attempt each, half past DELIVERY_RETENTION_DAYS, half from today.
+    await ds.query(
+      `INSERT INTO deliveries (id, webhook_id, account_id, endpoint_id, event_id, event_type, request, status, attempts, next_attempt_at, last_http_status, created_at, updated_at)
+       SELECT 'dlv_r' || g, 'msg_r' || g, 'acc_' || (g % 20), 'ep_' || (g % 200), 'evt_r' || g, 'purchase', '{"data":{}}'::jsonb, 'succeeded', 1, NULL, 200,
+              CASE WHEN g % 2 = 0 THEN now() - make_interval(days => $3 + 1) ELSE now() END, now()
+         FROM generate_series($1::bigint, $2::bigint) g`,
+      [from + 1, from + 2 * size, deliveryConfig.DELIVERY_RETENTION_DAYS],
+    );
+    await ds.query(
+      `INSERT INTO delivery_attempts (delivery_id, attempt, endpoint_id, outcome, http_status, latency_ms, attempted_at)
+       SELECT 'dlv_r' || g, 1, 'ep_' || (g % 200), 'succeeded', 200, 5, now() FROM generate_series($1::bigint, $2::bigint) g`,
+      [from + 1, from + 2 * size],
+    );
+    from += 2 * size;
+    await ds.query('ANALYZE dedupe_keys');
+    await ds.query('ANALYZE deliveries');
+    await ds.query('ANALYZE delivery_attempts');
+
+    let t0 = performance.now();
+    const keys = await purge.purge();
+    const keySeconds = (performance.now() - t0) / 1000;
+    const keysPerSecond = Math.round((keys.deleted['dedupe_keys'] ?? 0) / keySeconds);
+    keyPts.push({ size, msPerOp: keysPerSecond, note: `${keys.deleted['dedupe_keys']} keys in ${keys.chunks} statements, ${keySeconds.toFixed(1)} s; the cap of before: 667 keys/s` });
+    log(`retention: ${size.toLocaleString('en-US')} expired dedupe keys deleted at ${keysPerSecond} keys/s`);
+
+    t0 = performance.now();
+    const dl = await deliveryRetention.purge();
+    const dlSeconds = (performance.now() - t0) / 1000;
+    const dlPerSecond = Math.round((dl.deleted['deliveries'] ?? 0) / dlSeconds);
+    deliveryPts.push({ size, msPerOp: dlPerSecond, note: `${dl.deleted['deliveries']} deliveries and ${dl.deleted['delivery_attempts']} attempts in ${dl.chunks} statements, ${dlSeconds.toFixed(1)} s; the cap of before: 1,667 deliveries/s` });
+    log(`retention: ${size.toLocaleString('en-US')} expired deliveries deleted at ${dlPerSecond} deliveries/s (with their attempts)`);
+  }
+  return [
+    { dimension: 'retention', operation: 'DedupePurgeService.purge, one run over N expired keys beside N live ones (DEDUPE_PURGE_BATCH 10,000)', unit: 'keys deleted per second', points: withRatios(keyPts) },
+    { dimension: 'retention', operation: 'DeliveryRetentionService.purge, one run over N expired deliveries (one attempt each) beside N recent ones (DELIVERY_RETENTION_BATCH 5,000)', unit: 'deliveries deleted per second', points: withRatios(deliveryPts) },
   ];
 }
 
@@ -419,6 +484,7 @@ async function main(): Promise<void> {
     if (DIMENSIONS.has('contacts')) series.push(...(await contacts(ds, explains)));
     if (DIMENSIONS.has('dedupe')) series.push(await dedupe(ds, explains));
     if (DIMENSIONS.has('deliveries')) series.push(...(await deliveries(ds, explains)));
+    if (DIMENSIONS.has('retention')) series.push(...(await retention(ds)));
   } finally {
     if (ds.isInitialized) await ds.destroy();
     await admin.query(`DROP DATABASE IF EXISTS ${dbName}`);

@@ -75,7 +75,7 @@ export class DeliveryConfig extends BaseAppConfig {
    */
   @IsInt() @Min(1) @Max(3650) DELIVERY_RETENTION_DAYS = 30;
 
-  /** How often each replica deletes expired deliveries (in batches of DELIVERY_RETENTION_BATCH). */
+  /** Time between two retention runs of each replica (each deletes in batches of DELIVERY_RETENTION_BATCH until none is left). */
   @IsInt() @Min(1000) @Max(86_400_000) DELIVERY_RETENTION_INTERVAL_MS = 600_000;
   @IsInt() @Min(1) @Max(100_000) DELIVERY_RETENTION_BATCH = 5000;
 

@@ -6,7 +6,7 @@ import {
 } from '@hookstream/contracts';
 import { createDataSource, type DataSource } from '@hookstream/db';
 import { DLQ_HEADERS, ensureTopics, EVENT_PRODUCER, KafkaBatchTransport, RethrowRpcFilter, type EventProducer } from '@hookstream/kafka';
-import { KAFKA_CLIENT } from '@hookstream/platform';
+import { KAFKA_CLIENT, metricsRegistry } from '@hookstream/platform';
 import { testBrokers, testDatabaseUrl, testKafka, uniqueName, waitFor } from '@hookstream/testing';
 import { newWebhookSecret, SecretBox } from '@hookstream/webhooks';
 import type { Consumer, Kafka, Producer } from 'kafkajs';
@@ -43,6 +43,14 @@ interface Receiver {
 }
 
 /** `answer(n)` is called with the 1-based hit number; returning null leaves the request hanging (a promise: answers when it resolves). */
+/** hookstream_retention_deleted_rows_total of this process, per table. */
+async function deletedRows(): Promise<{ deliveries: number; delivery_attempts: number }> {
+  const metric = metricsRegistry.getSingleMetric('hookstream_retention_deleted_rows_total');
+  const values = metric ? (await metric.get()).values : [];
+  const of = (table: string) => values.find((v) => v.labels['table'] === table)?.value ?? 0;
+  return { deliveries: of('deliveries'), delivery_attempts: of('delivery_attempts') };
+}
+
 async function startReceiver(answer: (n: number) => number | null | Promise<number> = () => 200, host = '127.0.0.1'): Promise<Receiver> {
   const hits: Hit[] = [];
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
@@ -563,16 +571,26 @@ describe('delivery (Kafka + PostgreSQL + local receivers)', () => {
       [old, recent],
     );
     const retention = app.get(DeliveryRetentionService);
+    const deletedBefore = await deletedRows();
     const purged = await retention.purge();
-    expect(purged.deliveries).toBeGreaterThanOrEqual(1200);
-    expect(purged.attempts).toBeGreaterThanOrEqual(1200);
+    // One run deletes chunk after chunk (DELIVERY_RETENTION_BATCH 500 here) until none is left.
+    expect(purged.chunks).toBeGreaterThanOrEqual(3);
+    expect(purged.stopped).toBe(false);
+    expect(purged.deleted['deliveries']).toBeGreaterThanOrEqual(1200);
+    expect(purged.deleted['delivery_attempts']).toBeGreaterThanOrEqual(1200);
+    // The oldest row had been past the cutoff for about a day when the run started.
+    expect(purged.overdueSeconds).toBeGreaterThan(86_000);
+    const deletedAfter = await deletedRows();
+    expect(deletedAfter.deliveries - deletedBefore.deliveries).toBe(purged.deleted['deliveries']);
+    expect(deletedAfter.delivery_attempts - deletedBefore.delivery_attempts).toBe(purged.deleted['delivery_attempts']);
     const [left]: { old: number; oldAttempts: number; recent: number; recentAttempts: number }[] = await db.query(
       `SELECT (SELECT count(*) FROM deliveries WHERE id LIKE $1)::int AS old, (SELECT count(*) FROM delivery_attempts WHERE delivery_id LIKE $1)::int AS "oldAttempts",
               (SELECT count(*) FROM deliveries WHERE id LIKE $2)::int AS recent, (SELECT count(*) FROM delivery_attempts WHERE delivery_id LIKE $2)::int AS "recentAttempts"`,
       [old, recent],
     );
     expect(left).toEqual({ old: 0, oldAttempts: 0, recent: 10, recentAttempts: 10 });
-    expect(await retention.purge()).toEqual({ deliveries: 0, attempts: 0 });
+    // Nothing left past the cutoff: the next run reads the index once and deletes nothing.
+    expect(await retention.purge()).toEqual({ deleted: {}, chunks: 0, overdueSeconds: 0, stopped: false });
   });
 
   it('a black-holed endpoint does not delay deliveries to another endpoint', async () => {

@@ -1,6 +1,8 @@
 import { createDataSource, migrateWithLock, type DataSource } from '@hookstream/db';
 import { testDatabaseUrl, uniqueName } from '@hookstream/testing';
 import { DedupeRepository } from '../src/validation/dedupe.repository';
+import { DedupePurgeService } from '../src/validation/dedupe-purge.service';
+import { ValidatorConfig } from '../src/validator.config';
 
 /** The dedupe claim statement on the real PostgreSQL: ownership, counts, expiry and retention. */
 describe('DedupeRepository.claim (real PostgreSQL)', () => {
@@ -76,5 +78,28 @@ describe('DedupeRepository.claim (real PostgreSQL)', () => {
     expect(await repo.purgeExpired()).toBe(0);
     expect([await row('p1'), await row('p2')]).toEqual([undefined, undefined]);
     expect(await row('keep')).toMatchObject({ event_id: 'evt_k' });
+  });
+
+  it('one purge run deletes every expired key, chunk after chunk, and keeps the live ones', async () => {
+    // 1,050 keys an hour past expiry, in chunks of 100: a run with a fixed number of chunks would
+    // stop short; this one goes on until a chunk comes back short.
+    await ds.query(
+      `INSERT INTO dedupe_keys (source_id, key, event_id, duplicate_count, first_seen_at, expires_at)
+       SELECT $1, 'run-' || g, 'evt_run' || g, 0, now() - interval '5 days', now() - interval '1 hour' FROM generate_series(1, 1050) g`,
+      [src],
+    );
+    await repo.claim([{ sourceId: src, key: 'run-live', eventId: 'evt_live' }], 4);
+    const purge = new DedupePurgeService(repo, Object.assign(new ValidatorConfig(), { DEDUPE_PURGE_BATCH: 100 }));
+    const run = await purge.purge();
+    expect(run.stopped).toBe(false);
+    expect(run.chunks).toBeGreaterThanOrEqual(11);
+    expect(run.deleted['dedupe_keys']).toBeGreaterThanOrEqual(1050);
+    expect(run.overdueSeconds).toBeGreaterThanOrEqual(3600);
+    const [left] = (await ds.query(
+      `SELECT count(*) FILTER (WHERE key LIKE 'run-%' AND key <> 'run-live')::int AS expired, count(*) FILTER (WHERE key = 'run-live')::int AS live
+         FROM dedupe_keys WHERE source_id = $1`,
+      [src],
+    )) as { expired: number; live: number }[];
+    expect(left).toEqual({ expired: 0, live: 1 });
   });
 });

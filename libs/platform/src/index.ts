@@ -5,3 +5,4 @@ export * from './core.module';
 export * from './bootstrap';
 export * from './metrics';
 export * from './config-cache';
+export * from './retention';

@@ -396,6 +396,15 @@ export class DeliveriesRepository {
     return rows[0] ?? { deliveries: 0, attempts: 0 };
   }
 
+  /** How long (seconds) the oldest delivery created before `cutoff` has been past it; 0 when none is (deliveries_created_idx). */
+  async secondsPastCutoff(cutoff: Date): Promise<number> {
+    const rows = await this.rows<{ s: number | null }>(
+      `SELECT extract(epoch FROM $1::timestamptz - min(created_at))::float8 AS s FROM deliveries WHERE created_at < $1`,
+      [cutoff],
+    );
+    return rows[0]?.s ?? 0;
+  }
+
   private async count(sql: string, params: unknown[]): Promise<number> {
     const rows = await this.rows<{ n: number }>(sql, params);
     return rows[0]?.n ?? 0;

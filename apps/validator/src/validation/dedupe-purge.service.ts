@@ -1,35 +1,37 @@
-import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { APP_CONFIG, RetentionJob, type RetentionRun } from '@hookstream/platform';
+import type { ValidatorConfig } from '../validator.config';
 import { DedupeRepository } from './dedupe.repository';
-import { errorMessage } from '@hookstream/contracts';
 
-/** Keeps dedupe_keys bounded: every few minutes, expired keys are deleted in chunks. */
+/**
+ * Keeps dedupe_keys bounded: every DEDUPE_PURGE_INTERVAL_MS, expired keys are deleted in
+ * statements of DEDUPE_PURGE_BATCH until none is left, so the purge keeps up with any event rate
+ * (`RetentionJob`).
+ */
 @Injectable()
-export class DedupePurgeService implements OnModuleInit, OnApplicationShutdown {
-  private readonly log = new Logger(DedupePurgeService.name);
-  private timer?: NodeJS.Timeout;
+export class DedupePurgeService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly job: RetentionJob;
 
-  constructor(private readonly repo: DedupeRepository) {}
-
-  onModuleInit(): void {
-    this.timer = setInterval(() => void this.purge(), 5 * 60 * 1000);
-    this.timer.unref();
+  constructor(repo: DedupeRepository, @Inject(APP_CONFIG) config: ValidatorConfig) {
+    this.job = new RetentionJob({
+      table: 'dedupe_keys',
+      intervalMs: config.DEDUPE_PURGE_INTERVAL_MS,
+      batch: config.DEDUPE_PURGE_BATCH,
+      deleteChunk: async (limit) => ({ dedupe_keys: await repo.purgeExpired(limit) }),
+      overdueSeconds: () => repo.secondsExpired(),
+    });
   }
 
-  onApplicationShutdown(): void {
-    if (this.timer) clearInterval(this.timer);
+  onApplicationBootstrap(): void {
+    this.job.start();
   }
 
-  private async purge(): Promise<void> {
-    try {
-      let n = 0;
-      for (let i = 0; i < 20; i++) {
-        const d = await this.repo.purgeExpired();
-        n += d;
-        if (d === 0) break;
-      }
-      if (n > 0) this.log.log(`purged ${n} expired dedupe key(s)`);
-    } catch (err) {
-      this.log.warn(`dedupe purge failed, will retry: ${errorMessage(err)}`);
-    }
+  onApplicationShutdown(): Promise<void> {
+    return this.job.stop();
+  }
+
+  /** One run: deletes every expired key, chunk by chunk. */
+  purge(): Promise<RetentionRun> {
+    return this.job.run();
   }
 }

@@ -74,12 +74,23 @@ export class DedupeRepository {
     return count;
   }
 
-  /** Expiring storage: removes keys past their retention, in bounded chunks. */
+  /**
+   * Expiring storage: removes up to `limit` keys past their expiry (one chunk of a purge run).
+   * SKIP LOCKED: replicas purging side by side take different keys instead of waiting on each other.
+   */
   async purgeExpired(limit = 10000): Promise<number> {
     const [, count] = (await this.ds.query(
-      `DELETE FROM dedupe_keys WHERE ctid IN (SELECT ctid FROM dedupe_keys WHERE expires_at < now() LIMIT $1)`,
+      `DELETE FROM dedupe_keys WHERE ctid IN (SELECT ctid FROM dedupe_keys WHERE expires_at < now() LIMIT $1 FOR UPDATE SKIP LOCKED)`,
       [limit],
     )) as [unknown, number];
     return count;
+  }
+
+  /** How long (seconds) the oldest expired key has been past its expiry; 0 when none is (dedupe_keys_expires_idx). */
+  async secondsExpired(): Promise<number> {
+    const [r] = (await this.ds.query(
+      `SELECT extract(epoch FROM now() - min(expires_at))::float8 AS s FROM dedupe_keys WHERE expires_at < now()`,
+    )) as { s: number | null }[];
+    return r?.s ?? 0;
   }
 }
