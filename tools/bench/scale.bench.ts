@@ -11,7 +11,7 @@
 //      median is reported), BENCH_SCALE_DIMENSIONS (all: endpoints,feed,contacts,dedupe,deliveries,retention),
 //      BENCH_RETENTION_SIZES (100000,1000000: expired rows one retention run deletes),
 //      BENCH_RESULT_NAME (scale: bench/results/<name>.json and .md).
-import { createDataSource, migrateWithLock, type DataSource } from '@hookstream/db';
+import { createDataSource, dedupeKeyBytesSql, migrateWithLock, type DataSource } from '@hookstream/db';
 import { deliveryIds, emptyLocation, newId, stableHash, type CanonicalEvent, type DeliveryRequestDto, type EndpointSnapshot } from '@hookstream/contracts';
 import { SubscriptionIndex } from '@hookstream/rules';
 import type { Contact } from '@hookstream/rules';
@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { DedupeRepository } from '../../apps/validator/src/validation/dedupe.repository';
+import { DedupeRepository, dedupeKeyBytes } from '../../apps/validator/src/validation/dedupe.repository';
 import { ContactsRepository, type ContactWrite } from '../../apps/automation/src/automation/contacts.repository';
 import { DeliveriesRepository } from '../../apps/delivery/src/storage/deliveries.repository';
 import { DeliveryRetentionService } from '../../apps/delivery/src/storage/delivery-retention.service';
@@ -75,6 +75,11 @@ function withRatios(points: Omit<Point, 'ratio'>[]): Point[] {
   return points.map((p) => ({ ...p, ratio: round2(p.msPerOp / base) }));
 }
 
+/** The server's WAL position in bytes (cluster-wide). */
+async function walPosition(ds: DataSource): Promise<number> {
+  return Number((await ds.query<{ l: string }[]>(`SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0') AS l`))[0].l);
+}
+
 async function relationSize(ds: DataSource, rel: string): Promise<string> {
   const [r] = await ds.query<{ s: string }[]>(`SELECT pg_size_pretty(pg_total_relation_size($1::regclass)) AS s`, [rel]);
   return r.s;
@@ -88,46 +93,63 @@ async function explain(ds: DataSource, sql: string, params: unknown[]): Promise<
 // ------------------------------------------------------------------------------------------------
 // Dedupe keys: the validator's DedupeRepository.claim (one INSERT … ON CONFLICT per batch)
 // ------------------------------------------------------------------------------------------------
-async function dedupe(ds: DataSource, explains: Explain[]): Promise<Series> {
+async function dedupe(ds: DataSource, explains: Explain[]): Promise<Series[]> {
   const repo = new DedupeRepository(ds);
-  const points: Omit<Point, 'ratio'>[] = [];
+  const pts = { content: [] as Omit<Point, 'ratio'>[], sequential: [] as Omit<Point, 'ratio'>[] };
   let have = 0;
   let fresh = 0;
+  // New keys of a batch: content keys as the validator makes them (`sha256:` + 64 hex digits of the
+  // canonical body: random), or idempotency keys a sender numbers in order (`idem:order-N`).
+  const newKey = (kind: 'content' | 'sequential', n: number): string =>
+    kind === 'content' ? `sha256:${createHash('sha256').update(`${tag}/${n}`).digest('hex')}` : `idem:order-${tag}-${String(n).padStart(10, '0')}`;
   for (const size of DEDUPE_SIZES) {
     const t0 = performance.now();
-    // 40 sources, content keys as the validator makes them (a hash), first seen over the last 4 days.
+    // 40 sources (ids as long as real ones), content keys first seen over the last 4 days.
     await ds.query(
-      `INSERT INTO dedupe_keys (source_id, key, event_id, duplicate_count, first_seen_at, expires_at)
-       SELECT 'src_' || (g % 40), 'content:' || md5(g::text), 'evt_' || g, 0, now() - (g % 345600) * interval '1 second', now() + interval '4 days'
+      `INSERT INTO dedupe_keys (key_bytes, source_id, event_id, duplicate_count, first_seen_at, expires_at)
+       SELECT ${dedupeKeyBytesSql(SQL_SOURCE, "'sha256:' || encode(sha256(g::text::bytea), 'hex')")}, ${SQL_SOURCE}, 'evt_' || g, 0,
+              now() - (g % 345600) * interval '1 second', now() + interval '4 days'
          FROM generate_series($1::bigint, $2::bigint) g`,
       [have + 1, size],
     );
     await ds.query('ANALYZE dedupe_keys');
     const fillS = (performance.now() - t0) / 1000;
     have = size;
-    // A batch as the validator sends it: mostly new keys, 5 % repeats of stored ones (duplicates).
-    const ms = await timed(REPS, () => {
-      const claims = Array.from({ length: BATCH }, (_, i) => {
-        if (i % 20 === 0) {
-          const g = 1 + Math.floor(Math.random() * have);
-          return { sourceId: `src_${g % 40}`, key: `content:${md5Hex(g)}`, eventId: `evt_dup_${tag}_${fresh++}` };
-        }
-        fresh++;
-        return { sourceId: `src_${fresh % 40}`, key: `content:new_${tag}_${fresh}`, eventId: `evt_new_${fresh}` };
+    for (const kind of ['content', 'sequential'] as const) {
+      // From a checkpoint, as a server in steady state is after each one: the first change to a page
+      // writes the whole page to the WAL, so random keys cost WAL in proportion to the index's pages.
+      const checkpoint = await ds.query('CHECKPOINT').then(() => true, () => false);
+      const wal0 = await walPosition(ds);
+      // A batch as the validator sends it: new keys, and 5 % repeats of stored ones (duplicates).
+      const ms = await timed(REPS, () => {
+        const claims = Array.from({ length: BATCH }, (_, i) => {
+          if (i % 20 === 0) {
+            const g = 1 + Math.floor(Math.random() * have);
+            return { sourceId: benchSource(g), key: `sha256:${sha256Hex(g)}`, eventId: `evt_dup_${tag}_${fresh++}` };
+          }
+          fresh++;
+          return { sourceId: benchSource(fresh), key: newKey(kind, fresh), eventId: `evt_new_${fresh}` };
+        });
+        // The validator claims each key once per batch (repeats are counted, not claimed twice).
+        const once = [...new Map(claims.map((c) => [`${c.sourceId}\u0000${c.key}`, c])).values()];
+        return repo.claim(once, 4);
       });
-      // The validator claims each key once per batch (repeats are counted, not claimed twice).
-      const once = [...new Map(claims.map((c) => [`${c.sourceId}\u0000${c.key}`, c])).values()];
-      return repo.claim(once, 4);
-    });
-    const bytes = await relationSize(ds, 'dedupe_keys');
-    points.push({ size, msPerOp: ms, note: `table+indexes ${bytes}; filled in ${fillS.toFixed(0)} s` });
-    log(`dedupe ${size.toLocaleString('en-US')} keys: claim(${BATCH}) ${ms} ms (${bytes})`);
+      const walPerKey = Math.round(((await walPosition(ds)) - wal0) / ((REPS + 1) * BATCH));
+      const bytes = await relationSize(ds, 'dedupe_keys');
+      const pkey = await relationSize(ds, 'dedupe_keys_pkey');
+      pts[kind].push({ size, msPerOp: ms, note: `${walPerKey.toLocaleString('en-US')} WAL bytes per key claimed${checkpoint ? ' from a checkpoint' : ' (no CHECKPOINT: the role lacks pg_checkpoint)'}; table+indexes ${bytes}, primary key ${pkey}; filled in ${fillS.toFixed(0)} s` });
+      log(`dedupe ${size.toLocaleString('en-US')} keys, new ${kind} keys: claim(${BATCH}) ${ms} ms, ${walPerKey} WAL B per key (${bytes}, primary key ${pkey})`);
+    }
   }
   explains.push({
-    what: `dedupe_keys at ${have.toLocaleString('en-US')} rows: the lookup ON CONFLICT (source_id, key) does (primary key probe)`,
-    plan: await explain(ds, 'SELECT event_id FROM dedupe_keys WHERE source_id = $1 AND key = $2', ['src_7', `content:${md5Hex(7)}`]),
+    what: `dedupe_keys at ${have.toLocaleString('en-US')} rows: the lookup ON CONFLICT makes (primary key probe)`,
+    plan: await explain(ds, 'SELECT event_id FROM dedupe_keys WHERE key_bytes = $1', [dedupeKeyBytes(benchSource(7), `sha256:${sha256Hex(7)}`)]),
   });
-  return { dimension: 'dedupe keys', operation: `DedupeRepository.claim, batch of ${BATCH} (5 % stored keys)`, unit: 'ms per batch', points: withRatios(points) };
+  const op = (keys: string) => `DedupeRepository.claim, batch of ${BATCH}: ${keys}, and 5 % stored keys`;
+  return [
+    { dimension: 'dedupe keys', operation: op('new content keys (random)'), unit: 'ms per batch', points: withRatios(pts.content) },
+    { dimension: 'dedupe keys', operation: op('new idempotency keys numbered in order'), unit: 'ms per batch', points: withRatios(pts.sequential) },
+  ];
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -160,7 +182,7 @@ async function deliveries(ds: DataSource, explains: Explain[]): Promise<Series[]
       }, request, now);
     }));
   };
-  const walBytes = async (): Promise<number> => Number((await ds.query<{ l: string }[]>(`SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0') AS l`))[0].l);
+  const walBytes = (): Promise<number> => walPosition(ds);
   for (const size of DELIVERY_SIZES) {
     const t0 = performance.now();
     // Delivered rows as the hash ids of before left them: 20 accounts, 200 endpoints, created over
@@ -231,8 +253,8 @@ async function retention(ds: DataSource): Promise<Series[]> {
   for (const size of RETENTION_SIZES) {
     // Content keys as the validator makes them, half expired an hour ago, half live for 4 days.
     await ds.query(
-      `INSERT INTO dedupe_keys (source_id, key, event_id, duplicate_count, first_seen_at, expires_at)
-       SELECT 'src_' || (g % 40), 'content:' || md5(g::text || $3), 'evt_' || g, 0, now() - interval '4 days',
+      `INSERT INTO dedupe_keys (key_bytes, source_id, event_id, duplicate_count, first_seen_at, expires_at)
+       SELECT ${dedupeKeyBytesSql(SQL_SOURCE, "'sha256:' || encode(sha256((g::text || $3)::bytea), 'hex')")}, ${SQL_SOURCE}, 'evt_' || g, 0, now() - interval '4 days',
               CASE WHEN g % 2 = 0 THEN now() - interval '1 hour' ELSE now() + interval '4 days' END
          FROM generate_series($1::bigint, $2::bigint) g`,
       [from + 1, from + 2 * size, tag],
@@ -273,6 +295,17 @@ async function retention(ds: DataSource): Promise<Series[]> {
     { dimension: 'retention', operation: 'DedupePurgeService.purge, one run over N expired keys beside N live ones (DEDUPE_PURGE_BATCH 10,000)', unit: 'keys deleted per second', points: withRatios(keyPts) },
     { dimension: 'retention', operation: 'DeliveryRetentionService.purge, one run over N expired deliveries (one attempt each) beside N recent ones (DELIVERY_RETENTION_BATCH 5,000)', unit: 'deliveries deleted per second', points: withRatios(deliveryPts) },
   ];
+}
+
+/** One of 40 sources, with an id as long as the gateway's (`src_` + 26 characters); SQL_SOURCE is the same for `g`. */
+function benchSource(g: number): string {
+  return `src_${String(g % 40).padStart(26, '0')}`;
+}
+const SQL_SOURCE = "'src_' || lpad((g % 40)::text, 26, '0')";
+
+function sha256Hex(g: number): string {
+  // Same as PostgreSQL's encode(sha256(g::text::bytea), 'hex').
+  return createHash('sha256').update(String(g)).digest('hex');
 }
 
 function md5Hex(g: number): string {
@@ -482,7 +515,7 @@ async function main(): Promise<void> {
     if (DIMENSIONS.has('endpoints')) series.push(...endpointsInMemory());
     if (DIMENSIONS.has('feed')) series.push(...(await feed(ds, explains)));
     if (DIMENSIONS.has('contacts')) series.push(...(await contacts(ds, explains)));
-    if (DIMENSIONS.has('dedupe')) series.push(await dedupe(ds, explains));
+    if (DIMENSIONS.has('dedupe')) series.push(...(await dedupe(ds, explains)));
     if (DIMENSIONS.has('deliveries')) series.push(...(await deliveries(ds, explains)));
     if (DIMENSIONS.has('retention')) series.push(...(await retention(ds)));
   } finally {

@@ -8,7 +8,8 @@
 # `hookstream_test`, as on the shared cluster. Durability is traded for speed (fsync off): the
 # data lives only as long as the run.
 #   PG_INSTANCE_DURABLE=1     keep PostgreSQL's default durability (fsync, synchronous_commit and
-#                             full_page_writes on, as on the shared cluster): for benches.
+#                             full_page_writes on, as on the shared cluster): for benches. The
+#                             role may also run CHECKPOINT (pg_checkpoint, PostgreSQL 15+).
 #   PG_INSTANCE_STATEMENTS=1  preload pg_stat_statements and create the extension in template1, so
 #                             every database created afterwards (the bench's own) can be ranked.
 set -euo pipefail
@@ -62,6 +63,10 @@ cmd_start() {
 SELECT 'CREATE ROLE hookstream LOGIN CREATEDB PASSWORD ''hookstream''' WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'hookstream')\gexec
 SELECT 'CREATE DATABASE hookstream_test OWNER hookstream' WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'hookstream_test')\gexec
 SQL
+  if [ "${PG_INSTANCE_DURABLE:-0}" = 1 ]; then
+    # Benches on a durable server may start a measurement from a checkpoint (PostgreSQL 15+).
+    as_pg "$bin/psql" -h "$dir" -p "$port" -U postgres -X -q -d postgres -c 'GRANT pg_checkpoint TO hookstream' >/dev/null 2>&1 || true
+  fi
   if [ "${PG_INSTANCE_STATEMENTS:-0}" = 1 ]; then
     # In template1 (copied by CREATE DATABASE) and in hookstream_test; `hookstream` may read every
     # statement's text (pg_read_all_stats).

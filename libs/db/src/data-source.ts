@@ -13,11 +13,12 @@ import { DeliveriesFillfactor1764600000000 } from './migrations/1764600000000-de
 import { DeliveriesDropDueIdx1764700000000 } from './migrations/1764700000000-deliveries-drop-due-idx';
 import { Lz4Compression1764800000000 } from './migrations/1764800000000-lz4-compression';
 import { DeliveriesFillfactorReset1764900000000 } from './migrations/1764900000000-deliveries-fillfactor-reset';
+import { DedupeKeyBytes1765000000000 } from './migrations/1765000000000-dedupe-key-bytes';
 import { errorMessage } from '@hookstream/contracts';
 
 /** TypeORM entities: control-api's configuration tables only. Every other table is reached with SQL by its owner (README.md). */
 export const ENTITIES = [AccountEntity, ApiKeyEntity, SourceEntity, SourceTokenEntity, EndpointEntity, EndpointSecretEntity, AutomationEntity];
-export const MIGRATIONS = [Initial1764000000000, ContactsNames1764100000000, DeliveriesDue1764200000000, FeedEvents1764300000000, ContactsVersion1764400000000, DeliveriesBacklog1764540000000, DlqMessages1764570000000, DeliveriesFillfactor1764600000000, DeliveriesDropDueIdx1764700000000, Lz4Compression1764800000000, DeliveriesFillfactorReset1764900000000];
+export const MIGRATIONS = [Initial1764000000000, ContactsNames1764100000000, DeliveriesDue1764200000000, FeedEvents1764300000000, ContactsVersion1764400000000, DeliveriesBacklog1764540000000, DlqMessages1764570000000, DeliveriesFillfactor1764600000000, DeliveriesDropDueIdx1764700000000, Lz4Compression1764800000000, DeliveriesFillfactorReset1764900000000, DedupeKeyBytes1765000000000];
 
 export interface DbOptions {
   url: string;
