@@ -6,7 +6,7 @@ import {
 } from '@hookstream/contracts';
 import { createDataSource, type DataSource } from '@hookstream/db';
 import { DLQ_HEADERS, ensureTopics, EVENT_PRODUCER, KafkaBatchTransport, RethrowRpcFilter, type EventProducer } from '@hookstream/kafka';
-import { KAFKA_CLIENT, metricsRegistry } from '@hookstream/platform';
+import { KAFKA_CLIENT, metricSample } from '@hookstream/platform';
 import { testBrokers, testDatabaseUrl, testKafka, uniqueName, waitFor } from '@hookstream/testing';
 import { newWebhookSecret, SecretBox } from '@hookstream/webhooks';
 import type { Consumer, Kafka, Producer } from 'kafkajs';
@@ -45,10 +45,8 @@ interface Receiver {
 /** `answer(n)` is called with the 1-based hit number; returning null leaves the request hanging (a promise: answers when it resolves). */
 /** hookstream_retention_deleted_rows_total of this process, per table. */
 async function deletedRows(): Promise<{ deliveries: number; delivery_attempts: number }> {
-  const metric = metricsRegistry.getSingleMetric('hookstream_retention_deleted_rows_total');
-  const values = metric ? (await metric.get()).values : [];
-  const of = (table: string) => values.find((v) => v.labels['table'] === table)?.value ?? 0;
-  return { deliveries: of('deliveries'), delivery_attempts: of('delivery_attempts') };
+  const of = async (table: string) => (await metricSample('hookstream_retention_deleted_rows_total', { table })) ?? 0;
+  return { deliveries: await of('deliveries'), delivery_attempts: await of('delivery_attempts') };
 }
 
 async function startReceiver(answer: (n: number) => number | null | Promise<number> = () => 200, host = '127.0.0.1'): Promise<Receiver> {

@@ -1,10 +1,5 @@
 import { KafkaRequestCounter } from '@hookstream/kafka';
-import { ConsumerMetrics, counter, gauge, metricsRegistry, registerKafkaRequestMetric, scrapeGauge } from './metrics';
-
-async function sample(name: string, labels: Record<string, string>): Promise<number | undefined> {
-  const m = await metricsRegistry.getSingleMetric(name)?.get();
-  return m?.values.find((x) => Object.entries(labels).every(([k, want]) => String(x.labels[k]) === want))?.value;
-}
+import { ConsumerMetrics, counter, gauge, metricSample as sample, metricsRegistry, registerKafkaRequestMetric, scrapeGauge } from './metrics';
 
 describe('metrics', () => {
   it('returns the registered counter for a name instead of throwing on a second registration', () => {

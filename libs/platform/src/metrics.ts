@@ -50,6 +50,15 @@ export function scrapeGauge<L extends string = string>(cfg: Omit<GaugeConfigurat
   return new Gauge<L>({ ...cfg, registers: [metricsRegistry] });
 }
 
+/**
+ * The value of one series of a metric of this process: the first whose labels include `labels`
+ * (`series` picks a histogram's `_count`, `_sum` or `_bucket`), undefined when there is none.
+ */
+export async function metricSample(name: string, labels: Record<string, string> = {}, series = name): Promise<number | undefined> {
+  const values = (await metricsRegistry.getSingleMetric(name)?.get())?.values ?? [];
+  return values.find((v) => ((v as { metricName?: string }).metricName ?? name) === series && Object.entries(labels).every(([k, want]) => String(v.labels[k]) === want))?.value;
+}
+
 /** Latency buckets (seconds) for anything from a cached lookup to a slow outbound call. */
 export const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 

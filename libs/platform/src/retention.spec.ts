@@ -1,4 +1,4 @@
-import { metricsRegistry } from './metrics';
+import { metricSample } from './metrics';
 import { RetentionJob } from './retention';
 
 /** A table of `expired` rows past their expiry, deleted `limit` at a time (and a side table with two rows per row). */
@@ -17,10 +17,8 @@ function fakeTable(expired: number, overdue = 120) {
   };
 }
 
-async function metricValue(name: string, labels: Record<string, string>): Promise<number> {
-  const m = metricsRegistry.getSingleMetric(name);
-  const values = m ? (await m.get()).values : [];
-  return values.find((v) => Object.entries(labels).every(([k, val]) => v.labels[k] === val))?.value ?? 0;
+async function metricValue(name: string, labels: Record<string, string>, series = name): Promise<number> {
+  return (await metricSample(name, labels, series)) ?? 0;
 }
 
 describe('RetentionJob', () => {
@@ -103,9 +101,7 @@ describe('RetentionJob', () => {
       expect(calls).toBe(1);
       await jest.advanceTimersByTimeAsync(1000);
       expect(calls).toBe(2);
-      const failed = (await (metricsRegistry.getSingleMetric('hookstream_retention_run_duration_seconds')?.get()))?.values
-        .find((v) => v.labels['table'] === 'ticking' && v.labels['result'] === 'failed' && (v as { metricName?: string }).metricName?.endsWith('_count'));
-      expect(failed?.value).toBe(1);
+      expect(await metricValue('hookstream_retention_run_duration_seconds', { table: 'ticking', result: 'failed' }, 'hookstream_retention_run_duration_seconds_count')).toBe(1);
       const stopping = job.stop();
       await jest.advanceTimersByTimeAsync(2500);
       await stopping;

@@ -2,8 +2,20 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from '@hookstream/db';
 import { createHash } from 'node:crypto';
 
-const DIGEST_KEY = /^(sha256|win):([0-9a-f]{64})$/;
-const DIGEST_TAG: Record<string, number> = { sha256: 1, win: 2 };
+const DIGEST_KEY = /^(sha256|win):[0-9a-f]{64}$/;
+/** 8 bytes of sha256(source id) per source id; cleared when it holds SOURCE_PREFIXES_MAX (a bound, not an LRU). */
+const sourcePrefixes = new Map<string, Buffer>();
+const SOURCE_PREFIXES_MAX = 10_000;
+
+function sourcePrefix(sourceId: string): Buffer {
+  let p = sourcePrefixes.get(sourceId);
+  if (!p) {
+    if (sourcePrefixes.size >= SOURCE_PREFIXES_MAX) sourcePrefixes.clear();
+    p = createHash('sha256').update(sourceId, 'utf8').digest().subarray(0, 8);
+    sourcePrefixes.set(sourceId, p);
+  }
+  return p;
+}
 
 /**
  * The primary key of a dedupe key in `dedupe_keys` (migration 1765000000000, whose
@@ -13,10 +25,22 @@ const DIGEST_TAG: Record<string, number> = { sha256: 1, win: 2 };
  * text (tag 0), so that keys a sender numbers in order stay side by side in the index.
  */
 export function dedupeKeyBytes(sourceId: string, key: string): Buffer {
-  const source = createHash('sha256').update(sourceId, 'utf8').digest().subarray(0, 8);
+  const source = sourcePrefix(sourceId);
   const digest = DIGEST_KEY.exec(key);
-  if (digest) return Buffer.concat([source, Buffer.of(DIGEST_TAG[digest[1]] ?? 0), Buffer.from(digest[2].slice(0, 32), 'hex')]);
-  return Buffer.concat([source, Buffer.of(0), Buffer.from(key, 'utf8')]);
+  if (digest) {
+    const kind = digest[1] as 'sha256' | 'win';
+    const out = Buffer.allocUnsafe(25);
+    source.copy(out, 0);
+    out[8] = kind === 'sha256' ? 1 : 2;
+    out.write(key.slice(kind.length + 1, kind.length + 33), 9, 'hex');
+    return out;
+  }
+  const text = Buffer.from(key, 'utf8');
+  const out = Buffer.allocUnsafe(9 + text.length);
+  source.copy(out, 0);
+  out[8] = 0;
+  text.copy(out, 9);
+  return out;
 }
 
 export interface DedupeClaim {
