@@ -1,5 +1,6 @@
 import { createDataSource, MIGRATIONS, type DataSource } from '@hookstream/db';
-import { dropDatabase, testDatabaseUrl } from '@hookstream/testing';
+import type { QueryRunner } from 'typeorm';
+import { createDatabase, dropDatabase, testDatabaseUrl } from '@hookstream/testing';
 import { randomBytes } from 'node:crypto';
 import { DedupeRepository } from '../src/validation/dedupe.repository';
 
@@ -10,45 +11,45 @@ import { DedupeRepository } from '../src/validation/dedupe.repository';
 describe('dedupe_keys moved to compact byte keys (migration 1765000000000, real PostgreSQL)', () => {
   const dbName = `hookstream_dedupe_mig_${randomBytes(6).toString('hex')}`;
   const serverUrl = testDatabaseUrl();
-  let admin: DataSource;
   let ds: DataSource;
 
   beforeAll(async () => {
-    admin = createDataSource({ url: serverUrl, poolSize: 1, applicationName: 'dedupe-mig-admin' });
-    await admin.initialize();
-    await admin.query(`CREATE DATABASE ${dbName}`);
-    const u = new URL(serverUrl);
-    u.pathname = `/${dbName}`;
-    ds = createDataSource({ url: u.toString(), poolSize: 2, applicationName: 'dedupe-mig-test' });
+    ds = createDataSource({ url: await createDatabase(serverUrl, dbName), poolSize: 2, applicationName: 'dedupe-mig-test' });
     await ds.initialize();
   });
 
   afterAll(async () => {
     if (ds?.isInitialized) await ds.destroy();
     await dropDatabase(serverUrl, dbName);
-    await admin?.destroy();
   });
+
+  /** Runs migration steps on one connection, as TypeORM does. */
+  async function migrate(step: (runner: QueryRunner) => Promise<void>): Promise<void> {
+    const runner = ds.createQueryRunner();
+    try {
+      await step(runner);
+    } finally {
+      await runner.release();
+    }
+  }
 
   it('keeps live keys with their owner and count, drops expired ones, and claims find the moved keys', async () => {
     const last = MIGRATIONS[MIGRATIONS.length - 1];
     expect(new last().name).toBe('DedupeKeyBytes1765000000000');
-    const runner = ds.createQueryRunner();
-    try {
+    await migrate(async (runner) => {
       for (const M of MIGRATIONS.slice(0, -1)) await new M().up(runner);
-      // Rows as the previous version wrote them, keyed by (source_id, key) text.
-      await ds.query(
-        `INSERT INTO dedupe_keys (source_id, key, event_id, duplicate_count, first_seen_at, expires_at) VALUES
-           ('src_a', 'idem:order-1', 'evt_1', 2, now() - interval '1 day', now() + interval '3 days'),
-           ('src_a', 'sha256:${'cd'.repeat(32)}', 'evt_2', 0, now() - interval '1 day', now() + interval '3 days'),
-           ('src_b', 'idem:order-1', 'evt_3', 0, now() - interval '1 day', now() + interval '3 days'),
-           ('src_a', 'idem:größe-ü', 'evt_4', 0, now() - interval '1 day', now() + interval '3 days'),
-           ('src_b', 'win:${'0f'.repeat(32)}', 'evt_6', 0, now() - interval '1 day', now() + interval '3 days'),
-           ('src_a', 'idem:old', 'evt_5', 7, now() - interval '5 days', now() - interval '1 day')`,
-      );
-      await new last().up(runner);
-    } finally {
-      await runner.release();
-    }
+    });
+    // Rows as the previous version wrote them, keyed by (source_id, key) text.
+    await ds.query(
+      `INSERT INTO dedupe_keys (source_id, key, event_id, duplicate_count, first_seen_at, expires_at) VALUES
+         ('src_a', 'idem:order-1', 'evt_1', 2, now() - interval '1 day', now() + interval '3 days'),
+         ('src_a', 'sha256:${'cd'.repeat(32)}', 'evt_2', 0, now() - interval '1 day', now() + interval '3 days'),
+         ('src_b', 'idem:order-1', 'evt_3', 0, now() - interval '1 day', now() + interval '3 days'),
+         ('src_a', 'idem:größe-ü', 'evt_4', 0, now() - interval '1 day', now() + interval '3 days'),
+         ('src_b', 'win:${'0f'.repeat(32)}', 'evt_6', 0, now() - interval '1 day', now() + interval '3 days'),
+         ('src_a', 'idem:old', 'evt_5', 7, now() - interval '5 days', now() - interval '1 day')`,
+    );
+    await migrate((runner) => new last().up(runner));
 
     const columns: { column_name: string }[] = await ds.query(
       `SELECT column_name FROM information_schema.columns WHERE table_name = 'dedupe_keys' ORDER BY ordinal_position`,
@@ -78,12 +79,7 @@ describe('dedupe_keys moved to compact byte keys (migration 1765000000000, real 
     ]);
 
     // down: the table of before, empty (hashes cannot be turned back into keys).
-    const back = ds.createQueryRunner();
-    try {
-      await new last().down(back);
-    } finally {
-      await back.release();
-    }
+    await migrate((runner) => new last().down(runner));
     const old: { column_name: string }[] = await ds.query(
       `SELECT column_name FROM information_schema.columns WHERE table_name = 'dedupe_keys' ORDER BY ordinal_position`,
     );

@@ -1,7 +1,7 @@
 // The testing lib builds on this lib; only this test crosses that line, the lib's sources never do
 // (as in libs/kafka/test).
 // eslint-disable-next-line @nx/enforce-module-boundaries
-import { dropDatabase, testDatabaseUrl } from '@hookstream/testing';
+import { createDatabase, dropDatabase, testDatabaseUrl } from '@hookstream/testing';
 import { randomBytes } from 'node:crypto';
 import { createDataSource, LZ4_COLUMNS, migrateWithLock, MIGRATIONS, type DataSource } from '../src';
 
@@ -13,7 +13,6 @@ function payload(): Record<string, unknown> {
 describe('payload columns compressed with lz4 (migration Lz4Compression1764800000000)', () => {
   const dbName = `hookstream_lz4_${randomBytes(6).toString('hex')}`;
   const serverUrl = testDatabaseUrl();
-  let admin: DataSource;
   let ds: DataSource;
 
   /** attcompression per `relation.column` of the listed columns ('l' = lz4, '' = the server's default). */
@@ -28,12 +27,7 @@ describe('payload columns compressed with lz4 (migration Lz4Compression176480000
   }
 
   beforeAll(async () => {
-    admin = createDataSource({ url: serverUrl, poolSize: 1, applicationName: 'lz4-test-admin' });
-    await admin.initialize();
-    await admin.query(`CREATE DATABASE ${dbName}`);
-    const u = new URL(serverUrl);
-    u.pathname = `/${dbName}`;
-    ds = createDataSource({ url: u.toString(), poolSize: 2, applicationName: 'lz4-test' });
+    ds = createDataSource({ url: await createDatabase(serverUrl, dbName), poolSize: 2, applicationName: 'lz4-test' });
     await ds.initialize();
     await migrateWithLock(ds);
   });
@@ -41,7 +35,6 @@ describe('payload columns compressed with lz4 (migration Lz4Compression176480000
   afterAll(async () => {
     await ds?.destroy();
     await dropDatabase(serverUrl, dbName);
-    await admin?.destroy();
   });
 
   it('sets lz4 on every listed column: the tables, the feed partitions the migrations created, and a partition created later', async () => {

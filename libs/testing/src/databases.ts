@@ -7,6 +7,24 @@ function pgCode(err: unknown): string | undefined {
 }
 
 /**
+ * Creates a throwaway database `name` on the server of `serverUrl` (the role needs CREATEDB) and
+ * returns its URL. Pair it with `dropDatabase`.
+ */
+export async function createDatabase(serverUrl: string, name: string): Promise<string> {
+  if (!IDENT.test(name)) throw new Error(`createDatabase: "${name}" is not a plain lower-case identifier`);
+  const client = new Client({ connectionString: serverUrl, application_name: 'hookstream-test-createdb' });
+  await client.connect();
+  try {
+    await client.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await client.end();
+  }
+  const u = new URL(serverUrl);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+/**
  * Drops a throwaway database, whoever is still in it.
  *
  * `DROP DATABASE … WITH (FORCE)` ends our own lingering sessions at once, but for a non-superuser

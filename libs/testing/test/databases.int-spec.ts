@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
-import { dropDatabase, testDatabaseUrl } from '../src';
+import { createDatabase, dropDatabase, testDatabaseUrl } from '../src';
 
 function urlFor(db: string): string {
   const u = new URL(testDatabaseUrl());
@@ -22,12 +22,11 @@ async function exists(db: string): Promise<boolean> {
 describe('dropDatabase (real PostgreSQL)', () => {
   it('drops a database that still has sessions of our own in it, ending them', async () => {
     const db = `hookstream_drop_${randomBytes(5).toString('hex')}`;
-    const admin = new Client({ connectionString: testDatabaseUrl() });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${db}`);
-    await admin.end();
+    const url = await createDatabase(testDatabaseUrl(), db);
+    expect(url).toBe(urlFor(db));
+    expect(await exists(db)).toBe(true);
 
-    const lingering = new Client({ connectionString: urlFor(db) });
+    const lingering = new Client({ connectionString: url });
     lingering.on('error', () => undefined); // its session is terminated under it
     await lingering.connect();
     await lingering.query('CREATE TABLE t (x int)');
@@ -42,5 +41,6 @@ describe('dropDatabase (real PostgreSQL)', () => {
   it('is a no-op for a database that does not exist, and refuses names that are not plain identifiers', async () => {
     await expect(dropDatabase(testDatabaseUrl(), `hookstream_absent_${randomBytes(4).toString('hex')}`)).resolves.toBeUndefined();
     await expect(dropDatabase(testDatabaseUrl(), 'x; DROP TABLE y')).rejects.toThrow(/plain lower-case identifier/);
+    await expect(createDatabase(testDatabaseUrl(), 'x; DROP TABLE y')).rejects.toThrow(/plain lower-case identifier/);
   });
 });
