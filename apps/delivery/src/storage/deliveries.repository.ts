@@ -382,13 +382,14 @@ export class DeliveriesRepository {
   /**
    * Retention: deletes up to `limit` deliveries created before `cutoff` (whatever their status:
    * a row that old is finished, or held for an endpoint disabled all that time) with their
-   * attempts, oldest first. SKIP LOCKED lets replicas purge side by side.
+   * attempts, oldest first. SKIP LOCKED lets replicas purge side by side; MATERIALIZED runs the
+   * locking SELECT once (inside `IN (…)` a plan may run it per joined row, each run skipping the
+   * rows already deleted, and delete far more than `limit` in one transaction).
    */
   async purgeCreatedBefore(cutoff: Date, limit: number): Promise<{ deliveries: number; attempts: number }> {
     const rows = await this.rows<{ deliveries: number; attempts: number }>(
-      `WITH d AS (DELETE FROM deliveries WHERE id IN (
-                    SELECT id FROM deliveries WHERE created_at < $1 ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED)
-                  RETURNING id),
+      `WITH doomed AS MATERIALIZED (SELECT id FROM deliveries WHERE created_at < $1 ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED),
+            d AS (DELETE FROM deliveries x USING doomed WHERE x.id = doomed.id RETURNING x.id),
             a AS (DELETE FROM delivery_attempts x USING d WHERE x.delivery_id = d.id RETURNING 1)
        SELECT (SELECT count(*) FROM d)::int AS deliveries, (SELECT count(*) FROM a)::int AS attempts`,
       [cutoff, limit],

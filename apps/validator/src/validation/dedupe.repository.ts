@@ -127,10 +127,14 @@ export class DedupeRepository {
   /**
    * Expiring storage: removes up to `limit` keys past their expiry (one chunk of a purge run).
    * SKIP LOCKED: replicas purging side by side take different keys instead of waiting on each other.
+   * MATERIALIZED: the locking SELECT runs once. Inside `IN (…)` the planner may run it again for
+   * every row it joins, and each run skips the rows the statement already deleted, so one chunk
+   * could delete far more than `limit` (a CI run saw it).
    */
   async purgeExpired(limit = 10000): Promise<number> {
     const [, count] = (await this.ds.query(
-      `DELETE FROM dedupe_keys WHERE ctid IN (SELECT ctid FROM dedupe_keys WHERE expires_at < now() LIMIT $1 FOR UPDATE SKIP LOCKED)`,
+      `WITH doomed AS MATERIALIZED (SELECT key_bytes FROM dedupe_keys WHERE expires_at < now() LIMIT $1 FOR UPDATE SKIP LOCKED)
+       DELETE FROM dedupe_keys d USING doomed WHERE d.key_bytes = doomed.key_bytes`,
       [limit],
     )) as [unknown, number];
     return count;
