@@ -28,8 +28,16 @@ export class DeliveryConfig extends BaseAppConfig {
   /** Whole attempt: connect, send, response headers and the kept part of the body. */
   @IsInt() @Min(500) @Max(120000) DELIVERY_TIMEOUT_MS = 15000;
 
-  /** Outbound requests in flight in this process, across all endpoints. */
+  /** Outbound requests in flight in this process, across all endpoints (sent, not answered yet). */
   @IsInt() @Min(1) @Max(100000) DELIVERY_MAX_IN_FLIGHT = 200;
+
+  /**
+   * Answered attempts whose result is still being published to Kafka and recorded in the table.
+   * While this many are pending, no new attempt starts: with the requests in flight, this bounds
+   * the work in progress. Publishing and recording take whole batches at once, so a cap this
+   * size lets them batch (bench/README.md, session 23).
+   */
+  @IsInt() @Min(1) @Max(100000) DELIVERY_MAX_RECORDING = 1000;
 
   /** Deliveries queued in memory per endpoint; the rest wait in the table for the scheduler. */
   @IsInt() @Min(1) @Max(1_000_000) DELIVERY_MAX_QUEUE_PER_ENDPOINT = 1000;

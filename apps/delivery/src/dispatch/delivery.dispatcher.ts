@@ -11,8 +11,9 @@ const log = new Logger('DeliveryDispatcher');
 
 /**
  * The part of a delivery's latency spent before its attempt starts, once this process holds it:
- * a wait here is the endpoint's `maxConcurrency` or rate limit, DELIVERY_MAX_IN_FLIGHT, or an
- * event loop too busy to start it (see apps/delivery/README.md, "Reading a latency tail").
+ * a wait here is the endpoint's `maxConcurrency` or rate limit, DELIVERY_MAX_IN_FLIGHT or
+ * DELIVERY_MAX_RECORDING, or an event loop too busy to start it (see apps/delivery/README.md,
+ * "Reading a latency tail").
  */
 const queueWait = histogram({
   name: 'hookstream_delivery_queue_wait_seconds',
@@ -22,7 +23,7 @@ const queueWait = histogram({
 
 /**
  * The process's one dispatcher: per-endpoint lanes (concurrency, rate limit, circuit) under a
- * global in-flight cap, wired to the attempts, the endpoints' limits and the table. Anything it
+ * global cap on requests in flight and one on attempts being recorded, wired to the attempts, the endpoints' limits and the table. Anything it
  * cannot hold is still in the table, leased, and comes back through the scheduler. Callers use
  * the Dispatcher's own methods; this class only wires it and drains it at shutdown.
  */
@@ -36,6 +37,7 @@ export class DeliveryDispatcher extends Dispatcher<DeliveryJob> implements Befor
   ) {
     super({
       maxInFlight: config.DELIVERY_MAX_IN_FLIGHT,
+      maxRecording: config.DELIVERY_MAX_RECORDING,
       maxQueuePerEndpoint: config.DELIVERY_MAX_QUEUE_PER_ENDPOINT,
       limits: (id) => endpoints.limits(id),
       run: (job) => attempts.run(job),
@@ -58,7 +60,10 @@ export class DeliveryDispatcher extends Dispatcher<DeliveryJob> implements Befor
     const bound = Math.max(500, Math.floor(this.config.SHUTDOWN_TIMEOUT_MS * 0.6));
     const t0 = Date.now();
     const done = await this.idle(bound);
-    if (!done) log.warn(`${this.stats().inFlight} attempt(s) still in flight at shutdown; their leases hand them to another replica`);
+    if (!done) {
+      const s = this.stats();
+      log.warn(`${s.inFlight} attempt(s) still in flight and ${s.recording} still being recorded at shutdown; their leases hand them to another replica`);
+    }
     // Results of recorded attempts are published after the attempt's slot is freed: let them land.
     if (!(await this.attempts.drain(Math.max(200, bound - (Date.now() - t0))))) log.warn('some attempt results were still being published at shutdown');
   }

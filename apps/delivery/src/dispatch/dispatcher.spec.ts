@@ -116,7 +116,7 @@ describe('Dispatcher', () => {
     submitMany(d, 'a', 4);
     submitMany(d, 'b', 4);
     expect(sender.inFlight()).toHaveLength(2);
-    expect(d.stats()).toEqual({ inFlight: 2, queued: 6, lanes: 2 });
+    expect(d.stats()).toEqual({ inFlight: 2, recording: 0, queued: 6, lanes: 2 });
     while (sender.inFlight().length > 0) {
       expect(sender.inFlight().length).toBeLessThanOrEqual(2);
       sender.answer(sender.inFlight()[0]);
@@ -289,7 +289,7 @@ describe('Dispatcher', () => {
     // The job in flight finishes: nothing of the lane comes back, nothing else is started.
     sender.answer(sender.inFlight('busy2')[0], 'failure');
     await flush();
-    expect(busy.stats()).toEqual({ inFlight: 0, queued: 0, lanes: 0 });
+    expect(busy.stats()).toEqual({ inFlight: 0, recording: 0, queued: 0, lanes: 0 });
     expect(sender.startedFor('busy2')).toEqual([0]);
     await expect(busy.idle(100)).resolves.toBe(true);
     expect(d.forget('never-seen')).toBe(0);
@@ -309,23 +309,73 @@ describe('Dispatcher: work after the endpoint answered', () => {
     return { afters, started, run };
   }
 
-  it('frees the endpoint slot at the verdict but holds a global slot until `after` settles', async () => {
+  it('frees the endpoint slot and the in-flight slot at the verdict; `after` holds a recording slot until it settles', async () => {
     const w = withAfter();
-    const { d } = make(new FakeSender(), { a: { maxConcurrency: 1 } }, { maxInFlight: 3, run: w.run });
+    const { d } = make(new FakeSender(), { a: { maxConcurrency: 1 } }, { maxInFlight: 1, maxRecording: 3, run: w.run });
     submitMany(d, 'a', 5);
     await flush();
-    // The endpoint allows one request at a time, yet three started: each answered before the next.
+    // One request at a time (endpoint and process), yet three started: each answered before the
+    // next, and the recording cap is what stops the fourth.
     expect(w.started.map((j) => j.n)).toEqual([0, 1, 2]);
-    expect(d.stats()).toEqual(expect.objectContaining({ inFlight: 3, queued: 2 }));
+    expect(d.stats()).toEqual(expect.objectContaining({ inFlight: 0, recording: 3, queued: 2 }));
     expect(await d.idle(20)).toBe(false);
     w.afters[0]?.resolve();
     await flush();
     expect(w.started.map((j) => j.n)).toEqual([0, 1, 2, 3]);
+    expect(d.stats()).toEqual(expect.objectContaining({ inFlight: 0, recording: 3, queued: 1 }));
     for (const a of w.afters) a.resolve();
     await flush();
     for (const a of w.afters) a.resolve();
     await expect(d.idle(1000)).resolves.toBe(true);
     expect(w.started).toHaveLength(5);
+    expect(d.stats()).toEqual(expect.objectContaining({ inFlight: 0, recording: 0, queued: 0 }));
+  });
+
+  it('attempts being recorded do not take the in-flight slots: requests go on while results are recorded', async () => {
+    // Runs that answer only when the test says so, then record until the test says so.
+    const answers: (() => void)[] = [];
+    const afters: (() => void)[] = [];
+    const run = () =>
+      new Promise<{ verdict: 'success'; after: Promise<void> }>((resolve) => {
+        answers.push(() => resolve({ verdict: 'success', after: new Promise<void>((r) => afters.push(r)) }));
+      });
+    const { d } = make(new FakeSender(), { a: { maxConcurrency: 10 } }, { maxInFlight: 2, maxRecording: 100, run });
+    submitMany(d, 'a', 6);
+    await flush();
+    expect(answers).toHaveLength(2);
+    answers[0]();
+    answers[1]();
+    await flush();
+    // Two attempts are still being recorded, and two more requests are in flight.
+    expect(answers).toHaveLength(4);
+    expect(d.stats()).toEqual(expect.objectContaining({ inFlight: 2, recording: 2, queued: 2 }));
+    answers[2]();
+    answers[3]();
+    await flush();
+    expect(answers).toHaveLength(6);
+    expect(d.stats()).toEqual(expect.objectContaining({ inFlight: 2, recording: 4, queued: 0 }));
+    answers[4]();
+    answers[5]();
+    await flush();
+    expect(d.stats()).toEqual(expect.objectContaining({ inFlight: 0, recording: 6 }));
+    expect(await d.idle(20)).toBe(false);
+    for (const r of afters) r();
+    await expect(d.idle(1000)).resolves.toBe(true);
+  });
+
+  it('without maxRecording, the recording cap is maxInFlight: starts stop once that many are being recorded', async () => {
+    const w = withAfter();
+    const { d } = make(new FakeSender(), { a: { maxConcurrency: 10 } }, { maxInFlight: 2, run: w.run });
+    submitMany(d, 'a', 5);
+    await flush();
+    // Two start at once; the first answer leaves one being recorded (< 2), so a third starts; then
+    // two are being recorded and nothing more starts. The work in progress stays within both caps.
+    expect(w.started).toHaveLength(3);
+    expect(d.stats()).toEqual(expect.objectContaining({ inFlight: 0, recording: 3, queued: 2 }));
+    for (const a of w.afters) a.resolve();
+    await flush();
+    for (const a of w.afters) a.resolve();
+    await expect(d.idle(1000)).resolves.toBe(true);
   });
 
   it('an `after` that fails is reported like a failed run, and its slot is freed', async () => {
@@ -336,6 +386,6 @@ describe('Dispatcher: work after the endpoint answered', () => {
     w.afters[0]?.reject(new Error('result not acknowledged'));
     await expect(d.idle(1000)).resolves.toBe(true);
     expect(errors).toEqual([expect.objectContaining({ message: 'result not acknowledged' })]);
-    expect(d.stats().inFlight).toBe(0);
+    expect(d.stats()).toEqual(expect.objectContaining({ inFlight: 0, recording: 0 }));
   });
 });

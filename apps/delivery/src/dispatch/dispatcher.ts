@@ -11,8 +11,8 @@ export type RunVerdict = 'success' | 'failure' | 'neutral';
 
 /**
  * A run may end its use of the endpoint before all of its work is done: `verdict` is known once
- * the endpoint answered, and `after` (recording the outcome) runs on with a global in-flight slot
- * but no longer holds one of the endpoint's `maxConcurrency` slots.
+ * the endpoint answered, and `after` (recording the outcome) runs on with one of the global
+ * `maxRecording` slots; it no longer holds the endpoint's `maxConcurrency` slot nor a `maxInFlight` one.
  */
 export interface RunResult {
   verdict: RunVerdict;
@@ -26,8 +26,14 @@ export interface EndpointLimits {
 }
 
 export interface DispatcherOptions<J extends DispatchJob> {
-  /** Requests in flight across all endpoints. */
+  /** Requests in flight across all endpoints (from the start of a run until the endpoint answered). */
   maxInFlight: number;
+  /**
+   * Answered attempts whose `after` (publishing and recording the outcome) has not settled yet. No
+   * attempt starts while this many are pending, so all the work in progress stays bounded. Unset:
+   * `maxInFlight`.
+   */
+  maxRecording?: number;
   /** Jobs held in memory per endpoint; `submit` refuses beyond this. */
   maxQueuePerEndpoint: number;
   /** Read on every start, so configuration changes apply without a restart. */
@@ -60,7 +66,10 @@ interface Lane<J> {
 }
 
 export interface DispatcherStats {
+  /** Requests sent and not answered yet. */
   inFlight: number;
+  /** Answered attempts whose outcome is still being published and recorded (`after`). */
+  recording: number;
   queued: number;
   lanes: number;
 }
@@ -78,6 +87,8 @@ export class Dispatcher<J extends DispatchJob> {
   /** Insertion order is the round-robin order. */
   private readonly runnable = new Set<string>();
   private inFlight = 0;
+  private recording = 0;
+  private readonly maxRecording: number;
   private queued = 0;
   private pumping = false;
   private stopped = false;
@@ -86,6 +97,7 @@ export class Dispatcher<J extends DispatchJob> {
 
   constructor(private readonly opts: DispatcherOptions<J>) {
     this.now = opts.now ?? Date.now;
+    this.maxRecording = opts.maxRecording ?? opts.maxInFlight;
   }
 
   /** Queues a job; false when the endpoint's queue is full (the job stays durable elsewhere). */
@@ -101,7 +113,7 @@ export class Dispatcher<J extends DispatchJob> {
   }
 
   stats(): DispatcherStats {
-    return { inFlight: this.inFlight, queued: this.queued, lanes: this.lanes.size };
+    return { inFlight: this.inFlight, recording: this.recording, queued: this.queued, lanes: this.lanes.size };
   }
 
   /** Lanes whose circuit is open or half-open (an open lane is never dropped, so all are counted). */
@@ -199,7 +211,7 @@ export class Dispatcher<J extends DispatchJob> {
     this.notifyIdle();
   }
 
-  /** Resolves when nothing is queued or in flight, or after `timeoutMs`. */
+  /** Resolves when nothing is queued, in flight or being recorded, or after `timeoutMs`. */
   idle(timeoutMs = Number.POSITIVE_INFINITY): Promise<boolean> {
     if (this.isIdle()) return Promise.resolve(true);
     return new Promise<boolean>((resolve) => {
@@ -220,7 +232,7 @@ export class Dispatcher<J extends DispatchJob> {
   }
 
   private isIdle(): boolean {
-    return this.inFlight === 0 && this.queued === 0;
+    return this.inFlight === 0 && this.recording === 0 && this.queued === 0;
   }
 
   private notifyIdle(): void {
@@ -243,7 +255,7 @@ export class Dispatcher<J extends DispatchJob> {
     if (this.pumping) return;
     this.pumping = true;
     try {
-      while (this.inFlight < this.opts.maxInFlight) {
+      while (this.inFlight < this.opts.maxInFlight && this.recording < this.maxRecording) {
         const next = this.runnable.values().next();
         if (next.done) break;
         const lane = this.lanes.get(next.value) as Lane<J>;
@@ -326,9 +338,11 @@ export class Dispatcher<J extends DispatchJob> {
       this.opts.onError(err, job);
     } finally {
       lane.active--;
-      // The endpoint's slot is free now; the global one is held until `after` settles, so work
-      // still being recorded stays bounded by maxInFlight.
-      if (!after) this.inFlight--;
+      // The endpoint's slot and the request's in-flight slot are free now. Until `after` settles
+      // the attempt holds a recording slot instead, so the work still being recorded stays
+      // bounded (by maxRecording) without keeping requests from starting meanwhile.
+      this.inFlight--;
+      if (after) this.recording++;
       if (verdict === 'success') lane.breaker.onSuccess();
       else if (verdict === 'failure') lane.breaker.onFailure();
       else lane.breaker.onNeutral();
@@ -345,7 +359,7 @@ export class Dispatcher<J extends DispatchJob> {
     } catch (err) {
       this.opts.onError(err, job);
     } finally {
-      this.inFlight--;
+      this.recording--;
       this.pump();
       this.notifyIdle();
     }

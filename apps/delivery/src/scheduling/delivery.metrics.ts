@@ -31,6 +31,7 @@ export class DeliveryMetrics implements OnModuleInit {
     const openCircuits = () => this.dispatcher.openCircuits();
     const disabled = () => this.endpoints.disabledCount();
     const inFlight = () => this.dispatcher.stats().inFlight;
+    const recording = () => this.dispatcher.stats().recording;
     scrapeGauge<'state'>({
       name: 'hookstream_delivery_backlog',
       help: `Deliveries waiting in the table (counted up to ${BACKLOG_CAP}): due = their time has come, scheduled = waiting for a later attempt (or leased to an attempt in progress)`,
@@ -57,9 +58,16 @@ export class DeliveryMetrics implements OnModuleInit {
     });
     scrapeGauge({
       name: 'hookstream_delivery_in_flight',
-      help: "Attempts holding one of this process's DELIVERY_MAX_IN_FLIGHT slots: being sent, or answered and having their result published and recorded",
+      help: "Requests holding one of this process's DELIVERY_MAX_IN_FLIGHT slots: sent, and not answered yet",
       collect() {
         this.set(inFlight());
+      },
+    });
+    scrapeGauge({
+      name: 'hookstream_delivery_recording',
+      help: "Answered attempts holding one of this process's DELIVERY_MAX_RECORDING slots: their result being published to Kafka and recorded in the table",
+      collect() {
+        this.set(recording());
       },
     });
   }
