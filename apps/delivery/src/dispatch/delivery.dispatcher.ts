@@ -23,9 +23,10 @@ const queueWait = histogram({
 
 /**
  * The process's one dispatcher: per-endpoint lanes (concurrency, rate limit, circuit) under a
- * global cap on requests in flight and one on attempts being recorded, wired to the attempts, the endpoints' limits and the table. Anything it
- * cannot hold is still in the table, leased, and comes back through the scheduler. Callers use
- * the Dispatcher's own methods; this class only wires it and drains it at shutdown.
+ * global cap on requests in flight and one on attempts being recorded, wired to the attempts, the
+ * endpoints' limits and the table. Anything it cannot hold is still in the table, leased, and comes
+ * back through the scheduler. Callers use the Dispatcher's own methods; this class only wires it
+ * and drains it at shutdown.
  */
 @Injectable()
 export class DeliveryDispatcher extends Dispatcher<DeliveryJob> implements BeforeApplicationShutdown {
