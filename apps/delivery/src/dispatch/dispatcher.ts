@@ -76,8 +76,8 @@ export interface DispatcherStats {
 
 /**
  * In-process scheduler of outbound attempts. Each endpoint has its own FIFO lane with a
- * concurrency limit, an optional rate limit and a circuit breaker; a global cap bounds the
- * total in flight. Lanes are served round-robin from a set of *runnable* lanes only — a lane
+ * concurrency limit, an optional rate limit and a circuit breaker; global caps bound the
+ * requests in flight and the answered attempts still being recorded. Lanes are served round-robin from a set of *runnable* lanes only — a lane
  * at its concurrency limit, waiting for a rate token or for a half-open probe is not in
  * that set — so a slow endpoint ties up at most its own `maxConcurrency` slots and its own
  * queue, never the turn of another endpoint.
