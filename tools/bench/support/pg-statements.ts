@@ -9,12 +9,15 @@ import { round2 } from './machine';
 
 interface StatementRow { query: string; calls: number; rows: number; totalMs: number; walBytes: number; blksHit: number; blksRead: number }
 interface DatabaseRow { commits: number; rollbacks: number; inserted: number; updated: number; deleted: number; fetched: number; returned: number }
+interface TableRow { inserted: number; updated: number; hotUpdated: number; deleted: number }
 
 export interface PgSnapshot {
   /** null: pg_stat_statements is not available, with why. */
   statements: Map<string, StatementRow> | null;
   unavailable?: string;
   database: DatabaseRow;
+  /** pg_stat_user_tables by table, a partition counted under its root (feed_events_2026_12_07 → feed_events). */
+  tables: Map<string, TableRow>;
   /** Cluster-wide WAL bytes (pg_stat_wal), null before PostgreSQL 14. */
   walBytes: number | null;
 }
@@ -38,6 +41,8 @@ export interface PgFigures {
   commitsPerEvent: number;
   rollbacksPerEvent: number;
   rowsWrittenPerEvent: { inserted: number; updated: number; deleted: number };
+  /** The same by table (partitions under their root), tables that wrote nothing left out, most rows first. */
+  tables: Array<{ table: string; insertedPerEvent: number; updatedPerEvent: number; hotUpdatedPerEvent: number; deletedPerEvent: number }>;
   walBytesPerEvent: number | null;
 }
 
@@ -57,6 +62,17 @@ export async function pgSnapshot(url: string): Promise<PgSnapshot> {
       inserted: Number(db['tup_inserted'] ?? 0), updated: Number(db['tup_updated'] ?? 0), deleted: Number(db['tup_deleted'] ?? 0),
       fetched: Number(db['tup_fetched'] ?? 0), returned: Number(db['tup_returned'] ?? 0),
     };
+    const tables = new Map<string, TableRow>();
+    const byTable = await client.query<{ tbl: string; ins: string; upd: string; hot: string; del: string }>(
+      `WITH RECURSIVE root(relid, top) AS (
+         SELECT c.oid, c.oid FROM pg_class c WHERE NOT EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhrelid = c.oid)
+         UNION ALL
+         SELECT i.inhrelid, r.top FROM pg_inherits i JOIN root r ON i.inhparent = r.relid)
+       SELECT t.relname AS tbl, sum(s.n_tup_ins) AS ins, sum(s.n_tup_upd) AS upd, sum(s.n_tup_hot_upd) AS hot, sum(s.n_tup_del) AS del
+         FROM pg_stat_user_tables s JOIN root r ON r.relid = s.relid JOIN pg_class t ON t.oid = r.top
+        GROUP BY t.relname`,
+    );
+    for (const r of byTable.rows) tables.set(r.tbl, { inserted: Number(r.ins), updated: Number(r.upd), hotUpdated: Number(r.hot), deleted: Number(r.del) });
     let walBytes: number | null = null;
     try {
       walBytes = Number((await client.query<{ wal_bytes: string }>('SELECT wal_bytes FROM pg_stat_wal')).rows[0]?.wal_bytes ?? 0);
@@ -77,12 +93,13 @@ export async function pgSnapshot(url: string): Promise<PgSnapshot> {
         if (OWN.test(query)) continue;
         statements.set(r.queryid, { query, calls: Number(r.calls), rows: Number(r.rows), totalMs: Number(r.total_exec_time), walBytes: Number(r.wal_bytes), blksHit: Number(r.shared_blks_hit), blksRead: Number(r.shared_blks_read) });
       }
-      return { statements, database, walBytes };
+      return { statements, database, tables, walBytes };
     } catch (err) {
       return {
         statements: null,
         unavailable: `pg_stat_statements is not available in this database (${(err as Error).message}). Start the bench's PostgreSQL with it: tools/infra/pg-instance.sh with PG_INSTANCE_STATEMENTS=1 (bench/README.md).`,
         database,
+        tables,
         walBytes,
       };
     }
@@ -99,6 +116,7 @@ export function pgFigures(before: PgSnapshot, after: PgSnapshot, events: number,
     commitsPerEvent: per(d('commits')),
     rollbacksPerEvent: per(d('rollbacks')),
     rowsWrittenPerEvent: { inserted: per(d('inserted')), updated: per(d('updated')), deleted: per(d('deleted')) },
+    tables: tableFigures(before.tables, after.tables, events),
     walBytesPerEvent: after.walBytes !== null && before.walBytes !== null ? Math.round((after.walBytes - before.walBytes) / Math.max(1, events)) : null,
   };
   if (!after.statements || !before.statements) {
@@ -130,6 +148,18 @@ export function pgFigures(before: PgSnapshot, after: PgSnapshot, events: number,
   };
 }
 
+function tableFigures(before: Map<string, TableRow>, after: Map<string, TableRow>, events: number): PgFigures['tables'] {
+  const per = (n: number) => round2(n / Math.max(1, events));
+  const out: PgFigures['tables'] = [];
+  for (const [table, a] of after) {
+    const b = before.get(table) ?? { inserted: 0, updated: 0, hotUpdated: 0, deleted: 0 };
+    const ins = a.inserted - b.inserted, upd = a.updated - b.updated, hot = a.hotUpdated - b.hotUpdated, del = a.deleted - b.deleted;
+    if (ins + upd + del <= 0) continue;
+    out.push({ table, insertedPerEvent: per(ins), updatedPerEvent: per(upd), hotUpdatedPerEvent: per(hot), deletedPerEvent: per(del) });
+  }
+  return out.sort((x, y) => y.insertedPerEvent + y.updatedPerEvent + y.deletedPerEvent - (x.insertedPerEvent + x.updatedPerEvent + x.deletedPerEvent));
+}
+
 function round3(n: number): number {
   return Math.round(n * 1000) / 1000;
 }
@@ -140,6 +170,11 @@ export function pgMarkdown(f: PgFigures): string[] {
     `PostgreSQL per event: **${f.commitsPerEvent} commits** (${f.rollbacksPerEvent} rollbacks), rows written ${f.rowsWrittenPerEvent.inserted} inserted / ${f.rowsWrittenPerEvent.updated} updated / ${f.rowsWrittenPerEvent.deleted} deleted, WAL ${f.walBytesPerEvent ?? '–'} bytes (cluster-wide).`,
     '',
   ];
+  if (f.tables.length) {
+    lines.push('| table (partitions under their root) | inserted / event | updated / event (HOT) | deleted / event |', '|---|---|---|---|');
+    for (const t of f.tables) lines.push(`| ${t.table} | ${t.insertedPerEvent} | ${t.updatedPerEvent} (${t.hotUpdatedPerEvent}) | ${t.deletedPerEvent} |`);
+    lines.push('');
+  }
   if (!f.statements) {
     lines.push(`Statement ranking: **not available** — ${f.unavailable ?? 'pg_stat_statements missing'}`, '');
     return lines;
