@@ -1,6 +1,7 @@
 /*
  * patches/kafkajs+2.2.4.patch (applied by `npm ci` through patch-package) rewrites how kafkajs
- * encodes produce requests: unzeroed, pre-sized buffers, in-place varints, a native CRC-32C. The
+ * encodes produce requests: unzeroed, pre-sized buffers, in-place varints, a native CRC-32C, and
+ * the record batch, the request and its frame each written once at their final size. The
  * bytes on the wire must not change. These tests pin the encodings against independent
  * implementations of the Kafka record format; the integration tests then round-trip through a
  * real broker, which rejects a record batch whose layout or checksum is wrong.
@@ -146,6 +147,72 @@ describe('kafkajs produce encoding (patched)', () => {
     for (const size of [1, 31, 32, 33, 4_096, 100_003]) {
       const b = randomBytes(size);
       expect(crc32C(b)).toBe(crc32CJs(b));
+    }
+  });
+
+  it('a whole Produce request (v3 and the versions built on it) and its frame match the spec layout byte for byte', async () => {
+    const now = Date.UTC(2026, 11, 7, 12, 0, 0);
+    const values = [randomBytes(3_000), randomBytes(40), randomBytes(70_000)];
+    const topicData = [
+      {
+        topic: 'hookstream.deliveries.v1',
+        partitions: [
+          { partition: 4, firstSequence: 0, messages: [{ key: 'ep_1', value: values[0]!, timestamp: String(now), headers: { ce_id: 'dlv_1' } }, { key: null, value: values[1]!, timestamp: String(now + 7) }] },
+          { partition: 0, firstSequence: 0, messages: [{ key: 'ep_2', value: values[2]!, timestamp: String(now + 2) }] },
+        ],
+      },
+      { topic: 't', partitions: [{ partition: 1, firstSequence: 0, messages: [] as { key: string; value: Buffer; timestamp: string }[] }] },
+    ];
+    const be = (bytes: number, write: (b: Buffer) => void): Buffer => {
+      const b = Buffer.alloc(bytes);
+      write(b);
+      return b;
+    };
+    const int16 = (n: number) => be(2, (b) => b.writeInt16BE(n));
+    const int32 = (n: number) => be(4, (b) => b.writeInt32BE(n));
+    const int64 = (n: number | bigint) => be(8, (b) => b.writeBigInt64BE(BigInt(n)));
+    const str = (v: string | null) => (v === null ? int16(-1) : Buffer.concat([int16(Buffer.byteLength(v)), Buffer.from(v)]));
+    /** A v2 record batch, uncompressed, from the protocol documentation (the checksum by the JavaScript table). */
+    const specBatch = (messages: { key: string | null; value: Buffer; timestamp: string; headers?: Record<string, string> }[], transactional: boolean, producerId: bigint, producerEpoch: number): Buffer => {
+      const stamps = messages.map((m) => Number(m.timestamp)).sort();
+      const first = stamps[0] ?? now;
+      const body = Buffer.concat([
+        int16(transactional ? 16 : 0), int32(messages.length - 1), int64(first), int64(stamps[stamps.length - 1] ?? now), int64(producerId), int16(producerEpoch), int32(0),
+        int32(messages.length),
+        ...messages.map((m, i) => specRecord(i, Number(m.timestamp) - first, m.key === null ? null : Buffer.from(m.key), m.value, Object.entries(m.headers ?? {}).map(([k, v]) => [k, Buffer.from(v)]))),
+      ]);
+      const batch = Buffer.concat([int32(0), Buffer.from([2]), be(4, (b) => b.writeUInt32BE(crc32CJs(body) >>> 0)), body]);
+      return Buffer.concat([int64(0), int32(batch.length), batch]);
+    };
+    const specRequest = (version: number, transactionalId: string | null, producerId: bigint, producerEpoch: number, clientId: string | null): Buffer => {
+      const payload = Buffer.concat([
+        str(transactionalId), int16(-1), int32(30_000), int32(topicData.length),
+        ...topicData.map((t) => Buffer.concat([
+          str(t.topic), int32(t.partitions.length),
+          ...t.partitions.map((p) => {
+            const batch = specBatch(p.messages, transactionalId !== null, producerId, producerEpoch);
+            return Buffer.concat([int32(p.partition), int32(batch.length), batch]);
+          }),
+        ])),
+      ]);
+      const frame = Buffer.concat([int16(0), int16(version), int32(42), str(clientId), payload]);
+      return Buffer.concat([int32(frame.length), frame]);
+    };
+    const frameRequest = require('kafkajs/src/protocol/request') as (r: { correlationId: number; clientId: string | null; request: unknown }) => Promise<{ buffer: Buffer }>;
+    for (const version of [3, 5, 7]) {
+      const produce = require(`kafkajs/src/protocol/requests/produce/v${version}/request`) as (args: object) => unknown;
+      for (const [transactionalId, producerId, producerEpoch, clientId] of [[null, -1n, 0, 'hookstream-automation'], ['tx-1', 123_456n, 3, null]] as const) {
+        const request = produce({ acks: -1, timeout: 30_000, transactionalId, producerId: Long.fromNumber(Number(producerId)), producerEpoch, topicData });
+        // A partition without messages takes its batch timestamps from the clock, read as it encodes.
+        const clock = jest.spyOn(Date, 'now').mockReturnValue(now);
+        let encoded: Buffer;
+        try {
+          encoded = (await frameRequest({ correlationId: 42, clientId, request })).buffer;
+        } finally {
+          clock.mockRestore();
+        }
+        expect(encoded).toEqual(specRequest(version, transactionalId, producerId, producerEpoch, clientId));
+      }
     }
   });
 
