@@ -216,6 +216,21 @@ describe('kafkajs produce encoding (patched)', () => {
     }
   });
 
+  it('a send\'s messages are grouped by partition in their order (patched: each list grows in place)', () => {
+    const group = require('kafkajs/src/producer/groupMessagesPerPartition') as (a: {
+      topic: string; partitionMetadata: unknown[]; messages: { key: string; partition?: number }[]; partitioner: (a: { message: { key: string; partition?: number } }) => number;
+    }) => Record<string, { key: string }[]>;
+    const messages = Array.from({ length: 2_000 }, (_, i) => ({ key: `k${i}`, ...(i % 97 === 0 ? { partition: 5 } : {}) }));
+    const partitioner = ({ message }: { message: { key: string; partition?: number } }) => message.partition ?? (murmur2(message.key) & 0x7fffffff) % 4;
+    const grouped = group({ topic: 't', partitionMetadata: [{}, {}, {}, {}, {}, {}], messages, partitioner });
+    // kafkajs's own version: Object.assign(result, { [partition]: [...current, message] }) per message.
+    const expected: Record<string, { key: string }[]> = {};
+    for (const m of messages) expected[partitioner({ message: m })] = [...(expected[partitioner({ message: m })] ?? []), m];
+    expect(grouped).toEqual(expected);
+    expect(Object.keys(grouped).sort()).toEqual(['0', '1', '2', '3', '5']);
+    expect(group({ topic: 't', partitionMetadata: [], messages, partitioner })).toEqual({});
+  });
+
   it("the key partitioner hash is Java's murmur2: Kafka's own test vectors, and a BigInt reference on random keys", () => {
     // org.apache.kafka.common.utils.UtilsTest#testMurmur2: a key lands on the partition a Java producer would pick.
     const javaVectors: [string, number][] = [
