@@ -2,7 +2,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Topics } from '@hookstream/contracts';
+import { Topics, topicsConsumedBy } from '@hookstream/contracts';
 import { dropDatabase, freePorts, startGroupAtEnd, testDatabaseUrl, testBrokers, testKafka, waitFor } from '@hookstream/testing';
 import { Client } from 'pg';
 
@@ -22,22 +22,13 @@ export const APPS = ['control-api', 'ingest-gateway', 'validator', 'enricher', '
 export type AppName = (typeof APPS)[number];
 
 /**
- * The topics each app's consumer group reads (see each app's README). Automation's contact-events
- * only with AUTOMATION_CONSUME_CONTACT_EVENTS=true (`consumedBy`): by default ('auto') a group that
- * never committed there does not consume it, and these pipelines run as a new installation.
+ * The topics each app's consumer group reads, as the published topic contracts name them (the same
+ * list the AsyncAPI document gives subscribers). Automation's contact-events only with
+ * AUTOMATION_CONSUME_CONTACT_EVENTS=true: by default ('auto') a group that never committed there does
+ * not consume it, and these pipelines run as a new installation.
  */
-const CONSUMED: Record<AppName, string[]> = {
-  'control-api': [],
-  'ingest-gateway': [],
-  validator: [Topics.eventsRaw],
-  enricher: [Topics.eventsValid],
-  automation: [Topics.eventsEnriched],
-  delivery: [Topics.deliveries],
-  projector: [Topics.eventsRaw, Topics.eventsEnriched, Topics.eventsRejected, Topics.eventsDuplicate, Topics.deliveryResults],
-};
-
 function consumedBy(app: AppName, env: NodeJS.ProcessEnv): string[] {
-  return app === 'automation' && env['AUTOMATION_CONSUME_CONTACT_EVENTS'] === 'true' ? [...CONSUMED[app], Topics.contactEvents] : CONSUMED[app];
+  return topicsConsumedBy(app).filter((t) => t !== Topics.contactEvents || env['AUTOMATION_CONSUME_CONTACT_EVENTS'] === 'true');
 }
 
 /**

@@ -1,7 +1,6 @@
-import 'reflect-metadata';
 import { ConfigValidationError, loadConfig } from '@hookstream/config';
-import { Topics } from '@hookstream/contracts';
-import { PATTERN_METADATA } from '@nestjs/microservices/constants';
+import { Topics, topicsConsumedBy } from '@hookstream/contracts';
+import { handlerTopics } from '@hookstream/kafka';
 import { AppModule, automationConsumer } from './app.module';
 import { AutomationConfig } from './automation.config';
 
@@ -9,11 +8,14 @@ const BASE: NodeJS.ProcessEnv = { HOOKSTREAM_DEV_INSECURE_KEYS: 'true' };
 
 /** The topics the app's controllers subscribe to (their @EventPattern metadata). */
 function subscribedTopics(env: NodeJS.ProcessEnv): string[] {
-  const controllers = AppModule.register(loadConfig(AutomationConfig, { ...BASE, ...env })).controllers ?? [];
-  return controllers.flatMap((c) =>
-    Object.getOwnPropertyNames(c.prototype).flatMap((name) => (Reflect.getMetadata(PATTERN_METADATA, c.prototype[name]) as string[] | undefined) ?? []),
-  ).sort();
+  return handlerTopics(AppModule.register(loadConfig(AutomationConfig, { ...BASE, ...env })));
 }
+
+describe('automation subscriptions', () => {
+  it('handle exactly the topics its published contracts say its group consumes', () => {
+    expect(subscribedTopics({})).toEqual(topicsConsumedBy('automation'));
+  });
+});
 
 describe('AUTOMATION_CONSUME_CONTACT_EVENTS', () => {
   const consumer = (env: NodeJS.ProcessEnv) => automationConsumer(loadConfig(AutomationConfig, { ...BASE, ...env }));

@@ -195,3 +195,10 @@ export const TOPIC_CONTRACTS: readonly TopicContract[] = [
     ordering: 'Per entity (the key); one partition, so in publication order overall.',
   },
 ];
+
+/** The topics whose contract lists this app's consumer group among its consumers, sorted. */
+export function topicsConsumedBy(app: string): string[] {
+  return TOPIC_CONTRACTS.filter((c) => c.consumedBy.some((g) => g.app === app))
+    .map((c) => c.topic)
+    .sort();
+}

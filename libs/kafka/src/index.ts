@@ -15,3 +15,4 @@ export * from './supervised-consumer';
 export * from './request-counter';
 export * from './compression';
 export * from './deferred-commits';
+export * from './handler-topics';
