@@ -33,28 +33,9 @@ if [ "${BENCH_SKIP_BUILD:-}" != "1" ]; then
   [ -f dist/apps/ingest-gateway/src/main.js ] || { echo "[bench] build produced no dist/; cannot benchmark" >&2; exit 1; }
 fi
 
-# The benches get a broker of their own (port 19092, state in .local/bench-kafka-<port>), never the
-# dev stack's: a bench on the dev broker wrote into the topics a later `npm start` consumes. It is
-# left running for the next run (a warm JVM; a cold broker costs several times the CPU per event in
-# the first minute) and `npm run stop:all` stops it. BENCH_FRESH_KAFKA=1 restarts it with empty
-# data; KAFKA_PORT/KAFKA_CONTROLLER_PORT pick other ports (one bench broker per port);
-# KAFKA_BROKERS=… uses an existing Kafka instead.
-if [ -z "${KAFKA_BROKERS:-}" ]; then
-  export KAFKA_PORT="${KAFKA_PORT:-19092}" KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-19093}"
-  if [ "$KAFKA_PORT" = 9092 ] || [ "$KAFKA_CONTROLLER_PORT" = 9093 ]; then
-    echo "[bench] KAFKA_PORT=9092/KAFKA_CONTROLLER_PORT=9093 are the dev stack's; pick other ports, or set KAFKA_BROKERS=127.0.0.1:9092 to share its broker on purpose" >&2
-    exit 2
-  fi
-  bench_kafka_state="$ROOT/.local/bench-kafka-$KAFKA_PORT"
-  bench_kafka() { HOOKSTREAM_STATE="$bench_kafka_state" bash tools/infra/kafka.sh "$@"; }
-  if [ "${BENCH_FRESH_KAFKA:-}" = "1" ]; then
-    bench_kafka stop >/dev/null 2>&1 || true
-    rm -rf "$bench_kafka_state/kafka/data"
-  fi
-  say "bench broker on 127.0.0.1:$KAFKA_PORT (state $bench_kafka_state; left running, npm run stop:all stops it)"
-  KAFKA_BROKERS="$(bench_kafka start | tail -n1)" || { echo "[bench] the bench broker did not start (see above; log $bench_kafka_state/logs/kafka.log)" >&2; exit 1; }
-  export KAFKA_BROKERS
-fi
+# shellcheck source=bench-broker.sh
+source "$ROOT/tools/bench/bench-broker.sh"
+bench_broker || exit $?
 
 # The benches run the Node.js the apps run under `npm start`, `npm test` and in the images (24,
 # fetched once by tools/dev/ensure-node.sh when the machine's is older); BENCH_NODE=system runs the
