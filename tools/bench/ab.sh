@@ -94,8 +94,9 @@ run() {
 run "$DIR_A" "$NAME-warmup"
 files=()
 for i in $(seq 1 "$PAIRS"); do
-  run "$DIR_A" "$NAME-a-$i" && files+=("bench/results/$NAME-a-$i.json")
-  run "$DIR_B" "$NAME-b-$i" && files+=("bench/results/$NAME-b-$i.json")
+  run "$DIR_A" "$NAME-a-$i"
+  run "$DIR_B" "$NAME-b-$i"
+  files+=("bench/results/$NAME-a-$i.json" "bench/results/$NAME-b-$i.json")
 done
 
 say "A/B of $PAIRS pairs"
