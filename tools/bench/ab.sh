@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `npm run bench:ab -- REV_A REV_B`: the pipeline bench for two builds, alternated A, B, A, B … on
+# `npm run bench:ab -- REV_A REV_B`: the pipeline bench for two builds, alternated A B, B A, A B … on
 # one warm bench broker, then one table of both (bench/README.md, "Before/after method"). On a
 # shared or unsteady machine only runs made side by side like this can be compared.
 #   npm run bench:ab -- main .             # `.` = this checkout as it is, uncommitted changes included
@@ -93,10 +93,18 @@ run() {
 # and is not compared.
 run "$DIR_A" "$NAME-warmup"
 files=()
+# Pairs in the order A B, B A, A B …: a machine that speeds up or slows down over the runs weighs on
+# both builds alike, where A B, A B … would always run B later.
 for i in $(seq 1 "$PAIRS"); do
-  run "$DIR_A" "$NAME-a-$i"
-  run "$DIR_B" "$NAME-b-$i"
-  files+=("bench/results/$NAME-a-$i.json" "bench/results/$NAME-b-$i.json")
+  if [ $((i % 2)) -eq 1 ]; then
+    run "$DIR_A" "$NAME-a-$i"
+    run "$DIR_B" "$NAME-b-$i"
+    files+=("bench/results/$NAME-a-$i.json" "bench/results/$NAME-b-$i.json")
+  else
+    run "$DIR_B" "$NAME-b-$i"
+    run "$DIR_A" "$NAME-a-$i"
+    files+=("bench/results/$NAME-b-$i.json" "bench/results/$NAME-a-$i.json")
+  fi
 done
 
 say "A/B of $PAIRS pairs"
