@@ -108,6 +108,6 @@ for i in $(seq 1 "$PAIRS"); do
 done
 
 say "A/B of $PAIRS pairs"
-node -r ts-node/register/transpile-only tools/bench/ab-summary.ts "$NAME" "A=$LABEL_A" "B=$LABEL_B" "${files[@]}"
+node -r ts-node/register/transpile-only tools/bench/ab/summary.ts "$NAME" "A=$LABEL_A" "B=$LABEL_B" "${files[@]}"
 echo
 say "table in bench/results/$NAME.md; each run in bench/results/$NAME-{a,b}-<i>.{json,md}"

@@ -1,4 +1,4 @@
-import { abSummary, median, sideOf, type AbRun, type PipelineResult } from './ab-summary';
+import { abSummary, median, sideOf, type AbRun, type PipelineResult } from './summary';
 
 function result(eventsPerSecond: number, cpu: number, fanouts: number[] = [1], probe = 125): PipelineResult {
   const results: PipelineResult['results'] = {};

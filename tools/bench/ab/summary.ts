@@ -2,7 +2,7 @@
  * The table of an A/B of the pipeline bench (tools/bench/ab.sh): one row per run in the order they
  * ran, then per build the median and range of each figure and the ratio of B's median to A's.
  *
- *   node -r ts-node/register/transpile-only tools/bench/ab-summary.ts NAME A=LABEL B=LABEL RUN.json…
+ *   node -r ts-node/register/transpile-only tools/bench/ab/summary.ts NAME A=LABEL B=LABEL RUN.json…
  *
  * Each RUN.json is a bench/results/<name>-<a|b>-<i>.json written by the pipeline bench; the side
  * of a run is the `-a-`/`-b-` in its file name. Writes bench/results/NAME.md and prints it.
@@ -116,14 +116,14 @@ export function sideOf(file: string): 'a' | 'b' {
 function main(argv: string[]): void {
   const [name, aArg, bArg, ...files] = argv;
   const label = (arg: string | undefined, side: string): string => {
-    if (!arg?.startsWith(`${side}=`)) throw new Error(`usage: ab-summary.ts NAME A=LABEL B=LABEL RUN.json… (got ${arg ?? 'nothing'} for ${side})`);
+    if (!arg?.startsWith(`${side}=`)) throw new Error(`usage: tools/bench/ab/summary.ts NAME A=LABEL B=LABEL RUN.json… (got ${arg ?? 'nothing'} for ${side})`);
     return arg.slice(2);
   };
-  if (!name) throw new Error('usage: ab-summary.ts NAME A=LABEL B=LABEL RUN.json…');
+  if (!name) throw new Error('usage: tools/bench/ab/summary.ts NAME A=LABEL B=LABEL RUN.json…');
   const labels = { a: label(aArg, 'A'), b: label(bArg, 'B') };
   const runs = files.map((f, i) => ({ side: sideOf(f), order: i + 1, result: JSON.parse(readFileSync(f, 'utf8')) as PipelineResult }));
   const md = `# A/B: ${name}\n\n${abSummary(runs, labels)}`;
-  writeFileSync(join(__dirname, '..', '..', 'bench', 'results', `${name}.md`), md);
+  writeFileSync(join(__dirname, '..', '..', '..', 'bench', 'results', `${name}.md`), md);
   process.stdout.write(md);
 }
 
