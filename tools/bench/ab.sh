@@ -36,17 +36,20 @@ checkout_of() {
   if ! git diff --quiet "$sha" -- package-lock.json patches; then
     echo "[bench:ab] WARNING: $rev has other dependencies or patches than this checkout; it runs on this checkout's node_modules" >&2
   fi
+  local built=1
   if [ ! -f "$dir/dist/apps/ingest-gateway/src/main.js" ]; then
+    built=0
     rm -rf "$dir"
     git worktree prune
     mkdir -p "$CACHE"
     git worktree add --detach "$dir" "$sha" >&2 || die "git worktree add $dir $sha failed"
-    ln -sfn "$ROOT/node_modules" "$dir/node_modules"
+  fi
+  # This checkout's node_modules, also for a build that another checkout of the repository made.
+  ln -sfn "$ROOT/node_modules" "$dir/node_modules"
+  if [ "$built" = 0 ]; then
     say "building $rev ($sha) in $dir" >&2
     (cd "$dir" && npm run --silent build >&2) || die "the build of $rev failed (in $dir)"
   fi
-  # A build made from another checkout of the repository runs on this one's node_modules too.
-  ln -sfn "$ROOT/node_modules" "$dir/node_modules"
   echo "$dir"
 }
 
