@@ -56,11 +56,20 @@ import { Client } from 'pg';
 const CAPACITY_EVENTS = Number(process.env['BENCH_CAPACITY_EVENTS'] ?? 20_000);
 const LATENCY_SECONDS = Number(process.env['BENCH_LATENCY_SECONDS'] ?? 15);
 /**
- * Events sent (fan-out 1, closed loop) before anything is measured. The broker is a JVM: right
- * after it starts, its JIT compiles for several seconds, and the first run on a fresh broker measured
- * its CPU per event at about 3× a warm one's (bench/README.md, "Machine speed and warm-up").
+ * Warm-up before each fan-out's capacity run, at that fan-out and closed loop like the run itself:
+ * chunks of BENCH_WARMUP_CHUNK events until the pipeline's CPU per event has stopped falling — three
+ * chunks in a row not BENCH_WARMUP_STEADY (3 %) below the lowest chunk before them — once at least
+ * BENCH_WARMUP_EVENTS (30,000) were sent, and never more than BENCH_WARMUP_MAX_EVENTS (at fan-out > 1, a
+ * quarter of each, as for the capacity run). Every app starts fresh for a run, and V8 goes on
+ * compiling hot code (on its worker threads) for 15–25 s of full load: after the fixed 6,000 events
+ * used until session 28 (~3 s), the capacity run measured every app at 15–25 % more CPU per event
+ * than after 30,000 or 60,000 (bench/README.md, "Session 28"). The broker is a JVM too: the first
+ * run on a fresh one measured its CPU per event at about 3× a warm one's ("Machine speed and warm-up").
  */
-const WARMUP_EVENTS = Number(process.env['BENCH_WARMUP_EVENTS'] ?? 6000);
+const WARMUP_CHUNK = Number(process.env['BENCH_WARMUP_CHUNK'] ?? 5000);
+const WARMUP_EVENTS = Number(process.env['BENCH_WARMUP_EVENTS'] ?? 30_000);
+const WARMUP_MAX_EVENTS = Math.max(WARMUP_EVENTS, Number(process.env['BENCH_WARMUP_MAX_EVENTS'] ?? 60_000));
+const WARMUP_STEADY = Number(process.env['BENCH_WARMUP_STEADY'] ?? 0.03);
 /** What the apps' Kafka producers compress with (the apps read KAFKA_COMPRESSION from the environment). */
 const KAFKA_COMPRESSION = process.env['KAFKA_COMPRESSION'] ?? 'none';
 const FANOUTS = (process.env['BENCH_FANOUTS'] ?? '1,10').split(',').map(Number);
@@ -653,8 +662,30 @@ async function main(): Promise<void> {
       return { sent, got, used, busy, stages: stageFigures, pg, requests, gc: stages.gcMsPerEvent(sent.accepted), intake: stages.intakePaths(), queueWait: stages.queueWait(), eventLoop: stages.eventLoopDelay(), hops };
     };
 
-    say(`warm-up: ${WARMUP_EVENTS} events…`);
-    await drive(WARMUP_EVENTS, null, 1);
+    /** The warm-up before a capacity run (see WARMUP_CHUNK); every chunk's CPU per event is kept in the results. */
+    const warmUp = async (fanout: number): Promise<WarmUp> => {
+      const scale = fanout === 1 ? 1 : 1 / 4;
+      const chunk = Math.max(1, Math.round(WARMUP_CHUNK * scale));
+      const least = Math.round(WARMUP_EVENTS * scale);
+      const most = Math.round(WARMUP_MAX_EVENTS * scale);
+      const chunks: WarmUp['chunks'] = [];
+      let sent = 0;
+      let lowest = Infinity;
+      let flat = 0;
+      say(`fan-out ${fanout}: warm-up in chunks of ${chunk} events, until CPU per event stops falling (${least}–${most} events)…`);
+      while (sent < most) {
+        const n = Math.min(chunk, most - sent);
+        const run = await drive(n, null, fanout);
+        sent += n;
+        const cpuMs = countedCpuMs(run.used.cpuSeconds, run.sent.accepted);
+        chunks.push({ events: n, eventsPerSecond: round2(run.sent.accepted / ((run.got.lastAt - run.sent.startedAt) / 1000)), cpuMsPerEvent: cpuMs });
+        flat = cpuMs < lowest * (1 - WARMUP_STEADY) ? 0 : flat + 1;
+        lowest = Math.min(lowest, cpuMs);
+        say(`  ${sent} events: ${cpuMs} ms CPU per event`);
+        if (sent >= least && flat >= 3) return { fanout, events: sent, steady: true, chunks };
+      }
+      return { fanout, events: sent, steady: false, chunks };
+    };
 
     // BENCH_PROFILE_APP wins whatever the fan-outs; otherwise the app with the most CPU at fan-out 1 (delivery without one).
     let biggest: AppName = PROFILE_APP ?? 'delivery';
@@ -672,6 +703,7 @@ async function main(): Promise<void> {
         await new Promise((r) => setTimeout(r, 3000));
         await drive(100, null, fanout);
       }
+      const warm = await warmUp(fanout);
       const events = fanout === 1 ? CAPACITY_EVENTS : Math.round(CAPACITY_EVENTS / 4);
       say(`fan-out ${fanout}: capacity run, ${events} events as fast as the gateway takes them…`);
       const cap = await drive(events, null, fanout, true);
@@ -692,8 +724,7 @@ async function main(): Promise<void> {
         busyCores: { posting: cap.busy.coresBetween(cap.sent.startedAt, cap.sent.endedAt), draining: cap.busy.coresBetween(cap.sent.endedAt, cap.got.lastAt) },
       };
       say(`  timeline: POSTs ended at ${timeline.postPhaseSeconds} s (${timeline.acceptedPerSecondDuringPosts} accepted/s, ${timeline.rateLimited429} × 429), first delivery ${timeline.firstDeliverySeconds} s, last ${timeline.lastDeliverySeconds} s; machine busy ${timeline.busyCores.posting ?? '?'} cores while posting, ${timeline.busyCores.draining ?? '?'} after; stages last handled at ${Object.entries(timeline.stageLastHandledSeconds).map(([k, v]) => `${k} ${v ?? '?'} s`).join(', ')}`);
-      const hookstream = Object.entries(cap.used.cpuSeconds).filter(([k]) => !k.includes('not counted'));
-      const totalCpu = hookstream.reduce((a, [, v]) => a + v, 0);
+      const totalCpu = countedCpuSeconds(cap.used.cpuSeconds);
       const perProcess = Object.fromEntries(Object.entries(cap.used.cpuSeconds).map(([k, v]) => [k, { cpuMsPerEvent: round2((v * 1000) / cap.sent.accepted), sharePercent: k.includes('not counted') ? null : round2((v / totalCpu) * 100), cores: round2(v / cap.used.seconds) }]));
       if (fanout === 1) f1Capacity = capacity;
       if (fanout === 1) biggest = PROFILE_APP ?? APPS.reduce((a, b) => ((cap.used.cpuSeconds[b] ?? 0) > (cap.used.cpuSeconds[a] ?? 0) ? b : a));
@@ -722,6 +753,7 @@ async function main(): Promise<void> {
       }
       results[`fanout${fanout}`] = {
         endpoints: fanout,
+        warmUp: warm,
         capacity: { events: cap.sent.accepted, eventsPerSecond: round2(capacity), deliveriesPerSecond: round2(capacity * fanout), windowSeconds: round2(windowS), timeline, duplicates: cap.got.duplicates, non202: cap.sent.other, errors: cap.sent.errors },
         cpu: { totalMsPerEvent: round2((totalCpu * 1000) / cap.sent.accepted), perProcess },
         stages: cap.stages,
@@ -739,18 +771,22 @@ async function main(): Promise<void> {
       mkdirSync(profDir, { recursive: true });
       pipeline.nodeArgs[biggest] = ['--cpu-prof', `--cpu-prof-dir=${profDir}`, '-r', './tools/bench/support/exit-on-usr2.js'];
       await pipeline.restart(biggest);
+      // The restarted app is cold again: warm it up, and summarise only the samples of the profiled run.
+      await warmUp(endpoints);
+      const fromUs = Number(process.hrtime.bigint() / 1000n);
       if (PROFILE_LOAD > 0) {
         const rate = Math.max(1, Math.round(f1Capacity * PROFILE_LOAD));
         say(`  at ${PROFILE_LOAD * 100} % of capacity, ${rate} events/s for ${LATENCY_SECONDS} s`);
         await drive(rate * LATENCY_SECONDS, rate, endpoints);
       } else await drive(Math.round(CAPACITY_EVENTS / 2), null, endpoints);
+      const toUs = Number(process.hrtime.bigint() / 1000n);
       // SIGUSR2 makes the app exit normally, which is when V8 writes the profile.
       await pipeline.kill(biggest, 'SIGUSR2');
       const file = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'));
       if (file) {
         const kept = join(ROOT, 'bench/results', `pipeline-${biggest}.cpuprofile`);
         if (statSync(join(profDir, file)).size < 8 * 1024 * 1024) copyFileSync(join(profDir, file), kept);
-        results['profile'] = { app: biggest, fanout: endpoints, kept: statSync(join(profDir, file)).size < 8 * 1024 * 1024 ? 'bench/results/' + `pipeline-${biggest}.cpuprofile` : join(profDir, file), summary: summariseCpuProfile(join(profDir, file), 25) };
+        results['profile'] = { app: biggest, fanout: endpoints, kept: statSync(join(profDir, file)).size < 8 * 1024 * 1024 ? 'bench/results/' + `pipeline-${biggest}.cpuprofile` : join(profDir, file), summary: summariseCpuProfile(join(profDir, file), 25, { fromUs, toUs }) };
       }
     }
   } finally {
@@ -765,7 +801,7 @@ async function main(): Promise<void> {
   const f1 = results['fanout1'] as { capacity: { eventsPerSecond: number }; cpu: { totalMsPerEvent: number }; latency: Record<string, { postToSignedReceiptMs: { p99: number } }> } | undefined;
   const f10 = results['fanout10'] as { capacity: { deliveriesPerSecond: number } } | undefined;
   const doc = {
-    bench: 'pipeline', machine, quiet, settings: { CAPACITY_EVENTS, WARMUP_EVENTS, KAFKA_COMPRESSION, PAYLOAD_BYTES, PG_COMPRESSION, LATENCY_SECONDS, FANOUTS, CONNECTIONS, logLevel: 'info', endpointMaxConcurrency: ENDPOINT_MAX_CONCURRENCY ?? 'product default (10)', sourceRateLimitPerSecond: SOURCE_RATE_LIMIT ?? 'product default (1000)' },
+    bench: 'pipeline', machine, quiet, settings: { CAPACITY_EVENTS, WARMUP_CHUNK, WARMUP_EVENTS, WARMUP_MAX_EVENTS, WARMUP_STEADY, KAFKA_COMPRESSION, PAYLOAD_BYTES, PG_COMPRESSION, LATENCY_SECONDS, FANOUTS, CONNECTIONS, logLevel: 'info', endpointMaxConcurrency: ENDPOINT_MAX_CONCURRENCY ?? 'product default (10)', sourceRateLimitPerSecond: SOURCE_RATE_LIMIT ?? 'product default (1000)' },
     targets: TARGETS, before: BEFORE, results,
     againstTargets: {
       capacityFanout1: f1 ? { value: f1.capacity.eventsPerSecond, target: TARGETS.capacityFanout1, before: BEFORE.capacityFanout1, met: f1.capacity.eventsPerSecond >= TARGETS.capacityFanout1 } : null,
@@ -780,18 +816,43 @@ async function main(): Promise<void> {
   say(`results in bench/results/${RESULT_NAME}.{json,md}`);
 }
 
-function markdown(doc: { machine: ReturnType<typeof machineInfo> & { speedProbeMs: { before: number; after: number } }; quiet: { busyPercent: number }; settings: { endpointMaxConcurrency: number | string; sourceRateLimitPerSecond: number | string; WARMUP_EVENTS: number; KAFKA_COMPRESSION: string; PAYLOAD_BYTES: number; PG_COMPRESSION: string }; results: Record<string, unknown>; againstTargets: Record<string, unknown> }): string {
+/** What a warm-up ran: its chunks' CPU per event, and whether it ended because that stopped falling. */
+interface WarmUp {
+  fanout: number;
+  events: number;
+  steady: boolean;
+  chunks: { events: number; eventsPerSecond: number; cpuMsPerEvent: number }[];
+}
+
+/** CPU seconds of the Hookstream processes (the bench's own load generator and receivers are not counted). */
+function countedCpuSeconds(cpuSeconds: Record<string, number>): number {
+  return Object.entries(cpuSeconds).reduce((a, [k, v]) => (k.includes('not counted') ? a : a + v), 0);
+}
+
+function countedCpuMs(cpuSeconds: Record<string, number>, events: number): number {
+  return round2((countedCpuSeconds(cpuSeconds) * 1000) / Math.max(1, events));
+}
+
+function warmUpMarkdown(w: WarmUp): string {
+  const chunk = w.chunks[0]?.events ?? 0;
+  const ended = w.steady ? `steady after ${w.events} events` : `**still falling** when it stopped at ${w.events} events (BENCH_WARMUP_MAX_EVENTS): the figures below include warm-up`;
+  return `Warm-up at fan-out ${w.fanout}, ${chunk}-event chunks, CPU ms per event: ${w.chunks.map((c) => c.cpuMsPerEvent).join(', ')} (${ended}).`;
+}
+
+function markdown(doc: { machine: ReturnType<typeof machineInfo> & { speedProbeMs: { before: number; after: number } }; quiet: { busyPercent: number }; settings: { endpointMaxConcurrency: number | string; sourceRateLimitPerSecond: number | string; KAFKA_COMPRESSION: string; PAYLOAD_BYTES: number; PG_COMPRESSION: string }; results: Record<string, unknown>; againstTargets: Record<string, unknown> }): string {
   const m = doc.machine;
   const lines = [
     `# pipeline bench`, '',
     `Machine: ${m.nproc} cores, ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${m.node}, ${m.date}, load ${m.loadAverage.join(' ')}, busy before start ${doc.quiet.busyPercent} %; speed probe ${m.speedProbeMs.before} ms before, ${m.speedProbeMs.after} ms after (a fixed JSON + HMAC workload, lower is faster: compare runs only at similar probes).`, '',
-    `Warm-up ${doc.settings.WARMUP_EVENTS} events; KAFKA_COMPRESSION ${doc.settings.KAFKA_COMPRESSION}; ${doc.settings.PAYLOAD_BYTES ? `request bodies of ~${doc.settings.PAYLOAD_BYTES} bytes (line items)` : 'the ~200-byte purchase body'}; payload columns compressed with ${doc.settings.PG_COMPRESSION}.`, '',
+    `KAFKA_COMPRESSION ${doc.settings.KAFKA_COMPRESSION}; ${doc.settings.PAYLOAD_BYTES ? `request bodies of ~${doc.settings.PAYLOAD_BYTES} bytes (line items)` : 'the ~200-byte purchase body'}; payload columns compressed with ${doc.settings.PG_COMPRESSION}.`, '',
     `Tenant limits: endpoint maxConcurrency ${doc.settings.endpointMaxConcurrency}, source rateLimitPerSecond ${doc.settings.sourceRateLimitPerSecond}.`, '',
   ];
   for (const [k, v] of Object.entries(doc.results)) {
     if (!k.startsWith('fanout')) continue;
     const r = v as { endpoints: number; capacity: { eventsPerSecond: number; deliveriesPerSecond: number }; cpu: { totalMsPerEvent: number; perProcess: Record<string, { cpuMsPerEvent: number; sharePercent: number | null }> }; latency: Record<string, { ratePerSecond: number; postToSignedReceiptMs: { p50: number; p90: number; p99: number }; hops?: HopBreakdown | null }> };
     lines.push(`## fan-out ${r.endpoints}`, '', `Capacity: **${r.capacity.eventsPerSecond} events/s** (${r.capacity.deliveriesPerSecond} deliveries/s); CPU **${r.cpu.totalMsPerEvent} ms per event** over all Hookstream processes.`, '');
+    const warm = (v as { warmUp?: WarmUp }).warmUp;
+    if (warm) lines.push(warmUpMarkdown(warm), '');
     const tl = (r.capacity as { timeline?: { postPhaseSeconds: number; acceptedPerSecondDuringPosts: number; rateLimited429: number; firstDeliverySeconds: number; lastDeliverySeconds: number; stageLastHandledSeconds: Record<string, number | null>; busyCores?: { posting: number | null; draining: number | null } } }).timeline;
     if (tl) lines.push(`Capacity-run timeline (s from the first POST): POSTs ended at **${tl.postPhaseSeconds}** (${tl.acceptedPerSecondDuringPosts} accepted/s while posting, ${tl.rateLimited429} × 429), first delivery ${tl.firstDeliverySeconds}, last delivery **${tl.lastDeliverySeconds}**; the machine was busy ${tl.busyCores?.posting ?? '?'} cores while posting and ${tl.busyCores?.draining ?? '?'} after (of ${doc.machine.nproc}); each stage last handled a message at (1 s samples): ${Object.entries(tl.stageLastHandledSeconds).map(([k, t]) => `${k} ${t ?? '?'}`).join(', ')}.`, '');
     lines.push('| process | CPU ms / event | share |', '|---|---|---|');
