@@ -9,7 +9,8 @@
 # Every knob of the pipeline bench passes through; the defaults here are one load point and no
 # profile: BENCH_FANOUTS=1 BENCH_LOAD_POINTS=0.5 BENCH_LATENCY_SECONDS=10 BENCH_PROFILE=0.
 # A revision is built once in a worktree under $HOOKSTREAM_CACHE/ab/<commit> (kept for the next
-# A/B) that uses this checkout's node_modules: both builds run on the same dependencies.
+# A/B) that uses this checkout's node_modules: both builds run on the same dependencies, and both are
+# measured by this checkout's tools/bench (BENCH_AB_OWN_BENCH=1: each side's own).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
@@ -80,6 +81,22 @@ bench_broker || exit $?
 export BENCH_FANOUTS="${BENCH_FANOUTS:-1}" BENCH_LOAD_POINTS="${BENCH_LOAD_POINTS:-0.5}"
 export BENCH_LATENCY_SECONDS="${BENCH_LATENCY_SECONDS:-10}" BENCH_PROFILE="${BENCH_PROFILE:-0}"
 mkdir -p bench/results
+
+# Both sides are measured by this checkout's bench (tools/bench: its warm-up, its counters), each
+# running its own build and e2e helpers: a revision's own bench may measure differently (before
+# 3acd79e it measured the apps while V8 was still compiling them). BENCH_AB_OWN_BENCH=1 runs each
+# side's own tools/bench instead.
+sync_bench() {
+  local dir="$1"
+  [ "$dir" != "$ROOT" ] && [ "${BENCH_AB_OWN_BENCH:-0}" != 1 ] || return 0
+  if ! diff -rq "$ROOT/tools/bench" "$dir/tools/bench" > /dev/null 2>&1; then
+    echo "[bench:ab] $dir: runs this checkout's tools/bench (its own differs; BENCH_AB_OWN_BENCH=1 keeps its own)" >&2
+    rm -rf "$dir/tools/bench"
+    cp -a "$ROOT/tools/bench" "$dir/tools/bench"
+  fi
+}
+sync_bench "$DIR_A"
+sync_bench "$DIR_B"
 
 # One run of the pipeline bench in a side's checkout; its result is copied here.
 run() {
