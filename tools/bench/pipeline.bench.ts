@@ -728,7 +728,7 @@ async function main(): Promise<void> {
       const perProcess = Object.fromEntries(Object.entries(cap.used.cpuSeconds).map(([k, v]) => [k, { cpuMsPerEvent: round2((v * 1000) / cap.sent.accepted), sharePercent: k.includes('not counted') ? null : round2((v / totalCpu) * 100), cores: round2(v / cap.used.seconds) }]));
       if (fanout === 1) f1Capacity = capacity;
       if (fanout === 1) biggest = PROFILE_APP ?? APPS.reduce((a, b) => ((cap.used.cpuSeconds[b] ?? 0) > (cap.used.cpuSeconds[a] ?? 0) ? b : a));
-      say(`fan-out ${fanout}: ${round2(capacity)} events/s (${round2(capacity * fanout)} deliveries/s), ${round2((totalCpu * 1000) / cap.sent.accepted)} ms CPU per event`);
+      say(`fan-out ${fanout}: ${round2(capacity)} events/s (${round2(capacity * fanout)} deliveries/s), ${countedCpuMs(cap.used.cpuSeconds, cap.sent.accepted)} ms CPU per event`);
       say(`  broker CPU ${perProcess['kafka broker']?.cpuMsPerEvent} ms/event; Kafka requests per event: ${cap.requests.total} (${Object.entries(cap.requests.byApi).map(([k, v]) => `${k} ${v}`).join(', ')})`);
       for (const [stage, f] of Object.entries(cap.stages)) say(`  ${stage}: ${f.batches} batches of ${f.meanBatch}, ${f.meanBatchMs} ms each, busy ${f.busyPercent} %, max lag ${f.maxLag}; ${f.calls} handler calls (${f.partitionsPerCall} partitions each)`);
       say(`  cores: ${Object.entries(perProcess).map(([k, v]) => `${k} ${v.cores}`).join(', ')}`);
@@ -755,7 +755,7 @@ async function main(): Promise<void> {
         endpoints: fanout,
         warmUp: warm,
         capacity: { events: cap.sent.accepted, eventsPerSecond: round2(capacity), deliveriesPerSecond: round2(capacity * fanout), windowSeconds: round2(windowS), timeline, duplicates: cap.got.duplicates, non202: cap.sent.other, errors: cap.sent.errors },
-        cpu: { totalMsPerEvent: round2((totalCpu * 1000) / cap.sent.accepted), perProcess },
+        cpu: { totalMsPerEvent: countedCpuMs(cap.used.cpuSeconds, cap.sent.accepted), perProcess },
         stages: cap.stages,
         postgresql: cap.pg,
         kafkaRequestsPerEvent: cap.requests,
