@@ -45,7 +45,7 @@ import { APPS, Pipeline, type AppName } from '../../e2e/support/pipeline';
 import { summariseCpuProfile } from './support/cpu-profile';
 import { lineItems } from './support/payloads';
 import { MachineBusyTimeline, machineInfo, otherHookstreamApps, postgresServerJiffies, processJiffies, round2, speedProbeMs, waitForQuiet } from './support/machine';
-import { pgFigures, pgMarkdown, pgSnapshot, type PgFigures } from './support/pg-statements';
+import { pgFigures, pgMarkdown, pgSessions, pgSnapshot, type PgFigures } from './support/pg-statements';
 import { ROOT, WORK_DIR } from './support/processes';
 import { HOP_TABLE_HEAD, hopBreakdown, hopMarkdown, topicMarks, type HopBreakdown, type Receipt } from './support/hops';
 import { registerKafkaCodecs } from '@hookstream/kafka';
@@ -625,6 +625,7 @@ async function main(): Promise<void> {
       const marks0 = withHops && hopKafka ? await topicMarks(hopKafka) : null;
       // Taken before the CPU groups are read, so the snapshot's own backend is not counted.
       const pg0 = withPg ? await pgSnapshot(pipeline.env['DATABASE_URL'] as string) : null;
+      const sessions0 = await pgSessions(pipeline.env['DATABASE_URL'] as string);
       const cpu = new ProcessCpu(groups());
       const stages = new StageMonitor(Object.fromEntries(APPS.map((a) => [a, pipeline.url(a, '/metrics')])));
       await stages.start();
@@ -650,6 +651,9 @@ async function main(): Promise<void> {
       const stageFigures = await stages.stop();
       const pg = pg0 ? pgFigures(pg0, await pgSnapshot(pipeline.env['DATABASE_URL'] as string), sent.accepted) : null;
       const requests = requestsPerEvent(stages.requests(), sent.accepted);
+      const sessions1 = await pgSessions(pipeline.env['DATABASE_URL'] as string);
+      // Connections the apps opened during the run (the first read's own session is in the second).
+      const newPgSessions = sessions0 !== null && sessions1 !== null ? sessions1 - sessions0 - 1 - (pg ? 1 : 0) : null;
       if (got.badSignatures > 0) throw new Error(`${got.badSignatures} deliveries failed signature verification`);
       let hops: HopBreakdown | null = null;
       if (marks0 && hopKafka) {
@@ -659,7 +663,7 @@ async function main(): Promise<void> {
         await new Promise((r) => setTimeout(r, 500));
         hops = await hopBreakdown(hopKafka, marks0, await topicMarks(hopKafka), receipts);
       }
-      return { sent, got, used, busy, stages: stageFigures, pg, requests, gc: stages.gcMsPerEvent(sent.accepted), intake: stages.intakePaths(), queueWait: stages.queueWait(), eventLoop: stages.eventLoopDelay(), hops };
+      return { sent, got, used, busy, stages: stageFigures, pg, requests, gc: stages.gcMsPerEvent(sent.accepted), intake: stages.intakePaths(), queueWait: stages.queueWait(), eventLoop: stages.eventLoopDelay(), hops, newPgSessions };
     };
 
     /** The warm-up before a capacity run (see WARMUP_CHUNK); every chunk's CPU per event is kept in the results. */
@@ -732,6 +736,7 @@ async function main(): Promise<void> {
       say(`  broker CPU ${perProcess['kafka broker']?.cpuMsPerEvent} ms/event; Kafka requests per event: ${cap.requests.total} (${Object.entries(cap.requests.byApi).map(([k, v]) => `${k} ${v}`).join(', ')})`);
       for (const [stage, f] of Object.entries(cap.stages)) say(`  ${stage}: ${f.batches} batches of ${f.meanBatch}, ${f.meanBatchMs} ms each, busy ${f.busyPercent} %, max lag ${f.maxLag}; ${f.calls} handler calls (${f.partitionsPerCall} partitions each)`);
       say(`  cores: ${Object.entries(perProcess).map(([k, v]) => `${k} ${v.cores}`).join(', ')}`);
+      say(`  PostgreSQL connections opened during the run: ${cap.newPgSessions ?? '?'}`);
       say(`  delivery intake paths: ${Object.entries(cap.intake).map(([k, v]) => `${k} ${v}`).join(', ')}`);
       if (cap.pg) say(`  PostgreSQL: ${cap.pg.commitsPerEvent} commits/event, ${cap.pg.statementsPerEvent ?? '?'} statements/event${cap.pg.statements ? '' : ' (pg_stat_statements not available)'}`);
 
@@ -740,10 +745,10 @@ async function main(): Promise<void> {
         const rate = Math.max(1, Math.round((LOAD_BASE[FANOUTS.indexOf(fanout)] ?? capacity) * p));
         say(`fan-out ${fanout}: ${p * 100} % of capacity, ${rate} events/s for ${LATENCY_SECONDS} s…`);
         const run = await drive(rate * LATENCY_SECONDS, rate, fanout, false, true);
-        latency[`${p * 100}%`] = { ratePerSecond: rate, hops: run.hops, accepted: run.sent.accepted, rejected: run.sent.other, errors: run.sent.errors, postToSignedReceiptMs: latencySummary(run.got.latencies), postAnswerMs: latencySummary(run.sent.postLatencies), deliveryQueueWaitMs: run.queueWait, eventLoopDelayMs: run.eventLoop, stages: run.stages, kafkaRequestsPerEvent: run.requests, gcMsPerEvent: run.gc, cpuMsPerEvent: Object.fromEntries(Object.entries(run.used.cpuSeconds).map(([k, v]) => [k, round2((v * 1000) / Math.max(1, run.sent.accepted))])) };
+        latency[`${p * 100}%`] = { ratePerSecond: rate, hops: run.hops, accepted: run.sent.accepted, rejected: run.sent.other, errors: run.sent.errors, postToSignedReceiptMs: latencySummary(run.got.latencies), postAnswerMs: latencySummary(run.sent.postLatencies), deliveryQueueWaitMs: run.queueWait, eventLoopDelayMs: run.eventLoop, stages: run.stages, kafkaRequestsPerEvent: run.requests, newPgSessions: run.newPgSessions, gcMsPerEvent: run.gc, cpuMsPerEvent: Object.fromEntries(Object.entries(run.used.cpuSeconds).map(([k, v]) => [k, round2((v * 1000) / Math.max(1, run.sent.accepted))])) };
         const l = latencySummary(run.got.latencies);
         say(`  broker CPU ${round2(((run.used.cpuSeconds['kafka broker'] ?? 0) * 1000) / Math.max(1, run.sent.accepted))} ms/event; Kafka requests per event: ${run.requests.total} (${Object.entries(run.requests.byApi).map(([k, v]) => `${k} ${v}`).join(', ')})`);
-        say(`  p50 / p90 / p99 ${l.p50} / ${l.p90} / ${l.p99} ms; ${Object.entries(run.stages).map(([k, f]) => `${k} ${f.meanBatch}×${f.meanBatchMs} ms`).join(', ')}`);
+        say(`  p50 / p90 / p99 ${l.p50} / ${l.p90} / ${l.p99} ms; PostgreSQL connections opened ${run.newPgSessions ?? '?'}; ${Object.entries(run.stages).map(([k, f]) => `${k} ${f.meanBatch}×${f.meanBatchMs} ms`).join(', ')}`);
         if (run.hops) say(`  hops p50 / p99 (ms): ${Object.entries(run.hops.hops).map(([h, s]) => `${h} ${s.p50} / ${s.p99}`).join(', ')}; slowest 1 % mean: ${Object.entries(run.hops.slowestPercentMean).map(([h, v]) => `${h} ${v}`).join(', ')} (${run.hops.matched} matched, ${run.hops.unmatched} not); delivery: to attempt ${run.hops.deliverySplit.toAttempt.p50} / ${run.hops.deliverySplit.toAttempt.p99}, attempt → receipt ${run.hops.deliverySplit.attemptToReceipt.p50} / ${run.hops.deliverySplit.attemptToReceipt.p99}`);
         if (run.queueWait) say(`  delivery queue wait p50 / p90 / p99 ≤ ${run.queueWait.p50} / ${run.queueWait.p90} / ${run.queueWait.p99} ms (${run.queueWait.attempts} attempts); event loop p99, worst second: ${Object.entries(run.eventLoop).map(([a, v]) => `${a} ${v.worstSecondP99}`).join(', ')} ms`);
         // CPU at this load: per event it is far above the capacity run's when batches are small.
@@ -754,7 +759,7 @@ async function main(): Promise<void> {
       results[`fanout${fanout}`] = {
         endpoints: fanout,
         warmUp: warm,
-        capacity: { events: cap.sent.accepted, eventsPerSecond: round2(capacity), deliveriesPerSecond: round2(capacity * fanout), windowSeconds: round2(windowS), timeline, duplicates: cap.got.duplicates, non202: cap.sent.other, errors: cap.sent.errors },
+        capacity: { events: cap.sent.accepted, eventsPerSecond: round2(capacity), deliveriesPerSecond: round2(capacity * fanout), windowSeconds: round2(windowS), timeline, newPgSessions: cap.newPgSessions, duplicates: cap.got.duplicates, non202: cap.sent.other, errors: cap.sent.errors },
         cpu: { totalMsPerEvent: countedCpuMs(cap.used.cpuSeconds, cap.sent.accepted), perProcess },
         stages: cap.stages,
         postgresql: cap.pg,
@@ -874,6 +879,8 @@ function markdown(doc: { machine: ReturnType<typeof machineInfo> & { speedProbeM
       const loop = (l as { eventLoopDelayMs?: Record<string, { worstSecondP99: number }> }).eventLoopDelayMs ?? {};
       lines.push(`| ${p} | ${l.ratePerSecond} | ${l.postToSignedReceiptMs.p50} / ${l.postToSignedReceiptMs.p90} / ${l.postToSignedReceiptMs.p99} | ${w ? `${w.p50} / ${w.p90} / ${w.p99}` : '–'} | ${Object.entries(loop).map(([a, v]) => `${a} ${v.worstSecondP99}`).join(', ') || '–'} |`);
     }
+    const opened = Object.entries(r.latency).map(([p, l]) => `${p} ${(l as { newPgSessions?: number | null }).newPgSessions ?? '–'}`);
+    lines.push('', `PostgreSQL connections the apps opened during each run (a pool growing back after closing idle ones): ${opened.join(', ')}.`);
     const withHops = Object.entries(r.latency).filter(([, l]) => l.hops);
     if (withHops.length > 0) {
       lines.push('', '### Where POST → signed receipt goes, per hop (ms, p50 / p99)', '', 'Each hop ends when its stage built the produce request of its output record (Kafka CreateTime, read back after the run) — so it includes the upstream acknowledgement, the wait for the next fetch and the handler; delivery ends at the endpoint\'s receipt (tools/bench/support/hops.ts).', '', ...HOP_TABLE_HEAD);

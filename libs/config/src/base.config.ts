@@ -39,6 +39,20 @@ export class BaseAppConfig extends KafkaClientConfig {
 
   @IsIn(['true', 'false']) DB_MIGRATE = 'true';
 
+  /**
+   * Connections each replica keeps to PostgreSQL at most. Size the server's max_connections for
+   * every app's replicas × this (plus migrations and operators).
+   */
+  @IsInt() @Min(1) @Max(1000) DB_POOL_SIZE = 10;
+
+  /**
+   * Seconds an unused connection stays open; 0 keeps every connection the pool opened. Opening one
+   * costs a backend start and its first queries' catalog reads, so a pool that closed its
+   * connections during a quiet spell pays that on the next rise in load, just when it has no time
+   * to spare (see bench/README.md, session 29).
+   */
+  @IsInt() @Min(0) @Max(86_400) DB_POOL_IDLE_SECONDS = 600;
+
   /** Hard bound on graceful shutdown; the orchestrator's grace period should exceed it. */
   @IsInt() @Min(100) @Max(120000) SHUTDOWN_TIMEOUT_MS = 8000;
 

@@ -1,3 +1,4 @@
+import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import {
   AccountEntity, ApiKeyEntity, AutomationEntity, EndpointEntity, EndpointSecretEntity, SourceEntity, SourceTokenEntity,
@@ -23,6 +24,8 @@ export const MIGRATIONS = [Initial1764000000000, ContactsNames1764100000000, Del
 export interface DbOptions {
   url: string;
   poolSize?: number;
+  /** Seconds before an unused connection closes; 0: never (pg-pool's default is 10). */
+  idleSeconds?: number;
   applicationName?: string;
 }
 
@@ -36,7 +39,7 @@ export function createDataSource(opts: DbOptions): DataSource {
     migrationsRun: false,
     migrationsTableName: 'hookstream_migrations',
     applicationName: opts.applicationName,
-    extra: { max: opts.poolSize ?? 10, connectionTimeoutMillis: 5000 },
+    extra: { max: opts.poolSize ?? 10, idleTimeoutMillis: (opts.idleSeconds ?? 10) * 1000, connectionTimeoutMillis: 5000 },
     logging: ['error'],
   });
 }
@@ -63,6 +66,13 @@ export async function migrateWithLock(ds: DataSource, log: (msg: string) => void
   } finally {
     await runner.release();
   }
+}
+
+/** The node-postgres pool behind an initialized data source (TypeORM's postgres driver keeps it as `master`). */
+export function pgPoolOf(ds: DataSource): Pool {
+  const pool = (ds.driver as unknown as { master?: Pool }).master;
+  if (!pool) throw new Error('the data source has no PostgreSQL pool: initialize it first');
+  return pool;
 }
 
 export async function dbHealth(ds: DataSource, timeoutMs = 2000): Promise<{ ok: boolean; detail: string }> {

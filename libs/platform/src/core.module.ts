@@ -1,7 +1,7 @@
 import { DynamicModule, Global, Inject, Injectable, Logger, Module, OnApplicationShutdown, Provider } from '@nestjs/common';
 import { describeKafkaSecurity, type BaseAppConfig } from '@hookstream/config';
 import { topicPlan } from '@hookstream/contracts';
-import { createDataSource, dbHealth, migrateWithLock, DataSource } from '@hookstream/db';
+import { createDataSource, dbHealth, migrateWithLock, pgPoolOf, DataSource } from '@hookstream/db';
 import {
   CoalescingProducer, createKafkaClient, ensureTopics, EVENT_PRODUCER, kafkaConnectionOptions, KafkaHealth, retryKafkaBootStep, topicReplication, verifyKafkaAccess,
   type CoalescingProducerOptions, type EventProducer,
@@ -11,7 +11,7 @@ import { stopTracing, tracingEnabled } from '@hookstream/telemetry';
 import { LoggerModule } from 'nestjs-pino';
 import { HealthController, HealthRegistry } from './health';
 import { bootLogLine, loggerParams } from './logging';
-import { enableDefaultMetrics, MetricsController, registerKafkaRequestMetric, registerProducerMetrics, registerReadinessMetric } from './metrics';
+import { enableDefaultMetrics, MetricsController, registerDbPoolMetrics, registerKafkaRequestMetric, registerProducerMetrics, registerReadinessMetric } from './metrics';
 import { APP_CONFIG, APP_NAME, KAFKA_CLIENT } from './tokens';
 
 export interface CoreModuleOptions {
@@ -110,8 +110,9 @@ export class CoreModule {
         inject: [HealthRegistry],
         useFactory: async (health: HealthRegistry): Promise<DataSource | null> => {
           if (!opts.database) return null;
-          const ds = createDataSource({ url: cfg.DATABASE_URL, applicationName: `hookstream-${opts.appName}` });
+          const ds = createDataSource({ url: cfg.DATABASE_URL, poolSize: cfg.DB_POOL_SIZE, idleSeconds: cfg.DB_POOL_IDLE_SECONDS, applicationName: `hookstream-${opts.appName}` });
           await ds.initialize();
+          registerDbPoolMetrics(pgPoolOf(ds));
           if (cfg.DB_MIGRATE === 'true') await migrateWithLock(ds, (m) => new Logger('Migrations').log(m));
           health.add({ name: 'postgres', check: () => dbHealth(ds) });
           return ds;

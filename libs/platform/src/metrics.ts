@@ -216,6 +216,53 @@ export function registerProducerMetrics(producer: CoalescingProducer): void {
   new Counter({ name: 'hookstream_producer_failures_total', help: 'Sends that failed or timed out', registers: [metricsRegistry], collect: read('failures') });
 }
 
+/** What `registerDbPoolMetrics` reads of a node-postgres pool (pg-pool's counts and its `connect` event). */
+export interface DbPool {
+  readonly totalCount: number;
+  readonly idleCount: number;
+  readonly waitingCount: number;
+  on(event: 'connect', listener: () => void): unknown;
+}
+
+/**
+ * The PostgreSQL connection pool, read at scrape time: connections by state (busy, idle), queries
+ * waiting for one, and connections opened. Opened climbing under steady load means the pool
+ * closes connections it then needs again (DB_POOL_IDLE_SECONDS); waiting above zero, that it is
+ * too small for the work (DB_POOL_SIZE) or the server is slow.
+ */
+export function registerDbPoolMetrics(pool: DbPool): void {
+  let opened = 0;
+  pool.on('connect', () => {
+    opened++;
+  });
+  scrapeGauge<'state'>({
+    name: 'hookstream_db_pool_connections',
+    help: 'PostgreSQL connections of the pool, by state: busy (running a query or transaction), idle',
+    labelNames: ['state'],
+    collect(this: Gauge<'state'>) {
+      this.set({ state: 'busy' }, pool.totalCount - pool.idleCount);
+      this.set({ state: 'idle' }, pool.idleCount);
+    },
+  });
+  scrapeGauge({
+    name: 'hookstream_db_pool_waiting',
+    help: 'Queries waiting for a PostgreSQL connection of the pool (all DB_POOL_SIZE busy)',
+    collect(this: Gauge) {
+      this.set(pool.waitingCount);
+    },
+  });
+  metricsRegistry.removeSingleMetric('hookstream_db_pool_opened_total');
+  new Counter({
+    name: 'hookstream_db_pool_opened_total',
+    help: 'PostgreSQL connections the pool opened (a backend started for each; see DB_POOL_IDLE_SECONDS)',
+    registers: [metricsRegistry],
+    collect(this: Counter) {
+      this.reset();
+      this.inc(opened);
+    },
+  });
+}
+
 /**
  * `hookstream_kafka_requests_total{client,group,api}`: the requests this process sent to Kafka
  * (every producer, consumer and admin client of `createKafkaClient`), read at scrape time. A

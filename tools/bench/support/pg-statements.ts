@@ -108,6 +108,24 @@ export async function pgSnapshot(url: string): Promise<PgSnapshot> {
   }
 }
 
+/**
+ * Sessions (backends) ever started in this database (pg_stat_database.sessions, PostgreSQL 14+;
+ * null before): the difference over a run, less the one this read opens, is how many connections
+ * the apps opened meanwhile — a pool growing back after its idle connections were closed.
+ */
+export async function pgSessions(url: string): Promise<number | null> {
+  const client = new Client({ connectionString: url, application_name: 'bench-pg-sessions' });
+  await client.connect();
+  try {
+    const r = await client.query<{ sessions: string }>('SELECT sessions FROM pg_stat_database WHERE datname = current_database()');
+    return r.rows[0] ? Number(r.rows[0].sessions) : null;
+  } catch {
+    return null;
+  } finally {
+    await client.end();
+  }
+}
+
 /** The work between two snapshots, per event; statements ranked by execution time, `top` kept. */
 export function pgFigures(before: PgSnapshot, after: PgSnapshot, events: number, top = 15): PgFigures {
   const per = (n: number) => round2(n / Math.max(1, events));
