@@ -51,6 +51,15 @@ export class KafkaClientConfig {
   @IsInt() @Min(0) @Max(200) KAFKA_FETCH_LINGER_MS = 10;
 
   /**
+   * An idle producer waits this long for more sends before it sends a request (Kafka's linger.ms,
+   * whose default Kafka 4.0 also raised from 0 to 5): fewer Produce requests at moderate load, for
+   * at most this much added latency per hop (the gateway's 202 included). While a request is in
+   * flight, sends collect without it. 0 = next tick. At 50 % of capacity, 5 ms cut the pipeline's
+   * p99 and raised its capacity (bench/README.md, session 29).
+   */
+  @IsInt() @Min(0) @Max(100) KAFKA_PRODUCER_LINGER_MS = 5;
+
+  /**
    * Batch handlers get one call for the batches of all partitions of a topic that one fetch
    * brought (each partition commits its own offset after that call succeeded; a failed call is
    * retried per partition): one PostgreSQL statement, produce and commit per fetch instead of per

@@ -70,6 +70,28 @@ describe('CoalescingProducer on a real broker', () => {
     expect(producer.stats.messages).toBe(101);
   });
 
+  it('an idle producer with lingerMs waits for more sends before its request; without it, each send goes out alone', async () => {
+    const topic = await createTopicPair(kafka, 'linger');
+    const env = () => ({ id: randomUUID(), type: 't', source: '/s', time: new Date().toISOString() });
+    const twoSendsApart = async (lingerMs: number) => {
+      const producer = new CoalescingProducer(kafka, { sendTimeoutMs: 10_000, lingerMs });
+      await producer.connect();
+      cleanup.push(() => producer.disconnect());
+      const first = producer.send(topic, [{ key: 'a', value: 1, envelope: env() }]);
+      // The second send comes 50 ms later: its timer is due before a 500 ms linger's, so it is
+      // queued before that flush runs, however late the event loop is.
+      await new Promise((r) => setTimeout(r, 50));
+      await producer.send(topic, [{ key: 'b', value: 2, envelope: env() }]);
+      await first;
+      return producer.stats;
+    };
+    expect(await twoSendsApart(500)).toMatchObject({ requests: 1, messages: 2 });
+    // No linger: the first send left on the next tick, alone; the second (acknowledged or not by
+    // then) went in a request of its own.
+    expect(await twoSendsApart(0)).toMatchObject({ requests: 2, messages: 2 });
+    expect(await readTopic(kafka, topic, 4)).toHaveLength(4);
+  });
+
   it('cuts a send larger than one request into parts (all on one partition), and resolves once every part is acknowledged', async () => {
     const topic = await createTopicPair(kafka, 'bigsend', 1);
     const producer = new CoalescingProducer(kafka, { sendTimeoutMs: 20_000 });

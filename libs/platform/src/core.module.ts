@@ -96,7 +96,7 @@ export class CoreModule {
         provide: EVENT_PRODUCER,
         inject: [KAFKA_CLIENT, HealthRegistry],
         useFactory: async (kafka: Kafka, health: HealthRegistry): Promise<EventProducer> => {
-          const p = new CoalescingProducer(kafka, { sendTimeoutMs: opts.producerSendTimeoutMs ?? 5000, ...opts.producerBacklog });
+          const p = new CoalescingProducer(kafka, { sendTimeoutMs: opts.producerSendTimeoutMs ?? 5000, lingerMs: cfg.KAFKA_PRODUCER_LINGER_MS, ...opts.producerBacklog });
           await retryKafkaBootStep(() => p.connect(), { what: 'connect the producer', log: bootLogLine(opts.appName, 'Producer') });
           registerProducerMetrics(p);
           registerKafkaRequestMetric();
