@@ -114,6 +114,8 @@ const PG_COMPRESSION = process.env['BENCH_PG_COMPRESSION'] === 'pglz' ? 'pglz' :
 const PG_SQL = process.env['BENCH_PG_SQL'] ?? '';
 /** 0: no per-hop latency breakdown of the latency runs (tools/bench/support/hops.ts). */
 const HOPS = process.env['BENCH_HOPS'] !== '0';
+/** The receivers' keep-alive timeout in ms (0: Node's default, 5 s). */
+const RECEIVER_KEEPALIVE_MS = Number(process.env['BENCH_RECEIVER_KEEPALIVE_MS'] ?? 0);
 const TARGETS = { capacityFanout1: 2000, cpuMsPerEvent: 0.8, deliveriesPerSecondFanout10: 5000, p99At50PercentMs: 250 };
 /** Measured with the same method on this machine kind before the work on issue 13 (issue text). */
 const BEFORE = { capacityFanout1: 410, cpuMsPerEvent: 3.5, deliveriesPerSecondFanout10: 1500, p99At200PerSecondMs: 112 };
@@ -124,12 +126,13 @@ const BEFORE = { capacityFanout1: 410, cpuMsPerEvent: 3.5, deliveriesPerSecondFa
 
 type ReceiverCmd = { type: 'secrets'; secrets: Record<number, string> } | { type: 'reset' } | { type: 'report'; withReceipts?: boolean };
 /** `receipts` (webhook id, receipt time, the event's receivedAt) only in a report asked `withReceipts` (the hop breakdown). */
-interface ReceiverReport { unique: number; duplicates: number; badSignatures: number; firstAt: number; lastAt: number; latencies: number[]; receipts?: Receipt[] }
+/** `connections`: TCP connections delivery opened to the receivers (Node's server closes one idle for 5 s, as many endpoints do). */
+interface ReceiverReport { unique: number; duplicates: number; badSignatures: number; connections: number; firstAt: number; lastAt: number; latencies: number[]; receipts?: Receipt[] }
 
 function receiversMain(count: number): void {
   const secrets = new Map<number, string>();
   const seen = new Set<string>();
-  let report: ReceiverReport = { unique: 0, duplicates: 0, badSignatures: 0, firstAt: 0, lastAt: 0, latencies: [] };
+  let report: ReceiverReport = { unique: 0, duplicates: 0, badSignatures: 0, connections: 0, firstAt: 0, lastAt: 0, latencies: [] };
   let receipts: Receipt[] = [];
   const servers: Server[] = [];
   const ports: number[] = [];
@@ -159,6 +162,9 @@ function receiversMain(count: number): void {
           res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
         });
       });
+      // Node's default keeps an idle connection 5 s; load balancers in front of most endpoints keep 60–75 s.
+      if (RECEIVER_KEEPALIVE_MS > 0) s.keepAliveTimeout = RECEIVER_KEEPALIVE_MS;
+      s.on('connection', () => report.connections++);
       servers.push(s);
       ports.push(await listen(s));
     }
@@ -167,7 +173,7 @@ function receiversMain(count: number): void {
   process.on('message', (m: ReceiverCmd) => {
     if (m.type === 'secrets') for (const [p, s] of Object.entries(m.secrets)) secrets.set(Number(p), s);
     else if (m.type === 'reset') {
-      report = { unique: 0, duplicates: 0, badSignatures: 0, firstAt: 0, lastAt: 0, latencies: [] };
+      report = { unique: 0, duplicates: 0, badSignatures: 0, connections: 0, firstAt: 0, lastAt: 0, latencies: [] };
       receipts = [];
     } else if (m.type === 'report') process.send?.({ type: 'report', report: m.withReceipts ? { ...report, receipts } : report });
   });
@@ -736,7 +742,7 @@ async function main(): Promise<void> {
       say(`  broker CPU ${perProcess['kafka broker']?.cpuMsPerEvent} ms/event; Kafka requests per event: ${cap.requests.total} (${Object.entries(cap.requests.byApi).map(([k, v]) => `${k} ${v}`).join(', ')})`);
       for (const [stage, f] of Object.entries(cap.stages)) say(`  ${stage}: ${f.batches} batches of ${f.meanBatch}, ${f.meanBatchMs} ms each, busy ${f.busyPercent} %, max lag ${f.maxLag}; ${f.calls} handler calls (${f.partitionsPerCall} partitions each)`);
       say(`  cores: ${Object.entries(perProcess).map(([k, v]) => `${k} ${v.cores}`).join(', ')}`);
-      say(`  PostgreSQL connections opened during the run: ${cap.newPgSessions ?? '?'}`);
+      say(`  PostgreSQL connections opened during the run: ${cap.newPgSessions ?? '?'}; connections delivery opened to the receivers: ${cap.got.connections}`);
       say(`  delivery intake paths: ${Object.entries(cap.intake).map(([k, v]) => `${k} ${v}`).join(', ')}`);
       if (cap.pg) say(`  PostgreSQL: ${cap.pg.commitsPerEvent} commits/event, ${cap.pg.statementsPerEvent ?? '?'} statements/event${cap.pg.statements ? '' : ' (pg_stat_statements not available)'}`);
 
@@ -745,10 +751,10 @@ async function main(): Promise<void> {
         const rate = Math.max(1, Math.round((LOAD_BASE[FANOUTS.indexOf(fanout)] ?? capacity) * p));
         say(`fan-out ${fanout}: ${p * 100} % of capacity, ${rate} events/s for ${LATENCY_SECONDS} s…`);
         const run = await drive(rate * LATENCY_SECONDS, rate, fanout, false, true);
-        latency[`${p * 100}%`] = { ratePerSecond: rate, hops: run.hops, accepted: run.sent.accepted, rejected: run.sent.other, errors: run.sent.errors, postToSignedReceiptMs: latencySummary(run.got.latencies), postAnswerMs: latencySummary(run.sent.postLatencies), deliveryQueueWaitMs: run.queueWait, eventLoopDelayMs: run.eventLoop, stages: run.stages, kafkaRequestsPerEvent: run.requests, newPgSessions: run.newPgSessions, gcMsPerEvent: run.gc, cpuMsPerEvent: Object.fromEntries(Object.entries(run.used.cpuSeconds).map(([k, v]) => [k, round2((v * 1000) / Math.max(1, run.sent.accepted))])) };
+        latency[`${p * 100}%`] = { ratePerSecond: rate, hops: run.hops, accepted: run.sent.accepted, rejected: run.sent.other, errors: run.sent.errors, postToSignedReceiptMs: latencySummary(run.got.latencies), postAnswerMs: latencySummary(run.sent.postLatencies), deliveryQueueWaitMs: run.queueWait, eventLoopDelayMs: run.eventLoop, stages: run.stages, kafkaRequestsPerEvent: run.requests, newPgSessions: run.newPgSessions, receiverConnections: run.got.connections, gcMsPerEvent: run.gc, cpuMsPerEvent: Object.fromEntries(Object.entries(run.used.cpuSeconds).map(([k, v]) => [k, round2((v * 1000) / Math.max(1, run.sent.accepted))])) };
         const l = latencySummary(run.got.latencies);
         say(`  broker CPU ${round2(((run.used.cpuSeconds['kafka broker'] ?? 0) * 1000) / Math.max(1, run.sent.accepted))} ms/event; Kafka requests per event: ${run.requests.total} (${Object.entries(run.requests.byApi).map(([k, v]) => `${k} ${v}`).join(', ')})`);
-        say(`  p50 / p90 / p99 ${l.p50} / ${l.p90} / ${l.p99} ms; PostgreSQL connections opened ${run.newPgSessions ?? '?'}; ${Object.entries(run.stages).map(([k, f]) => `${k} ${f.meanBatch}×${f.meanBatchMs} ms`).join(', ')}`);
+        say(`  p50 / p90 / p99 ${l.p50} / ${l.p90} / ${l.p99} ms; PostgreSQL connections opened ${run.newPgSessions ?? '?'}, connections to the receivers ${run.got.connections}; ${Object.entries(run.stages).map(([k, f]) => `${k} ${f.meanBatch}×${f.meanBatchMs} ms`).join(', ')}`);
         if (run.hops) say(`  hops p50 / p99 (ms): ${Object.entries(run.hops.hops).map(([h, s]) => `${h} ${s.p50} / ${s.p99}`).join(', ')}; slowest 1 % mean: ${Object.entries(run.hops.slowestPercentMean).map(([h, v]) => `${h} ${v}`).join(', ')} (${run.hops.matched} matched, ${run.hops.unmatched} not); delivery: to attempt ${run.hops.deliverySplit.toAttempt.p50} / ${run.hops.deliverySplit.toAttempt.p99}, attempt → receipt ${run.hops.deliverySplit.attemptToReceipt.p50} / ${run.hops.deliverySplit.attemptToReceipt.p99}`);
         if (run.queueWait) say(`  delivery queue wait p50 / p90 / p99 ≤ ${run.queueWait.p50} / ${run.queueWait.p90} / ${run.queueWait.p99} ms (${run.queueWait.attempts} attempts); event loop p99, worst second: ${Object.entries(run.eventLoop).map(([a, v]) => `${a} ${v.worstSecondP99}`).join(', ')} ms`);
         // CPU at this load: per event it is far above the capacity run's when batches are small.
@@ -759,7 +765,7 @@ async function main(): Promise<void> {
       results[`fanout${fanout}`] = {
         endpoints: fanout,
         warmUp: warm,
-        capacity: { events: cap.sent.accepted, eventsPerSecond: round2(capacity), deliveriesPerSecond: round2(capacity * fanout), windowSeconds: round2(windowS), timeline, newPgSessions: cap.newPgSessions, duplicates: cap.got.duplicates, non202: cap.sent.other, errors: cap.sent.errors },
+        capacity: { events: cap.sent.accepted, eventsPerSecond: round2(capacity), deliveriesPerSecond: round2(capacity * fanout), windowSeconds: round2(windowS), timeline, newPgSessions: cap.newPgSessions, receiverConnections: cap.got.connections, duplicates: cap.got.duplicates, non202: cap.sent.other, errors: cap.sent.errors },
         cpu: { totalMsPerEvent: countedCpuMs(cap.used.cpuSeconds, cap.sent.accepted), perProcess },
         stages: cap.stages,
         postgresql: cap.pg,
@@ -879,8 +885,8 @@ function markdown(doc: { machine: ReturnType<typeof machineInfo> & { speedProbeM
       const loop = (l as { eventLoopDelayMs?: Record<string, { worstSecondP99: number }> }).eventLoopDelayMs ?? {};
       lines.push(`| ${p} | ${l.ratePerSecond} | ${l.postToSignedReceiptMs.p50} / ${l.postToSignedReceiptMs.p90} / ${l.postToSignedReceiptMs.p99} | ${w ? `${w.p50} / ${w.p90} / ${w.p99}` : '–'} | ${Object.entries(loop).map(([a, v]) => `${a} ${v.worstSecondP99}`).join(', ') || '–'} |`);
     }
-    const opened = Object.entries(r.latency).map(([p, l]) => `${p} ${(l as { newPgSessions?: number | null }).newPgSessions ?? '–'}`);
-    lines.push('', `PostgreSQL connections the apps opened during each run (a pool growing back after closing idle ones): ${opened.join(', ')}.`);
+    const opened = Object.entries(r.latency).map(([p, l]) => { const o = l as { newPgSessions?: number | null; receiverConnections?: number }; return `${p} ${o.newPgSessions ?? '–'} / ${o.receiverConnections ?? '–'}`; });
+    lines.push('', `Connections opened during each run, to PostgreSQL by the apps (a pool growing back after closing idle ones) / to the receivers by delivery: ${opened.join(', ')}.`);
     const withHops = Object.entries(r.latency).filter(([, l]) => l.hops);
     if (withHops.length > 0) {
       lines.push('', '### Where POST → signed receipt goes, per hop (ms, p50 / p99)', '', 'Each hop ends when its stage built the produce request of its output record (Kafka CreateTime, read back after the run) — so it includes the upstream acknowledgement, the wait for the next fetch and the handler; delivery ends at the endpoint\'s receipt (tools/bench/support/hops.ts).', '', ...HOP_TABLE_HEAD);
