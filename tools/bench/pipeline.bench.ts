@@ -45,13 +45,12 @@ import { APPS, Pipeline, type AppName } from '../../e2e/support/pipeline';
 import { summariseCpuProfile } from './support/cpu-profile';
 import { lineItems } from './support/payloads';
 import { MachineBusyTimeline, machineInfo, otherHookstreamApps, postgresServerJiffies, processJiffies, round2, speedProbeMs, waitForQuiet } from './support/machine';
-import { pgFigures, pgMarkdown, pgSessions, pgSnapshot, type PgFigures } from './support/pg-statements';
+import { pgFigures, pgMarkdown, pgSessions, pgSnapshot, withPgClient, type PgFigures } from './support/pg-statements';
 import { ROOT, WORK_DIR } from './support/processes';
 import { HOP_TABLE_HEAD, hopBreakdown, hopMarkdown, topicMarks, type HopBreakdown, type Receipt } from './support/hops';
 import { registerKafkaCodecs } from '@hookstream/kafka';
 import { testKafka } from '@hookstream/testing';
 import { payloadCompressionSql } from '@hookstream/db';
-import { Client } from 'pg';
 
 const CAPACITY_EVENTS = Number(process.env['BENCH_CAPACITY_EVENTS'] ?? 20_000);
 const LATENCY_SECONDS = Number(process.env['BENCH_LATENCY_SECONDS'] ?? 15);
@@ -125,14 +124,17 @@ const BEFORE = { capacityFanout1: 410, cpuMsPerEvent: 3.5, deliveriesPerSecondFa
 // ---------------------------------------------------------------------------------------------
 
 type ReceiverCmd = { type: 'secrets'; secrets: Record<number, string> } | { type: 'reset' } | { type: 'report'; withReceipts?: boolean };
-/** `receipts` (webhook id, receipt time, the event's receivedAt) only in a report asked `withReceipts` (the hop breakdown). */
-/** `connections`: TCP connections delivery opened to the receivers (Node's server closes one idle for 5 s, as many endpoints do). */
+/**
+ * `receipts` (webhook id, receipt time, the event's receivedAt) only in a report asked `withReceipts` (the hop breakdown);
+ * `connections`: TCP connections delivery opened to the receivers (Node's server closes one idle for 5 s, as many endpoints do).
+ */
 interface ReceiverReport { unique: number; duplicates: number; badSignatures: number; connections: number; firstAt: number; lastAt: number; latencies: number[]; receipts?: Receipt[] }
+const emptyReport = (): ReceiverReport => ({ unique: 0, duplicates: 0, badSignatures: 0, connections: 0, firstAt: 0, lastAt: 0, latencies: [] });
 
 function receiversMain(count: number): void {
   const secrets = new Map<number, string>();
   const seen = new Set<string>();
-  let report: ReceiverReport = { unique: 0, duplicates: 0, badSignatures: 0, connections: 0, firstAt: 0, lastAt: 0, latencies: [] };
+  let report = emptyReport();
   let receipts: Receipt[] = [];
   const servers: Server[] = [];
   const ports: number[] = [];
@@ -173,7 +175,7 @@ function receiversMain(count: number): void {
   process.on('message', (m: ReceiverCmd) => {
     if (m.type === 'secrets') for (const [p, s] of Object.entries(m.secrets)) secrets.set(Number(p), s);
     else if (m.type === 'reset') {
-      report = { unique: 0, duplicates: 0, badSignatures: 0, connections: 0, firstAt: 0, lastAt: 0, latencies: [] };
+      report = emptyReport();
       receipts = [];
     } else if (m.type === 'report') process.send?.({ type: 'report', report: m.withReceipts ? { ...report, receipts } : report });
   });
@@ -184,13 +186,9 @@ interface LoadReport { accepted: number; other: Record<string, number>; errors: 
 
 /** Statements run on the pipeline's database after its migrations (BENCH_PG_COMPRESSION, BENCH_PG_SQL). */
 async function runSql(databaseUrl: string, sql: string): Promise<void> {
-  const c = new Client({ connectionString: databaseUrl });
-  await c.connect();
-  try {
+  await withPgClient(databaseUrl, 'bench-sql', async (c) => {
     await c.query(sql);
-  } finally {
-    await c.end();
-  }
+  });
 }
 
 

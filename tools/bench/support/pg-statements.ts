@@ -50,9 +50,7 @@ export interface PgFigures {
 const OWN = /pg_stat_statements|pg_stat_database|pg_stat_wal/;
 
 export async function pgSnapshot(url: string): Promise<PgSnapshot> {
-  const client = new Client({ connectionString: url, application_name: 'bench-pg-statements' });
-  await client.connect();
-  try {
+  return withPgClient(url, 'bench-pg-statements', async (client) => {
     const db = (await client.query<{ [k: string]: string }>(
       `SELECT xact_commit, xact_rollback, tup_inserted, tup_updated, tup_deleted, tup_fetched, tup_returned
          FROM pg_stat_database WHERE datname = current_database()`,
@@ -103,9 +101,7 @@ export async function pgSnapshot(url: string): Promise<PgSnapshot> {
         walBytes,
       };
     }
-  } finally {
-    await client.end();
-  }
+  });
 }
 
 /**
@@ -114,13 +110,22 @@ export async function pgSnapshot(url: string): Promise<PgSnapshot> {
  * the apps opened meanwhile — a pool growing back after its idle connections were closed.
  */
 export async function pgSessions(url: string): Promise<number | null> {
-  const client = new Client({ connectionString: url, application_name: 'bench-pg-sessions' });
+  return withPgClient(url, 'bench-pg-sessions', async (client) => {
+    try {
+      const r = await client.query<{ sessions: string }>('SELECT sessions FROM pg_stat_database WHERE datname = current_database()');
+      return r.rows[0] ? Number(r.rows[0].sessions) : null;
+    } catch {
+      return null;
+    }
+  });
+}
+
+/** `fn` on a connection of its own, closed afterwards whatever happens. */
+export async function withPgClient<T>(url: string, applicationName: string, fn: (client: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString: url, application_name: applicationName });
   await client.connect();
   try {
-    const r = await client.query<{ sessions: string }>('SELECT sessions FROM pg_stat_database WHERE datname = current_database()');
-    return r.rows[0] ? Number(r.rows[0].sessions) : null;
-  } catch {
-    return null;
+    return await fn(client);
   } finally {
     await client.end();
   }
