@@ -39,7 +39,16 @@ export function createDataSource(opts: DbOptions): DataSource {
     migrationsRun: false,
     migrationsTableName: 'hookstream_migrations',
     applicationName: opts.applicationName,
-    extra: { max: opts.poolSize ?? 10, idleTimeoutMillis: (opts.idleSeconds ?? 10) * 1000, connectionTimeoutMillis: 5000 },
+    extra: {
+      max: opts.poolSize ?? 10,
+      idleTimeoutMillis: (opts.idleSeconds ?? 10) * 1000,
+      connectionTimeoutMillis: 5000,
+      // A connection may sit unused for minutes: TCP keepalive after 30 s idle keeps NAT and
+      // firewall mappings open (some drop idle flows after ~5 min) and lets the kernel find a dead
+      // peer, instead of the next query hanging on a connection that silently went away.
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 30_000,
+    },
     logging: ['error'],
   });
 }
