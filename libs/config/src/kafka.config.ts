@@ -51,6 +51,15 @@ export class KafkaClientConfig {
   @IsInt() @Min(0) @Max(200) KAFKA_FETCH_LINGER_MS = 10;
 
   /**
+   * A consumer group's transport commits its offsets at most this often: a batch that was handled
+   * fetches on without waiting for its commit, and the commits of the batches handled meanwhile go
+   * out together. Nothing is committed before its handler succeeded; a crash or rebalance reads
+   * again what was handled since the last commit (at most this long of work). 0 = commit after
+   * each batch, and wait for it before the next fetch.
+   */
+  @IsInt() @Min(0) @Max(10000) KAFKA_COMMIT_INTERVAL_MS = 0;
+
+  /**
    * An idle producer waits this long for more sends before it sends a request (Kafka's linger.ms,
    * whose default Kafka 4.0 also raised from 0 to 5): fewer Produce requests at moderate load, for
    * at most this much added latency per hop (the gateway's 202 included). While a request is in

@@ -77,6 +77,42 @@ describe('CommitCoalescer', () => {
     await expect(again).resolves.toBeUndefined();
   });
 
+  it('with an interval, a consumer sends at most one request per interval: commits asked for sooner wait and share the next', async () => {
+    jest.useFakeTimers({ doNotFake: ['setImmediate'] });
+    try {
+      const b = broker();
+      const c = new CommitCoalescer(200);
+      const consumer = {};
+      const first = c.commit(consumer, b.commit, 't', 0, '1');
+      await tick();
+      expect(b.requests).toHaveLength(1);
+      b.requests[0]?.answer();
+      await first;
+      const later = [c.commit(consumer, b.commit, 't', 0, '4'), c.commit(consumer, b.commit, 't', 1, '2')];
+      await tick();
+      jest.advanceTimersByTime(150);
+      await tick();
+      expect(b.requests).toHaveLength(1);
+      jest.advanceTimersByTime(60);
+      await tick();
+      expect(b.requests).toHaveLength(2);
+      expect(b.requests[1]?.topics).toEqual([{ topic: 't', partitions: [{ partition: 0, offset: '4' }, { partition: 1, offset: '2' }] }]);
+      b.requests[1]?.answer();
+      await Promise.all(later);
+      // Hurried (the consumer is closing): the next commit goes out at once.
+      const last = c.commit(consumer, b.commit, 't', 0, '9');
+      await tick();
+      expect(b.requests).toHaveLength(2);
+      c.hurry(consumer);
+      await tick();
+      expect(b.requests).toHaveLength(3);
+      b.requests[2]?.answer();
+      await last;
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
   it('consumers never share a request (a replaced consumer commits through its own group membership)', async () => {
     const old = broker();
     const next = broker();

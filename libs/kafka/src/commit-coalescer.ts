@@ -13,6 +13,11 @@ interface ConsumerCommits {
   queued: Map<string, Pending>;
   inFlight: boolean;
   scheduled: boolean;
+  /** When this consumer's last commit request was sent (performance.now()). */
+  lastSentAt: number;
+  timer?: NodeJS.Timeout;
+  /** Closing: commits go out without waiting for the interval. */
+  hurry: boolean;
 }
 
 /**
@@ -29,6 +34,12 @@ export class CommitCoalescer {
   readonly stats = { requests: 0, offsets: 0 };
 
   /**
+   * @param intervalMs least time between two commit requests of one consumer: commits asked for
+   * sooner wait for the next one (0: as soon as the previous request is answered).
+   */
+  constructor(private readonly intervalMs = 0) {}
+
+  /**
    * Commits `offset` (the next offset to read) of one partition for `consumer`, in the next request
    * of that consumer; `commit` sends a request (the latest caller's is used). Resolves once the
    * broker acknowledged the request that carried it.
@@ -36,7 +47,7 @@ export class CommitCoalescer {
   commit(consumer: object, commit: CommitOffsets, topic: string, partition: number, offset: string): Promise<void> {
     let c = this.consumers.get(consumer);
     if (!c) {
-      c = { commit, queued: new Map(), inFlight: false, scheduled: false };
+      c = { commit, queued: new Map(), inFlight: false, scheduled: false, lastSentAt: -Infinity, hurry: false };
       this.consumers.set(consumer, c);
     }
     c.commit = commit;
@@ -57,6 +68,15 @@ export class CommitCoalescer {
   private schedule(c: ConsumerCommits): void {
     if (c.inFlight || c.scheduled || c.queued.size === 0) return;
     c.scheduled = true;
+    const wait = c.hurry ? 0 : c.lastSentAt + this.intervalMs - performance.now();
+    if (wait > 0) {
+      c.timer = setTimeout(() => {
+        c.timer = undefined;
+        c.scheduled = false;
+        void this.send(c);
+      }, wait);
+      return;
+    }
     // The next turn of the event loop, so commits that become ready together share the request.
     setImmediate(() => {
       c.scheduled = false;
@@ -64,11 +84,24 @@ export class CommitCoalescer {
     });
   }
 
+  /** From now on, `consumer`'s commits go out without waiting for the interval (it is closing). */
+  hurry(consumer: object): void {
+    const c = this.consumers.get(consumer);
+    if (!c) return;
+    c.hurry = true;
+    if (!c.timer) return;
+    clearTimeout(c.timer);
+    c.timer = undefined;
+    c.scheduled = false;
+    void this.send(c);
+  }
+
   private async send(c: ConsumerCommits): Promise<void> {
     if (c.inFlight || c.queued.size === 0) return;
     const entries = [...c.queued.values()];
     c.queued.clear();
     c.inFlight = true;
+    c.lastSentAt = performance.now();
     const byTopic = new Map<string, { partition: number; offset: string }[]>();
     for (const e of entries) {
       const parts = byTopic.get(e.topic) ?? [];

@@ -50,6 +50,13 @@ export interface KafkaBatchTransportOptions {
   /** Batches of at least this many records never linger (default 100). */
   fetchLingerBelow?: number;
   /**
+   * Least time between two OffsetCommit requests of the consumer. Above 0, every handler's commits
+   * go through the partition trail (as `deferCommit` handlers' do): a batch returns to kafkajs once
+   * handled, and its commit goes out with the others of the interval. Default: the client's
+   * `KAFKA_COMMIT_INTERVAL_MS` (`fetchTuning`); 0 = each batch waits for its commit.
+   */
+  commitIntervalMs?: number;
+  /**
    * Batch handlers receive one call for the chunks of all partitions of a topic that start within
    * one event-loop turn (kafkajs starts the partitions of a fetch together), up to `maxBatchSize`
    * messages; each partition commits after that call succeeded, and a failed call is handled again
@@ -208,7 +215,7 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
   /** This member's partitions per topic, from the last group join. */
   private assignment = new Map<string, number[]>();
   /** Offset commits of concurrently handled partitions, sent together. */
-  readonly commits = new CommitCoalescer();
+  readonly commits: CommitCoalescer;
   /** Merged handler calls, per consumer (the partitions of one consumer's fetches). */
   private readonly mergers = new WeakMap<object, PartitionMerger<InboundMessage>>();
   private readonly routes = new Map<string, Route>();
@@ -247,8 +254,10 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
       consumeOnlyIfCommitted: [],
       deferredLimit: 10_000,
       deferredDrainMs: 10_000,
+      commitIntervalMs: fetchTuning(options.kafka).commitIntervalMs,
       ...options,
     };
+    this.commits = new CommitCoalescer(this.opts.commitIntervalMs);
   }
 
   /** Topics with a registered handler; every subscribed topic must have exactly one. */
@@ -394,6 +403,7 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
     this.lagAdmin = undefined;
     if (admin) await admin.then((a) => a.disconnect()).catch(() => undefined);
     const trails = [...(this.deferred?.trails.values() ?? [])];
+    if (this.deferred) this.commits.hurry(this.deferred.consumer);
     if (trails.length > 0) {
       // Fetch nothing more while the deferred work settles (the batches in hand finish).
       try {
@@ -534,7 +544,7 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
     );
     // Waits for the newest commit of this batch; a transient failure is retried (the newest offset covers every earlier one).
     const settle = () => this.retryTransient(scope, () => commits.settle());
-    const trail = route.defer ? this.trail(consumer, batch.topic, batch.partition, commitOffsetsIfNecessary, hwm) : undefined;
+    const trail = route.defer || this.opts.commitIntervalMs > 0 ? this.trail(consumer, batch.topic, batch.partition, commitOffsetsIfNecessary, hwm) : undefined;
     try {
       const size = batchMode ? this.opts.maxBatchSize : 1;
       for (let i = 0; i < batch.messages.length; i += size) {

@@ -1,5 +1,6 @@
 import { createServer, Socket, type AddressInfo, type Server } from 'node:net';
-import { noDelaySocketFactory } from './kafka-connection';
+import { KafkaClientConfig, loadConfig } from '@hookstream/config';
+import { createKafkaClient, fetchTuning, kafkaConnectionOptions, noDelaySocketFactory } from './kafka-connection';
 
 describe('noDelaySocketFactory', () => {
   let server: Server;
@@ -26,5 +27,15 @@ describe('noDelaySocketFactory', () => {
       noDelay.mockRestore();
       keepAlive.mockRestore();
     }
+  });
+});
+
+describe('kafkaConnectionOptions → createKafkaClient → fetchTuning', () => {
+  it('carries KAFKA_COMMIT_INTERVAL_MS to the group transports built on the client (0 by default)', () => {
+    const tuned = createKafkaClient(kafkaConnectionOptions(loadConfig(KafkaClientConfig, { KAFKA_COMMIT_INTERVAL_MS: '250' }), 'spec'));
+    expect(fetchTuning(tuned).commitIntervalMs).toBe(250);
+    const plain = createKafkaClient(kafkaConnectionOptions(loadConfig(KafkaClientConfig, {}), 'spec'));
+    expect(fetchTuning(plain).commitIntervalMs).toBe(0);
+    expect(() => loadConfig(KafkaClientConfig, { KAFKA_COMMIT_INTERVAL_MS: '-1' })).toThrow(/KAFKA_COMMIT_INTERVAL_MS/);
   });
 });

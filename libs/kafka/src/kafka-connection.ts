@@ -77,9 +77,11 @@ export interface FetchTuning {
   followerMaxWaitMs: number;
   /** Group transports hand batch handlers one call for the batches of all partitions of a topic started together. */
   mergePartitions: boolean;
+  /** Least time between two offset commits of a group transport's consumer (0: after each batch, awaited). */
+  commitIntervalMs: number;
 }
 
-export const DEFAULT_FETCH_TUNING: Readonly<FetchTuning> = Object.freeze({ lingerMs: 10, followerMaxWaitMs: 500, mergePartitions: true });
+export const DEFAULT_FETCH_TUNING: Readonly<FetchTuning> = Object.freeze({ lingerMs: 10, followerMaxWaitMs: 500, mergePartitions: true, commitIntervalMs: 0 });
 
 const tunings = new WeakMap<Kafka, FetchTuning>();
 const compressions = new WeakMap<Kafka, KafkaCompression>();
@@ -100,7 +102,7 @@ export function kafkaConnectionOptions(cfg: KafkaClientConfig, clientId: string)
   return {
     brokers: parseBrokers(cfg.KAFKA_BROKERS), clientId, ...kafkaClientSecurity(cfg),
     requestTimeoutMs: cfg.KAFKA_REQUEST_TIMEOUT_MS, connectionTimeoutMs: cfg.KAFKA_CONNECTION_TIMEOUT_MS,
-    fetch: { lingerMs: cfg.KAFKA_FETCH_LINGER_MS, followerMaxWaitMs: cfg.KAFKA_FOLLOWER_MAX_WAIT_MS, mergePartitions: cfg.KAFKA_MERGE_PARTITIONS === 'true' },
+    fetch: { lingerMs: cfg.KAFKA_FETCH_LINGER_MS, followerMaxWaitMs: cfg.KAFKA_FOLLOWER_MAX_WAIT_MS, mergePartitions: cfg.KAFKA_MERGE_PARTITIONS === 'true', commitIntervalMs: cfg.KAFKA_COMMIT_INTERVAL_MS },
     compression: cfg.KAFKA_COMPRESSION,
   };
 }
