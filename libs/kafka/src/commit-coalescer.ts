@@ -70,11 +70,9 @@ export class CommitCoalescer {
     c.scheduled = true;
     const wait = c.hurry ? 0 : c.lastSentAt + this.intervalMs - performance.now();
     if (wait > 0) {
-      c.timer = setTimeout(() => {
-        c.timer = undefined;
-        c.scheduled = false;
-        void this.send(c);
-      }, wait);
+      c.timer = setTimeout(() => this.fire(c), wait);
+      // A closing transport hurries its commits out; nothing else needs the process kept alive for them.
+      c.timer.unref();
       return;
     }
     // The next turn of the event loop, so commits that become ready together share the request.
@@ -89,7 +87,11 @@ export class CommitCoalescer {
     const c = this.consumers.get(consumer);
     if (!c) return;
     c.hurry = true;
-    if (!c.timer) return;
+    if (c.timer) this.fire(c);
+  }
+
+  /** Sends the commits a timer held back for the interval, now. */
+  private fire(c: ConsumerCommits): void {
     clearTimeout(c.timer);
     c.timer = undefined;
     c.scheduled = false;
