@@ -432,7 +432,7 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
     let dropped = 0;
     for (const t of d.trails.values()) dropped += t.reset();
     d.trails.clear();
-    if (dropped > 0) this.logger.warn(`${why}: ${dropped} message(s) of deferred work were not committed yet; they are read again from the committed offsets`);
+    if (dropped > 0) this.logger.warn(`${why}: ${dropped} message(s) taken in (handled, or deferred work) were not committed yet; they are read again from the committed offsets`);
   }
 
   /** The trail of a partition whose handler defers its commits (this consumer's). */

@@ -124,17 +124,21 @@ describe('KafkaBatchTransport: deferred commits on a real broker', () => {
 
   // commitIntervalMs (KAFKA_COMMIT_INTERVAL_MS): every route commits through the trail, and the
   // consumer sends at most one OffsetCommit per interval.
+  /** A consumer of `topic` whose batch handler only records the ids it was handed, in `seen`. */
+  const recordingConsumer = (topic: string, seen: number[], opts: { groupId: string; commitIntervalMs: number; maxBatchSize?: number; deferredDrainMs?: number }) =>
+    startConsumer(
+      handlerModule(topic, (data) => {
+        seen.push(...ids(data));
+      }, { batch: true }),
+      { kafka, producer, fetchLingerMs: 0, ...opts },
+    );
+
   it('handles records one batch after another without a commit between them, and commits them in few requests', async () => {
     const topic = await createTopicPair(kafka, 'commit-interval');
     const groupId = uniqueName('it-commit-interval');
     await produceRaw(kafka, topic, Array.from({ length: 20 }, (_, id) => jsonRecord('k', { id } satisfies Value)));
     const seen: number[] = [];
-    const consumer = await startConsumer(
-      handlerModule(topic, (data) => {
-        seen.push(...ids(data));
-      }, { batch: true }),
-      { kafka, producer, groupId, maxBatchSize: 1, fetchLingerMs: 0, commitIntervalMs: 2000 },
-    );
+    const consumer = await recordingConsumer(topic, seen, { groupId, maxBatchSize: 1, commitIntervalMs: 2000 });
     running.push(consumer);
     await waitFor(async () => seen.length === 20, { what: 'all 20 records handled' });
     await waitFor(async () => (await committedOffsets(kafka, groupId, topic)).get(0) === 20, { what: 'offsets committed to the end' });
@@ -152,12 +156,7 @@ describe('KafkaBatchTransport: deferred commits on a real broker', () => {
     // The interval is longer than close() waits for deferred commits (deferredDrainMs): without
     // the hurry on close, the second commit would still be waiting for its turn when the
     // consumer leaves the group.
-    const consumer = await startConsumer(
-      handlerModule(topic, (data) => {
-        seen.push(...ids(data));
-      }, { batch: true }),
-      { kafka, producer, groupId, fetchLingerMs: 0, commitIntervalMs: 60_000, deferredDrainMs: 3000 },
-    );
+    const consumer = await recordingConsumer(topic, seen, { groupId, commitIntervalMs: 60_000, deferredDrainMs: 3000 });
     await waitFor(async () => (await committedOffsets(kafka, groupId, topic)).get(0) === 1, { what: 'the first record committed' });
     await produceRaw(kafka, topic, [1, 2].map((id) => jsonRecord('k', { id } satisfies Value)));
     await waitFor(async () => seen.length === 3, { what: 'the next two records handled' });
