@@ -43,6 +43,7 @@ import { Pool } from 'undici';
 import { verify } from '@hookstream/webhooks';
 import { APPS, Pipeline, type AppName } from '../../e2e/support/pipeline';
 import { summariseCpuProfile } from './support/cpu-profile';
+import { PERF_NODE_FLAGS, PerfRecording, perfMarkdown, perfUnavailable, readPerfMap, removeStalePerfMaps, summarisePerf, writeJvmPerfMap, type PerfMap, type PerfSummary } from './support/perf-profile';
 import { lineItems } from './support/payloads';
 import { MachineBusyTimeline, machineInfo, otherHookstreamApps, postgresServerJiffies, processJiffies, round2, speedProbeMs, waitForQuiet } from './support/machine';
 import { pgFigures, pgMarkdown, pgSessions, pgSnapshot, withPgClient, type PgFigures } from './support/pg-statements';
@@ -88,6 +89,14 @@ if (process.env['BENCH_PROFILE_APP'] && !PROFILE_APP) throw new Error(`BENCH_PRO
 const LOAD_BASE = (process.env['BENCH_LOAD_BASE'] ?? '').split(',').filter(Boolean).map(Number);
 /** Profile at this fraction of the fan-out-1 capacity (open loop, LATENCY_SECONDS) instead of as fast as possible; 0: as fast as possible. */
 const PROFILE_LOAD = Number(process.env['BENCH_PROFILE_LOAD'] ?? 0);
+/**
+ * BENCH_PERF: runs to record with Linux perf, on every process of the machine at once (on-CPU
+ * samples, kernel included; tools/bench/support/perf-profile.ts), e.g. `capacity` or `capacity,0.25`
+ * (a load point of BENCH_LOAD_POINTS), at every fan-out. The apps then run with
+ * --perf-basic-prof-only-functions so that their JavaScript frames have names.
+ */
+const PERF_RUNS = (process.env['BENCH_PERF'] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+for (const r of PERF_RUNS) if (r !== 'capacity' && !LOAD_POINTS.includes(Number(r))) throw new Error(`BENCH_PERF: "${r}" is neither "capacity" nor one of BENCH_LOAD_POINTS (${LOAD_POINTS.join(', ')})`);
 /** Results go to bench/results/<name>.{json,md}; a before/after pair uses two names. */
 const RESULT_NAME = process.env['BENCH_RESULT_NAME'] ?? 'pipeline';
 const RUN_BUDGET_MS = 180_000;
@@ -573,6 +582,12 @@ async function main(): Promise<void> {
   const [{ ports }] = await Promise.all([receivers.next('ready'), load.next('ready')]);
 
   const pipeline = new Pipeline({ LOG_LEVEL: 'info', KAFKAJS_NO_PARTITIONER_WARNING: '1', ENDPOINT_ALLOWED_CIDRS: '127.0.0.1/32' });
+  if (PERF_RUNS.length > 0) {
+    const why = perfUnavailable();
+    if (why) throw new Error(`BENCH_PERF=${PERF_RUNS.join(',')}: ${why}; or run without BENCH_PERF`);
+    removeStalePerfMaps();
+    for (const a of APPS) pipeline.nodeArgs[a] = [...PERF_NODE_FLAGS];
+  }
   // A bench stopped by a signal takes its pipeline with it: apps left behind keep consuming the bench
   // broker's topics in their own groups — they tried to deliver every later run's events to endpoints
   // whose secrets they could not open (465k failed attempts), and made those runs 5–10× slower.
@@ -623,7 +638,9 @@ async function main(): Promise<void> {
     let seq = 0;
     /** Sends `count` events (closed loop when rate is null) and waits until `count × fanout` deliveries arrived. */
     const hopKafka = HOPS ? testKafka('hookstream-bench-hops', (pipeline.env['KAFKA_BROKERS'] as string).split(',')) : null;
-    const drive = async (count: number, rate: number | null, fanout: number, withPg = false, withHops = false) => {
+    const brokerPid = kafkaPid(brokerPort);
+    /** `perfFile`: record the whole machine with perf into this file while the run lasts. */
+    const drive = async (count: number, rate: number | null, fanout: number, withPg = false, withHops = false, perfFile?: string) => {
       receivers.send({ type: 'reset' });
       // Before the run: where each topic ends, so the breakdown reads only this run's records (after it).
       const marks0 = withHops && hopKafka ? await topicMarks(hopKafka) : null;
@@ -634,6 +651,7 @@ async function main(): Promise<void> {
       const stages = new StageMonitor(Object.fromEntries(APPS.map((a) => [a, pipeline.url(a, '/metrics')])));
       await stages.start();
       const busy = new MachineBusyTimeline();
+      const perf = perfFile ? PerfRecording.start(perfFile) : null;
       load.send({ type: 'run', url: demo.sourceUrl, fromSeq: seq, count, ratePerSecond: rate });
       seq += count;
       const { report: sent } = await load.next('done');
@@ -652,6 +670,7 @@ async function main(): Promise<void> {
       }
       const used = cpu.stop();
       busy.stop();
+      const perfSeconds = perf ? await perf.stop() : 0;
       const stageFigures = await stages.stop();
       const pg = pg0 ? pgFigures(pg0, await pgSnapshot(pipeline.env['DATABASE_URL'] as string), sent.accepted) : null;
       const requests = requestsPerEvent(stages.requests(), sent.accepted);
@@ -667,8 +686,30 @@ async function main(): Promise<void> {
         await new Promise((r) => setTimeout(r, 500));
         hops = await hopBreakdown(hopKafka, marks0, await topicMarks(hopKafka), receipts);
       }
-      return { sent, got, used, busy, stages: stageFigures, pg, requests, gc: stages.gcMsPerEvent(sent.accepted), intake: stages.intakePaths(), queueWait: stages.queueWait(), eventLoop: stages.eventLoopDelay(), hops, newPgSessions };
+      let perfSummary: PerfSummary | null = null;
+      if (perf && perfFile) {
+        writeJvmPerfMap(brokerPid);
+        // The apps' maps as of now, latest name per address (see readPerfMap).
+        const maps = new Map<number, PerfMap>();
+        for (const a of APPS) {
+          const pid = pipeline.pid(a) as number;
+          const map = readPerfMap(pid);
+          if (map) maps.set(pid, map);
+        }
+        perfSummary = await summarisePerf(perfFile, perfSeconds, perfGroupOf, APPS, maps);
+      }
+      return { sent, got, used, busy, stages: stageFigures, pg, requests, gc: stages.gcMsPerEvent(sent.accepted), intake: stages.intakePaths(), queueWait: stages.queueWait(), eventLoop: stages.eventLoopDelay(), hops, newPgSessions, perf: perfSummary };
     };
+    /** A perf sample's process group, named as in the CPU tables. */
+    const perfGroupOf = (pid: number, comm: string): string | null => {
+      for (const a of APPS) if (pipeline.pid(a) === pid) return a;
+      if (pid === brokerPid) return 'kafka broker';
+      if (comm === 'postgres') return 'postgresql';
+      if (pid === loadChild.pid) return 'load generator (not counted)';
+      if (pid === receiverChild.pid) return 'receivers (not counted)';
+      return null;
+    };
+    const perfFileFor = (fanout: number, run: string) => (PERF_RUNS.includes(run) ? join(WORK_DIR, `${RESULT_NAME}-f${fanout}-${run === 'capacity' ? 'capacity' : `${Number(run) * 100}pct`}.perf.data`) : undefined);
 
     /** The warm-up before a capacity run (see WARMUP_CHUNK); every chunk's CPU per event is kept in the results. */
     const warmUp = async (fanout: number): Promise<WarmUp> => {
@@ -714,7 +755,7 @@ async function main(): Promise<void> {
       const warm = await warmUp(fanout);
       const events = fanout === 1 ? CAPACITY_EVENTS : Math.round(CAPACITY_EVENTS / 4);
       say(`fan-out ${fanout}: capacity run, ${events} events as fast as the gateway takes them…`);
-      const cap = await drive(events, null, fanout, true);
+      const cap = await drive(events, null, fanout, true, false, perfFileFor(fanout, 'capacity'));
       const windowS = (cap.got.lastAt - cap.sent.startedAt) / 1000;
       const capacity = cap.sent.accepted / windowS;
       // Where the window goes: the POST phase (closed loop, gateway answers) vs the drain after it,
@@ -745,10 +786,13 @@ async function main(): Promise<void> {
       if (cap.pg) say(`  PostgreSQL: ${cap.pg.commitsPerEvent} commits/event, ${cap.pg.statementsPerEvent ?? '?'} statements/event${cap.pg.statements ? '' : ' (pg_stat_statements not available)'}`);
 
       const latency: Record<string, unknown> = {};
+      const perfRuns: Record<string, PerfSummary> = {};
+      if (cap.perf) perfRuns['capacity'] = cap.perf;
       for (const p of LOAD_POINTS) {
         const rate = Math.max(1, Math.round((LOAD_BASE[FANOUTS.indexOf(fanout)] ?? capacity) * p));
         say(`fan-out ${fanout}: ${p * 100} % of capacity, ${rate} events/s for ${LATENCY_SECONDS} s…`);
-        const run = await drive(rate * LATENCY_SECONDS, rate, fanout, false, true);
+        const run = await drive(rate * LATENCY_SECONDS, rate, fanout, false, true, perfFileFor(fanout, String(p)));
+        if (run.perf) perfRuns[`${p * 100}% load`] = run.perf;
         latency[`${p * 100}%`] = { ratePerSecond: rate, hops: run.hops, accepted: run.sent.accepted, rejected: run.sent.other, errors: run.sent.errors, postToSignedReceiptMs: latencySummary(run.got.latencies), postAnswerMs: latencySummary(run.sent.postLatencies), deliveryQueueWaitMs: run.queueWait, eventLoopDelayMs: run.eventLoop, stages: run.stages, kafkaRequestsPerEvent: run.requests, newPgSessions: run.newPgSessions, receiverConnections: run.got.connections, gcMsPerEvent: run.gc, cpuMsPerEvent: Object.fromEntries(Object.entries(run.used.cpuSeconds).map(([k, v]) => [k, round2((v * 1000) / Math.max(1, run.sent.accepted))])) };
         const l = latencySummary(run.got.latencies);
         say(`  broker CPU ${round2(((run.used.cpuSeconds['kafka broker'] ?? 0) * 1000) / Math.max(1, run.sent.accepted))} ms/event; Kafka requests per event: ${run.requests.total} (${Object.entries(run.requests.byApi).map(([k, v]) => `${k} ${v}`).join(', ')})`);
@@ -771,6 +815,7 @@ async function main(): Promise<void> {
         gcMsPerEvent: cap.gc,
         deliveryIntakePaths: cap.intake,
         latency,
+        ...(Object.keys(perfRuns).length > 0 ? { perf: perfRuns } : {}),
       };
     }
 
@@ -904,6 +949,8 @@ function markdown(doc: { machine: ReturnType<typeof machineInfo> & { speedProbeM
         for (const [app, a] of Object.entries(cap.byApp)) lines.push(`| ${app} | ${a.total} | ${Object.entries(a.byApi).sort((x, y) => y[1] - x[1]).map(([k, n]) => `${k} ${n}`).join(', ')} |`);
       }
     }
+    const perf = (v as { perf?: Record<string, PerfSummary> }).perf;
+    for (const [run, s] of Object.entries(perf ?? {})) lines.push('', perfMarkdown(`On-CPU profile of the whole machine, fan-out ${r.endpoints}, ${run} run`, s));
     lines.push('');
   }
   const rss = doc.results['peakRssMiB'] as Record<string, number | null> | undefined;
