@@ -43,7 +43,7 @@ import { Pool } from 'undici';
 import { verify } from '@hookstream/webhooks';
 import { APPS, Pipeline, type AppName } from '../../e2e/support/pipeline';
 import { summariseCpuProfile } from './support/cpu-profile';
-import { PERF_NODE_FLAGS, PerfRecording, perfMarkdown, perfUnavailable, readPerfMap, removeStalePerfMaps, summarisePerf, writeJvmPerfMap, type PerfMap, type PerfSummary } from './support/perf-profile';
+import { PERF_NODE_FLAGS, PerfRecording, perfMarkdown, perfUnavailable, readPerfMap, removeStalePerfMaps, summarisePerf, writeJvmPerfMap, type PerfMap, type PerfSummary } from './perf/perf-profile';
 import { lineItems } from './support/payloads';
 import { MachineBusyTimeline, machineInfo, otherHookstreamApps, postgresServerJiffies, processJiffies, round2, speedProbeMs, waitForQuiet } from './support/machine';
 import { pgFigures, pgMarkdown, pgSessions, pgSnapshot, withPgClient, type PgFigures } from './support/pg-statements';
@@ -91,7 +91,7 @@ const LOAD_BASE = (process.env['BENCH_LOAD_BASE'] ?? '').split(',').filter(Boole
 const PROFILE_LOAD = Number(process.env['BENCH_PROFILE_LOAD'] ?? 0);
 /**
  * BENCH_PERF: runs to record with Linux perf, on every process of the machine at once (on-CPU
- * samples, kernel included; tools/bench/support/perf-profile.ts), e.g. `capacity` or `capacity,0.25`
+ * samples, kernel included; tools/bench/perf/perf-profile.ts), e.g. `capacity` or `capacity,0.25`
  * (a load point of BENCH_LOAD_POINTS), at every fan-out. The apps then run with
  * --perf-basic-prof-only-functions so that their JavaScript frames have names.
  */
