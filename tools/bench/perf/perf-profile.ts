@@ -38,26 +38,31 @@ export function perfUnavailable(): string | null {
 /** A `perf record -a -g` of the whole machine, from start() until stop(). */
 export class PerfRecording {
   private readonly startedAt = Date.now();
-  private seconds = 0;
-  private constructor(private readonly proc: ChildProcess, readonly file: string) {}
+  private stderr = '';
+  private readonly exited: Promise<number | null>;
+  /** A bench that fails or exits mid-run must not leave perf recording the machine. */
+  private readonly onExit = () => this.proc.kill('SIGINT');
+
+  private constructor(private readonly proc: ChildProcess, readonly file: string) {
+    this.proc.stderr?.on('data', (c: Buffer) => (this.stderr += c.toString()));
+    this.exited = new Promise((resolve) => this.proc.once('exit', (code) => resolve(code)));
+    process.once('exit', this.onExit);
+  }
 
   static start(file: string): PerfRecording {
-    const proc = spawn('perf', ['record', '-a', '-g', '-F', String(PERF_HZ), '-o', file], { stdio: ['ignore', 'ignore', 'pipe'] });
-    return new PerfRecording(proc, file);
+    return new PerfRecording(spawn('perf', ['record', '-a', '-g', '-F', String(PERF_HZ), '-o', file], { stdio: ['ignore', 'ignore', 'pipe'] }), file);
   }
 
   /** Stops the recording (perf writes its file on SIGINT) and returns how long it ran, in seconds. */
   async stop(): Promise<number> {
-    this.seconds = (Date.now() - this.startedAt) / 1000;
-    let stderr = '';
-    this.proc.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
-    const exited = new Promise<number | null>((resolve) => this.proc.once('exit', (code) => resolve(code)));
-    this.proc.kill('SIGINT');
+    const seconds = (Date.now() - this.startedAt) / 1000;
+    process.removeListener('exit', this.onExit);
+    if (this.proc.exitCode === null && this.proc.signalCode === null) this.proc.kill('SIGINT');
     const timer = setTimeout(() => this.proc.kill('SIGKILL'), 30_000);
-    const code = await exited;
+    const code = await this.exited;
     clearTimeout(timer);
-    if (!existsSync(this.file)) throw new Error(`perf record wrote no ${this.file} (exit ${code}): ${stderr.trim()}`);
-    return this.seconds;
+    if (!existsSync(this.file)) throw new Error(`perf record wrote no ${this.file} (exit ${code}): ${this.stderr.trim()}`);
+    return seconds;
   }
 }
 
