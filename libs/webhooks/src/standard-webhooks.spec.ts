@@ -79,6 +79,20 @@ describe('sign', () => {
     for (const v of variants) expect(sign(v, VECTOR.secret)).not.toBe(VECTOR.signature);
   });
 
+  it('keeps the keys of many secrets apart when they sign in turn (keys are cached per secret)', () => {
+    const input = { id: VECTOR.id, timestamp: VECTOR.timestamp, body: VECTOR.body };
+    const secrets = Array.from({ length: 20 }, () => newWebhookSecret());
+    const expected = secrets.map((s) => 'v1,' + createHmac('sha256', decodeWebhookSecret(s)).update(`${input.id}.${input.timestamp}.${input.body}`).digest('base64'));
+    for (let round = 0; round < 3; round++) {
+      expect(secrets.map((s) => sign(input, s))).toEqual(expected);
+      expect(sign(input, VECTOR.secret)).toBe(VECTOR.signature);
+    }
+  });
+
+  it('refuses a malformed secret every time it is used, not only the first', () => {
+    for (let i = 0; i < 2; i++) expect(() => sign({ id: 'a', timestamp: 1, body: '' }, 'whsec_abc$')).toThrow(WebhookSecretError);
+  });
+
   it('refuses a timestamp in milliseconds or with a fraction', () => {
     expect(() => sign({ id: 'a', timestamp: 1.5, body: '' }, VECTOR.secret)).toThrow(RangeError);
     expect(() => sign({ id: 'a', timestamp: -1, body: '' }, VECTOR.secret)).toThrow(RangeError);
