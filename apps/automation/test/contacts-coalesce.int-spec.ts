@@ -22,7 +22,7 @@ describe('contacts statements shared by concurrent batches (real PostgreSQL)', (
   });
 
   beforeAll(async () => {
-    ds = createDataSource({ url: testDatabaseUrl(), poolSize: 4, applicationName: 'contacts-coalesce-test' });
+    ds = createDataSource({ url: testDatabaseUrl(), poolSize: 4, applicationName: 'contacts-coalesce-test', preparedStatements: true });
     await ds.initialize();
     await migrateWithLock(ds);
     statements = countStatements(ds);

@@ -21,7 +21,7 @@ describe('contacts written by two replicas at once (real PostgreSQL)', () => {
   const key = `${acc}\u0000${email}`;
 
   beforeAll(async () => {
-    ds = createDataSource({ url: testDatabaseUrl(), poolSize: 4, applicationName: 'contacts-race-test' });
+    ds = createDataSource({ url: testDatabaseUrl(), poolSize: 4, applicationName: 'contacts-race-test', preparedStatements: true });
     await ds.initialize();
     await migrateWithLock(ds);
   });

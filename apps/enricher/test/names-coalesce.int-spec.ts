@@ -19,7 +19,7 @@ describe('name_history statements shared by concurrent batches (real PostgreSQL)
   const learned = (emailKey: string, firstName: string, lastName: string | null = null) => ({ accountId: acc, name: { emailKey, firstName, lastName } });
 
   beforeAll(async () => {
-    ds = createDataSource({ url: testDatabaseUrl(), poolSize: 4, applicationName: 'names-coalesce-test' });
+    ds = createDataSource({ url: testDatabaseUrl(), poolSize: 4, applicationName: 'names-coalesce-test', preparedStatements: true });
     await ds.initialize();
     await migrateWithLock(ds);
     statements = countStatements(ds);

@@ -12,7 +12,7 @@ describe('DedupeRepository.claim (real PostgreSQL)', () => {
   const k = (key: string) => `${src}\u0000${key}`;
 
   beforeAll(async () => {
-    ds = createDataSource({ url: testDatabaseUrl(), poolSize: 2, applicationName: 'dedupe-int-test' });
+    ds = createDataSource({ url: testDatabaseUrl(), poolSize: 2, applicationName: 'dedupe-int-test', preparedStatements: true });
     await ds.initialize();
     await migrateWithLock(ds);
     repo = new DedupeRepository(ds);

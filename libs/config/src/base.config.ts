@@ -53,6 +53,14 @@ export class BaseAppConfig extends KafkaClientConfig {
    */
   @IsInt() @Min(0) @Max(86_400) DB_POOL_IDLE_SECONDS = 600;
 
+  /**
+   * The pipeline's hot statements go to PostgreSQL as named statements, parsed and planned once per
+   * connection instead of on every call. `false` behind PgBouncer in transaction mode older than
+   * 1.21 (or with `max_prepared_statements = 0`), which cannot route a named statement to the server
+   * connection that prepared it.
+   */
+  @IsIn(['true', 'false']) DB_PREPARED_STATEMENTS = 'true';
+
   /** Hard bound on graceful shutdown; the orchestrator's grace period should exceed it. */
   @IsInt() @Min(100) @Max(120000) SHUTDOWN_TIMEOUT_MS = 8000;
 

@@ -16,6 +16,7 @@ import { Lz4Compression1764800000000 } from './migrations/1764800000000-lz4-comp
 import { DeliveriesFillfactorReset1764900000000 } from './migrations/1764900000000-deliveries-fillfactor-reset';
 import { DedupeKeyBytes1765000000000 } from './migrations/1765000000000-dedupe-key-bytes';
 import { errorMessage } from '@hookstream/contracts';
+import { PreparingClient } from './prepared';
 
 /** TypeORM entities: control-api's configuration tables only. Every other table is reached with SQL by its owner (README.md). */
 export const ENTITIES = [AccountEntity, ApiKeyEntity, SourceEntity, SourceTokenEntity, EndpointEntity, EndpointSecretEntity, AutomationEntity];
@@ -27,6 +28,8 @@ export interface DbOptions {
   /** Seconds before an unused connection closes; 0: never (pg-pool's default is 10). */
   idleSeconds?: number;
   applicationName?: string;
+  /** Registered hot statements sent as named statements, parsed once per connection (see `prepared.ts`). */
+  preparedStatements?: boolean;
 }
 
 export function createDataSource(opts: DbOptions): DataSource {
@@ -48,6 +51,7 @@ export function createDataSource(opts: DbOptions): DataSource {
       // peer, instead of the next query hanging on a connection that silently went away.
       keepAlive: true,
       keepAliveInitialDelayMillis: 30_000,
+      ...(opts.preparedStatements ? { Client: PreparingClient } : {}),
     },
     logging: ['error'],
   });

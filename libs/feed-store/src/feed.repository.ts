@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { CanonicalEvent, RawEventDto, ValidationReason } from '@hookstream/contracts';
-import { DataSource, keysetTime, type KeysetPosition } from '@hookstream/db';
+import { DataSource, keysetTime, preparedStatement, type KeysetPosition } from '@hookstream/db';
 import type { FeedRow, FeedStatus, StoredSummary } from './feed-rows';
 
 /** A feed row as read back, with its deliveries counted. */
@@ -59,6 +59,40 @@ function withoutNulls(o: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== null && v !== undefined));
 }
 
+/** The feed upsert of a batch (`upsert`), `receivedAt` the expression of a row's partition key; $1 the rows as a JSON array. */
+function upsertSql(receivedAt: string): string {
+  return `WITH x AS (
+         SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(id text, account_id text, source_id text, status text, type text, received_at timestamptz,
+              occurred_at timestamptz, dialect text, email_hash text, summary jsonb, raw jsonb, canonical jsonb, enrichment jsonb, reasons jsonb, duplicate jsonb,
+              may_repeat boolean))
+       INSERT INTO feed_events AS f (id, account_id, source_id, status, type, received_at, occurred_at, dialect, email_hash, summary, raw, canonical, enrichment, reasons, duplicate, updated_at)
+       SELECT x.id, x.account_id, x.source_id, x.status, x.type,
+              ${receivedAt},
+              x.occurred_at, x.dialect, x.email_hash, x.summary, x.raw, x.canonical, x.enrichment, x.reasons, x.duplicate, now()
+         FROM x
+       ON CONFLICT (received_at, id) DO UPDATE SET
+         status = CASE WHEN ${WINS} THEN EXCLUDED.status ELSE f.status END,
+         type = CASE WHEN ${WINS} THEN COALESCE(EXCLUDED.type, f.type) ELSE f.type END,
+         occurred_at = CASE WHEN ${WINS} THEN COALESCE(EXCLUDED.occurred_at, f.occurred_at) ELSE f.occurred_at END,
+         dialect = CASE WHEN ${WINS} THEN COALESCE(EXCLUDED.dialect, f.dialect) ELSE f.dialect END,
+         email_hash = CASE WHEN ${WINS} THEN COALESCE(EXCLUDED.email_hash, f.email_hash) ELSE f.email_hash END,
+         summary = CASE WHEN ${WINS} THEN EXCLUDED.summary ELSE f.summary END,
+         raw = COALESCE(f.raw, EXCLUDED.raw),
+         canonical = COALESCE(EXCLUDED.canonical, f.canonical),
+         enrichment = COALESCE(EXCLUDED.enrichment, f.enrichment),
+         reasons = COALESCE(EXCLUDED.reasons, f.reasons),
+         duplicate = COALESCE(EXCLUDED.duplicate, f.duplicate),
+         updated_at = now()
+       WHERE ${WINS} OR (f.raw IS NULL AND EXCLUDED.raw IS NOT NULL)`;
+}
+/** Rows that cannot repeat keep their own received_at. */
+const UPSERT_SQL = preparedStatement(upsertSql('x.received_at'));
+/** Rows that may repeat take the received_at their id was first seen at (see `upsert`). */
+const UPSERT_WITH_LOOKUP_SQL = preparedStatement(
+  upsertSql(`CASE WHEN x.may_repeat IS FALSE THEN x.received_at
+              ELSE COALESCE((SELECT e.received_at FROM feed_events e WHERE e.account_id = x.account_id AND e.id = x.id LIMIT 1), x.received_at) END`),
+);
+
 /**
  * The only code that touches `feed_events` (the read model): the projector writes through
  * `upsert`, control-api reads through `list` and `story`. `deliveries` is only joined for counts.
@@ -106,34 +140,8 @@ export class FeedRepository {
     // the writes (bench/README.md, "Feed writes without the partition lookup"). CASE runs the
     // chosen branch only.
     const lookup = rows.some((r) => r.mayRepeat);
-    const receivedAt = lookup
-      ? `CASE WHEN x.may_repeat IS FALSE THEN x.received_at
-              ELSE COALESCE((SELECT e.received_at FROM feed_events e WHERE e.account_id = x.account_id AND e.id = x.id LIMIT 1), x.received_at) END`
-      : 'x.received_at';
     await this.ds.query(
-      `WITH x AS (
-         SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(id text, account_id text, source_id text, status text, type text, received_at timestamptz,
-              occurred_at timestamptz, dialect text, email_hash text, summary jsonb, raw jsonb, canonical jsonb, enrichment jsonb, reasons jsonb, duplicate jsonb,
-              may_repeat boolean))
-       INSERT INTO feed_events AS f (id, account_id, source_id, status, type, received_at, occurred_at, dialect, email_hash, summary, raw, canonical, enrichment, reasons, duplicate, updated_at)
-       SELECT x.id, x.account_id, x.source_id, x.status, x.type,
-              ${receivedAt},
-              x.occurred_at, x.dialect, x.email_hash, x.summary, x.raw, x.canonical, x.enrichment, x.reasons, x.duplicate, now()
-         FROM x
-       ON CONFLICT (received_at, id) DO UPDATE SET
-         status = CASE WHEN ${WINS} THEN EXCLUDED.status ELSE f.status END,
-         type = CASE WHEN ${WINS} THEN COALESCE(EXCLUDED.type, f.type) ELSE f.type END,
-         occurred_at = CASE WHEN ${WINS} THEN COALESCE(EXCLUDED.occurred_at, f.occurred_at) ELSE f.occurred_at END,
-         dialect = CASE WHEN ${WINS} THEN COALESCE(EXCLUDED.dialect, f.dialect) ELSE f.dialect END,
-         email_hash = CASE WHEN ${WINS} THEN COALESCE(EXCLUDED.email_hash, f.email_hash) ELSE f.email_hash END,
-         summary = CASE WHEN ${WINS} THEN EXCLUDED.summary ELSE f.summary END,
-         raw = COALESCE(f.raw, EXCLUDED.raw),
-         canonical = COALESCE(EXCLUDED.canonical, f.canonical),
-         enrichment = COALESCE(EXCLUDED.enrichment, f.enrichment),
-         reasons = COALESCE(EXCLUDED.reasons, f.reasons),
-         duplicate = COALESCE(EXCLUDED.duplicate, f.duplicate),
-         updated_at = now()
-       WHERE ${WINS} OR (f.raw IS NULL AND EXCLUDED.raw IS NOT NULL)`,
+      lookup ? UPSERT_WITH_LOOKUP_SQL : UPSERT_SQL,
       [JSON.stringify(records)],
     );
   }

@@ -110,7 +110,7 @@ export class CoreModule {
         inject: [HealthRegistry],
         useFactory: async (health: HealthRegistry): Promise<DataSource | null> => {
           if (!opts.database) return null;
-          const ds = createDataSource({ url: cfg.DATABASE_URL, poolSize: cfg.DB_POOL_SIZE, idleSeconds: cfg.DB_POOL_IDLE_SECONDS, applicationName: `hookstream-${opts.appName}` });
+          const ds = createDataSource({ url: cfg.DATABASE_URL, poolSize: cfg.DB_POOL_SIZE, idleSeconds: cfg.DB_POOL_IDLE_SECONDS, applicationName: `hookstream-${opts.appName}`, preparedStatements: cfg.DB_PREPARED_STATEMENTS === 'true' });
           await ds.initialize();
           registerDbPoolMetrics(pgPoolOf(ds));
           if (cfg.DB_MIGRATE === 'true') await migrateWithLock(ds, (m) => new Logger('Migrations').log(m));

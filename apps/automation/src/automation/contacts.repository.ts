@@ -1,6 +1,6 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import DataLoader from 'dataloader';
-import { DataSource } from '@hookstream/db';
+import { DataSource, preparedStatement } from '@hookstream/db';
 import { APP_CONFIG } from '@hookstream/platform';
 import type { Contact } from '@hookstream/rules';
 import type { AutomationConfig } from '../automation.config';
@@ -30,8 +30,28 @@ interface ContactRow {
  * install's first burst), it ran as a sequential scan of the whole table per batch (120 keys in
  * 30,000 rows: 5.6 ms against 0.26 ms; bench/README.md, session 10).
  */
-export const LOAD_CONTACTS_SQL = `SELECT c.* FROM unnest($1::text[], $2::text[]) AS k(account_id, email_norm)
-  CROSS JOIN LATERAL (SELECT * FROM contacts c WHERE c.account_id = k.account_id AND c.email_norm = k.email_norm LIMIT 1) c`;
+export const LOAD_CONTACTS_SQL = preparedStatement(`SELECT c.id, c.account_id, c.email_norm, c.first_name, c.last_name, c.tags, c.lists, c.fields, c.created_from_event_id, c.version
+  FROM unnest($1::text[], $2::text[]) AS k(account_id, email_norm)
+  CROSS JOIN LATERAL (SELECT * FROM contacts c WHERE c.account_id = k.account_id AND c.email_norm = k.email_norm LIMIT 1) c`);
+
+/** Compare-and-set of a batch of contacts (`saveNow`): $1 the rows as a JSON array. */
+const SAVE_CONTACTS_SQL = preparedStatement(
+  `WITH x AS (
+     SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(id text, account_id text, email_norm text, first_name text,
+       last_name text, tags text[], lists text[], fields jsonb, created_from_event_id text, expected_version bigint)),
+   ins AS (
+     INSERT INTO contacts (id, account_id, email_norm, first_name, last_name, tags, lists, fields, created_from_event_id, version, updated_at)
+     SELECT id, account_id, email_norm, first_name, last_name, tags, lists, fields, created_from_event_id, 1, now()
+       FROM x WHERE expected_version IS NULL ORDER BY id
+     ON CONFLICT DO NOTHING
+     RETURNING id),
+   upd AS (
+     UPDATE contacts c SET first_name = x.first_name, last_name = x.last_name, tags = x.tags, lists = x.lists,
+        fields = x.fields, version = c.version + 1, updated_at = now()
+       FROM (SELECT * FROM x WHERE expected_version IS NOT NULL ORDER BY id) x
+      WHERE c.id = x.id AND c.version = x.expected_version
+     RETURNING c.id)
+   SELECT id FROM ins UNION ALL SELECT id FROM upd`);
 
 /** A contact's key in a batch: account and normalised email. */
 export function contactKey(accountId: string, emailNorm: string): string {
@@ -153,22 +173,7 @@ export class ContactsRepository {
   private async saveNow(writes: readonly ContactWrite[]): Promise<string[]> {
     if (writes.length === 0) return [];
     const rows: { id: string }[] = await this.ds.query(
-      `WITH x AS (
-         SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(id text, account_id text, email_norm text, first_name text,
-           last_name text, tags text[], lists text[], fields jsonb, created_from_event_id text, expected_version bigint)),
-       ins AS (
-         INSERT INTO contacts (id, account_id, email_norm, first_name, last_name, tags, lists, fields, created_from_event_id, version, updated_at)
-         SELECT id, account_id, email_norm, first_name, last_name, tags, lists, fields, created_from_event_id, 1, now()
-           FROM x WHERE expected_version IS NULL ORDER BY id
-         ON CONFLICT DO NOTHING
-         RETURNING id),
-       upd AS (
-         UPDATE contacts c SET first_name = x.first_name, last_name = x.last_name, tags = x.tags, lists = x.lists,
-                fields = x.fields, version = c.version + 1, updated_at = now()
-           FROM (SELECT * FROM x WHERE expected_version IS NOT NULL ORDER BY id) x
-          WHERE c.id = x.id AND c.version = x.expected_version
-         RETURNING c.id)
-       SELECT id FROM ins UNION ALL SELECT id FROM upd`,
+      SAVE_CONTACTS_SQL,
       [JSON.stringify(writes.map(({ contact: c, expectedVersion }) => ({
         id: c.id, account_id: c.accountId, email_norm: c.emailNorm, first_name: c.firstName, last_name: c.lastName,
         tags: c.tags, lists: c.lists, fields: c.fields, created_from_event_id: c.createdFromEventId, expected_version: expectedVersion,

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { AttemptOutcome, DeliveryRequestDto } from '@hookstream/contracts';
-import { DataSource } from '@hookstream/db';
+import { DataSource, preparedStatement } from '@hookstream/db';
 import type { DeliveryStatus } from '@hookstream/delivery-store';
 import { StatementBatcher } from './statement-batcher';
 
@@ -87,12 +87,69 @@ interface FirstItem {
   createdAt: Date;
 }
 
-/** Items per batched statement, and batched statements in flight per kind (the pool has 10 connections). */
 /** CTE `ins`: the attempt rows of CTE `a` (one per delivery_id and attempt; a replayed record adds nothing). */
 const INSERT_ATTEMPTS_FROM_A = `ins AS (
          INSERT INTO delivery_attempts (delivery_id, attempt, endpoint_id, outcome, http_status, latency_ms, error, response_headers, response_body, attempted_at)
          SELECT delivery_id, attempt, endpoint_id, outcome, http_status, latency_ms, error, response_headers, response_body, attempted_at FROM a
          ON CONFLICT (delivery_id, attempt) DO NOTHING)`;
+/** Pending, leased rows of a batch (`insertNew`): $1 the rows as a JSON array, $2 the lease in seconds. */
+const INSERT_NEW_SQL = preparedStatement(
+  `INSERT INTO deliveries (id, webhook_id, account_id, endpoint_id, event_id, event_type, request, status, attempts, next_attempt_at, created_at, updated_at)
+       SELECT r.id, r.webhook_id, r.account_id, r.endpoint_id, r.event_id, r.event_type, r.request, 'pending', 0,
+              CASE WHEN r.due THEN now() ELSE now() + make_interval(secs => $2) END, now(), now()
+         FROM jsonb_to_recordset($1::jsonb)
+           AS r(id text, webhook_id text, account_id text, endpoint_id text, event_id text, event_type text, request jsonb, due boolean)
+        -- In id order, as every other batch statement here: a direct attempt's first-attempt upsert
+        -- may hold some of these ids uncommitted, and two batches taking the same keys in different
+        -- orders deadlock (PostgreSQL then aborts one, and its whole batch is read again).
+        ORDER BY r.id
+       ON CONFLICT (id) DO NOTHING
+       RETURNING id, endpoint_id, updated_at::text AS lease_token`);
+
+/** Which of $1 (delivery ids) have a row (`existing`). */
+const EXISTING_SQL = preparedStatement(
+  `SELECT id FROM deliveries WHERE id = ANY($1::text[])`);
+
+/** Takes rows for their attempts (`startMany`): $1 the ids, lease tokens and leases as a JSON array. */
+const START_MANY_SQL = preparedStatement(
+  `UPDATE deliveries d SET next_attempt_at = now() + make_interval(secs => r.lease_seconds), updated_at = now()
+         FROM (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(id text, lease_token text, lease_seconds double precision, need_request boolean) ORDER BY id) r
+        WHERE d.id = r.id AND d.updated_at = r.lease_token::timestamptz AND d.${OPEN}
+        RETURNING d.id, CASE WHEN r.need_request THEN d.request END AS request, d.attempts, d.created_at, d.updated_at::text AS lease_token`);
+
+/** Attempt rows and their deliveries' new state (`recordMany`): $1 the attempts as a JSON array. */
+const RECORD_MANY_SQL = preparedStatement(
+  `WITH a AS (
+         SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(
+           delivery_id text, attempt integer, endpoint_id text, outcome text, http_status integer, latency_ms integer, error text,
+           response_headers jsonb, response_body text, attempted_at timestamptz, status text, next_attempt_at timestamptz, lease_token text)
+         ORDER BY delivery_id),
+       ${INSERT_ATTEMPTS_FROM_A}
+       UPDATE deliveries d SET status = a.status, attempts = a.attempt, next_attempt_at = a.next_attempt_at, last_http_status = a.http_status,
+              last_error = a.error, updated_at = now()
+         FROM a
+        WHERE d.id = a.delivery_id AND d.updated_at = a.lease_token::timestamptz
+        RETURNING d.id`);
+
+/** First attempts made before their delivery had a row (`recordFirstMany`): $1 the attempts and requests as a JSON array. */
+const RECORD_FIRST_MANY_SQL = preparedStatement(
+  `WITH a AS (
+         SELECT DISTINCT ON (delivery_id) * FROM jsonb_to_recordset($1::jsonb) AS x(
+           delivery_id text, attempt integer, endpoint_id text, outcome text, http_status integer, latency_ms integer, error text,
+           response_headers jsonb, response_body text, attempted_at timestamptz, status text, next_attempt_at timestamptz,
+           webhook_id text, account_id text, event_id text, event_type text, request jsonb, created_at timestamptz)
+         ORDER BY delivery_id),
+       ${INSERT_ATTEMPTS_FROM_A}
+       INSERT INTO deliveries AS d (id, webhook_id, account_id, endpoint_id, event_id, event_type, request, status, attempts, next_attempt_at,
+                                    last_http_status, last_error, created_at, updated_at)
+       SELECT delivery_id, webhook_id, account_id, endpoint_id, event_id, event_type, request, status, attempt, next_attempt_at,
+              http_status, error, created_at, now() FROM a
+       ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, attempts = EXCLUDED.attempts, next_attempt_at = EXCLUDED.next_attempt_at,
+              last_http_status = EXCLUDED.last_http_status, last_error = EXCLUDED.last_error, updated_at = now()
+        WHERE d.attempts = 0 AND d.status = 'pending'
+       RETURNING d.id`);
+
+/** Items per batched statement, and batched statements in flight per kind (the pool has 10 connections). */
 const WRITE_BATCH = 500;
 const WRITE_CONCURRENCY = 3;
 
@@ -148,17 +205,7 @@ export class DeliveriesRepository {
       due: dueNow.has(r.id) || undefined,
     }));
     const result = await this.rows<ClaimRow>(
-      `INSERT INTO deliveries (id, webhook_id, account_id, endpoint_id, event_id, event_type, request, status, attempts, next_attempt_at, created_at, updated_at)
-       SELECT r.id, r.webhook_id, r.account_id, r.endpoint_id, r.event_id, r.event_type, r.request, 'pending', 0,
-              CASE WHEN r.due THEN now() ELSE now() + make_interval(secs => $2) END, now(), now()
-         FROM jsonb_to_recordset($1::jsonb)
-           AS r(id text, webhook_id text, account_id text, endpoint_id text, event_id text, event_type text, request jsonb, due boolean)
-        -- In id order, as every other batch statement here: a direct attempt's first-attempt upsert
-        -- may hold some of these ids uncommitted, and two batches taking the same keys in different
-        -- orders deadlock (PostgreSQL then aborts one, and its whole batch is read again).
-        ORDER BY r.id
-       ON CONFLICT (id) DO NOTHING
-       RETURNING id, endpoint_id, updated_at::text AS lease_token`,
+      INSERT_NEW_SQL,
       [JSON.stringify(rows), leaseSeconds],
     );
     return result.map(toClaimed);
@@ -167,7 +214,7 @@ export class DeliveriesRepository {
   /** Which of these deliveries already have a row (a redelivered request is not sent again). */
   async existing(ids: readonly string[]): Promise<Set<string>> {
     if (ids.length === 0) return new Set();
-    const rows = await this.rows<{ id: string }>(`SELECT id FROM deliveries WHERE id = ANY($1::text[])`, [ids]);
+    const rows = await this.rows<{ id: string }>(EXISTING_SQL, [ids]);
     return new Set(rows.map((r) => r.id));
   }
 
@@ -216,10 +263,7 @@ export class DeliveriesRepository {
 
   private async startMany(items: StartItem[]): Promise<(StartedAttempt | undefined)[]> {
     const rows = await this.rows<StartRow & { id: string }>(
-      `UPDATE deliveries d SET next_attempt_at = now() + make_interval(secs => r.lease_seconds), updated_at = now()
-         FROM (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(id text, lease_token text, lease_seconds double precision, need_request boolean) ORDER BY id) r
-        WHERE d.id = r.id AND d.updated_at = r.lease_token::timestamptz AND d.${OPEN}
-        RETURNING d.id, CASE WHEN r.need_request THEN d.request END AS request, d.attempts, d.created_at, d.updated_at::text AS lease_token`,
+      START_MANY_SQL,
       [JSON.stringify(items.map((i) => ({ id: i.d.id, lease_token: i.d.leaseToken, lease_seconds: i.leaseSeconds, need_request: i.known === undefined })))],
     );
     const byId = new Map(rows.map((r) => [r.id, r]));
@@ -235,17 +279,7 @@ export class DeliveriesRepository {
 
   private async recordMany(items: RecordItem[]): Promise<boolean[]> {
     const rows = await this.rows<{ id: string }>(
-      `WITH a AS (
-         SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(
-           delivery_id text, attempt integer, endpoint_id text, outcome text, http_status integer, latency_ms integer, error text,
-           response_headers jsonb, response_body text, attempted_at timestamptz, status text, next_attempt_at timestamptz, lease_token text)
-         ORDER BY delivery_id),
-       ${INSERT_ATTEMPTS_FROM_A}
-       UPDATE deliveries d SET status = a.status, attempts = a.attempt, next_attempt_at = a.next_attempt_at, last_http_status = a.http_status,
-              last_error = a.error, updated_at = now()
-         FROM a
-        WHERE d.id = a.delivery_id AND d.updated_at = a.lease_token::timestamptz
-        RETURNING d.id`,
+      RECORD_MANY_SQL,
       [
         JSON.stringify(
           items.map(({ a, leaseToken }) => ({
@@ -263,21 +297,7 @@ export class DeliveriesRepository {
 
   private async recordFirstMany(items: FirstItem[]): Promise<boolean[]> {
     const rows = await this.rows<{ id: string }>(
-      `WITH a AS (
-         SELECT DISTINCT ON (delivery_id) * FROM jsonb_to_recordset($1::jsonb) AS x(
-           delivery_id text, attempt integer, endpoint_id text, outcome text, http_status integer, latency_ms integer, error text,
-           response_headers jsonb, response_body text, attempted_at timestamptz, status text, next_attempt_at timestamptz,
-           webhook_id text, account_id text, event_id text, event_type text, request jsonb, created_at timestamptz)
-         ORDER BY delivery_id),
-       ${INSERT_ATTEMPTS_FROM_A}
-       INSERT INTO deliveries AS d (id, webhook_id, account_id, endpoint_id, event_id, event_type, request, status, attempts, next_attempt_at,
-                                    last_http_status, last_error, created_at, updated_at)
-       SELECT delivery_id, webhook_id, account_id, endpoint_id, event_id, event_type, request, status, attempt, next_attempt_at,
-              http_status, error, created_at, now() FROM a
-       ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, attempts = EXCLUDED.attempts, next_attempt_at = EXCLUDED.next_attempt_at,
-              last_http_status = EXCLUDED.last_http_status, last_error = EXCLUDED.last_error, updated_at = now()
-        WHERE d.attempts = 0 AND d.status = 'pending'
-       RETURNING d.id`,
+      RECORD_FIRST_MANY_SQL,
       [
         JSON.stringify(
           items.map(({ a, request, createdAt }) => ({

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import DataLoader from 'dataloader';
-import { DataSource } from '@hookstream/db';
+import { DataSource, preparedStatement } from '@hookstream/db';
 import type { KnownName, LearnedName } from '@hookstream/enrichment';
 import { APP_CONFIG } from '@hookstream/platform';
 import type { EnricherConfig } from '../enricher.config';
@@ -16,8 +16,16 @@ const MAX_STATEMENT_ROWS = 5000;
  * key, whatever the table's statistics say (the LIMIT keeps the planner from turning it into a
  * join, which it ran as a sequential scan of the table that grew since it was last analyzed).
  */
-export const LOAD_NAMES_SQL = `SELECT n.account_id, n.email_key, n.first_name, n.last_name FROM unnest($1::text[], $2::text[]) AS k(account_id, email_key)
-  CROSS JOIN LATERAL (SELECT * FROM name_history n WHERE n.account_id = k.account_id AND n.email_key = k.email_key LIMIT 1) n`;
+export const LOAD_NAMES_SQL = preparedStatement(`SELECT n.account_id, n.email_key, n.first_name, n.last_name FROM unnest($1::text[], $2::text[]) AS k(account_id, email_key)
+  CROSS JOIN LATERAL (SELECT * FROM name_history n WHERE n.account_id = k.account_id AND n.email_key = k.email_key LIMIT 1) n`);
+
+/** Upsert of learned names (`saveNow`): $1 the rows as a JSON array. */
+const SAVE_NAMES_SQL = preparedStatement(
+  `INSERT INTO name_history (account_id, email_key, first_name, last_name, updated_at)
+       SELECT x.account_id, x.email_key, x.first_name, x.last_name, now()
+         FROM jsonb_to_recordset($1::jsonb) AS x(account_id text, email_key text, first_name text, last_name text)
+       ON CONFLICT (account_id, email_key) DO UPDATE SET first_name = EXCLUDED.first_name,
+         last_name = EXCLUDED.last_name, updated_at = now()`);
 
 /**
  * name_history (owned by the enricher): names learned per (account, keyed email hash).
@@ -95,11 +103,7 @@ export class NamesRepository {
     for (const l of learned) latest.set(`${l.accountId}\u0000${l.name.emailKey}`, l);
     const rows = [...latest.values()].map((l) => ({ account_id: l.accountId, email_key: l.name.emailKey, first_name: l.name.firstName, last_name: l.name.lastName }));
     await this.ds.query(
-      `INSERT INTO name_history (account_id, email_key, first_name, last_name, updated_at)
-       SELECT x.account_id, x.email_key, x.first_name, x.last_name, now()
-         FROM jsonb_to_recordset($1::jsonb) AS x(account_id text, email_key text, first_name text, last_name text)
-       ON CONFLICT (account_id, email_key) DO UPDATE SET first_name = EXCLUDED.first_name,
-         last_name = EXCLUDED.last_name, updated_at = now()`,
+      SAVE_NAMES_SQL,
       [JSON.stringify(rows)],
     );
   }

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource } from '@hookstream/db';
+import { DataSource, preparedStatement } from '@hookstream/db';
 import { createHash } from 'node:crypto';
 
 const DIGEST_KEY = /^(sha256|win):[0-9a-f]{64}$/;
@@ -61,6 +61,19 @@ export interface DedupeClaimResult {
   claimed: Set<string>;
 }
 
+/** Claims a batch's keys (`claim`): $1–$4 the keys, sources, event ids and repeats, $5 the retention in days. */
+const CLAIM_KEYS_SQL = preparedStatement(
+  `INSERT INTO dedupe_keys (key_bytes, source_id, event_id, duplicate_count, first_seen_at, expires_at)
+       SELECT c.key_bytes, c.source_id, c.event_id, c.repeats, now(), now() + make_interval(days => $5::integer)
+         FROM unnest($1::bytea[], $2::text[], $3::text[], $4::integer[]) AS c(key_bytes, source_id, event_id, repeats)
+       ON CONFLICT (key_bytes) DO UPDATE SET
+         event_id = CASE WHEN dedupe_keys.expires_at < now() THEN EXCLUDED.event_id ELSE dedupe_keys.event_id END,
+         first_seen_at = CASE WHEN dedupe_keys.expires_at < now() THEN EXCLUDED.first_seen_at ELSE dedupe_keys.first_seen_at END,
+         expires_at = CASE WHEN dedupe_keys.expires_at < now() THEN EXCLUDED.expires_at ELSE dedupe_keys.expires_at END,
+         duplicate_count = CASE WHEN dedupe_keys.expires_at < now() THEN EXCLUDED.duplicate_count
+           ELSE dedupe_keys.duplicate_count + EXCLUDED.duplicate_count + CASE WHEN dedupe_keys.event_id <> EXCLUDED.event_id THEN 1 ELSE 0 END END
+       RETURNING key_bytes, event_id, first_seen_at = now() AS claimed`);
+
 /** The dedupe_keys table: claims keys for events in one batched INSERT … ON CONFLICT per batch. */
 @Injectable()
 export class DedupeRepository {
@@ -86,16 +99,7 @@ export class DedupeRepository {
       return b;
     });
     const result: { key_bytes: Buffer; event_id: string; claimed: boolean }[] = await this.ds.query(
-      `INSERT INTO dedupe_keys (key_bytes, source_id, event_id, duplicate_count, first_seen_at, expires_at)
-       SELECT c.key_bytes, c.source_id, c.event_id, c.repeats, now(), now() + make_interval(days => $5::integer)
-         FROM unnest($1::bytea[], $2::text[], $3::text[], $4::integer[]) AS c(key_bytes, source_id, event_id, repeats)
-       ON CONFLICT (key_bytes) DO UPDATE SET
-         event_id = CASE WHEN dedupe_keys.expires_at < now() THEN EXCLUDED.event_id ELSE dedupe_keys.event_id END,
-         first_seen_at = CASE WHEN dedupe_keys.expires_at < now() THEN EXCLUDED.first_seen_at ELSE dedupe_keys.first_seen_at END,
-         expires_at = CASE WHEN dedupe_keys.expires_at < now() THEN EXCLUDED.expires_at ELSE dedupe_keys.expires_at END,
-         duplicate_count = CASE WHEN dedupe_keys.expires_at < now() THEN EXCLUDED.duplicate_count
-           ELSE dedupe_keys.duplicate_count + EXCLUDED.duplicate_count + CASE WHEN dedupe_keys.event_id <> EXCLUDED.event_id THEN 1 ELSE 0 END END
-       RETURNING key_bytes, event_id, first_seen_at = now() AS claimed`,
+      CLAIM_KEYS_SQL,
       [keys, claims.map((c) => c.sourceId), claims.map((c) => c.eventId), claims.map((c) => c.repeats ?? 0), Math.trunc(retentionDays)],
     );
     for (const r of result) {
