@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource } from '@hookstream/db';
+import { DataSource, preparedStatement } from '@hookstream/db';
 import type { HealthDelta } from './health-fold';
 
 export interface HealthRow {
@@ -9,6 +9,24 @@ export interface HealthRow {
   last_success_at: Date | null;
   last_failure_at: Date | null;
 }
+
+/** Health deltas of a batch of results (`apply`): $1 the deltas as a JSON array, $2 the failing threshold. */
+const APPLY_SQL = preparedStatement(
+  `WITH applied AS (
+         INSERT INTO endpoint_health AS h (endpoint_id, account_id, failing_since, last_success_at, last_failure_at, updated_at)
+         SELECT endpoint_id, account_id, failing_since, last_success_at, last_failure_at, now()
+           FROM jsonb_to_recordset($1::jsonb) AS x(endpoint_id text, account_id text, failing_since timestamptz, last_success_at timestamptz, last_failure_at timestamptz)
+         ON CONFLICT (endpoint_id) DO UPDATE SET
+           last_success_at = GREATEST(h.last_success_at, EXCLUDED.last_success_at),
+           last_failure_at = GREATEST(h.last_failure_at, EXCLUDED.last_failure_at),
+           failing_since = CASE
+             WHEN EXCLUDED.last_success_at IS NOT NULL AND EXCLUDED.last_success_at >= COALESCE(h.last_success_at, '-infinity') THEN EXCLUDED.failing_since
+             WHEN EXCLUDED.failing_since IS NOT NULL AND EXCLUDED.failing_since > COALESCE(h.last_success_at, '-infinity')
+               THEN LEAST(COALESCE(h.failing_since, EXCLUDED.failing_since), EXCLUDED.failing_since)
+             ELSE h.failing_since END,
+           updated_at = now()
+         RETURNING endpoint_id, account_id, failing_since, last_success_at, last_failure_at)
+       SELECT * FROM applied WHERE failing_since <= $2`);
 
 /** `endpoint_health`: fed by delivery-results (EndpointHealthService, run by apps/projector). */
 @Injectable()
@@ -31,21 +49,7 @@ export class EndpointHealthRepository {
       last_failure_at: d.lastFailureAt,
     }));
     return this.ds.query(
-      `WITH applied AS (
-         INSERT INTO endpoint_health AS h (endpoint_id, account_id, failing_since, last_success_at, last_failure_at, updated_at)
-         SELECT endpoint_id, account_id, failing_since, last_success_at, last_failure_at, now()
-           FROM jsonb_to_recordset($1::jsonb) AS x(endpoint_id text, account_id text, failing_since timestamptz, last_success_at timestamptz, last_failure_at timestamptz)
-         ON CONFLICT (endpoint_id) DO UPDATE SET
-           last_success_at = GREATEST(h.last_success_at, EXCLUDED.last_success_at),
-           last_failure_at = GREATEST(h.last_failure_at, EXCLUDED.last_failure_at),
-           failing_since = CASE
-             WHEN EXCLUDED.last_success_at IS NOT NULL AND EXCLUDED.last_success_at >= COALESCE(h.last_success_at, '-infinity') THEN EXCLUDED.failing_since
-             WHEN EXCLUDED.failing_since IS NOT NULL AND EXCLUDED.failing_since > COALESCE(h.last_success_at, '-infinity')
-               THEN LEAST(COALESCE(h.failing_since, EXCLUDED.failing_since), EXCLUDED.failing_since)
-             ELSE h.failing_since END,
-           updated_at = now()
-         RETURNING endpoint_id, account_id, failing_since, last_success_at, last_failure_at)
-       SELECT * FROM applied WHERE failing_since <= $2`,
+      APPLY_SQL,
       [JSON.stringify(rows), failingSince],
     );
   }
