@@ -31,6 +31,14 @@ export function preparedStatementName(sql: string): string | undefined {
 
 type QueryFn = (config: unknown, values?: unknown, callback?: unknown) => unknown;
 
+/** SQLSTATE invalid_sql_statement_name: the server session does not hold the named statement. */
+const NO_SUCH_STATEMENT = '26000';
+
+export const MISSING_STATEMENT_ADVICE =
+  'the PostgreSQL session no longer holds this named statement (a pooler such as PgBouncer in transaction mode before 1.21, ' +
+  'or with max_prepared_statements = 0, sends statements of one client to several server connections): upgrade or configure ' +
+  'the pooler, or set DB_PREPARED_STATEMENTS=false; the statement is prepared again on its next run';
+
 /**
  * The pool's client class when prepared statements are on: a registered text queried as a string
  * (as TypeORM's query runner does) goes out as a named statement; everything else as before.
@@ -41,9 +49,18 @@ export class PreparingClient extends Client {
     super(config);
     const query = (Client.prototype.query as QueryFn).bind(this);
     const named: QueryFn = (config, values, callback) => {
-      const name = typeof config === 'string' && typeof values !== 'function' ? names.get(config) : undefined;
+      const name = typeof config === 'string' && typeof values !== 'function' && typeof callback !== 'function' ? names.get(config) : undefined;
       if (name === undefined) return query(config, values, callback);
-      return query({ name, text: config, values }, callback);
+      return (query({ name, text: config, values }) as Promise<unknown>).catch((err: unknown) => {
+        const e = err as { code?: unknown; message?: unknown };
+        if (e?.code === NO_SUCH_STATEMENT) {
+          // pg keeps it as parsed for this connection: forget it, so the next run parses it again.
+          const connection = (this as unknown as { connection: { parsedStatements: Record<string, string> } }).connection;
+          delete connection.parsedStatements[name];
+          e.message = `${String(e.message)}: ${MISSING_STATEMENT_ADVICE}`;
+        }
+        throw err;
+      });
     };
     (this as unknown as { query: QueryFn }).query = named;
   }

@@ -5,6 +5,7 @@ import { createDatabase, dropDatabase, testDatabaseUrl } from '@hookstream/testi
 import { randomBytes } from 'node:crypto';
 import { QueryFailedError } from 'typeorm';
 import { createDataSource, preparedStatement, preparedStatementName, type DataSource } from '../src';
+import { MISSING_STATEMENT_ADVICE } from '../src/prepared';
 
 const tag = randomBytes(4).toString('hex');
 // Texts unique to this run, so no other spec's registration interferes.
@@ -76,6 +77,20 @@ describe('named statements (DbOptions.preparedStatements, DB_PREPARED_STATEMENTS
     expect(err).toBeInstanceOf(QueryFailedError);
     expect((err as QueryFailedError & { driverError: { code: string } }).driverError.code).toBe('23505'); // unique_violation
     expect(await on.query(INSERT_ITEM, [11])).toEqual([{ id: 11 }]);
+  });
+
+  it('prepares a statement again after the session lost it (what a pooler in transaction mode does), saying why it failed once', async () => {
+    expect(await on.query(ADD_ONE, [1])).toEqual([{ n: 2 }]);
+    // The server forgets the named statement; node-postgres still counts ADD_ONE as parsed on this connection.
+    await on.query(`DEALLOCATE ${preparedStatementName(ADD_ONE) as string}`);
+    const err = await on.query(ADD_ONE, [1]).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(QueryFailedError);
+    expect((err as QueryFailedError & { driverError: { code: string } }).driverError.code).toBe('26000');
+    expect((err as Error).message).toContain(MISSING_STATEMENT_ADVICE);
+    expect((err as Error).message).toContain('DB_PREPARED_STATEMENTS=false');
+    // The retry (the failure classifier holds the batch and runs it again) parses it anew.
+    expect(await on.query(ADD_ONE, [5])).toEqual([{ n: 6 }]);
+    expect((await preparedOn(on)).get(preparedStatementName(ADD_ONE) as string)).toBe(ADD_ONE);
   });
 
   it('works inside a transaction, which commits or rolls back the named statement\'s writes like any other', async () => {

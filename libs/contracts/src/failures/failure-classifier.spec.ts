@@ -52,6 +52,7 @@ describe('classifyFailure', () => {
     ['08006', 'connection failure'],
     ['08001', 'unable to connect'],
     ['40P01', 'deadlock detected'],
+    ['26000', 'prepared statement "hs_0123" does not exist'],
   ])('PostgreSQL %s (%s) is transient, also wrapped by TypeORM', (code, message) => {
     const raw = pgError(code, message);
     expect(classifyFailure(raw)).toMatchObject({ transient: true, dependency: 'postgres' });

@@ -22,11 +22,13 @@ const NETWORK_CODES = new Set([
 /**
  * PostgreSQL SQLSTATEs of an unavailable or overloaded server (class 08 connection exception,
  * 53 insufficient resources, 57P01-57P03 shutdown/cannot connect now) and of a transaction the
- * server aborted for concurrency (40001 serialization failure, 40P01 deadlock): retrying the same
- * statement later succeeds.
+ * server aborted for concurrency (40001 serialization failure, 40P01 deadlock), and 26000, a named
+ * statement the server session no longer holds (a pooler in between; the statement is prepared
+ * again on its next run, libs/db "Named statements"): retrying the same statement later succeeds,
+ * and it is never the message's fault.
  */
 function isTransientSqlState(code: string): boolean {
-  return /^08[0-9A-Z]{3}$/.test(code) || /^53[0-9A-Z]{3}$/.test(code) || ['57P01', '57P02', '57P03', '40001', '40P01'].includes(code);
+  return /^08[0-9A-Z]{3}$/.test(code) || /^53[0-9A-Z]{3}$/.test(code) || ['57P01', '57P02', '57P03', '40001', '40P01', '26000'].includes(code);
 }
 
 /** Messages of node-postgres / pg-pool / TypeORM when the server went away or never answered. */
