@@ -104,7 +104,10 @@ export function dispatcherBuffer(c: Pick<DeliveryConfig, 'DELIVERY_MAX_IN_FLIGHT
   return Math.max(c.DELIVERY_MAX_IN_FLIGHT, c.DELIVERY_CLAIM_BATCH) * 4;
 }
 
-/** A lane with half its queue in use is crowded (a slow endpoint): its backlog counts against no one else. */
+/**
+ * A lane with half its queue in use while its endpoint's own limits hold it back is crowded (a slow
+ * endpoint): its backlog counts against no one else (`Dispatcher.crowdedLanes`).
+ */
 export function crowdedLaneThreshold(c: Pick<DeliveryConfig, 'DELIVERY_MAX_QUEUE_PER_ENDPOINT'>): number {
   return Math.max(1, Math.floor(c.DELIVERY_MAX_QUEUE_PER_ENDPOINT / 2));
 }

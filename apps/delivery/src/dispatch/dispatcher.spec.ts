@@ -180,6 +180,17 @@ describe('Dispatcher', () => {
     expect(d.backlogOutside(6)).toBe(10);
   });
 
+  it('does not count a lane as crowded when only the global in-flight cap holds its queue (the process is busy, not the endpoint)', () => {
+    const sender = new FakeSender();
+    const { d } = make(sender, { busy: { maxConcurrency: 10 }, slow: { maxConcurrency: 1 } }, { maxInFlight: 4 });
+    submitMany(d, 'slow', 4); // 1 in flight (its own limit) + 3 queued
+    submitMany(d, 'busy', 8); // 3 in flight (the global cap) + 5 queued
+    expect(sender.inFlight('busy')).toHaveLength(3);
+    expect(d.crowdedLanes(3)).toEqual({ endpointIds: ['slow'], backlog: 4 });
+    // The busy lane's backlog is this process's own: the intake paces on it.
+    expect(d.backlogOutside(3)).toBe(8);
+  });
+
   it('opens the circuit after consecutive failures and hands queued jobs back with the retry time', async () => {
     let t = 1_000_000;
     const sender = new FakeSender();

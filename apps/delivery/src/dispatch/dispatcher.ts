@@ -128,16 +128,21 @@ export class Dispatcher<J extends DispatchJob> {
   }
 
   /**
-   * Lanes holding at least `threshold` queued jobs, and how many jobs (queued + in flight) they
-   * hold: the scheduler leaves their due rows in the table and does not let their backlog count
-   * against the room it has for other endpoints.
+   * Lanes holding at least `threshold` queued jobs while their endpoint's own limits hold them back
+   * (`heldByItsLimits`: a slow, rate-limited or tripped endpoint), and how many jobs (queued + in
+   * flight) they hold: the scheduler leaves their due rows in the table, and neither it nor the
+   * intake lets their backlog count against the room for other endpoints. A lane queued that deep
+   * only because this process is busy (the global in-flight or recording cap holds it) is not
+   * crowded: its backlog is this process's own work, and counting it keeps the rest of a burst in
+   * Kafka. Not counted, every lane of a busy process filled to `maxQueuePerEndpoint`, seconds of work,
+   * and requests sent direct waited in them past DELIVERY_DIRECT_WAIT_MS (bench/README.md, session 33).
    */
   crowdedLanes(threshold: number): { endpointIds: string[]; backlog: number } {
     const endpointIds: string[] = [];
     let backlog = 0;
     for (const lane of this.lanes.values()) {
       const queued = lane.queue.length - lane.head;
-      if (queued >= threshold) {
+      if (queued >= threshold && this.laneHeldByItsLimits(lane)) {
         endpointIds.push(lane.id);
         backlog += queued + lane.active;
       }
@@ -167,7 +172,10 @@ export class Dispatcher<J extends DispatchJob> {
    */
   heldByItsLimits(endpointId: string): boolean {
     const lane = this.lanes.get(endpointId);
-    if (!lane || !this.hasQueued(lane)) return false;
+    return lane !== undefined && this.hasQueued(lane) && this.laneHeldByItsLimits(lane);
+  }
+
+  private laneHeldByItsLimits(lane: Lane<J>): boolean {
     if (lane.timer || lane.breaker.state !== 'closed') return true;
     return lane.active >= Math.max(1, this.opts.limits(lane.id).maxConcurrency);
   }
