@@ -22,4 +22,10 @@ describe('DeliveryConfig', () => {
     expect(() => assertDeliveryConfig(c)).toThrow(/DELIVERY_RETENTION_DAYS must outlast DELIVERY_SCHEDULE \(3\.1 days\)/);
     expect(() => assertDeliveryConfig(loadConfig(DeliveryConfig, { ...base, DELIVERY_RETENTION_DAYS: '2', DELIVERY_SCHEDULE: '0,5,1h' }))).not.toThrow();
   });
+
+  it('refuses an in-memory bound smaller than the buffer the intake and the scheduler fill', () => {
+    const c = loadConfig(DeliveryConfig, { ...base, DELIVERY_MAX_QUEUED: '1999' });
+    expect(() => assertDeliveryConfig(c)).toThrow(/DELIVERY_MAX_QUEUED must be at least the dispatcher's buffer, .* = 2000/);
+    expect(() => assertDeliveryConfig(loadConfig(DeliveryConfig, { ...base, DELIVERY_MAX_QUEUED: '1999', DELIVERY_CLAIM_BATCH: '400' }))).not.toThrow();
+  });
 });

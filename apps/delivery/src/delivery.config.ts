@@ -43,6 +43,13 @@ export class DeliveryConfig extends BaseAppConfig {
   @IsInt() @Min(1) @Max(1_000_000) DELIVERY_MAX_QUEUE_PER_ENDPOINT = 1000;
 
   /**
+   * Deliveries queued in memory across all endpoints; the rest wait in the table for the scheduler.
+   * Without it the bound was DELIVERY_MAX_QUEUE_PER_ENDPOINT times the endpoints with traffic: many
+   * slow endpoints of many tenants could hold millions of requests in one process.
+   */
+  @IsInt() @Min(1) @Max(10_000_000) DELIVERY_MAX_QUEUED = 20_000;
+
+  /**
    * How long a claimed delivery belongs to this process. A crash before the attempt is
    * recorded hands it to any replica after this; it must exceed DELIVERY_TIMEOUT_MS.
    */
@@ -126,5 +133,11 @@ export function assertDeliveryConfig(c: DeliveryConfig): void {
     problems.push('DELIVERY_INTERNAL_PORT must differ from HTTP_PORT: the internal API has a listener of its own');
   }
   if (c.RETRY_AFTER_MIN_SECONDS > c.RETRY_AFTER_MAX_SECONDS) problems.push('RETRY_AFTER_MIN_SECONDS must not exceed RETRY_AFTER_MAX_SECONDS');
+  if (c.DELIVERY_MAX_QUEUED < dispatcherBuffer(c)) {
+    problems.push(
+      `DELIVERY_MAX_QUEUED must be at least the dispatcher's buffer, 4 × max(DELIVERY_MAX_IN_FLIGHT, DELIVERY_CLAIM_BATCH) = ${dispatcherBuffer(c)}, ` +
+        'or the intake and the scheduler would keep taking work the queues then refuse',
+    );
+  }
   if (problems.length > 0) throw new Error(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
 }

@@ -40,6 +40,7 @@ export class DeliveryDispatcher extends Dispatcher<DeliveryJob> implements Befor
       maxInFlight: config.DELIVERY_MAX_IN_FLIGHT,
       maxRecording: config.DELIVERY_MAX_RECORDING,
       maxQueuePerEndpoint: config.DELIVERY_MAX_QUEUE_PER_ENDPOINT,
+      maxQueued: config.DELIVERY_MAX_QUEUED,
       limits: (id) => endpoints.limits(id),
       run: (job) => attempts.run(job),
       // The endpoint's circuit is open: back to the table until the cool-down ends, no attempt counted.

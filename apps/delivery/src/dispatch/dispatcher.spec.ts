@@ -165,6 +165,25 @@ describe('Dispatcher', () => {
     expect(d.submit({ endpointId: 'b', n: 0 })).toBe(true);
   });
 
+  it('bounds the jobs queued across all endpoints: beyond maxQueued every lane refuses, and takes again once jobs start', async () => {
+    const sender = new FakeSender();
+    const { d } = make(sender, { a: { maxConcurrency: 1 }, b: { maxConcurrency: 1 }, c: { maxConcurrency: 1 } }, { maxQueuePerEndpoint: 10, maxQueued: 3 });
+    // One in flight per lane (not queued), then 3 queued in all.
+    expect(submitMany(d, 'a', 3)).toEqual([true, true, true]);
+    expect(d.queueRoom('a')).toBe(1);
+    expect(d.queueRoom('b')).toBe(1);
+    expect(submitMany(d, 'b', 3)).toEqual([true, true, false]);
+    expect(d.stats().queued).toBe(3);
+    expect(d.queueRoom('c')).toBe(0);
+    expect(d.submit({ endpointId: 'c', n: 0 })).toBe(false);
+    sender.answer(sender.inFlight('a')[0]); // a's next job starts: 2 queued
+    await flush();
+    expect(d.stats().queued).toBe(2);
+    expect(d.queueRoom('c')).toBe(1);
+    expect(d.submit({ endpointId: 'c', n: 0 })).toBe(true);
+    expect(sender.inFlight('c')).toHaveLength(1);
+  });
+
   it('names the crowded lanes and the backlog they hold, so the scheduler can skip them', () => {
     const sender = new FakeSender();
     const { d } = make(sender, { slow: { maxConcurrency: 2 }, fast: { maxConcurrency: 2 } });

@@ -36,6 +36,8 @@ export interface DispatcherOptions<J extends DispatchJob> {
   maxRecording?: number;
   /** Jobs held in memory per endpoint; `submit` refuses beyond this. */
   maxQueuePerEndpoint: number;
+  /** Jobs held in memory across all endpoints; `submit` refuses beyond this. Unset: no bound but the lanes'. */
+  maxQueued?: number;
   /** Read on every start, so configuration changes apply without a restart. */
   limits: (endpointId: string) => EndpointLimits;
   run: (job: J) => Promise<RunVerdict | RunResult>;
@@ -89,6 +91,7 @@ export class Dispatcher<J extends DispatchJob> {
   private inFlight = 0;
   private recording = 0;
   private readonly maxRecording: number;
+  private readonly maxQueued: number;
   private queued = 0;
   private pumping = false;
   private stopped = false;
@@ -98,11 +101,12 @@ export class Dispatcher<J extends DispatchJob> {
   constructor(private readonly opts: DispatcherOptions<J>) {
     this.now = opts.now ?? Date.now;
     this.maxRecording = opts.maxRecording ?? opts.maxInFlight;
+    this.maxQueued = opts.maxQueued ?? Number.POSITIVE_INFINITY;
   }
 
-  /** Queues a job; false when the endpoint's queue is full (the job stays durable elsewhere). */
+  /** Queues a job; false when the endpoint's queue or all queues together are full (the job stays durable elsewhere). */
   submit(job: J): boolean {
-    if (this.stopped) return false;
+    if (this.stopped || this.queued >= this.maxQueued) return false;
     const lane = this.lane(job.endpointId);
     if (lane.queue.length - lane.head >= this.opts.maxQueuePerEndpoint) return false;
     lane.queue.push({ job, at: this.now() });
@@ -159,10 +163,16 @@ export class Dispatcher<J extends DispatchJob> {
     return this.stopped;
   }
 
-  /** Jobs `submit` would still take for the endpoint now (its queue's free room; 0 once stopped). */
+  /** Jobs `submit` would still take now across all endpoints (`maxQueued` less what is queued; 0 once stopped). */
+  totalQueueRoom(): number {
+    if (this.stopped) return 0;
+    return Math.max(0, this.maxQueued - this.queued);
+  }
+
+  /** Jobs `submit` would still take for the endpoint now (its queue's free room, within all queues' room; 0 once stopped). */
   queueRoom(endpointId: string): number {
     if (this.stopped) return 0;
-    return Math.max(0, this.opts.maxQueuePerEndpoint - this.queuedFor(endpointId));
+    return Math.max(0, Math.min(this.opts.maxQueuePerEndpoint - this.queuedFor(endpointId), this.maxQueued - this.queued));
   }
 
   /**

@@ -25,14 +25,16 @@ function setup(opts: { waitMs?: number; existing?: string[]; refuse?: boolean; p
   const dispatcher = {
     submit: jest.fn((job: DeliveryJob) => (opts.refuse ? false : (submitted.push(job), true))),
     circuitState: (id: string) => circuits.get(id) ?? 'closed',
-    queueRoom: (id: string) => queueRoom.get(id) ?? 1000,
+    queueRoom: (id: string) => Math.min(queueRoom.get(id) ?? 1000, pacing.totalRoom),
+    // DELIVERY_MAX_QUEUED less what is queued: fixed per test (the fake queues nothing).
+    totalQueueRoom: () => pacing.totalRoom,
     queuedFor: (id: string) => 1000 - (queueRoom.get(id) ?? 1000),
     backlogOutside: jest.fn((threshold: number) => (threshold === 500 ? pacing.backlog : -1)),
     // Whether the endpoint's own limits (not the global in-flight cap) hold its queue.
     heldByItsLimits: (id: string) => !pacing.cappedOnly.has(id),
     isStopped: false,
   };
-  const pacing = { backlog: 0, cappedOnly: new Set<string>() };
+  const pacing = { backlog: 0, cappedOnly: new Set<string>(), totalRoom: Number.POSITIVE_INFINITY };
   const queueRoom = new Map<string, number>();
   const known = new Set(['ep_1', 'ep_2']);
   const endpoints = { get: (id: string) => (known.has(id) ? { id } : undefined), isEnabled: () => true, isDeleted: () => false };
@@ -127,6 +129,26 @@ describe('DeliveryIntakeService: direct first attempts (row written once)', () =
     expect(t.submitted.map((j) => j.id)).toEqual(['dlv_1', 'dlv_2', 'dlv_5']);
     expect(t.submitted[0]?.leased).toEqual({ leaseUntil: expect.any(Number), createdAt: expect.any(Date), attempts: 0 });
     expect(t.repo.release).not.toHaveBeenCalled();
+  });
+
+  it('within the bound on all queues together, endpoints of one batch are not all given the same last room', async () => {
+    const t = setup({ waitMs: 0 });
+    t.pacing.totalRoom = 2;
+    const batch = [t.request(1), t.request(2, 'ep_2'), t.request(3, 'ep_2')];
+    await expect(t.intake.accept(batch)).resolves.toEqual({ inserted: 3, dispatched: 2, direct: 0 });
+    expect(t.repo.insertNew).toHaveBeenCalledWith(batch, 60, new Set(['dlv_3']));
+    expect(t.submitted.map((j) => j.id)).toEqual(['dlv_1', 'dlv_2']);
+
+    // Direct requests count against it too: what they take is not offered to the insert-first rows.
+    const d = setup({ waitMs: 5_000 });
+    d.pacing.totalRoom = 2;
+    const accepted = d.intake.accept([d.request(1), d.request(2, 'ep_2'), d.request(3, 'ep_2')]);
+    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setImmediate(r));
+    expect(d.submitted.map((j) => [j.id, j.direct !== undefined])).toEqual([['dlv_1', true], ['dlv_2', true]]);
+    expect(d.repo.insertNew).toHaveBeenCalledWith([d.request(3, 'ep_2')], 60, new Set(['dlv_3']));
+    for (const j of d.submitted) j.direct?.settle('recorded');
+    await expect(accepted).resolves.toEqual({ inserted: 1, dispatched: 2, direct: 2 });
   });
 
   it('a request the dispatcher cannot queue gets a due row at once', async () => {

@@ -159,6 +159,8 @@ export class DeliveryIntakeService {
     // As many as each endpoint's queue has room for: the rest would wait for a row anyway.
     const room = new Map<string, number>();
     const taken = new Map<string, number>();
+    let total = this.totalRoom();
+    for (const n of held.counts.values()) total += n;
     for (const r of unique) {
       // Read again while its attempt is in flight: it joins that attempt, and takes no room.
       if (this.directInFlight.has(r.id)) {
@@ -166,9 +168,10 @@ export class DeliveryIntakeService {
         continue;
       }
       const free = room.get(r.endpointId) ?? (this.canSendDirect(r.endpointId) ? this.roomFor(r.endpointId) + (held.counts.get(r.endpointId) ?? 0) : 0);
-      if (free > 0) {
+      if (free > 0 && total > 0) {
         direct.push(r);
         taken.set(r.endpointId, (taken.get(r.endpointId) ?? 0) + 1);
+        total--;
       } else insertFirst.push(r);
       room.set(r.endpointId, free - 1);
     }
@@ -269,12 +272,25 @@ export class DeliveryIntakeService {
     return this.dispatcher.queueRoom(endpointId) - (this.promised.get(endpointId) ?? 0);
   }
 
+  /**
+   * The room left under DELIVERY_MAX_QUEUED, less everything promised and not yet submitted. Each
+   * loop that hands out room counts it down as well as the endpoint's own, so endpoints of one batch
+   * are not all promised the same last room.
+   */
+  private totalRoom(): number {
+    return this.dispatcher.totalQueueRoom() - this.promisedTotal;
+  }
+
   /** Promises each endpoint as much of its free room as the batch wants (see `promised`). */
   private holdRoom(wanted: ReadonlyMap<string, number>): HeldRoom {
     const counts = new Map<string, number>();
+    let total = this.totalRoom();
     for (const [endpointId, n] of wanted) {
-      const free = Math.min(n, this.roomFor(endpointId));
-      if (free > 0) counts.set(endpointId, free);
+      const free = Math.min(n, this.roomFor(endpointId), total);
+      if (free > 0) {
+        counts.set(endpointId, free);
+        total -= free;
+      }
     }
     return { counts, release: this.promiseRoom(counts) };
   }
@@ -320,10 +336,14 @@ export class DeliveryIntakeService {
     const room = new Map<string, number>();
     const taken = new Map<string, number>();
     const dueNow = new Set<string>();
+    let total = this.totalRoom();
     for (const r of requests) {
       const free = room.get(r.endpointId) ?? this.roomFor(r.endpointId);
-      if (free <= 0) dueNow.add(r.id);
-      else taken.set(r.endpointId, (taken.get(r.endpointId) ?? 0) + 1);
+      if (free <= 0 || total <= 0) dueNow.add(r.id);
+      else {
+        taken.set(r.endpointId, (taken.get(r.endpointId) ?? 0) + 1);
+        total--;
+      }
       room.set(r.endpointId, free - 1);
     }
     // Taken before the INSERT is sent: the lease it writes ends no earlier than this plus its length.

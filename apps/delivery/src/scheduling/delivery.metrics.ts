@@ -32,6 +32,7 @@ export class DeliveryMetrics implements OnModuleInit {
     const disabled = () => this.endpoints.disabledCount();
     const inFlight = () => this.dispatcher.stats().inFlight;
     const recording = () => this.dispatcher.stats().recording;
+    const queued = () => this.dispatcher.stats().queued;
     scrapeGauge<'state'>({
       name: 'hookstream_delivery_backlog',
       help: `Deliveries waiting in the table (counted up to ${BACKLOG_CAP}): due = their time has come, scheduled = waiting for a later attempt (or leased to an attempt in progress)`,
@@ -68,6 +69,13 @@ export class DeliveryMetrics implements OnModuleInit {
       help: "Answered attempts holding one of this process's DELIVERY_MAX_RECORDING slots: their result being published to Kafka and recorded in the table",
       collect() {
         this.set(recording());
+      },
+    });
+    scrapeGauge({
+      name: 'hookstream_delivery_queued',
+      help: "Deliveries in this process's memory queues, waiting for their attempt to start (at most DELIVERY_MAX_QUEUED across all endpoints)",
+      collect() {
+        this.set(queued());
       },
     });
   }

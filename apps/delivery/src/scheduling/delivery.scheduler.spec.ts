@@ -6,7 +6,7 @@ import type { DeliveryJob } from '../attempts/attempt.service';
 import { DeliveryScheduler } from './delivery.scheduler';
 
 /** The table and the dispatcher faked in memory: this checks when the scheduler asks for rows and how many. */
-function setup(opts: { due: number; claimBatch?: number; crowded?: { endpointIds: string[]; backlog: number } }) {
+function setup(opts: { due: number; claimBatch?: number; maxQueued?: number; crowded?: { endpointIds: string[]; backlog: number } }) {
   let due = opts.due;
   const lanes = { crowded: opts.crowded ?? { endpointIds: [] as string[], backlog: 0 } };
   const claims: number[] = [];
@@ -27,6 +27,7 @@ function setup(opts: { due: number; claimBatch?: number; crowded?: { endpointIds
   const dispatcher = {
     crowdedLanes: () => lanes.crowded,
     stats: () => ({ ...state }),
+    totalQueueRoom: () => Math.max(0, (opts.maxQueued ?? 20_000) - state.queued),
     submit: (job: DeliveryJob) => {
       submitted.push(job);
       state.queued++;
@@ -116,6 +117,17 @@ describe('DeliveryScheduler catch-up', () => {
     t.state.queued = 0; // dispatched at once
     await jest.advanceTimersByTimeAsync(0);
     expect(t.claims).toEqual([100, 100]);
+    await t.scheduler.beforeApplicationShutdown();
+  });
+
+  it('claims no more than the bound on all queues together leaves, however much the crowded lanes hold', async () => {
+    jest.useFakeTimers();
+    // Slow endpoints' lanes hold 2,900 queued jobs, which use up none of the others' room (500)…
+    const t = setup({ due: 1_000, maxQueued: 3_000, crowded: { endpointIds: ['ep_9'], backlog: 2_900 } });
+    t.state.queued = 2_900;
+    await t.scheduler.tick();
+    // …but only 100 more fit in memory.
+    expect(t.claims).toEqual([100]);
     await t.scheduler.beforeApplicationShutdown();
   });
 });

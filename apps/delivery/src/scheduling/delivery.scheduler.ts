@@ -127,7 +127,8 @@ export class DeliveryScheduler implements OnApplicationBootstrap, BeforeApplicat
   private room(crowdedBacklog: number): number {
     const s = this.dispatcher.stats();
     const backlog = s.queued + s.inFlight - crowdedBacklog;
-    return Math.max(0, Math.min(this.maxRoom(), this.buffer() - backlog));
+    // Within the bound on all queues together (DELIVERY_MAX_QUEUED): rows beyond it would be refused.
+    return Math.max(0, Math.min(this.maxRoom(), this.buffer() - backlog, this.dispatcher.totalQueueRoom()));
   }
 
   /** A lane with half its queue in use gets no more rows from the table for now. */
