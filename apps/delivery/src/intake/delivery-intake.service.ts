@@ -157,26 +157,18 @@ export class DeliveryIntakeService {
     const direct: DeliveryRequestDto[] = [];
     const insertFirst: DeliveryRequestDto[] = [];
     // As many as each endpoint's queue has room for: the rest would wait for a row anyway.
-    const room = new Map<string, number>();
-    const taken = new Map<string, number>();
-    let total = this.totalRoom();
-    for (const n of held.counts.values()) total += n;
+    let heldTotal = 0;
+    for (const n of held.counts.values()) heldTotal += n;
+    const room = new RoomTally(this.totalRoom() + heldTotal, (id) =>
+      this.canSendDirect(id) ? this.roomFor(id) + (held.counts.get(id) ?? 0) : 0,
+    );
     for (const r of unique) {
       // Read again while its attempt is in flight: it joins that attempt, and takes no room.
-      if (this.directInFlight.has(r.id)) {
-        direct.push(r);
-        continue;
-      }
-      const free = room.get(r.endpointId) ?? (this.canSendDirect(r.endpointId) ? this.roomFor(r.endpointId) + (held.counts.get(r.endpointId) ?? 0) : 0);
-      if (free > 0 && total > 0) {
-        direct.push(r);
-        taken.set(r.endpointId, (taken.get(r.endpointId) ?? 0) + 1);
-        total--;
-      } else insertFirst.push(r);
-      room.set(r.endpointId, free - 1);
+      if (this.directInFlight.has(r.id) || room.take(r.endpointId)) direct.push(r);
+      else insertFirst.push(r);
     }
     held.release();
-    const releaseDirect = this.promiseRoom(taken);
+    const releaseDirect = this.promiseRoom(room.taken);
     const [first, sent] = await Promise.all([this.acceptInsertFirst(insertFirst, traceparents), this.sendDirect(direct, traceparents, releaseDirect)]);
     intakeRequests.inc({ path: 'row_first' }, first.inserted);
     const settled = sent.settled.then((d) => {
@@ -333,24 +325,14 @@ export class DeliveryIntakeService {
    */
   private async acceptInsertFirst(requests: readonly DeliveryRequestDto[], traceparents: ReadonlyMap<string, string>): Promise<AcceptResult> {
     if (requests.length === 0) return { inserted: 0, dispatched: 0, direct: 0 };
-    const room = new Map<string, number>();
-    const taken = new Map<string, number>();
+    const room = new RoomTally(this.totalRoom(), (id) => this.roomFor(id));
     const dueNow = new Set<string>();
-    let total = this.totalRoom();
-    for (const r of requests) {
-      const free = room.get(r.endpointId) ?? this.roomFor(r.endpointId);
-      if (free <= 0 || total <= 0) dueNow.add(r.id);
-      else {
-        taken.set(r.endpointId, (taken.get(r.endpointId) ?? 0) + 1);
-        total--;
-      }
-      room.set(r.endpointId, free - 1);
-    }
+    for (const r of requests) if (!room.take(r.endpointId)) dueNow.add(r.id);
     // Taken before the INSERT is sent: the lease it writes ends no earlier than this plus its length.
     const leaseUntil = performance.now() + this.config.DELIVERY_LEASE_SECONDS * 1000;
     const createdAt = new Date();
     // Promised until the INSERT is back and its rows are submitted (the loop below runs without a pause).
-    const release = this.promiseRoom(taken);
+    const release = this.promiseRoom(room.taken);
     let fresh: ClaimedDelivery[];
     try {
       fresh = await this.repo.insertNew(requests, this.config.DELIVERY_LEASE_SECONDS, dueNow);
@@ -473,5 +455,29 @@ export class DeliveryIntakeService {
     }
     await this.repo.release(due, new Date());
     return rows.length;
+  }
+}
+
+/**
+ * Room handed out one request at a time within a batch: each endpoint's own (read once, at its
+ * first request) and, within that, the room left under DELIVERY_MAX_QUEUED, so endpoints of one
+ * batch are not all given the same last room. `taken` is what was handed out, per endpoint.
+ */
+class RoomTally {
+  readonly taken = new Map<string, number>();
+  private readonly left = new Map<string, number>();
+
+  constructor(
+    private total: number,
+    private readonly roomOf: (endpointId: string) => number,
+  ) {}
+
+  take(endpointId: string): boolean {
+    const free = this.left.get(endpointId) ?? this.roomOf(endpointId);
+    this.left.set(endpointId, free - 1);
+    if (free <= 0 || this.total <= 0) return false;
+    this.taken.set(endpointId, (this.taken.get(endpointId) ?? 0) + 1);
+    this.total--;
+    return true;
   }
 }
